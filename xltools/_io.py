@@ -1,0 +1,55 @@
+"""Small I/O helpers shared by every writer: atomic output and safe file names."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import OutputError
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def safe_filename(text: str, limit: int = 120) -> str:
+    """A file name component made from ``text``: path separators, ``:*?"<>|`` and control
+    characters become ``_``; ``..`` and leading dots are neutralised, so a unit name can never
+    write outside the output folder.  Never empty."""
+    s = _UNSAFE.sub("_", str(text)).strip()
+    s = s.replace("..", "_")
+    s = s.lstrip(". ")
+    s = s[:limit].rstrip(". ")
+    return s or "_"
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; on success rename it over ``target``
+    (``os.replace``, atomic on one file system), on failure delete it.  A reader never sees a
+    half-written file under the final name, and a killed process leaves the previous file intact.
+
+    Raises :class:`~xltools.errors.OutputError` when the folder does not exist or the file
+    cannot be replaced (e.g. open in Excel on Windows).
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{target}：输出目录 {folder} 不存在，请先创建")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"{target}：无法写入（{exc.strerror or exc}），请关闭正在打开该文件的程序后重试") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+__all__ = ["atomic_path", "safe_filename"]

@@ -1,0 +1,1 @@
+"""``xltools generate`` — placeholder until the generate command lands."""

@@ -1,0 +1,65 @@
+"""The xltools exception tree.
+
+Every failure that xltools can explain to a person is an :class:`XltoolsError` whose
+``str()`` is one line of Chinese naming the file (and sheet and cell where known), what is
+wrong and what to do.  The CLI (``xltools.cli``) renders it once as ``错误：<line>`` on stderr
+with exit code 1 and no traceback (``--debug`` shows the traceback).  Problems *in the data*
+of a return are not exceptions: they are issues (:class:`xltools.issues.Issue`) collected in
+the consolidation, so one bad file never stops a batch (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+
+class XltoolsError(Exception):
+    """Root of every error xltools raises on purpose.  ``str(err)`` is a one-line message."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        # Keep it one line: a message is printed as ``错误：<message>``.
+        super().__init__(" ".join(str(message).split("\n")).strip())
+
+
+class FormDefinitionError(XltoolsError):
+    """A form definition (YAML in ``templates/xlsx/``) is invalid.
+
+    The message lists every problem found, each with its place in the YAML, e.g.
+    ``pioneer_posts.yaml: forms[0].fields[3].type: 'interger' is not a field type``.
+    ``problems`` holds them one per item.
+    """
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        joined = "；".join(f"{source}: {p}" for p in self.problems)
+        super().__init__(f"表单定义有 {len(self.problems)} 处错误：{joined}")
+
+
+class RosterError(XltoolsError):
+    """The roster (填报单位名单) cannot be read or has bad rows (duplicate code, blank name)."""
+
+
+class ReturnReadError(XltoolsError):
+    """A return (报送文件) cannot be opened as a spreadsheet: encrypted, corrupt, too large,
+    not a spreadsheet.  ``path`` names the file; ``reason`` is the short Chinese reason used in
+    the returns ledger (状态 无法读取)."""
+
+    def __init__(self, path: str, reason: str, advice: str = "请重新保存为 .xlsx 后再报送") -> None:
+        self.path = path
+        self.reason = reason
+        self.advice = advice
+        super().__init__(f"{path}：{reason}，{advice}")
+
+
+class OutputError(XltoolsError):
+    """An output file cannot be written (directory missing, file open in Excel, no space)."""
+
+
+class TemplateError(XltoolsError):
+    """A Word report template (``templates/docx/``) cannot be rendered: missing variables,
+    Jinja2 syntax error, leftover tag delimiters after rendering."""
+
+
+class DataError(XltoolsError):
+    """The data given to a command (figures JSON, consolidated workbook) is missing or malformed."""

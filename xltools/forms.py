@@ -1,0 +1,701 @@
+"""Form definitions (表单定义): load and validate the YAML in ``templates/xlsx/``.
+
+A form definition describes one workbook issued to every unit of a round: its id, version,
+title, the instructions for the clerk (填表说明), one or more forms (sheets) and the figures
+(汇总指标) computed on merge.  The format is documented in the README ("表单定义格式");
+``templates/xlsx/pioneer_posts.yaml`` is the reference example.
+
+Loading validates everything and reports *every* problem with its place in the YAML, e.g.
+``pioneer_posts.yaml: forms[0].fields[3].type: 'interger' is not a field type; expected one
+of …``.  Unknown keys are errors, never ignored (a misspelt ``requried`` would otherwise make a
+field silently optional).
+
+Public API: :func:`load_form_definition`, :func:`normalise_label`, the dataclasses
+:class:`FormDefinition`, :class:`Form`, :class:`Field`, :class:`Figure`, :class:`Condition`,
+and :data:`FIELD_TYPES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import FormDefinitionError
+
+#: Field types and what each means on generate (Excel validation) and merge (coercion).
+FIELD_TYPES: dict[str, str] = {
+    "text": "free text, optional max_length",
+    "integer": "whole number, optional min/max and unit (人, 件, 个 …)",
+    "decimal": "number, optional min/max, decimals and unit (元, 万元 …)",
+    "date": "a date; accepted as a date cell, an Excel serial or text like 2024年3月5日",
+    "choice": "one of `choices`",
+    "boolean": "是/否 (also √/×, Y/N, 有/无 on merge)",
+    "names": "one or more person names separated by 、，, or spaces",
+    "id_number": "18-character 居民身份证号码, kept as text, checksum verified (GB 11643-1999)",
+    "phone": "a telephone number (mobile or landline), kept as text",
+}
+
+#: Units a numeric field may declare; a trailing unit in a typed value is accepted on merge.
+UNITS = ("元", "万元", "亿元", "人", "件", "个", "次", "户", "项", "天", "小时", "分", "%", "％")
+
+FIGURE_OPS = ("count", "sum", "count_distinct", "count_names")
+CONDITION_OPS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "blank", "not_blank")
+
+#: Pseudo-fields available to figures and conditions besides a form's own fields.
+PSEUDO_FIELDS = {"_unit": "the unit code (单位代码) of the row"}
+
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SHEET_BAD = set('[]:*?/\\')
+
+
+def normalise_label(text: object) -> str:
+    """Normalise a header label for matching: NFKC (full-width → half-width), drop every kind of
+    whitespace (including line breaks, U+3000 and NBSP), drop a leading ``*`` required-marker and a
+    trailing colon, case-fold ASCII.  ``' 参与党员\\n人数 '`` and ``'参与党员人数'`` match;
+    ``'涉及金额（万元）'`` and ``'涉及金额(万元)'`` match."""
+    s = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    s = "".join(ch for ch in s if not ch.isspace() and ch not in "\u200b\ufeff")
+    s = s.lstrip("*").rstrip(":")
+    return s.casefold()
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``field op value`` — a row filter for figures.  ``value`` is already typed for the field
+    (bool for boolean fields, Decimal for numbers, date for dates, str otherwise; a list for
+    ``in``/``not_in``; None for ``blank``/``not_blank``)."""
+
+    field: str
+    op: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A value computed by xltools on merge, never read from a formula: ``op`` over ``fields``.
+    Only ``sum`` is defined.  A value the unit typed into a derived column is compared with the
+    computed one and a mismatch is an issue."""
+
+    op: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a form.
+
+    ``name`` is the identifier used in figures and report templates, ``label`` the exact header
+    text (表头) written by generate and matched (normalised, with ``aliases``) on merge.
+    ``min``/``max`` are Decimal for numeric fields and ``date`` for date fields.  ``unit`` is the
+    unit of the value (元, 万元, 人 …): a value typed with that unit (``12人``) is accepted.
+    ``ref`` (``"form.field"``) names a field of another form that this value must appear in
+    within the same unit's return (a cross-form rule, e.g. a deed's 先锋岗名称).
+    """
+
+    name: str
+    label: str
+    type: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min: Any = None
+    max: Any = None
+    max_length: int | None = None
+    unit: str | None = None
+    decimals: int | None = None
+    help: str = ""
+    width: float | None = None
+    aliases: tuple[str, ...] = ()
+    ref: tuple[str, str] | None = None
+    derived: Derived | None = None
+    multiline: bool = False
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The label then the aliases, as written."""
+        return (self.label, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Form:
+    """One sheet of the issued workbook (一张登记表).
+
+    ``name`` is the identifier (``posts``), ``sheet`` the sheet name (``先锋岗登记表``, at most 31
+    characters), ``key`` the fields whose values must be unique within one unit's return.
+    ``complete_for`` (``"form.field"``): every value of that field should have a row here (a
+    missing one is a warning, e.g. an assessment for every registered post).
+    """
+
+    name: str
+    sheet: str
+    title: str
+    max_rows: int
+    fields: tuple[Field, ...]
+    key: tuple[str, ...] = ()
+    description: str = ""
+    complete_for: tuple[str, str] | None = None
+    ref_severity: str = "warning"
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The header labels in definition order."""
+        return tuple(f.label for f in self.fields)
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits identifying the header: SHA-256 of the normalised labels joined by
+        U+001F.  Written into the stamp; the only identity that survives a unit pasting the data
+        with its header into a new workbook."""
+        joined = "\x1f".join(normalise_label(label) for label in self.header)
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A named aggregate (汇总指标) computed from consolidated rows of ``form``.
+
+    ``op``: ``count`` (rows), ``sum`` (of ``field``), ``count_distinct`` (distinct values of
+    ``field``; ``_unit`` counts units), ``count_names`` (total names in a ``names`` field).
+    ``where``: conditions all of which a row must meet.  ``per_unit``: also computed per unit for
+    the 分单位统计 sheet and the report's ``units``.  ``unit``: display unit (个, 人, 万元).
+    """
+
+    name: str
+    label: str
+    op: str
+    form: str
+    field: str | None = None
+    where: tuple[Condition, ...] = ()
+    per_unit: bool = True
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class FormDefinition:
+    """A whole form definition (one YAML file): the workbook issued in a collection round."""
+
+    id: str
+    version: str
+    title: str
+    forms: tuple[Form, ...]
+    figures: tuple[Figure, ...] = ()
+    issuer: str = ""
+    contact: str = ""
+    instructions: tuple[str, ...] = ()
+    deadline: str = ""
+    source: str = ""
+
+    def form(self, name: str) -> Form:
+        for f in self.forms:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def figure(self, name: str) -> Figure:
+        for f in self.figures:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- YAML loading
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_form_definition(path: str | Path) -> FormDefinition:
+    """Load and fully validate a form definition YAML file.
+
+    Returns a :class:`FormDefinition`.  Raises :class:`~xltools.errors.FormDefinitionError`
+    listing every problem with its place (``forms[0].fields[3].type: …``) — a YAML syntax error,
+    an unknown key, a bad type, a duplicate field name, a choice field without choices, a figure
+    naming an unknown form or field …  A missing or unreadable file is also a
+    ``FormDefinitionError``.
+    """
+    p = Path(path)
+    name = p.name
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FormDefinitionError(name, [f"文件不存在：{p}"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormDefinitionError(name, [f"无法读取（{exc}），请确认是 UTF-8 编码的 YAML 文件"]) from None
+    return parse_form_definition(text, source=name)
+
+
+def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition:
+    """Parse and validate form-definition YAML text; see :func:`load_form_definition`."""
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FormDefinitionError(source, [f"{where}YAML syntax error: {problem}"]) from None
+    v = _Validator(source)
+    definition = v.definition(data)
+    if v.problems:
+        raise FormDefinitionError(source, v.problems)
+    assert definition is not None
+    return definition
+
+
+_DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures"}
+_FORM_KEYS = {"name", "sheet", "title", "max_rows", "key", "fields", "description", "complete_for", "ref_severity"}
+_FIELD_KEYS = {
+    "name", "label", "type", "required", "choices", "min", "max", "max_length", "unit", "decimals",
+    "help", "width", "aliases", "ref", "derived", "multiline",
+}
+_FIGURE_KEYS = {"name", "label", "op", "form", "field", "where", "per_unit", "unit"}
+_COND_KEYS = {"field", "op", "value"}
+
+
+class _Validator:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def err(self, where: str, msg: str) -> None:
+        self.problems.append(f"{where}: {msg}" if where else msg)
+
+    # -- helpers ----------------------------------------------------------------------
+    def mapping(self, obj: Any, where: str, keys: set[str], required: tuple[str, ...]) -> dict | None:
+        if not isinstance(obj, dict):
+            self.err(where or "(top level)", f"expected a mapping, got {type(obj).__name__}")
+            return None
+        for k in obj:
+            if k not in keys:
+                allowed = ", ".join(sorted(keys))
+                self.err(_join(where, str(k)), f"unknown key {k!r}; allowed keys: {allowed}")
+        for k in required:
+            if obj.get(k) in (None, ""):
+                self.err(_join(where, k), "is required")
+        return obj
+
+    def string(self, obj: dict, key: str, where: str, default: str = "") -> str:
+        value = obj.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.err(_join(where, key), f"expected text, got {type(value).__name__}")
+            return default
+        return str(value).strip()
+
+    def ident(self, obj: dict, key: str, where: str) -> str:
+        value = self.string(obj, key, where)
+        if value and not _NAME_RE.match(value):
+            self.err(_join(where, key), f"{value!r} is not a valid identifier (letters, digits, _; not starting with a digit)")
+        return value
+
+    def boolean(self, obj: dict, key: str, where: str, default: bool) -> bool:
+        value = obj.get(key, default)
+        if not isinstance(value, bool):
+            self.err(_join(where, key), f"expected true or false, got {value!r}")
+            return default
+        return value
+
+    def str_list(self, obj: dict, key: str, where: str) -> tuple[str, ...]:
+        value = obj.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in value):
+            self.err(_join(where, key), "expected a list of text values")
+            return ()
+        return tuple(str(x).strip() for x in value)
+
+    # -- definition -------------------------------------------------------------------
+    def definition(self, data: Any) -> FormDefinition | None:
+        if data is None:
+            self.err("", "the file is empty")
+            return None
+        d = self.mapping(data, "", _DEF_KEYS, ("id", "version", "title", "forms"))
+        if d is None:
+            return None
+        def_id = self.ident(d, "id", "")
+        forms_raw = d.get("forms")
+        forms: list[Form] = []
+        if forms_raw is not None and not isinstance(forms_raw, list):
+            self.err("forms", "expected a list of forms")
+        elif isinstance(forms_raw, list):
+            if not forms_raw:
+                self.err("forms", "at least one form is required")
+            for i, fr in enumerate(forms_raw):
+                form = self.form(fr, f"forms[{i}]")
+                if form is not None:
+                    forms.append(form)
+        self._unique([f.name for f in forms], "forms", "form name")
+        self._unique([f.sheet for f in forms], "forms", "sheet name")
+        for f in forms:
+            if f.sheet in ("填表说明", "_meta"):
+                self.err("forms", f"sheet name {f.sheet!r} is reserved")
+        by_name = {f.name: f for f in forms}
+        for i, f in enumerate(forms):
+            self._check_refs(f, by_name, f"forms[{i}]")
+        figures: list[Figure] = []
+        figs_raw = d.get("figures")
+        if figs_raw is not None and not isinstance(figs_raw, list):
+            self.err("figures", "expected a list of figures")
+        elif isinstance(figs_raw, list):
+            for i, gr in enumerate(figs_raw):
+                fig = self.figure(gr, f"figures[{i}]", by_name)
+                if fig is not None:
+                    figures.append(fig)
+        self._unique([g.name for g in figures], "figures", "figure name")
+        instructions = self.str_list(d, "instructions", "")
+        return FormDefinition(
+            id=def_id,
+            version=self.string(d, "version", ""),
+            title=self.string(d, "title", ""),
+            forms=tuple(forms),
+            figures=tuple(figures),
+            issuer=self.string(d, "issuer", ""),
+            contact=self.string(d, "contact", ""),
+            instructions=instructions,
+            deadline=self.string(d, "deadline", ""),
+            source=self.source,
+        )
+
+    def _unique(self, names: list[str], where: str, what: str) -> None:
+        seen: set[str] = set()
+        for n in names:
+            if n and n in seen:
+                self.err(where, f"duplicate {what} {n!r}")
+            seen.add(n)
+
+    # -- form -------------------------------------------------------------------------
+    def form(self, obj: Any, where: str) -> Form | None:
+        d = self.mapping(obj, where, _FORM_KEYS, ("name", "sheet", "fields"))
+        if d is None:
+            return None
+        name = self.ident(d, "name", where)
+        sheet = self.string(d, "sheet", where)
+        if len(sheet) > 31:
+            self.err(_join(where, "sheet"), f"{sheet!r} is longer than Excel's 31 characters")
+        if any(ch in _SHEET_BAD for ch in sheet) or sheet.startswith("'") or sheet.endswith("'"):
+            self.err(_join(where, "sheet"), f"{sheet!r} contains a character Excel forbids in sheet names ([]:*?/\\ or a leading/trailing ')")
+        max_rows = d.get("max_rows", 50)
+        if isinstance(max_rows, bool) or not isinstance(max_rows, int) or not 1 <= max_rows <= 10000:
+            self.err(_join(where, "max_rows"), f"expected a whole number from 1 to 10000, got {max_rows!r}")
+            max_rows = 50
+        fields: list[Field] = []
+        raw_fields = d.get("fields")
+        if raw_fields is not None and not isinstance(raw_fields, list):
+            self.err(_join(where, "fields"), "expected a list of fields")
+        elif isinstance(raw_fields, list):
+            if not raw_fields:
+                self.err(_join(where, "fields"), "at least one field is required")
+            for j, fr in enumerate(raw_fields):
+                fld = self.field(fr, f"{where}.fields[{j}]")
+                if fld is not None:
+                    fields.append(fld)
+        self._unique([f.name for f in fields], _join(where, "fields"), "field name")
+        labels_seen: dict[str, str] = {}
+        for f in fields:
+            for lab in f.labels:
+                n = normalise_label(lab)
+                if n in labels_seen and labels_seen[n] != f.name:
+                    self.err(_join(where, "fields"), f"label or alias {lab!r} of field {f.name!r} is also used by field {labels_seen[n]!r}")
+                labels_seen.setdefault(n, f.name)
+        names = {f.name for f in fields}
+        key = self.str_list(d, "key", where)
+        for k in key:
+            if k not in names:
+                self.err(_join(where, "key"), f"{k!r} is not a field of this form")
+        for f in fields:
+            if f.derived:
+                for src in f.derived.fields:
+                    if src not in names:
+                        self.err(_join(where, "fields"), f"field {f.name!r}: derived from unknown field {src!r}")
+        complete_for = None
+        if d.get("complete_for") is not None:
+            complete_for = self._dotted(d, "complete_for", where)
+        severity = self.string(d, "ref_severity", where, "warning")
+        if severity not in ("warning", "error"):
+            self.err(_join(where, "ref_severity"), f"{severity!r} must be 'warning' or 'error'")
+            severity = "warning"
+        return Form(
+            name=name,
+            sheet=sheet,
+            title=self.string(d, "title", where) or sheet,
+            max_rows=max_rows,
+            fields=tuple(fields),
+            key=key,
+            description=self.string(d, "description", where),
+            complete_for=complete_for,
+            ref_severity=severity,
+        )
+
+    def _dotted(self, d: dict, key: str, where: str) -> tuple[str, str] | None:
+        value = self.string(d, key, where)
+        parts = value.split(".")
+        if len(parts) != 2 or not all(_NAME_RE.match(p) for p in parts):
+            self.err(_join(where, key), f"{value!r} must be written as form.field")
+            return None
+        return parts[0], parts[1]
+
+    def _check_refs(self, form: Form, by_name: dict[str, Form], where: str) -> None:
+        targets: list[tuple[str, tuple[str, str]]] = []
+        targets += [(f"fields.{f.name}.ref", f.ref) for f in form.fields if f.ref]
+        if form.complete_for:
+            targets.append(("complete_for", form.complete_for))
+        for place, (fname, fld) in targets:
+            target = by_name.get(fname)
+            if target is None:
+                self.err(_join(where, place), f"unknown form {fname!r}")
+            elif fld not in {f.name for f in target.fields}:
+                self.err(_join(where, place), f"form {fname!r} has no field {fld!r}")
+
+    # -- field ------------------------------------------------------------------------
+    def field(self, obj: Any, where: str) -> Field | None:
+        d = self.mapping(obj, where, _FIELD_KEYS, ("name", "label", "type"))
+        if d is None:
+            return None
+        name = self.ident(d, "name", where)
+        ftype = self.string(d, "type", where)
+        if ftype and ftype not in FIELD_TYPES:
+            self.err(_join(where, "type"), f"{ftype!r} is not a field type; expected one of {', '.join(FIELD_TYPES)}")
+        choices = self.str_list(d, "choices", where)
+        if ftype == "choice" and not choices:
+            self.err(_join(where, "choices"), "a choice field needs a non-empty list of choices")
+        if choices and ftype != "choice":
+            self.err(_join(where, "choices"), f"choices only apply to type 'choice', not {ftype!r}")
+        if len(set(choices)) != len(choices):
+            self.err(_join(where, "choices"), "the choices contain a duplicate")
+        lo = self._bound(d, "min", where, ftype)
+        hi = self._bound(d, "max", where, ftype)
+        if lo is not None and hi is not None and lo > hi:
+            self.err(where, f"min {lo} is greater than max {hi}")
+        max_length = d.get("max_length")
+        if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1):
+            self.err(_join(where, "max_length"), f"expected a positive whole number, got {max_length!r}")
+            max_length = None
+        unit = self.string(d, "unit", where) or None
+        if unit and unit not in UNITS:
+            self.err(_join(where, "unit"), f"{unit!r} is not a known unit; expected one of {', '.join(UNITS)}")
+        if unit and ftype not in ("integer", "decimal"):
+            self.err(_join(where, "unit"), "a unit only applies to integer and decimal fields")
+        decimals = d.get("decimals")
+        if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10):
+            self.err(_join(where, "decimals"), f"expected a whole number from 0 to 10, got {decimals!r}")
+            decimals = None
+        width = d.get("width")
+        if width is not None and (isinstance(width, bool) or not isinstance(width, (int, float)) or not 1 <= width <= 255):
+            self.err(_join(where, "width"), f"expected a column width from 1 to 255, got {width!r}")
+            width = None
+        ref = self._dotted(d, "ref", where) if d.get("ref") is not None else None
+        derived = None
+        if d.get("derived") is not None:
+            dd = self.mapping(d["derived"], _join(where, "derived"), {"op", "fields"}, ("op", "fields"))
+            if dd is not None:
+                op = self.string(dd, "op", _join(where, "derived"))
+                if op and op != "sum":
+                    self.err(_join(where, "derived.op"), f"{op!r} is not supported; expected 'sum'")
+                srcs = self.str_list(dd, "fields", _join(where, "derived"))
+                derived = Derived(op=op, fields=srcs)
+            if ftype not in ("integer", "decimal"):
+                self.err(_join(where, "derived"), "only integer and decimal fields can be derived")
+        return Field(
+            name=name,
+            label=self.string(d, "label", where),
+            type=ftype,
+            required=self.boolean(d, "required", where, False),
+            choices=choices,
+            min=lo,
+            max=hi,
+            max_length=max_length,
+            unit=unit,
+            decimals=decimals,
+            help=self.string(d, "help", where),
+            width=float(width) if width is not None else None,
+            aliases=self.str_list(d, "aliases", where),
+            ref=ref,
+            derived=derived,
+            multiline=self.boolean(d, "multiline", where, False),
+        )
+
+    def _bound(self, d: dict, key: str, where: str, ftype: str) -> Any:
+        if key not in d or d[key] is None:
+            return None
+        value = d[key]
+        if ftype in ("integer", "decimal"):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                self.err(_join(where, key), f"expected a number, got {value!r}")
+                return None
+            try:
+                return Decimal(str(value))
+            except InvalidOperation:
+                self.err(_join(where, key), f"expected a number, got {value!r}")
+                return None
+        if ftype == "date":
+            if isinstance(value, datetime):
+                return value.date()
+            if isinstance(value, date):
+                return value
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                self.err(_join(where, key), f"expected a date like 2006-01-01, got {value!r}")
+                return None
+        self.err(_join(where, key), f"min/max only apply to integer, decimal and date fields, not {ftype!r}")
+        return None
+
+    # -- figure -----------------------------------------------------------------------
+    def figure(self, obj: Any, where: str, forms: dict[str, Form]) -> Figure | None:
+        d = self.mapping(obj, where, _FIGURE_KEYS, ("name", "op", "form"))
+        if d is None:
+            return None
+        name = self.ident(d, "name", where)
+        op = self.string(d, "op", where)
+        if op and op not in FIGURE_OPS:
+            self.err(_join(where, "op"), f"{op!r} is not a figure operation; expected one of {', '.join(FIGURE_OPS)}")
+        form_name = self.string(d, "form", where)
+        form = forms.get(form_name)
+        if form_name and form is None:
+            self.err(_join(where, "form"), f"unknown form {form_name!r}; expected one of {', '.join(forms)}")
+        fld = self.string(d, "field", where) or None
+        if op in ("sum", "count_distinct", "count_names") and not fld:
+            self.err(_join(where, "field"), f"op {op!r} needs a field")
+        if op == "count" and fld:
+            self.err(_join(where, "field"), "op 'count' counts rows and takes no field; use 'where' to filter")
+        if form is not None and fld:
+            target = self._field_of(form, fld)
+            if target is None and fld not in PSEUDO_FIELDS:
+                self.err(_join(where, "field"), f"form {form_name!r} has no field {fld!r}")
+            elif target is not None:
+                if op == "sum" and target.type not in ("integer", "decimal"):
+                    self.err(_join(where, "field"), f"op 'sum' needs an integer or decimal field; {fld!r} is {target.type!r}")
+                if op == "count_names" and target.type != "names":
+                    self.err(_join(where, "field"), f"op 'count_names' needs a names field; {fld!r} is {target.type!r}")
+            elif op in ("sum", "count_names"):
+                self.err(_join(where, "field"), f"op {op!r} cannot use the pseudo-field {fld!r}")
+        conds: list[Condition] = []
+        raw_where = d.get("where")
+        if raw_where is not None:
+            items = raw_where if isinstance(raw_where, list) else [raw_where]
+            for k, c in enumerate(items):
+                cond = self.condition(c, f"{where}.where[{k}]", form)
+                if cond is not None:
+                    conds.append(cond)
+        return Figure(
+            name=name,
+            label=self.string(d, "label", where) or name,
+            op=op,
+            form=form_name,
+            field=fld,
+            where=tuple(conds),
+            per_unit=self.boolean(d, "per_unit", where, True),
+            unit=self.string(d, "unit", where),
+        )
+
+    @staticmethod
+    def _field_of(form: Form, name: str) -> Field | None:
+        for f in form.fields:
+            if f.name == name:
+                return f
+        return None
+
+    def condition(self, obj: Any, where: str, form: Form | None) -> Condition | None:
+        d = self.mapping(obj, where, _COND_KEYS, ("field", "op"))
+        if d is None:
+            return None
+        fld = self.string(d, "field", where)
+        op = self.string(d, "op", where)
+        if op and op not in CONDITION_OPS:
+            self.err(_join(where, "op"), f"{op!r} is not a condition operator; expected one of {', '.join(CONDITION_OPS)}")
+            return None
+        target = self._field_of(form, fld) if form else None
+        if form is not None and target is None and fld not in PSEUDO_FIELDS:
+            self.err(_join(where, "field"), f"form {form.name!r} has no field {fld!r}")
+            return None
+        raw = d.get("value")
+        if op in ("blank", "not_blank"):
+            if raw is not None:
+                self.err(_join(where, "value"), f"operator {op!r} takes no value")
+            return Condition(fld, op, None)
+        if raw is None:
+            self.err(_join(where, "value"), f"operator {op!r} needs a value")
+            return None
+        if op in ("in", "not_in"):
+            if not isinstance(raw, list):
+                self.err(_join(where, "value"), f"operator {op!r} needs a list")
+                return None
+            return Condition(fld, op, tuple(self._typed(x, target, where) for x in raw))
+        return Condition(fld, op, self._typed(raw, target, where))
+
+    def _typed(self, raw: Any, target: Field | None, where: str) -> Any:
+        ftype = target.type if target else "text"
+        if ftype == "boolean":
+            if isinstance(raw, bool):
+                return raw
+            if str(raw) in ("是", "否"):
+                return str(raw) == "是"
+            self.err(_join(where, "value"), f"a boolean field compares with true/false (or 是/否), got {raw!r}")
+            return raw
+        if ftype in ("integer", "decimal"):
+            try:
+                return Decimal(str(raw))
+            except InvalidOperation:
+                self.err(_join(where, "value"), f"expected a number, got {raw!r}")
+                return raw
+        if ftype == "date":
+            if isinstance(raw, date):
+                return raw
+            try:
+                return date.fromisoformat(str(raw))
+            except ValueError:
+                self.err(_join(where, "value"), f"expected a date like 2006-01-01, got {raw!r}")
+                return raw
+        if ftype == "choice" and target and str(raw) not in target.choices:
+            self.err(_join(where, "value"), f"{raw!r} is not one of the choices of {target.name!r}")
+        return str(raw)
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+__all__ = [
+    "FIELD_TYPES",
+    "Condition",
+    "Derived",
+    "Field",
+    "Figure",
+    "Form",
+    "FormDefinition",
+    "load_form_definition",
+    "normalise_label",
+    "parse_form_definition",
+]
