@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -51,6 +51,9 @@ CONDITION_OPS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "blank", "n
 
 #: Pseudo-fields available to figures and conditions besides a form's own fields.
 PSEUDO_FIELDS = {"_unit": "the unit code (单位代码) of the row"}
+
+#: Sheet names used by generated and consolidated workbooks; a form may not take them.
+RESERVED_SHEETS = ("填表说明", "_meta", "汇总指标", "分单位统计", "报送情况", "问题清单", "退回行", "_data")
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SHEET_BAD = set('[]:*?/\\')
@@ -359,7 +362,7 @@ class _Validator:
         self._unique([f.name for f in forms], "forms", "form name")
         self._unique([f.sheet for f in forms], "forms", "sheet name")
         for f in forms:
-            if f.sheet in ("填表说明", "_meta"):
+            if f.sheet in RESERVED_SHEETS:
                 self.err("forms", f"sheet name {f.sheet!r} is reserved")
         by_name = {f.name: f for f in forms}
         for i, f in enumerate(forms):

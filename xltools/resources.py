@@ -27,4 +27,13 @@ def bundled(*parts: str) -> Path:
     raise XltoolsError(f"安装不完整：找不到随附文件 {'/'.join(parts)}，请重新安装 xltools")
 
 
-__all__ = ["bundled"]
+__all__ = ["bundled", "definition_path"]
+
+
+def definition_path(name_or_path: str | Path) -> Path:
+    """A form definition given on the command line: an existing path, or the bare name of a
+    bundled definition (``pioneer_posts`` → ``templates/xlsx/pioneer_posts.yaml``)."""
+    p = Path(name_or_path)
+    if p.exists() or p.suffix or len(p.parts) > 1:
+        return p
+    return bundled("templates", "xlsx", f"{p.name}.yaml")

@@ -1,0 +1,742 @@
+"""Coercion (类型转换): one raw cell value → the typed value of a field, or problems.
+
+The reader (:mod:`xltools.readers`) delivers raw cell values as python-calamine gives them —
+``None``, ``str`` (not stripped), ``int``, ``float``, ``bool``, ``datetime.date``,
+``datetime.datetime``, ``datetime.time``, ``datetime.timedelta`` or an Excel error value (an
+object whose ``code`` attribute starts with ``#``, e.g. ``xltools.readers.CellError("#N/A")``);
+CSV returns give every value as ``str``.  The merge compiles one coercer per column with
+:func:`compile_field` and calls it for every cell of that column, then attaches the file, sheet
+and cell to each problem.
+
+A problem is ``(severity, kind, message)``: severity ``"error"`` (the row is rejected) or
+``"warning"`` (the value is accepted and reported); ``kind`` a stable code (``required``,
+``bad_date`` …); ``message`` a Chinese sentence for the clerk that quotes the raw value and says
+what to do (never the cell address: the issue list has its own columns for that).  When any
+problem is an error the value is ``None``; warnings keep the value.
+
+Kinds, by field type (every type also has ``required`` and ``error_value``):
+
+* text: ``too_long`` (error), ``control_chars`` (warning, the characters are removed);
+* integer, decimal: ``not_number``, ``not_integer``, ``wrong_unit``, ``out_of_range`` (errors),
+  ``chinese_numeral``, ``too_many_decimals`` (warnings);
+* date: ``bad_date``, ``out_of_range`` (errors), ``chinese_numeral`` (warning);
+* boolean: ``bad_boolean``; choice: ``not_in_choices``;
+* names: ``odd_name`` (warning);
+* id_number: ``id_as_number``, ``bad_id_length``, ``bad_id_number``, ``bad_id_birthdate``,
+  ``bad_id_checksum`` (errors);
+* phone: ``odd_phone`` (warning).
+
+Typed values: text → ``str``; integer → ``int``; decimal → ``decimal.Decimal``; date →
+``datetime.date``; boolean → ``bool``; choice → the canonical choice ``str``; names →
+``tuple[str, ...]``; id_number → ``str`` (18 characters, upper-case X); phone → ``str``;
+blank → ``None``.
+
+Sources of the rules: DESIGN.md §5 ("Types"); Unicode NFKC (UAX #15) for full-width digits and
+punctuation; the XML 1.0 ``Char`` production (W3C XML 1.0 §2.2) for the control characters a
+workbook cannot carry; Excel's 1900 date system (Microsoft: serial 1 = 1900-01-01, serial 60 is
+the non-existent 1900-02-29 kept for Lotus 1-2-3 compatibility, serial 2958465 = 9999-12-31) and
+its 15-significant-digit number precision (Microsoft, "Excel specifications and limits");
+GB 11643-1999 (公民身份号码) with its ISO 7064 MOD 11-2 check digit; the ``cn2an`` library for
+Chinese numerals.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from operator import mul
+
+from .forms import Field
+from .issues import ERROR, WARNING
+
+Problem = tuple[str, str, str]
+"""``(severity "error"|"warning", kind, Chinese message)``."""
+
+Coercer = Callable[[object], tuple[object, list[Problem]]]
+
+# Every character ``str.isspace()`` accepts, plus the zero-width characters Excel users paste in.
+_WS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+    "\u180e\u200b\u200c\u200d\u2060\ufeff"
+)
+_WS_RE = re.compile(f"[{re.escape(_WS)}]")
+# Characters outside the XML 1.0 Char production (tab, LF and CR are allowed).
+_CTRL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+#: Excel error values as they appear in a CSV export or any reader that gives them as text.
+_ERROR_CODES = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+})
+
+_SHOWN_LIMIT = 40
+_DATE_FORM = "2006-03-05"
+#: What clerks type for "not applicable" in a number column.
+_NOT_APPLICABLE = frozenset({"无", "/", "／", "-", "—", "——", "－", "不适用", "暂无", "N/A", "n/a", "NA"})
+
+
+def _nfkc(s: str) -> str:
+    return s if s.isascii() else unicodedata.normalize("NFKC", s)
+
+
+# --------------------------------------------------------------------------- display
+
+
+def format_value(value: object) -> str:
+    """A typed (or raw) value as display text.
+
+    ``None`` → ``""``; ``bool`` → ``是``/``否``; ``int`` → digits; ``Decimal`` → plain notation as
+    stored (``Decimal("491.3")`` → ``"491.3"``, never an exponent); ``float`` → Excel's 15
+    significant digits in plain notation (``12.0`` → ``"12"``); ``date`` → ``2006-03-05``;
+    ``datetime`` → ``2006-03-05`` at midnight, else ``2006-03-05 14:30:00``; ``time`` →
+    ``14:30:00``; ``timedelta`` → ``[h]:mm:ss`` as Excel shows durations; a tuple or list of
+    names → joined with ``、`` (``"张明、李华"``); an Excel error value → its code (``#N/A``);
+    anything else → ``str(value)``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return format(_float_decimal(value), "f")
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, timedelta):
+        secs = int(value.total_seconds())
+        sign, secs = ("-", -secs) if secs < 0 else ("", secs)
+        return f"{sign}{secs // 3600}:{secs // 60 % 60:02d}:{secs % 60:02d}"
+    if isinstance(value, (tuple, list)):
+        return "、".join(format_value(v) for v in value)
+    code = _error_code(value)
+    if code is not None:
+        return code
+    return str(value)
+
+
+def _float_decimal(x: float) -> Decimal:
+    """A finite float as the Decimal Excel shows: 15 significant digits (491.3 → 491.3, a
+    pasted 0.1+0.2 → 0.3)."""
+    return Decimal(format(x, ".15g"))
+
+
+def _shown(raw: object) -> str:
+    """A raw value quoted in a message: as the clerk sees it in the cell (a boolean cell shows
+    TRUE/FALSE), stripped, cut to 40 characters."""
+    if isinstance(raw, str):
+        text = raw.strip(_WS)
+    elif isinstance(raw, bool):
+        text = "TRUE" if raw else "FALSE"
+    else:
+        text = format_value(raw)
+    if len(text) > _SHOWN_LIMIT:
+        text = text[:_SHOWN_LIMIT] + "…"
+    return text
+
+
+def _error_code(raw: object) -> str | None:
+    code = getattr(raw, "code", None)
+    if isinstance(code, str) and code.startswith("#"):
+        return code
+    return None
+
+
+def _err(kind: str, message: str) -> Problem:
+    return (ERROR, kind, message)
+
+
+def _warn(kind: str, message: str) -> Problem:
+    return (WARNING, kind, message)
+
+
+def _error_value(code: str) -> tuple[None, list[Problem]]:
+    return None, [_err("error_value", f"单元格是错误值 {code}，请改为实际内容")]
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def compile_field(field: Field) -> Coercer:
+    """Compile the coercer for one field: ``coerce(raw) -> (value, problems)``.
+
+    Everything about the field (type, bounds, unit, choices table, messages) is decided here
+    once; the returned closure dispatches only on the raw value's Python type.  ``raw`` is one
+    of the values listed in the module docstring; ``problems`` is a new list of
+    ``(severity, kind, message)`` each call.  Blank (``None`` or a string of whitespace,
+    including NBSP, U+3000 and zero-width characters) gives ``None`` and, for a required,
+    non-derived field, an error of kind ``required``.  Raises ``ValueError`` for a field type
+    not in :data:`xltools.forms.FIELD_TYPES` (a bug: loaded definitions are validated).
+    """
+    try:
+        build = _BUILDERS[field.type]
+    except KeyError:
+        raise ValueError(f"unknown field type {field.type!r} for field {field.name!r}") from None
+    parse_str, handlers = build(field)
+
+    missing = _required(field)
+
+    def blank() -> list[Problem]:
+        return missing.copy()
+
+    def on_str(raw: str) -> tuple[object, list[Problem]]:
+        s = raw.strip(_WS)
+        if not s:
+            return None, blank()
+        if s[0] == "#" and s in _ERROR_CODES:
+            return _error_value(s)
+        return parse_str(s)
+
+    table: dict[type, Coercer] = dict(handlers)
+    table[str] = on_str
+    get = table.get
+
+    def slow(raw: object) -> tuple[object, list[Problem]]:
+        code = _error_code(raw)
+        if code is not None:
+            return _error_value(code)
+        for kind in (str, bool, int, float, datetime, date, time, timedelta):
+            if isinstance(raw, kind) and kind in table:
+                return table[kind](raw)
+        return on_str(str(raw))
+
+    def coerce(raw: object) -> tuple[object, list[Problem]]:
+        if raw is None:
+            return None, blank()
+        handler = get(type(raw))
+        if handler is None:
+            return slow(raw)
+        return handler(raw)
+
+    return coerce
+
+
+@lru_cache(maxsize=512)
+def _compiled(field: Field) -> Coercer:
+    return compile_field(field)
+
+
+def coerce_value(field: Field, raw: object) -> tuple[object, list[Problem]]:
+    """Coerce one raw cell value for ``field``: ``compile_field(field)(raw)`` (compiled
+    coercers are cached per field)."""
+    return _compiled(field)(raw)
+
+
+_StrParser = Callable[[str], tuple[object, list[Problem]]]
+_Builder = Callable[[Field], tuple[_StrParser, dict[type, Coercer]]]
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _required(field: Field) -> list[Problem]:
+    """``[the required error]`` for a required, non-derived field, else ``[]``."""
+    if field.required and field.derived is None:
+        return [_err("required", f"必填项“{field.label}”未填写，请补填")]
+    return []
+
+
+def _text(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    limit = field.max_length
+    missing = _required(field)
+
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        problems: list[Problem] = []
+        if "\r" in s:
+            s = s.replace("\r\n", "\n").replace("\r", "\n")
+        if _CTRL_RE.search(s):
+            s = _CTRL_RE.sub("", s).strip(_WS)
+            problems.append(_warn("control_chars", f"“{_shown(s)}”中含有无法保存的控制字符，已删除，请核对内容"))
+            if not s:
+                return None, problems + missing
+        if limit is not None and len(s) > limit:
+            too_long = _err("too_long", f"“{_shown(s)}”共 {len(s)} 个字，超过了 {limit} 字的限制，请精简")
+            return None, [*problems, too_long]
+        return s, problems
+
+    def display(raw: object) -> tuple[object, list[Problem]]:
+        return parse(format_value(raw))
+
+    return parse, {t: display for t in (int, float, bool, date, datetime, time, timedelta)}
+
+
+# --------------------------------------------------------------------------- numbers
+
+_NUM_RE = re.compile(r"([+-]?)\s*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_CN_DIGITS = "零〇一二三四五六七八九"
+_CN_PLACES = "十拾百佰千仟万萬亿億廿"
+_CN_NUM_RE = re.compile(
+    f"(负)?([{_CN_DIGITS}两壹贰叁肆伍陆柒捌玖{_CN_PLACES}]+)(?:点([{_CN_DIGITS}]+))?"
+)
+_CN_DIGIT_VALUE = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+_UNIT_TAIL_RE = re.compile(
+    f"(?:[+-]?\\s*[0-9.,]*[0-9][0-9.,]*|负?[{_CN_DIGITS}两{_CN_PLACES}点]+)\\s*([^0-9]+)"
+)
+#: Unit-like suffixes recognised as "a different unit" (wrong_unit) rather than junk.
+_KNOWN_UNITS = frozenset({
+    "元", "万元", "亿元", "千元", "百万元", "万", "亿", "千", "百", "人", "名", "位", "人次",
+    "件", "个", "次", "户", "项", "天", "日", "小时", "分", "分钟", "年", "月", "个月", "岁",
+    "%", "‰", "家", "所", "份", "场", "篇", "条", "起", "批", "期", "台", "辆", "套", "间",
+    "处", "米", "公里", "平方米", "吨", "公斤", "千克", "克", "斤",
+})
+
+
+def _accepted_units(unit: str | None) -> tuple[str, ...]:
+    """The suffixes accepted for a field's unit, longest first (万元 also as 万, 亿元 as 亿)."""
+    if not unit:
+        return ()
+    u = unicodedata.normalize("NFKC", unit)
+    extra = {"万元": ("万",), "亿元": ("亿",)}.get(u, ())
+    return (u, *extra)
+
+
+def _cn_number(sign: str | None, whole: str, frac: str | None) -> Decimal | None:
+    """Chinese numeral parts → Decimal via cn2an; None when they are not a number (``三四`` is
+    "three or four", not 34)."""
+    if len(whole) > 1 and not any(ch in _CN_PLACES for ch in whole):
+        return None
+    import cn2an
+
+    try:
+        n = cn2an.cn2an(whole, "normal")
+    except (ValueError, KeyError, IndexError):
+        return None
+    text = str(int(n))
+    if frac:
+        text += "." + "".join(_CN_DIGIT_VALUE[ch] for ch in frac)
+    d = Decimal(text)
+    return -d if sign else d
+
+
+def _places(d: Decimal) -> int:
+    """Significant decimal places: 12.500 → 1, 1E+2 → 0."""
+    exp = d.as_tuple().exponent
+    if isinstance(exp, int) and exp < 0 and str(d)[-1] == "0":
+        exp = d.normalize().as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def _numeric(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    integer = field.type == "integer"
+    lo: Decimal | None = field.min
+    hi: Decimal | None = field.max
+    places = None if integer else field.decimals
+    units = _accepted_units(field.unit)
+    missing = _required(field)
+    unit_name = units[0] if units else ""
+    hint = f"（单位：{unit_name}）" if unit_name else ""
+    if lo is not None and hi is not None:
+        bounds = f"超出允许范围 {format_value(lo)}～{format_value(hi)}"
+    elif lo is not None:
+        bounds = f"小于允许的最小值 {format_value(lo)}"
+    elif hi is not None:
+        bounds = f"大于允许的最大值 {format_value(hi)}"
+    else:
+        bounds = ""
+
+    def out_of_range(shown: str) -> tuple[None, list[Problem]]:
+        return None, [_err("out_of_range", f"“{_shown(shown)}”{bounds}，请核实")]
+
+    def finish(d: Decimal, shown: str, problems: list[Problem]) -> tuple[object, list[Problem]]:
+        if integer:
+            if d != d.to_integral_value():
+                return None, [_err("not_integer", f"“{_shown(shown)}”不是整数，本栏只能填整数{hint}")]
+            value: object = int(d)
+        else:
+            value = d
+        if (lo is not None and d < lo) or (hi is not None and d > hi):
+            return out_of_range(shown)
+        if places is not None and _places(d) > places:
+            problems.append(_warn("too_many_decimals", f"“{_shown(shown)}”的小数超过 {places} 位，已按原值保留，请核实"))
+        return value, problems
+
+    def not_number(shown: str) -> tuple[None, list[Problem]]:
+        return None, [_err("not_number", f"“{_shown(shown)}”不是数字，本栏只填数字{hint}")]
+
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        if s.isdigit() and s.isascii():  # fast path: plain digits
+            return on_int(int(s)) if integer else on_int_decimal(Decimal(s))
+        if s in _NOT_APPLICABLE:
+            # Clerks write 无 or / for "not applicable": blank for an optional field, never a 0.
+            if missing:
+                return None, [_err("required", f"必填项“{field.label}”填的是“{s}”，请填写数字（没有请填 0）")]
+            return None, [_warn("not_applicable", f"“{s}”按未填写处理；不适用的栏目请留空")]
+        t = _nfkc(s).replace("\u2212", "-")
+        body = t
+        for u in units:
+            if body.endswith(u):
+                body = body[: -len(u)].rstrip(_WS)
+                break
+        m = _NUM_RE.fullmatch(body)
+        if m:
+            d = Decimal(m.group(2).replace(",", ""))
+            return finish(-d if m.group(1) == "-" else d, s, [])
+        m = _CN_NUM_RE.fullmatch(body)
+        if m:
+            d = _cn_number(*m.groups())
+            if d is not None:
+                warning = _warn(
+                    "chinese_numeral", f"“{_shown(s)}”是中文数字，已按 {format_value(d)} 读取，请改填阿拉伯数字"
+                )
+                return finish(d, s, [warning])
+        m = _UNIT_TAIL_RE.fullmatch(t)
+        if m and m.group(1).strip(_WS) in _KNOWN_UNITS:
+            other = m.group(1).strip(_WS)
+            if unit_name:
+                msg = f"“{_shown(s)}”的单位是“{other}”，本栏的单位是“{unit_name}”，请换算成{unit_name}后只填数字"
+            else:
+                msg = f"“{_shown(s)}”带有单位“{other}”，本栏只填数字，请去掉单位"
+            return None, [_err("wrong_unit", msg)]
+        return not_number(s)
+
+    def on_int(raw: int) -> tuple[object, list[Problem]]:
+        if (lo is not None and raw < lo) or (hi is not None and raw > hi):
+            return out_of_range(str(raw))
+        return (raw if integer else Decimal(raw)), []
+
+    def on_int_decimal(d: Decimal) -> tuple[object, list[Problem]]:
+        if (lo is not None and d < lo) or (hi is not None and d > hi):
+            return out_of_range(format_value(d))
+        return d, []
+
+    def on_float(raw: float) -> tuple[object, list[Problem]]:
+        if integer and raw.is_integer() and -1e15 < raw < 1e15:  # fast path: 12.0
+            return on_int(int(raw))
+        if not math.isfinite(raw):
+            return None, [_err("not_number", f"“{raw}”不是有效数字，请填写实际数值{hint}")]
+        d = _float_decimal(raw)
+        return finish(d, format_value(d), [])
+
+    def on_bool(raw: bool) -> tuple[object, list[Problem]]:
+        return None, [_err("not_number", f"“{_shown(raw)}”是逻辑值，不是数字，本栏只填数字{hint}")]
+
+    def on_temporal(raw: object) -> tuple[object, list[Problem]]:
+        return None, [_err("not_number", f"“{_shown(raw)}”是日期或时间，不是数字，本栏只填数字{hint}")]
+
+    handlers: dict[type, Coercer] = {int: on_int, float: on_float, bool: on_bool}
+    handlers |= {t: on_temporal for t in (date, datetime, time, timedelta)}
+    return parse, handlers
+
+
+# --------------------------------------------------------------------------- dates
+
+_DATE_SEP_RE = re.compile(
+    r"([0-9]{4})([./-])([0-9]{1,2})\2([0-9]{1,2})(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+)
+_DATE_CN_RE = re.compile(r"([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*[日号]?")
+_DATE_COMPACT_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_DATE_HANZI_RE = re.compile(r"([〇零○一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十廿]{1,3})[日号]")
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 61 → 1900-03-01
+_MAX_SERIAL = 2958465  # 9999-12-31
+
+
+def _ymd(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _hanzi_date(m: re.Match[str]) -> date | None:
+    import cn2an
+
+    year = int("".join(_CN_DIGIT_VALUE.get(ch, "0") for ch in m.group(1)))
+    try:
+        month = int(cn2an.cn2an(m.group(2), "normal"))
+        day = int(cn2an.cn2an(m.group(3), "normal"))
+    except (ValueError, KeyError, IndexError):
+        return None
+    return _ymd(year, month, day)
+
+
+def _date(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    lo: date | None = field.min
+    hi: date | None = field.max
+    if lo is not None and hi is not None:
+        bounds = f"不在允许范围 {lo.isoformat()}～{hi.isoformat()} 内"
+    elif lo is not None:
+        bounds = f"早于允许的最早日期 {lo.isoformat()}"
+    elif hi is not None:
+        bounds = f"晚于允许的最晚日期 {hi.isoformat()}"
+    else:
+        bounds = ""
+
+    def bad(shown: str) -> tuple[None, list[Problem]]:
+        return None, [_err("bad_date", f"“{_shown(shown)}”不是有效日期，请按 {_DATE_FORM} 的格式填写")]
+
+    def check(d: date, shown: str, problems: list[Problem]) -> tuple[object, list[Problem]]:
+        if (lo is not None and d < lo) or (hi is not None and d > hi):
+            iso = d.isoformat()
+            quoted = f"“{_shown(shown)}”" + (f"（即 {iso}）" if shown != iso else "")
+            return None, [_err("out_of_range", f"{quoted}{bounds}，请核实")]
+        return d, problems
+
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        t = _nfkc(s)
+        m = _DATE_SEP_RE.fullmatch(t) or _DATE_CN_RE.fullmatch(t) or _DATE_COMPACT_RE.fullmatch(t)
+        if m:
+            g = m.groups()
+            y, mo, d = (g[0], g[2], g[3]) if len(g) == 4 else g
+            value = _ymd(int(y), int(mo), int(d))
+            if not value:
+                return bad(s)
+            problems: list[Problem] = []
+            if len(g) == 4 and g[1] == ".":
+                # Excel and WPS keep 2006.3.5 as text: it reads, but does not sort or filter as a date.
+                problems.append(_warn("date_as_text", f"“{_shown(s)}”是文本形式的日期，已按 {value.isoformat()} 读取；请按 {_DATE_FORM} 的格式填写"))
+            return check(value, s, problems)
+        m = _DATE_HANZI_RE.fullmatch(t)
+        if m:
+            value = _hanzi_date(m)
+            if value:
+                msg = f"“{_shown(s)}”用中文数字书写，已按 {value.isoformat()} 读取，请改为 {_DATE_FORM} 的格式"
+                return check(value, s, [_warn("chinese_numeral", msg)])
+        return bad(s)
+
+    def on_number(raw: int | float) -> tuple[object, list[Problem]]:
+        shown = format_value(raw)
+        if not math.isfinite(raw):
+            return bad(shown)
+        if 19000101 <= raw <= 99991231 and raw == int(raw):
+            return parse(str(int(raw)))  # 20240305 typed as a number
+        if not 1 <= raw < _MAX_SERIAL + 1:
+            return bad(shown)
+        n = int(raw)
+        if n == 60:
+            return None, [_err("bad_date", f"“{_shown(shown)}”对应 Excel 中并不存在的 1900-02-29，请按 {_DATE_FORM} 的格式填写")]
+        return check(_EXCEL_EPOCH + timedelta(days=n + (1 if n < 60 else 0)), shown, [])
+
+    def on_date(raw: date) -> tuple[object, list[Problem]]:
+        return check(raw, raw.isoformat(), [])
+
+    def on_datetime(raw: datetime) -> tuple[object, list[Problem]]:
+        return check(raw.date(), format_value(raw), [])
+
+    def on_time(raw: object) -> tuple[object, list[Problem]]:
+        return None, [_err("bad_date", f"“{_shown(raw)}”只有时间没有日期，请按 {_DATE_FORM} 的格式填写日期")]
+
+    def on_bool(raw: bool) -> tuple[object, list[Problem]]:
+        return bad(_shown(raw))
+
+    handlers: dict[type, Coercer] = {
+        int: on_number, float: on_number, bool: on_bool, date: on_date, datetime: on_datetime,
+        time: on_time, timedelta: on_time,
+    }
+    return parse, handlers
+
+
+# --------------------------------------------------------------------------- boolean
+
+_BOOL_WORDS = {
+    **dict.fromkeys(("是", "√", "✓", "✔", "y", "yes", "有", "对", "true", "1"), True),
+    **dict.fromkeys(("否", "×", "✗", "✘", "n", "no", "无", "错", "false", "0"), False),
+}
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _boolean(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    lookup = _BOOL_WORDS.get
+
+    def bad(shown: str) -> tuple[None, list[Problem]]:
+        return None, [_err("bad_boolean", f"“{_shown(shown)}”无法识别，应填“是”或“否”")]
+
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        value = lookup(_nfkc(s).strip(_WS).translate(_ASCII_LOWER))
+        return (value, []) if value is not None else bad(s)
+
+    def on_bool(raw: bool) -> tuple[object, list[Problem]]:
+        return raw, []
+
+    def on_number(raw: int | float) -> tuple[object, list[Problem]]:
+        if raw == 1 or raw == 0:
+            return raw == 1, []
+        return bad(_shown(raw))
+
+    def on_other(raw: object) -> tuple[object, list[Problem]]:
+        return bad(_shown(raw))
+
+    handlers: dict[type, Coercer] = {bool: on_bool, int: on_number, float: on_number}
+    handlers |= {t: on_other for t in (date, datetime, time, timedelta)}
+    return parse, handlers
+
+
+# --------------------------------------------------------------------------- choice
+
+
+def _choice_key(text: str) -> str:
+    return "".join(ch for ch in _nfkc(text) if ch not in _WS).translate(_ASCII_LOWER)
+
+
+def _choice(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    table = {_choice_key(c): c for c in field.choices}
+    listed = "、".join(field.choices)
+
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        value = table.get(_choice_key(s))
+        if value is None:
+            return None, [_err("not_in_choices", f"“{_shown(s)}”不是可选项，请从以下选项中选择：{listed}")]
+        return value, []
+
+    def display(raw: object) -> tuple[object, list[Problem]]:
+        return parse(format_value(raw))
+
+    return parse, {t: display for t in (int, float, bool, date, datetime, time, timedelta)}
+
+
+# --------------------------------------------------------------------------- names
+
+_NAME_FIX_RE = re.compile("[\u180e\u200b-\u200d\u2060\ufeff\x00-\x08\x0e-\x1b·•・‧∙⋅]")
+_ZERO_WIDTH_RE = re.compile("[\u180e\u200b-\u200d\u2060\ufeff]")
+_NAME_DOT_RE = re.compile(r"\s*[·•・‧∙⋅]\s*")
+_NAME_SEP_RE = re.compile(r"[、,;/\s\x00-\x1f]+")
+_DIGIT_RE = re.compile(r"\d")
+_NAME_MAX = 20
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    """Split a names cell into names: ``"张明、李华，王强 赵敏"`` → ``("张明", "李华", "王强",
+    "赵敏")``.
+
+    The text is NFKC-normalised (so ``，；／`` become ``,;/``) and zero-width characters are
+    removed; it is split on ``、 , ; /`` and runs of whitespace or control characters; the
+    interpunct of minority names is kept and unified to U+00B7 (``阿依古丽 • 买买提`` →
+    ``阿依古丽·买买提``; GB/T 15834 calls it 间隔号); empty pieces are dropped.  Returns an
+    empty tuple for blank text.
+    """
+    s = unicodedata.normalize("NFKC", text)
+    if _NAME_FIX_RE.search(s):
+        s = _NAME_DOT_RE.sub("·", _ZERO_WIDTH_RE.sub("", s))
+        return tuple([p for p in (q.strip("·") for q in _NAME_SEP_RE.split(s)) if p])
+    return tuple([p for p in _NAME_SEP_RE.split(s) if p])
+
+
+def _names(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    missing = _required(field)
+
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        names = split_names(s)
+        if not names:
+            return None, missing.copy()
+        problems: list[Problem] = []
+        for name in names:
+            if _DIGIT_RE.search(name):
+                problems.append(_warn("odd_name", f"“{name}”含有数字，不像人名，请核实；多人请用顿号分隔"))
+            elif len(name) > _NAME_MAX:
+                problems.append(_warn(
+                    "odd_name", f"“{_shown(name)}”超过 {_NAME_MAX} 个字，不像人名，请核实；多人请用顿号分隔"
+                ))
+        return names, problems
+
+    def display(raw: object) -> tuple[object, list[Problem]]:
+        return parse(format_value(raw))
+
+    return parse, {t: display for t in (int, float, bool, date, datetime, time, timedelta)}
+
+
+# --------------------------------------------------------------------------- id_number
+
+_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+_ID_CHARS_RE = re.compile(r"[0-9X]+")
+_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+_ID_ZERO = ord("0") * sum(_ID_WEIGHTS)
+_ID_CHECK = "10X98765432"  # check character for (weighted sum mod 11) = 0 … 10
+
+
+def _id_check_digit(first17: str) -> str:
+    """The GB 11643-1999 check character (ISO 7064 MOD 11-2) for 17 ASCII digits:
+    ``_id_check_digit("11010519491231002") == "X"``."""
+    total = sum(map(mul, first17.encode("ascii"), _ID_WEIGHTS)) - _ID_ZERO  # code points − "0"
+    return _ID_CHECK[total % 11]
+
+
+def _id_number(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        t = _nfkc(s).upper()
+        if not _ID_RE.fullmatch(t):
+            t = _WS_RE.sub("", t).lstrip("'‘’")  # 110105 19491231 002X, a literal leading '
+        if not _ID_RE.fullmatch(t):
+            if _ID_CHARS_RE.fullmatch(t):
+                if len(t) == 15:
+                    msg = f"身份证号“{_shown(s)}”是旧的 15 位号码，请改填本人现行的 18 位居民身份证号码"
+                else:
+                    msg = f"身份证号“{_shown(s)}”有 {len(t)} 位，应为 18 位，请核对号码"
+                return None, [_err("bad_id_length", msg)]
+            return None, [_err("bad_id_number", f"身份证号“{_shown(s)}”含有不应出现的字符，应为 17 位数字加 1 位数字或 X")]
+        birth = t[6:14]
+        if int(birth[:4]) < 1900 or _ymd(int(birth[:4]), int(birth[4:6]), int(birth[6:])) is None:
+            return None, [_err("bad_id_birthdate", f"身份证号“{_shown(s)}”中的出生日期 {birth} 不存在，请核对号码")]
+        if _id_check_digit(t[:17]) != t[17]:
+            return None, [_err("bad_id_checksum", f"身份证号“{_shown(s)}”的校验位不对，请核对号码")]
+        return t, []
+
+    def on_number(raw: int | float) -> tuple[object, list[Problem]]:
+        msg = f"身份证号被存成了数字（{_shown(raw)}），最后几位已丢失；请把单元格设为文本格式后重新输入"
+        return None, [_err("id_as_number", msg)]
+
+    def on_other(raw: object) -> tuple[object, list[Problem]]:
+        return None, [_err("bad_id_number", f"“{_shown(raw)}”不是身份证号，应为 17 位数字加 1 位数字或 X")]
+
+    handlers: dict[type, Coercer] = {int: on_number, float: on_number}
+    handlers |= {t: on_other for t in (bool, date, datetime, time, timedelta)}
+    return parse, handlers
+
+
+# --------------------------------------------------------------------------- phone
+
+_PHONE_RE = re.compile(
+    r"(\+?[0-9 ()\-]*[0-9][0-9 ()\-]*)(?:\s*(?:转|分机|ext\.?|x|#)\s*[0-9]{1,6})?", re.IGNORECASE
+)
+_PHONE_DIGITS_RE = re.compile(r"[0-9]")
+
+
+def _phone(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
+    def parse(s: str) -> tuple[object, list[Problem]]:
+        t = _nfkc(s)
+        m = _PHONE_RE.fullmatch(t)
+        n = len(_PHONE_DIGITS_RE.findall(m.group(1))) if m else 0
+        if not 7 <= n <= 15:
+            return t, [_warn("odd_phone", f"电话号码“{_shown(s)}”不像有效号码（应为 7～15 位数字，可带区号、分机），请核实")]
+        return t, []
+
+    def on_number(raw: int | float) -> tuple[object, list[Problem]]:
+        return parse(format_value(raw))
+
+    def on_other(raw: object) -> tuple[object, list[Problem]]:
+        return format_value(raw), [_warn("odd_phone", f"“{_shown(raw)}”不是电话号码，请核实")]
+
+    handlers: dict[type, Coercer] = {int: on_number, float: on_number}
+    handlers |= {t: on_other for t in (bool, date, datetime, time, timedelta)}
+    return parse, handlers
+
+
+_BUILDERS: dict[str, _Builder] = {
+    "text": _text,
+    "integer": _numeric,
+    "decimal": _numeric,
+    "date": _date,
+    "boolean": _boolean,
+    "choice": _choice,
+    "names": _names,
+    "id_number": _id_number,
+    "phone": _phone,
+}
+
+__all__ = ["Problem", "coerce_value", "compile_field", "format_value", "split_names"]

@@ -1,0 +1,371 @@
+"""The consolidated workbook (汇总表): write a :class:`~xltools.merge.Consolidation` with
+XlsxWriter, and read one back for reports.
+
+Sheets, in this order:
+
+==============  ============================================================================
+``汇总指标``      the figures (指标代码, 指标名称, 数值, 单位), then the counts
+one per form    every accepted row (named as the form's sheet): the fields in definition order,
+                typed (dates as dates, numbers as numbers, 是/否, names joined with 、), then the
+                provenance columns 单位代码, 填报单位, 来源文件, 来源工作表, 来源行
+``分单位统计``    one row per roster unit: rows per form and the per-unit figures, a total row,
+                and a native bar chart of the first per-unit figure (posts per unit)
+``报送情况``      the returns ledger: one row per roster unit, then one per superseded,
+                unidentified or unreadable file
+``问题清单``      one row per issue: 级别, 单位代码, 填报单位, 文件, 工作表, 单元格, 字段, 原值, 问题
+``退回行``        every rejected row with its raw values and the reasons
+``_data``       hidden: the figures JSON (``xltools merge --json``) and the column map, so
+                :func:`read_consolidated` (and ``xltools report``) can read the workbook back
+==============  ============================================================================
+
+Every value from a return is written as data (``write_string`` for text; the workbook is
+opened with ``strings_to_formulas=False``): a unit typing ``=1+1`` or ``@SUM(A1)`` never creates a
+formula.  The file is written to a temporary name and renamed into place
+(:func:`xltools._io.atomic_path`), with a pinned creation date so the same inputs give the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ._io import atomic_path
+from .errors import DataError, OutputError
+from .figures import plain_number
+
+SUMMARY_SHEET = "汇总指标"
+PER_UNIT_SHEET = "分单位统计"
+LEDGER_SHEET = "报送情况"
+ISSUES_SHEET = "问题清单"
+REJECTED_SHEET = "退回行"
+DATA_SHEET = "_data"
+PROVENANCE = ("单位代码", "填报单位", "来源文件", "来源工作表", "来源行")
+PROVENANCE_KEYS = ("unit_code", "unit_name", "source_file", "source_sheet", "source_row")
+LEDGER_HEADER = ("单位代码", "单位名称", "状态", "文件", "采用行数", "退回行数", "错误数", "警告数", "联系人", "联系电话", "说明")
+ISSUES_HEADER = ("级别", "单位代码", "填报单位", "文件", "工作表", "单元格", "字段", "原值", "问题")
+COUNT_LABELS = {
+    "units": "填报单位总数",
+    "returned": "已报送单位",
+    "missing": "未报送单位",
+    "files": "报送文件数",
+    "superseded": "被替代的文件",
+    "unreadable": "无法读取的文件",
+    "unidentified": "无法识别的文件",
+    "skipped": "跳过的临时/系统文件",
+    "rows_read": "读取行数",
+    "rows_accepted": "采用行数",
+    "rows_rejected": "退回行数",
+    "errors": "错误",
+    "warnings": "警告",
+}
+_CHUNK = 30000
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_PINNED = datetime(2000, 1, 1)
+
+
+def _clean(text: Any) -> str:
+    s = "" if text is None else str(text)
+    s = _ILLEGAL.sub("", s)
+    return s if len(s) <= 32767 else s[:32760] + "…（已截断）"
+
+
+def write_consolidated(consolidation, out: str | Path) -> Path:
+    """Write ``consolidation`` (a :class:`~xltools.merge.Consolidation`) to ``out`` (.xlsx),
+    atomically.  Returns the path.  Raises :class:`~xltools.errors.OutputError` when the file
+    cannot be written."""
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise OutputError(f"{out}：汇总表须保存为 .xlsx 文件")
+    try:
+        with atomic_path(out) as tmp:
+            _write(consolidation, tmp)
+    except OSError as exc:
+        raise OutputError(f"{out}：无法写入汇总表（{exc}）") from None
+    return out
+
+
+def _write(cons, path: Path) -> None:
+    d = cons.definition
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "yyyy-mm-dd",
+        },
+    )
+    created = cons.saved_at.astimezone(timezone.utc).replace(tzinfo=None) if cons.saved_at else _PINNED
+    wb.set_properties({"title": f"{d.title} 汇总表", "subject": d.title, "author": "xltools",
+                       "comments": "由 xltools merge 生成", "created": created})
+    f_head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    f_date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    f_total = wb.add_format({"bold": True, "top": 1})
+    f_err = wb.add_format({"font_color": "#C00000", "bold": True})
+    f_warn = wb.add_format({"font_color": "#9C5700"})
+    f_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+
+    def header(ws, labels, widths):
+        for c, (label, w) in enumerate(zip(labels, widths)):
+            ws.write_string(0, c, label, f_head)
+            ws.set_column(c, c, w)
+        ws.freeze_panes(1, 0)
+
+    def cell(ws, r, c, value, fmt=None):
+        if value is None:
+            return
+        if isinstance(value, bool):
+            ws.write_string(r, c, "是" if value else "否", fmt)
+        elif isinstance(value, (int, float, Decimal)):
+            ws.write_number(r, c, float(value), fmt)
+        elif isinstance(value, datetime):
+            ws.write_datetime(r, c, value, fmt or f_date)
+        elif isinstance(value, date):
+            ws.write_datetime(r, c, datetime(value.year, value.month, value.day), fmt or f_date)
+        elif isinstance(value, (tuple, list)):
+            ws.write_string(r, c, _clean("、".join(value)), fmt)
+        else:
+            ws.write_string(r, c, _clean(value), fmt)
+
+    # 1. 汇总指标 ------------------------------------------------------------------------------
+    ws = wb.add_worksheet(SUMMARY_SHEET)
+    header(ws, ("指标代码", "指标名称", "数值", "单位"), (18, 28, 14, 8))
+    r = 1
+    for fig in d.figures:
+        ws.write_string(r, 0, fig.name)
+        ws.write_string(r, 1, fig.label)
+        cell(ws, r, 2, cons.figures.get(fig.name))
+        ws.write_string(r, 3, fig.unit)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "报送与核对", f_head)
+    ws.write_string(r, 1, "", f_head)
+    ws.write_string(r, 2, "", f_head)
+    ws.write_string(r, 3, "", f_head)
+    r += 1
+    for key, label in COUNT_LABELS.items():
+        ws.write_string(r, 0, key)
+        ws.write_string(r, 1, label)
+        ws.write_number(r, 2, cons.counts.get(key, 0))
+        r += 1
+    ws.autofilter(0, 0, len(d.figures), 3)
+
+    # 2. one sheet per form ------------------------------------------------------------------------
+    for form in d.forms:
+        ws = wb.add_worksheet(form.sheet)
+        labels = [f.label for f in form.fields] + list(PROVENANCE)
+        widths = [min(max(f.width or 12, 8), 50) for f in form.fields] + [9, 14, 36, 16, 7]
+        header(ws, labels, widths)
+        rows = cons.rows.get(form.name, [])
+        for i, row in enumerate(rows, start=1):
+            for c, f in enumerate(form.fields):
+                cell(ws, i, c, row.values.get(f.name))
+            n = len(form.fields)
+            ws.write_string(i, n, row.unit_code)
+            ws.write_string(i, n + 1, _clean(row.unit_name))
+            ws.write_string(i, n + 2, _clean(row.file))
+            ws.write_string(i, n + 3, _clean(row.sheet))
+            ws.write_number(i, n + 4, row.row)
+        ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
+
+    # 3. 分单位统计 -----------------------------------------------------------------------------------
+    ws = wb.add_worksheet(PER_UNIT_SHEET)
+    per_figs = [f for f in d.figures if f.per_unit]
+    labels = ["单位代码", "单位名称"] + [f"{f.title}行数" for f in d.forms] + [f.label for f in per_figs]
+    header(ws, labels, [9, 16] + [12] * (len(labels) - 2))
+    form_counts = {u.code: {f.name: 0 for f in d.forms} for u in cons.roster}
+    for form_name, rows in cons.rows.items():
+        for row in rows:
+            if row.unit_code in form_counts:
+                form_counts[row.unit_code][form_name] += 1
+    totals = [0] * (len(labels) - 2)
+    for i, unit in enumerate(cons.roster, start=1):
+        ws.write_string(i, 0, unit.code)
+        ws.write_string(i, 1, _clean(unit.name))
+        values = [form_counts[unit.code][f.name] for f in d.forms] + [
+            cons.per_unit.get(unit.code, {}).get(f.name, 0) for f in per_figs]
+        for c, v in enumerate(values):
+            cell(ws, i, c + 2, v)
+            totals[c] += Decimal(str(v or 0))
+    n_units = len(cons.roster)
+    ws.write_string(n_units + 1, 0, "合计", f_total)
+    ws.write_string(n_units + 1, 1, "", f_total)
+    for c, v in enumerate(totals):
+        cell(ws, n_units + 1, c + 2, plain_number(Decimal(v)), f_total)
+    if per_figs and 0 < n_units <= 200:
+        col = 2 + len(d.forms)
+        chart = wb.add_chart({"type": "bar"})
+        chart.add_series({
+            "name": per_figs[0].label,
+            "categories": [PER_UNIT_SHEET, 1, 1, n_units, 1],
+            "values": [PER_UNIT_SHEET, 1, col, n_units, col],
+            "fill": {"color": "#C00000"},
+        })
+        chart.set_title({"name": f"各单位{per_figs[0].label}"})
+        chart.set_legend({"none": True})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+        chart.set_size({"width": 520, "height": max(320, 16 * n_units)})
+        ws.insert_chart(1, len(labels) + 1, chart)
+    ws.autofilter(0, 0, n_units, len(labels) - 1)
+
+    # 4. 报送情况 ------------------------------------------------------------------------------------
+    ws = wb.add_worksheet(LEDGER_SHEET)
+    header(ws, LEDGER_HEADER, (9, 16, 10, 44, 9, 9, 8, 8, 10, 15, 40))
+    for i, e in enumerate(cons.ledger, start=1):
+        fmt = f_err if e.status in ("有错误", "无法读取", "无法识别", "未报送") else None
+        ws.write_string(i, 0, e.code)
+        ws.write_string(i, 1, _clean(e.name))
+        ws.write_string(i, 2, e.status, fmt)
+        ws.write_string(i, 3, _clean("；".join(e.files)))
+        for c, v in enumerate((e.accepted, e.rejected, e.errors, e.warnings), start=4):
+            ws.write_number(i, c, v)
+        ws.write_string(i, 8, _clean(e.contact))
+        ws.write_string(i, 9, _clean(e.phone))
+        ws.write_string(i, 10, _clean(e.reason))
+    ws.autofilter(0, 0, max(len(cons.ledger), 1), len(LEDGER_HEADER) - 1)
+
+    # 5. 问题清单 -------------------------------------------------------------------------------------
+    ws = wb.add_worksheet(ISSUES_SHEET)
+    header(ws, ISSUES_HEADER, (6, 9, 14, 40, 16, 8, 14, 20, 70))
+    for i, issue in enumerate(cons.issues, start=1):
+        ws.write_string(i, 0, issue.level, f_err if issue.is_error else f_warn)
+        for c, v in enumerate((issue.unit_code, issue.unit_name, issue.file, issue.sheet, issue.cell,
+                               issue.field, issue.raw), start=1):
+            ws.write_string(i, c, _clean(v))
+        ws.write_string(i, 8, _clean(issue.message), f_wrap)
+    ws.autofilter(0, 0, max(len(cons.issues), 1), len(ISSUES_HEADER) - 1)
+
+    # 6. 退回行 ---------------------------------------------------------------------------------------
+    ws = wb.add_worksheet(REJECTED_SHEET)
+    header(ws, ("表", "单位代码", "填报单位", "来源文件", "来源工作表", "来源行", "退回原因", "原始内容"),
+           (16, 9, 14, 40, 16, 7, 50, 80))
+    titles = {f.name: f.title for f in d.forms}
+    for i, row in enumerate(cons.rejected, start=1):
+        reasons = "；".join(f"{x.cell + ' ' if x.cell else ''}{x.message}" for x in row.issues if x.is_error)
+        raw = "；".join(f"{k}：{v}" for k, v in row.raw.items() if v not in ("", None))
+        for c, v in enumerate((titles.get(row.form, row.form), row.unit_code, row.unit_name, row.file, row.sheet)):
+            ws.write_string(i, c, _clean(v))
+        ws.write_number(i, 5, row.row)
+        ws.write_string(i, 6, _clean(reasons), f_wrap)
+        ws.write_string(i, 7, _clean(raw), f_wrap)
+    ws.autofilter(0, 0, max(len(cons.rejected), 1), 7)
+
+    # 7. _data (hidden) ------------------------------------------------------------------------------
+    ws = wb.add_worksheet(DATA_SHEET)
+    payload = cons.to_json()
+    payload["columns"] = {
+        form.name: {"sheet": form.sheet, "fields": [[f.name, f.type] for f in form.fields]}
+        for form in d.forms
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=_json_default)
+    for i in range(0, max(len(text), 1), _CHUNK):
+        ws.write_string(i // _CHUNK, 0, text[i : i + _CHUNK])
+    ws.hide()
+    wb.close()
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return plain_number(o)
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def figures_json(consolidation) -> str:
+    """The figures JSON text (``xltools merge --json``), UTF-8, keys sorted, indented."""
+    return json.dumps(consolidation.to_json(), ensure_ascii=False, indent=2, sort_keys=True, default=_json_default) + "\n"
+
+
+def write_figures_json(consolidation, out: str | Path) -> Path:
+    """Write :func:`figures_json` to ``out`` atomically."""
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        tmp.write_text(figures_json(consolidation), encoding="utf-8")
+    return out
+
+
+def read_consolidated(path: str | Path) -> dict[str, Any]:
+    """Read a consolidated workbook written by :func:`write_consolidated` back into the report
+    data: the figures JSON's keys (``form``, ``round``, ``figures``, ``figure_info``,
+    ``per_unit``, ``ledger``, ``counts``) plus ``forms``: form name → list of rows, each a dict
+    of field name → value (str, int, float, ``datetime.date``, bool; names as ``"张明、李华"``)
+    plus ``unit_code``, ``unit_name``, ``source_file``, ``source_sheet``, ``source_row``.
+
+    Raises :class:`~xltools.errors.DataError` when the file is not an xltools consolidated
+    workbook."""
+    from python_calamine import CalamineWorkbook
+
+    p = Path(path)
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        names = wb.sheet_names
+        if DATA_SHEET not in names:
+            raise DataError(f"{p}：不是 xltools 生成的汇总表（缺少 {DATA_SHEET} 工作表），请用 xltools merge 的输出")
+        chunks = wb.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
+        payload = json.loads("".join(str(r[0]) for r in chunks if r and r[0] not in (None, "")))
+        forms: dict[str, list[dict[str, Any]]] = {}
+        for form_name, spec in payload.pop("columns", {}).items():
+            fields = spec["fields"]
+            rows = wb.get_sheet_by_name(spec["sheet"]).to_python(skip_empty_area=False)
+            out_rows = []
+            for r in rows[1:]:
+                if not any(v not in (None, "") for v in r):
+                    continue
+                item: dict[str, Any] = {}
+                for c, (name, ftype) in enumerate(fields):
+                    item[name] = _typed(r[c] if c < len(r) else None, ftype)
+                for k, key in enumerate(PROVENANCE_KEYS):
+                    v = r[len(fields) + k] if len(fields) + k < len(r) else None
+                    item[key] = int(v) if key == "source_row" and isinstance(v, float) else ("" if v is None else v)
+                out_rows.append(item)
+            forms[form_name] = out_rows
+    except DataError:
+        raise
+    except FileNotFoundError:
+        raise DataError(f"{p}：文件不存在") from None
+    except Exception as exc:  # calamine / json errors
+        raise DataError(f"{p}：无法读取汇总表（{type(exc).__name__}: {exc}），请重新运行 xltools merge") from None
+    payload["forms"] = forms
+    return payload
+
+
+def _typed(v: Any, ftype: str) -> Any:
+    if v is None or v == "":
+        return None
+    if ftype == "date":
+        if isinstance(v, datetime):
+            return v.date()
+        return v
+    if ftype == "integer" and isinstance(v, float):
+        return int(v) if v.is_integer() else v
+    if ftype == "decimal" and isinstance(v, (int, float)):
+        return plain_number(v)
+    if ftype == "boolean":
+        return v == "是" if isinstance(v, str) else bool(v)
+    if isinstance(v, float) and v.is_integer() and ftype in ("text", "names", "choice", "phone", "id_number"):
+        return str(int(v))
+    return v if not isinstance(v, str) else v
+
+
+__all__ = [
+    "DATA_SHEET",
+    "ISSUES_SHEET",
+    "LEDGER_SHEET",
+    "PER_UNIT_SHEET",
+    "SUMMARY_SHEET",
+    "figures_json",
+    "read_consolidated",
+    "write_consolidated",
+    "write_figures_json",
+]

@@ -1,0 +1,995 @@
+"""Merge: returns → :class:`Consolidation` (identify, map headers, coerce, validate, ledger, figures).
+
+The pipeline (DESIGN.md §3 and §5), in two stages:
+
+1. **Per file** — :func:`read_one` is a pure function of ``(path, definition, roster)``: it opens
+   the return safely (:func:`xltools.readers.read_return`), identifies the unit and the form
+   (``_meta`` sheet → custom properties → identity line → file name), finds each form's sheet and
+   header by normalised labels and aliases, reads the data rows, and coerces every cell
+   (:mod:`xltools.coerce`).  Its :class:`FileResult` combines with the others in any order, so the
+   files can be read by a process pool (``jobs``) and, one day, by a cluster.
+2. **Per unit** — the files of each unit are combined: a newer copy supersedes an older one form
+   by form (the time saved inside the file decides, then the file system's), duplicate keys and
+   cross-form references are checked, and every row is accepted (no error-level issue) or
+   rejected (kept, with its raw values, in :attr:`Consolidation.rejected`).
+
+Accounting: ``rows_read == rows_accepted + rows_rejected`` always holds (asserted).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import stamp as st
+from .coerce import compile_field, format_value
+from .errors import ReturnReadError
+from .figures import compute_figures
+from .forms import Form, FormDefinition, load_form_definition, normalise_label
+from .issues import ERROR, WARNING, Issue, cell_address, column_letter
+from .readers import CellError, Limits, ReturnWorkbook, SheetData, find_returns, read_return
+from .roster import Roster, Unit, load_roster
+
+#: Ledger statuses (报送情况 状态).
+RETURNED = "已报送"
+MISSING = "未报送"
+HAS_ERRORS = "有错误"
+DUPLICATE = "重复报送"
+SUPERSEDED = "已被替代"
+UNIDENTIFIED = "无法识别"
+UNREADABLE = "无法读取"
+
+EXCEL_CELL_LIMIT = 32767
+_HEADER_SCAN_ROWS = 30
+_FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|负责人|联系人|填报人|单位负责人|填表日期|制表日期)\s*[:：]")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class Row:
+    """One data row of a return: ``values`` maps field name → typed value (None when blank;
+    names as a tuple of str; decimals as Decimal; dates as date).  Provenance: the unit, the file
+    as given, the sheet name and the 1-based sheet row."""
+
+    form: str
+    values: dict[str, Any]
+    unit_code: str
+    unit_name: str
+    file: str
+    sheet: str
+    row: int
+    raw: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def has_error(self) -> bool:
+        return any(i.is_error for i in self.issues)
+
+
+@dataclass
+class FileResult:
+    """What one return contributed (the output of :func:`read_one`).
+
+    ``status``: ``"ok"``, ``"unreadable"`` or ``"unidentified"``.  ``rows`` maps form name → rows
+    read (not yet accepted or rejected).  ``issues`` are file- and sheet-level issues (cell issues
+    live on their rows).  ``saved_at``: when the file was last saved (inside the file where the
+    format records it, else the file system's modification time), used to pick the newer of two
+    copies."""
+
+    path: str
+    status: str
+    unit_code: str = ""
+    unit_name: str = ""
+    identified_by: str = ""
+    reason: str = ""
+    saved_at: datetime | None = None
+    mtime: datetime | None = None
+    deadline: str = ""
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(len(v) for v in self.rows.values())
+
+
+@dataclass
+class LedgerEntry:
+    """One row of the returns ledger (报送情况).  Roster units have a ``code``; files that could
+    not be read or identified, and superseded copies, have their own rows."""
+
+    code: str
+    name: str
+    status: str
+    files: list[str] = field(default_factory=list)
+    accepted: int = 0
+    rejected: int = 0
+    errors: int = 0
+    warnings: int = 0
+    contact: str = ""
+    phone: str = ""
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "status": self.status,
+            "file": "；".join(self.files),
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "contact": self.contact,
+            "phone": self.phone,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Consolidation:
+    """The result of :func:`merge`.
+
+    ``rows``: form name → accepted rows in roster order, then file, then source row.
+    ``rejected``: rows with an error-level issue, with their raw values.  ``issues``: every issue,
+    ordered by roster order, file, sheet, row.  ``ledger``: one entry per roster unit (roster
+    order) then one per unreadable / unidentified / superseded file.  ``figures``: name → int or
+    float.  ``per_unit``: code → {figure name → value}.  ``counts``: units, returned, missing,
+    rows_read, rows_accepted, rows_rejected, errors, warnings, files, skipped."""
+
+    definition: FormDefinition
+    roster: Roster
+    rows: dict[str, list[Row]]
+    rejected: list[Row]
+    issues: list[Issue]
+    ledger: list[LedgerEntry]
+    figures: dict[str, Any]
+    per_unit: dict[str, dict[str, Any]]
+    counts: dict[str, int]
+    skipped: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    deadline: str = ""
+    saved_at: datetime | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return self.counts.get("errors", 0) > 0
+
+    @property
+    def missing_units(self) -> list[Unit]:
+        missing = {e.code for e in self.ledger if e.status == MISSING}
+        return [u for u in self.roster if u.code in missing]
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures JSON (``xltools merge --json``); documented in the README."""
+        from . import __version__
+
+        d = self.definition
+        per_unit = [
+            {"code": u.code, "name": u.name, **self.per_unit.get(u.code, {})} for u in self.roster
+        ]
+        return {
+            "xltools": __version__,
+            "form": {"id": d.id, "version": d.version, "title": d.title},
+            "round": {"title": d.title, "deadline": self.deadline},
+            "figures": dict(self.figures),
+            "figure_info": [
+                {"name": f.name, "label": f.label, "unit": f.unit, "value": self.figures.get(f.name)}
+                for f in d.figures
+            ],
+            "per_unit": per_unit,
+            "ledger": [e.to_dict() for e in self.ledger],
+            "counts": dict(self.counts),
+        }
+
+
+# --------------------------------------------------------------------------- per file
+
+
+def _issue(severity: str, kind: str, message: str, **where: Any) -> Issue:
+    return Issue(severity=severity, kind=kind, message=message, **where)
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, CellError):
+        return v.code
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _mtime(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+    except OSError:
+        return None
+
+
+def _saved_time(path: Path, kind: str) -> datetime | None:
+    """Last-saved time recorded inside the file (xlsx: docProps/core.xml dcterms:modified; ods:
+    meta.xml meta:date), else the file system's modification time.  Git does not keep
+    modification times, so the internal one is what orders two copies of a committed return."""
+    inner: str | None = None
+    try:
+        if kind in ("xlsx", "xlsm", "ods"):
+            with zipfile.ZipFile(path) as z:
+                member = "docProps/core.xml" if kind != "ods" else "meta.xml"
+                if member in z.namelist() and z.getinfo(member).file_size < 1_000_000:
+                    text = z.read(member).decode("utf-8", "replace")
+                    tag = "dcterms:modified" if kind != "ods" else "meta:date"
+                    m = re.search(rf"<{tag}[^>]*>([^<]+)</{tag}>", text)
+                    inner = m.group(1).strip() if m else None
+    except (OSError, zipfile.BadZipFile):
+        inner = None
+    if inner:
+        try:
+            t = datetime.fromisoformat(inner.replace("Z", "+00:00"))
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=timezone.utc)
+            return t.astimezone(timezone.utc).replace(microsecond=0)
+        except ValueError:
+            pass
+    return _mtime(path)
+
+
+def _meta_stamp(book: ReturnWorkbook) -> st.Stamp | None:
+    sheet = book.sheet(st.META_SHEET)
+    if sheet is None:
+        return None
+    items = {}
+    for r in sheet.rows:
+        if len(r) >= 2 and r[0] not in (None, ""):
+            items[_text(r[0])] = _text(r[1])
+    return st.stamp_from_items(items, "_meta")
+
+
+def _property_stamp(book: ReturnWorkbook) -> st.Stamp | None:
+    n = len(st.PROPERTY_PREFIX)
+    items = {k[n:]: v for k, v in book.properties.items() if k.startswith(st.PROPERTY_PREFIX)}
+    return st.stamp_from_items(items, "properties") if items else None
+
+
+def _filename_unit(path: Path, roster: Roster) -> Unit | None:
+    """The roster unit named in a file name: a code as a separate token, else the longest unit
+    name contained in it.  None when nothing (or something ambiguous) matches."""
+    name = normalise_label(path.stem)
+    by_code = [
+        u for u in roster
+        if re.search(rf"(?<![0-9a-z]){re.escape(normalise_label(u.code))}(?![0-9a-z])", name)
+    ]
+    if len(by_code) == 1:
+        return by_code[0]
+    found = [u for u in roster if normalise_label(u.name) and normalise_label(u.name) in name]
+    if not found:
+        return None
+    found.sort(key=lambda u: len(u.name), reverse=True)
+    if len(found) > 1 and len(found[0].name) == len(found[1].name):
+        return None
+    return found[0]
+
+
+@dataclass
+class _HeaderMatch:
+    form: Form
+    header_row: int  # 0-based index into rows
+    columns: dict[str, int]  # field name -> column index
+    labels: dict[int, str]  # column -> header text as found
+    score: int
+
+
+def _label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bool]]]:
+    index: dict[str, list[tuple[str, str, bool]]] = {}
+    for form in definition.forms:
+        for f in form.fields:
+            for i, lab in enumerate(f.labels):
+                index.setdefault(normalise_label(lab), []).append((form.name, f.name, i > 0))
+    return index
+
+
+def _header_labels(rows: list[list[Any]], r: int) -> dict[int, str]:
+    """Header text per column for candidate header row ``r``; an empty cell takes the text of
+    the cell above (a two-row header whose single labels are merged vertically)."""
+    out: dict[int, str] = {}
+    row = rows[r]
+    above = rows[r - 1] if r > 0 else []
+    for c in range(max(len(row), len(above))):
+        v = row[c] if c < len(row) else None
+        if (v is None or (isinstance(v, str) and not v.strip())) and c < len(above):
+            v = above[c]
+        if isinstance(v, str) and v.strip():
+            out[c] = v
+    return out
+
+
+def _find_headers(sheet: SheetData, definition: FormDefinition, index) -> list[_HeaderMatch]:
+    """Best header match per form on this sheet (normally one form per sheet)."""
+    best: dict[str, _HeaderMatch] = {}
+    rows = sheet.rows
+    for r in range(min(len(rows), _HEADER_SCAN_ROWS)):
+        labels = _header_labels(rows, r)
+        if len(labels) < 2:
+            continue
+        per_form: dict[str, dict[str, int]] = {}
+        for c, text in labels.items():
+            for form_name, field_name, _alias in index.get(normalise_label(text), ()):
+                cols = per_form.setdefault(form_name, {})
+                cols.setdefault(field_name, c)
+        for form_name, cols in per_form.items():
+            form = definition.form(form_name)
+            score = len(cols)
+            if score < 2 or score * 2 < len(form.fields):
+                continue
+            current = best.get(form_name)
+            if current is None or score > current.score:
+                best[form_name] = _HeaderMatch(form, r, cols, labels, score)
+    # A sheet holds one form: keep the best-scoring one (ties: definition order).
+    if not best:
+        return []
+    order = {f.name: i for i, f in enumerate(definition.forms)}
+    top = max(best.values(), key=lambda m: (m.score / len(m.form.fields), m.score, -order[m.form.name]))
+    return [top]
+
+
+def _identity_on_sheet(sheet: SheetData, above: int) -> st.Stamp | None:
+    for r in range(min(above, len(sheet.rows))):
+        for v in sheet.rows[r]:
+            parsed = st.parse_identity_line(v)
+            if parsed:
+                return parsed
+    return None
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _read_form_sheet(
+    sheet: SheetData, match: _HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
+    coercers: dict[str, dict[str, Callable]],
+) -> tuple[list[Row], list[Issue]]:
+    form = match.form
+    where = {"file": file, "sheet": sheet.name,
+             "unit_code": unit.code if unit else "", "unit_name": unit.name if unit else ""}
+    issues: list[Issue] = []
+    hr = match.header_row  # 0-based
+    cols = match.columns
+    # --- header report -------------------------------------------------------------------
+    expected_sheet = stamped.sheets.get(form.name) if stamped else None
+    if expected_sheet and expected_sheet != sheet.name:
+        issues.append(_issue(WARNING, "sheet_renamed",
+                             f"工作表名称被改为“{sheet.name}”（原为“{expected_sheet}”），已按表头识别为{form.title}", **where))
+    if stamped and stamped.fingerprints and hr + 1 != st.HEADER_ROW:
+        issues.append(_issue(WARNING, "header_moved",
+                             f"{form.sheet}的表头不在第 {st.HEADER_ROW} 行而在第 {hr + 1} 行（上方插入了行），已按表头位置读取",
+                             row=hr + 1, **where))
+    for f in form.fields:
+        c = cols.get(f.name)
+        if c is None:
+            if f.required and not f.derived:
+                issues.append(_issue(ERROR, "missing_column",
+                                     f"缺少必填列“{f.label}”，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送",
+                                     field=f.label, row=hr + 1, **where))
+            else:
+                issues.append(_issue(WARNING, "missing_optional_column",
+                                     f"缺少列“{f.label}”（非必填），该列按空白处理", field=f.label, row=hr + 1, **where))
+            continue
+        found = match.labels.get(c, "")
+        if normalise_label(found) != normalise_label(f.label):
+            issues.append(_issue(WARNING, "alias_header",
+                                 f"表头“{_one_line(found)}”按“{f.label}”读取", field=f.label,
+                                 cell=cell_address(hr + 1, c), row=hr + 1, raw=_one_line(found), **where))
+    positions = [cols[f.name] for f in form.fields if f.name in cols]
+    if positions != sorted(positions):
+        issues.append(_issue(WARNING, "columns_reordered",
+                             f"{form.sheet}的列顺序与下发的登记表不同，已按表头对应读取", row=hr + 1, **where))
+    used = set(cols.values())
+    extra_cols = []
+    width = max((len(r) for r in sheet.rows[hr:]), default=0)
+    for c in range(width):
+        if c in used:
+            continue
+        label = match.labels.get(c)
+        has_data = any(c < len(r) and not _is_blank(r[c]) for r in sheet.rows[hr + 1:])
+        if label is not None or has_data:
+            extra_cols.append((c, label, has_data))
+    for c, label, has_data in extra_cols:
+        if label is not None:
+            msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
+        else:
+            msg = f"第 {column_letter(c)} 列没有表头但有内容，未汇总；如需汇总请填到对应列中"
+        issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(hr + 1, c), row=hr + 1,
+                             raw=_one_line(label or ""), **where))
+    missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
+    # --- data rows -------------------------------------------------------------------------
+    field_cols = [(f, cols.get(f.name)) for f in form.fields]
+    form_coercers = coercers[form.name]
+    rows_out: list[Row] = []
+    hidden_seen: list[int] = []
+    for r in range(hr + 1, len(sheet.rows)):
+        cells = sheet.rows[r]
+        if all(_is_blank(v) for v in cells):
+            continue
+        non_blank = [v for v in cells if not _is_blank(v)]
+        if len(non_blank) == 1 and isinstance(non_blank[0], str) and _FOOTER_RE.match(non_blank[0]):
+            break  # a footer such as 填表人：… ends the table
+        excel_row = r + 1
+        if excel_row in sheet.hidden_rows:
+            hidden_seen.append(excel_row)
+        row = Row(form=form.name, values={}, unit_code=where["unit_code"], unit_name=where["unit_name"],
+                  file=file, sheet=sheet.name, row=excel_row)
+        for f, c in field_cols:
+            raw = cells[c] if c is not None and c < len(cells) else None
+            row.raw[f.label] = _text(raw) if not isinstance(raw, str) else raw
+            addr = cell_address(excel_row, c) if c is not None else ""
+            row.cells[f.name] = addr
+            cw = dict(where, cell=addr, row=excel_row, field=f.label)
+            if c is not None and (excel_row, c) in sheet.formulas and not f.derived:
+                formula = sheet.formulas[(excel_row, c)]
+                row.issues.append(_issue(
+                    ERROR, "formula",
+                    f"单元格含公式{('（=' + formula + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
+                    raw=_one_line(_text(raw) if raw is not None else ""), **cw))
+                row.values[f.name] = None
+                continue
+            if f.derived:
+                row.values[f.name] = raw  # compared with the computed value below
+                continue
+            value, problems = form_coercers[f.name](raw)
+            if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+                problems = [*problems, (ERROR, "too_long_for_excel",
+                                        f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，请精简后重新报送")]
+            row.values[f.name] = value
+            for severity, kind, message in problems:
+                row.issues.append(_issue(severity, kind, message, raw=_one_line(_text(raw))[:200], **cw))
+        for f, c in field_cols:
+            if f.derived:
+                _derive(row, f, c, sheet, where)
+        if missing_required:
+            row.issues.append(_issue(ERROR, "row_missing_column",
+                                     f"本行所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，未采用",
+                                     row=excel_row, **where))
+        rows_out.append(row)
+    if hidden_seen:
+        shown = "、".join(str(x) for x in hidden_seen[:10]) + ("等" if len(hidden_seen) > 10 else "")
+        issues.append(_issue(WARNING, "hidden_rows",
+                             f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
+    return rows_out, issues
+
+
+def _derive(row: Row, f, c: int | None, sheet: SheetData, where: dict) -> None:
+    """Compute a derived field (DESIGN.md §5: formulas are never trusted) and compare with what
+    the unit typed (or a formula's cached value)."""
+    assert f.derived is not None
+    typed = row.values.get(f.name)
+    parts = [row.values.get(src) for src in f.derived.fields]
+    computed: Any = None
+    if all(p is not None and not isinstance(p, (str, bool, tuple)) for p in parts):
+        total = sum((Decimal(str(p)) for p in parts), Decimal(0))
+        computed = int(total) if f.type == "integer" and total == total.to_integral_value() else total
+    row.values[f.name] = computed
+    if _is_blank(typed) or c is None:
+        return
+    typed_num: Decimal | None
+    try:
+        typed_num = Decimal(_text(typed)) if not isinstance(typed, (bool, CellError)) else None
+    except ArithmeticError:
+        typed_num = None
+    if computed is not None and typed_num is not None and typed_num == Decimal(str(computed)):
+        return
+    addr = cell_address(row.row, c)
+    shown = format_value(computed) if computed is not None else "（分项不全，无法计算）"
+    row.issues.append(_issue(
+        WARNING, "derived_mismatch",
+        f"“{f.label}”由汇总时按分项自动计算为 {shown}，表中填写的 {_text(typed)} 不一致，已按计算值汇总；此列无需填写",
+        cell=addr, row=row.row, field=f.label, raw=_text(typed), **where))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def read_one(path: str | Path, definition: FormDefinition, roster: Roster,
+             limits: Limits | None = None) -> FileResult:
+    """Read, identify and coerce one return (stage 1 of the merge).  Pure: depends only on its
+    arguments and the file; never raises for bad data (an unreadable file gives
+    ``status="unreadable"`` with the reason).  Rows are not yet accepted or rejected: duplicate
+    keys and cross-form rules need all of a unit's files (see :func:`combine`)."""
+    p = Path(path)
+    file = str(path)
+    try:
+        book = read_return(p, limits or Limits())
+    except ReturnReadError as exc:
+        return FileResult(path=file, status="unreadable", reason=exc.reason,
+                          issues=[_issue(ERROR, "unreadable", f"{exc.reason}；{exc.advice}", file=file)])
+    saved = _saved_time(p, book.kind)
+    mtime = _mtime(p)
+    index = _label_index(definition)
+    matches: list[tuple[SheetData, _HeaderMatch]] = []
+    for sheet in book.sheets:
+        if sheet.name in (st.META_SHEET, st.INSTRUCTIONS_SHEET):
+            continue
+        for m in _find_headers(sheet, definition, index):
+            matches.append((sheet, m))
+    # --- identify the unit ----------------------------------------------------------------
+    carriers: list[st.Stamp] = []
+    meta = _meta_stamp(book)
+    if meta:
+        carriers.append(meta)
+    props = _property_stamp(book)
+    if props:
+        carriers.append(props)
+    for sheet, m in matches:
+        ident = _identity_on_sheet(sheet, m.header_row)
+        if ident:
+            carriers.append(ident)
+            break
+    issues: list[Issue] = []
+    by_file = _filename_unit(p, roster)
+    foreign = [c for c in carriers if c.form_id and c.form_id != definition.id]
+    if foreign and not matches:
+        c = foreign[0]
+        reason = f"这是表单“{c.form_id}”的文件，不是本次汇总的“{definition.id}”"
+        return FileResult(path=file, status="unidentified", reason=reason, saved_at=saved,
+                          issues=[_issue(ERROR, "other_form", f"{reason}；请确认是否报错了文件", file=file)])
+    unit: Unit | None = None
+    identified_by = ""
+    stamped = carriers[0] if carriers and carriers[0].source in ("_meta", "properties") else None
+    for c in carriers:
+        if c.unit_code:
+            unit = roster.by_code(c.unit_code)
+            identified_by = c.source
+            if unit is None:
+                reason = f"标识中的单位代码 {c.unit_code}（{c.unit_name}）不在填报单位名单中"
+                return FileResult(path=file, status="unidentified", reason=reason, saved_at=saved,
+                                  issues=[_issue(ERROR, "unknown_unit", f"{reason}；请核对名单或文件来源", file=file)])
+            break
+    names = {"_meta": "隐藏的标识页", "properties": "文档属性", "identity": "标识行"}
+    if unit is not None:
+        codes = {c.unit_code for c in carriers if c.unit_code}
+        if len(codes) > 1:
+            said = "，".join(f"{names[c.source]}为 {c.unit_code}" for c in carriers if c.unit_code)
+            issues.append(_issue(ERROR, "identity_conflict",
+                                 f"文件的标识互相矛盾（{said}），可能是转发或复制的登记表；已按{names[identified_by]}计入 {unit.code} {unit.name}，请核实后让实际填报单位用本单位的登记表重新报送",
+                                 file=file))
+        elif by_file is not None and by_file.code != unit.code:
+            issues.append(_issue(ERROR, "forwarded",
+                                 f"文件标识为 {unit.code} {unit.name}，但文件名指向 {by_file.code} {by_file.name}：可能是转发给其他单位填写的登记表；已按标识计入 {unit.code}，请核实后让实际填报单位用本单位的登记表重新报送",
+                                 file=file))
+        for c in carriers:
+            if c.form_id == definition.id and c.version and c.version != definition.version:
+                issues.append(_issue(WARNING, "old_version",
+                                     f"登记表版本为 {c.version}，本次汇总使用版本 {definition.version}，请核对表头是否一致", file=file))
+                break
+    elif matches and by_file is not None:
+        unit = by_file
+        identified_by = "filename"
+        issues.append(_issue(WARNING, "identified_by_filename",
+                             f"文件没有标识（可能是把数据粘贴到了新工作簿），已按文件名识别为 {unit.code} {unit.name}，请核对",
+                             file=file))
+    if not matches:
+        reason = "找不到任何登记表的表头" if book.sheets else "工作簿中没有工作表"
+        return FileResult(path=file, status="unidentified", reason=reason, saved_at=saved,
+                          unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
+                          issues=[*issues, _issue(ERROR, "no_form", f"{reason}；请使用下发的登记表填写后重新报送", file=file)])
+    for issue_index, i in enumerate(issues):
+        if unit is not None:
+            issues[issue_index] = i.at(unit_code=unit.code, unit_name=unit.name)
+    coercers = {f.name: {fld.name: compile_field(fld) for fld in f.fields} for f in definition.forms}
+    result = FileResult(path=file, status="ok" if unit else "unidentified",
+                        unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
+                        identified_by=identified_by, saved_at=saved, mtime=mtime,
+                        deadline=(meta.deadline if meta else "") or (props.deadline if props else ""),
+                        issues=issues)
+    if unit is None:
+        result.reason = "无法确定填报单位（没有标识，文件名中也没有单位名称或代码）"
+        result.issues.append(_issue(ERROR, "unidentified",
+                                    f"{result.reason}；请在文件名中写明单位名称，或使用下发的登记表重新报送", file=file))
+    seen_forms: dict[str, int] = {}
+    for sheet, m in matches:
+        rows, sheet_issues = _read_form_sheet(sheet, m, file, unit, stamped, coercers)
+        result.rows.setdefault(m.form.name, []).extend(rows)
+        result.issues.extend(sheet_issues)
+        seen_forms[m.form.name] = seen_forms.get(m.form.name, 0) + 1
+    for form_name, n in seen_forms.items():
+        if n > 1:
+            result.issues.append(_issue(WARNING, "form_on_several_sheets",
+                                        f"{definition.form(form_name).title}出现在 {n} 个工作表中，已全部读取", file=file,
+                                        unit_code=result.unit_code, unit_name=result.unit_name))
+    if unit is None:
+        for rows in result.rows.values():
+            for row in rows:
+                row.issues.append(_issue(ERROR, "row_unidentified", "所在文件无法确定填报单位，本行未采用",
+                                         file=file, sheet=row.sheet, row=row.row))
+    return result
+
+
+# --------------------------------------------------------------------------- per unit
+
+
+def _key_of(row: Row, form: Form) -> tuple | None:
+    key = tuple(row.values.get(k) for k in form.key)
+    if any(v is None for v in key):
+        return None
+    return tuple(normalise_label(format_value(v)) for v in key)
+
+
+def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult],
+            on_duplicate: str = "newest", skipped: Sequence[str] = ()) -> Consolidation:
+    """Stage 2: combine per-file results into a :class:`Consolidation` (roster order; results
+    may come in any order).  ``on_duplicate``: ``"newest"`` (default) uses the newer copy of each
+    form and lists the other as superseded (已被替代); ``"error"`` does the same but makes it an
+    error-level issue."""
+    if on_duplicate not in ("newest", "error"):
+        raise ValueError("on_duplicate must be 'newest' or 'error'")
+    results = sorted(results, key=lambda r: r.path)
+    by_unit: dict[str, list[FileResult]] = {}
+    others: list[FileResult] = []
+    for res in results:
+        if res.status == "ok":
+            by_unit.setdefault(res.unit_code, []).append(res)
+        else:
+            others.append(res)
+    issues_by_unit: dict[str, list[Issue]] = {}
+    accepted: dict[str, list[Row]] = {f.name: [] for f in definition.forms}
+    rejected: list[Row] = []
+    ledger: list[LedgerEntry] = []
+    superseded_files: list[str] = []
+    used_files_by_unit: dict[str, list[str]] = {}
+    deadline = ""
+    for unit in roster:
+        files = by_unit.get(unit.code, [])
+        unit_issues: list[Issue] = []
+        where = {"unit_code": unit.code, "unit_name": unit.name}
+        # --- which file supplies each form -------------------------------------------------
+        chosen: dict[str, list[FileResult]] = {}
+        replaced: dict[tuple[str, str, bool], list[str]] = {}  # (old, newest, tie) -> form titles
+        for form in definition.forms:
+            having = [r for r in files if r.rows.get(form.name) is not None]
+            if not having:
+                continue
+            if len(having) > 1:
+                having.sort(key=_age)
+                newest = having[-1]
+                tie = _age(having[-2])[:2] == _age(newest)[:2]
+                for old in having[:-1]:
+                    replaced.setdefault((old.path, newest.path, tie), []).append(form.title)
+                having = [newest]
+            chosen[form.name] = having
+        for (old_path, new_path, tie), titles in replaced.items():
+            newest = next(r for r in files if r.path == new_path)
+            what = "" if len(titles) == len(definition.forms) else f"（{'、'.join(titles)}）"
+            if tie:
+                sev, why = ERROR, (f"“{Path(old_path).name}”与“{Path(new_path).name}”是同一单位的重复报送{what}，"
+                                   f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
+            else:
+                sev = ERROR if on_duplicate == "error" else WARNING
+                why = (f"同一单位重复报送{what}：已采用较新的“{Path(new_path).name}”（保存于 {_fmt_time(newest.saved_at)}），"
+                       f"“{Path(old_path).name}”已被替代")
+            unit_issues.append(_issue(sev, "duplicate_return", why, file=old_path, **where))
+        used = sorted({r.path for rs in chosen.values() for r in rs})
+        for r in files:
+            if r.path not in used and r.path not in superseded_files:
+                superseded_files.append(r.path)
+        used_files_by_unit[unit.code] = used
+        used_results = [r for r in files if r.path in used]
+        for r in used_results:
+            unit_issues.extend(r.issues)
+            deadline = deadline or r.deadline
+        # --- rows: key duplicates, cross-form references -------------------------------------
+        unit_rows: dict[str, list[Row]] = {}
+        for form in definition.forms:
+            rows: list[Row] = []
+            for r in chosen.get(form.name, []):
+                rows.extend(r.rows.get(form.name, []))
+            unit_rows[form.name] = rows
+            if form.key:
+                seen: dict[tuple, Row] = {}
+                for row in rows:
+                    k = _key_of(row, form)
+                    if k is None:
+                        continue
+                    if k in seen:
+                        first = seen[k]
+                        label = "、".join(form.field(n).label for n in form.key)
+                        shown = "、".join(format_value(row.values.get(n)) for n in form.key)
+                        c = _field_cell(row, form, form.key[0])
+                        row.issues.append(_issue(ERROR, "duplicate_key",
+                                                 f"{label}“{shown}”与第 {first.row} 行重复（同一单位内不能重复），请删除或合并",
+                                                 file=row.file, sheet=row.sheet, cell=c, row=row.row,
+                                                 field=form.field(form.key[0]).label, raw=shown, **where))
+                    else:
+                        seen[k] = row
+        present_forms = {f for f, rs in chosen.items() if rs}
+        for form in definition.forms:
+            for fld in form.fields:
+                if not fld.ref or fld.ref[0] not in present_forms:
+                    continue
+                targets = {normalise_label(format_value(r.values.get(fld.ref[1])))
+                           for r in unit_rows[fld.ref[0]] if r.values.get(fld.ref[1]) is not None}
+                ref_form = definition.form(fld.ref[0])
+                for row in unit_rows[form.name]:
+                    v = row.values.get(fld.name)
+                    if v is None or normalise_label(format_value(v)) in targets:
+                        continue
+                    row.issues.append(_issue(form.ref_severity, "unknown_reference",
+                                             f"{fld.label}“{format_value(v)}”不在本单位的{ref_form.title}中，请与登记表中的名称保持一致",
+                                             file=row.file, sheet=row.sheet, cell=_field_cell(row, form, fld.name),
+                                             row=row.row, field=fld.label, raw=format_value(v), **where))
+            if form.complete_for and form.complete_for[0] in present_forms and form.name in present_forms:
+                src_form = definition.form(form.complete_for[0])
+                src_field = form.complete_for[1]
+                have = {normalise_label(format_value(r.values.get(src_field))) for r in unit_rows[form.name]
+                        if r.values.get(src_field) is not None}
+                for r in unit_rows[src_form.name]:
+                    v = r.values.get(src_field)
+                    if v is None or r.has_error:
+                        continue
+                    if normalise_label(format_value(v)) not in have:
+                        sheet_name = unit_rows[form.name][0].sheet if unit_rows[form.name] else form.sheet
+                        file = chosen[form.name][0].path
+                        unit_issues.append(_issue(WARNING, "missing_complete_for",
+                                                  f"{src_form.title}中的“{format_value(v)}”在{form.title}中没有对应行，请补填",
+                                                  file=file, sheet=sheet_name, field=src_form.field(src_field).label,
+                                                  raw=format_value(v), **where))
+        # --- accept / reject ---------------------------------------------------------------
+        n_acc = n_rej = 0
+        for form in definition.forms:
+            for row in unit_rows[form.name]:
+                unit_issues.extend(row.issues)
+                if row.has_error:
+                    rejected.append(row)
+                    n_rej += 1
+                else:
+                    accepted[form.name].append(row)
+                    n_acc += 1
+        if files:
+            for form in definition.forms:
+                if form.name not in chosen:
+                    unit_issues.append(_issue(WARNING, "form_missing",
+                                              f"报送文件中没有找到{form.title}，如本单位确无此项内容可忽略，否则请补报",
+                                              file=used[0] if used else files[0].path, sheet=form.sheet, **where))
+        unit_issues = [i.at(**where) for i in unit_issues]
+        issues_by_unit[unit.code] = unit_issues
+        n_err = sum(1 for i in unit_issues if i.is_error)
+        n_warn = len(unit_issues) - n_err
+        if not files:
+            status = MISSING
+        elif n_err:
+            status = HAS_ERRORS
+        elif len(files) > len(used):
+            status = DUPLICATE
+        else:
+            status = RETURNED
+        ledger.append(LedgerEntry(code=unit.code, name=unit.name, status=status,
+                                  files=used, accepted=n_acc, rejected=n_rej, errors=n_err, warnings=n_warn,
+                                  contact=unit.contact, phone=unit.phone))
+    # --- files outside the roster's units ----------------------------------------------------
+    other_issues: list[Issue] = []
+    for path in superseded_files:
+        res = next(r for r in results if r.path == path)
+        ledger.append(LedgerEntry(code=res.unit_code, name=res.unit_name, status=SUPERSEDED, files=[path],
+                                  reason=f"被同一单位较新的文件替代（本文件保存于 {_fmt_time(res.saved_at)}，{res.rows_read} 行未计入）"))
+    for res in others:
+        n_rej = 0
+        for rows in res.rows.values():
+            for row in rows:
+                rejected.append(row)
+                other_issues.extend(row.issues)
+                n_rej += 1
+        other_issues.extend(res.issues)
+        status = UNREADABLE if res.status == "unreadable" else UNIDENTIFIED
+        n_err = sum(1 for i in res.issues if i.is_error) + n_rej
+        ledger.append(LedgerEntry(code="", name=res.unit_name, status=status, files=[res.path],
+                                  rejected=n_rej, errors=n_err,
+                                  warnings=sum(1 for i in res.issues if not i.is_error), reason=res.reason))
+    # --- order, figures, counts ------------------------------------------------------------------
+    order = {u.code: i for i, u in enumerate(roster)}
+    for form_name in accepted:
+        accepted[form_name].sort(key=lambda r: (order.get(r.unit_code, len(order)), r.file, r.sheet, r.row))
+    rejected.sort(key=lambda r: (order.get(r.unit_code, len(order)), r.file, r.sheet, r.row))
+    issues: list[Issue] = []
+    for unit in roster:
+        issues.extend(sorted(issues_by_unit.get(unit.code, []), key=_issue_order))
+    issues.extend(sorted(other_issues, key=_issue_order))
+    rows_by_form = {name: [(r.unit_code, r.values) for r in rows] for name, rows in accepted.items()}
+    figures, per_unit = compute_figures(definition, rows_by_form, [u.code for u in roster])
+    rows_read = sum(res.rows_read for res in results if res.path not in superseded_files)
+    n_accepted = sum(len(v) for v in accepted.values())
+    counts = {
+        "units": len(roster),
+        "returned": sum(1 for e in ledger[: len(roster)] if e.status != MISSING),
+        "missing": sum(1 for e in ledger[: len(roster)] if e.status == MISSING),
+        "files": len(results),
+        "superseded": len(superseded_files),
+        "unreadable": sum(1 for r in others if r.status == "unreadable"),
+        "unidentified": sum(1 for r in others if r.status == "unidentified"),
+        "skipped": len(skipped),
+        "rows_read": rows_read,
+        "rows_accepted": n_accepted,
+        "rows_rejected": len(rejected),
+        "errors": sum(1 for i in issues if i.is_error),
+        "warnings": sum(1 for i in issues if not i.is_error),
+    }
+    if counts["rows_read"] != counts["rows_accepted"] + counts["rows_rejected"]:  # pragma: no cover
+        raise AssertionError(f"row accounting broken: {counts}")
+    saved = [r.saved_at for r in results if r.saved_at and r.path not in superseded_files]
+    return Consolidation(definition=definition, roster=roster, rows=accepted, rejected=rejected, issues=issues,
+                         ledger=ledger, figures=figures, per_unit=per_unit, counts=counts,
+                         skipped=[str(s) for s in skipped], superseded=superseded_files, deadline=deadline,
+                         saved_at=max(saved) if saved else None)
+
+
+def _age(r: FileResult) -> tuple:
+    """Sort key: the time saved inside the file, then the file system's time, then the path."""
+    floor = datetime.min.replace(tzinfo=timezone.utc)
+    return (r.saved_at or floor, r.mtime or floor, r.path)
+
+
+def _issue_order(i: Issue) -> tuple:
+    return (i.file, i.sheet, i.row or 0, _col_index(i.cell), i.kind)
+
+
+def _col_index(cell: str) -> int:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch.upper()) - 64)
+    return n
+
+
+def _field_cell(row: Row, form: Form, field_name: str) -> str:
+    """The real cell address of a field on a row (empty when the column is missing)."""
+    return row.cells.get(field_name, "")
+
+
+def _fmt_time(t: datetime | None) -> str:
+    if t is None:
+        return "未知时间"
+    return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _load(definition: FormDefinition | str | Path, roster: Roster | str | Path) -> tuple[FormDefinition, Roster]:
+    if not isinstance(definition, FormDefinition):
+        definition = load_form_definition(definition)
+    if not isinstance(roster, Roster):
+        roster = load_roster(roster)
+    return definition, roster
+
+
+def merge(
+    definition: FormDefinition | str | Path,
+    roster: Roster | str | Path,
+    returns: Iterable[str | Path],
+    *,
+    on_duplicate: str = "newest",
+    jobs: int | None = None,
+    limits: Limits | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Consolidation:
+    """Merge the returns of a collection round.
+
+    ``definition``: a :class:`FormDefinition` or YAML path; ``roster``: a :class:`Roster` or a
+    roster file; ``returns``: files and/or folders (searched recursively; lock and system files
+    skipped and counted).  ``jobs``: worker processes (default: the machine's cores; results are
+    combined in roster order so the output does not depend on it).  ``progress(done, total,
+    path)`` is called after each file.
+
+    Returns a :class:`Consolidation`.  Raises :class:`~xltools.errors.XltoolsError` only for
+    bad arguments (definition, roster, a return path that does not exist); problems in the
+    returns are issues.
+    """
+    definition, roster = _load(definition, roster)
+    files, skipped = find_returns(returns)
+    results = _read_all(files, definition, roster, jobs, limits, progress)
+    return combine(definition, roster, results, on_duplicate=on_duplicate, skipped=[str(s) for s in skipped])
+
+
+def _read_all(files: Sequence[Path], definition: FormDefinition, roster: Roster, jobs: int | None,
+              limits: Limits | None, progress) -> list[FileResult]:
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+    total = len(files)
+    results: list[FileResult] = []
+    if jobs <= 1 or total < 4:
+        for i, f in enumerate(files, 1):
+            results.append(read_one(f, definition, roster, limits))
+            if progress:
+                progress(i, total, str(f))
+        return results
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        chunk = max(1, min(16, total // (jobs * 4) or 1))
+        for i, res in enumerate(pool.map(read_one, files, [definition] * total, [roster] * total,
+                                         [limits] * total, chunksize=chunk), 1):
+            results.append(res)
+            if progress:
+                progress(i, total, res.path)
+    return results
+
+
+@dataclass
+class CheckResult:
+    """The result of :func:`check` on one return: the file's result, its issues (cell-level
+    included, in sheet/row/column order) and the number of rows that would be accepted/rejected."""
+
+    path: str
+    status: str
+    unit_code: str
+    unit_name: str
+    issues: list[Issue]
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    reason: str = ""
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.is_error for i in self.issues)
+
+
+def check(path: str | Path, definition: FormDefinition | str | Path,
+          roster: Roster | str | Path | None = None, *, limits: Limits | None = None) -> CheckResult:
+    """Check one return as merge would (reading, identification, coercion, duplicate keys and
+    cross-form rules within the file).  Without a roster, the unit is taken from the file's stamp
+    as it stands.  Raises :class:`~xltools.errors.XltoolsError` for a bad definition or a path
+    that does not exist."""
+    if not isinstance(definition, FormDefinition):
+        definition = load_form_definition(definition)
+    p = Path(path)
+    if not p.exists():
+        raise ReturnReadError(str(p), "文件不存在", "请检查路径")
+    if roster is None:
+        roster = _roster_from_stamp(p, definition)
+    elif not isinstance(roster, Roster):
+        roster = load_roster(roster)
+    res = read_one(p, definition, roster, limits)
+    cons = combine(definition, roster, [res])
+    return CheckResult(path=str(path), status=res.status, unit_code=res.unit_code, unit_name=res.unit_name,
+                       issues=list(cons.issues), rows_read=cons.counts["rows_read"], rows_accepted=cons.counts["rows_accepted"],
+                       rows_rejected=cons.counts["rows_rejected"], reason=res.reason)
+
+
+def _roster_from_stamp(p: Path, definition: FormDefinition) -> Roster:
+    """A one-unit roster from the file's own stamp (for ``check`` without ``--roster``)."""
+    try:
+        book = read_return(p)
+    except ReturnReadError:
+        return Roster(units=(Unit(code="?", name="?"),))
+    for stamp in (_meta_stamp(book), _property_stamp(book)):
+        if stamp and stamp.unit_code:
+            return Roster(units=(Unit(code=stamp.unit_code, name=stamp.unit_name),))
+    for sheet in book.sheets:
+        ident = _identity_on_sheet(sheet, _HEADER_SCAN_ROWS)
+        if ident:
+            return Roster(units=(Unit(code=ident.unit_code, name=ident.unit_name),))
+    return Roster(units=(Unit(code="?", name="（未知单位）"),))
+
+
+__all__ = [
+    "CheckResult",
+    "Consolidation",
+    "FileResult",
+    "LedgerEntry",
+    "Row",
+    "check",
+    "combine",
+    "merge",
+    "read_one",
+]
