@@ -202,9 +202,9 @@ def test_resubmission_newer_copy_supersedes(kit, small_roster, blanks, tmp_path)
     os.utime(new, (time.time() - 1000, time.time() - 1000))  # file times disagree: the saved time wins
     cons = merge(kit, small_roster, [d], jobs=1)
     e = cons.ledger[0]
-    assert e.status == "重复报送" and e.files == [str(new)]
-    assert cons.superseded == [str(old)]
-    assert any(x.status == "已被替代" and x.files == [str(old)] for x in cons.ledger)
+    assert e.status == "重复报送" and e.files == [f"r/{new.name}"]  # named from the folder given
+    assert cons.superseded == [f"r/{old.name}"]
+    assert any(x.status == "已被替代" and x.files == [f"r/{old.name}"] for x in cons.ledger)
     assert cons.figures["posts_total"] == 2
     with_error = merge(kit, small_roster, [d], jobs=1, on_duplicate="error")
     assert with_error.has_errors

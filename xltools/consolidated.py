@@ -118,6 +118,12 @@ def _write(cons, path: Path) -> None:
             ws.write_string(0, c, label, f_head)
             ws.set_column(c, c, w)
         ws.freeze_panes(1, 0)
+        # Printable as the committee prints: A4 landscape, one page wide, header on every page.
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_footer(f"&L{d.title} 汇总表&C&A&R第 &P 页，共 &N 页")
 
     def cell(ws, r, c, value, fmt=None):
         if value is None:

@@ -502,13 +502,13 @@ def _one_line(text: str) -> str:
 
 
 def read_one(path: str | Path, definition: FormDefinition, roster: Roster,
-             limits: Limits | None = None) -> FileResult:
+             limits: Limits | None = None, display: str | None = None) -> FileResult:
     """Read, identify and coerce one return (stage 1 of the merge).  Pure: depends only on its
     arguments and the file; never raises for bad data (an unreadable file gives
     ``status="unreadable"`` with the reason).  Rows are not yet accepted or rejected: duplicate
     keys and cross-form rules need all of a unit's files (see :func:`combine`)."""
     p = Path(path)
-    file = str(path)
+    file = display or str(path)
     try:
         book = read_return(p, limits or Limits())
     except ReturnReadError as exc:
@@ -895,21 +895,46 @@ def merge(
     returns are issues.
     """
     definition, roster = _load(definition, roster)
-    files, skipped = find_returns(returns)
-    results = _read_all(files, definition, roster, jobs, limits, progress)
-    return combine(definition, roster, results, on_duplicate=on_duplicate, skipped=[str(s) for s in skipped])
+    roots = [Path(r) for r in returns]
+    files, skipped = find_returns(roots)
+    names = display_names(roots, files)
+    results = _read_all(files, [names[f] for f in files], definition, roster, jobs, limits, progress)
+    return combine(definition, roster, results, on_duplicate=on_duplicate,
+                   skipped=[display_names(roots, skipped)[s] for s in skipped])
 
 
-def _read_all(files: Sequence[Path], definition: FormDefinition, roster: Roster, jobs: int | None,
-              limits: Limits | None, progress) -> list[FileResult]:
+def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, str]:
+    """How each file is named in the ledger and issue list: a file found in a folder given on
+    the command line is named from that folder (``round1/D01_区委办.xlsx``), a file given
+    directly as given.  Unique: on a clash the full path is used."""
+    out: dict[Path, str] = {}
+    for f in files:
+        name = str(f)
+        for root in roots:
+            try:
+                if root.is_dir():
+                    rel = Path(f).resolve().relative_to(root.resolve())
+                    name = str(Path(root.resolve().name) / rel)
+                    break
+            except ValueError:
+                continue
+        out[f] = name
+    seen: dict[str, int] = {}
+    for name in out.values():
+        seen[name] = seen.get(name, 0) + 1
+    return {f: (name if seen[name] == 1 else str(f)) for f, name in out.items()}
+
+
+def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefinition, roster: Roster,
+              jobs: int | None, limits: Limits | None, progress) -> list[FileResult]:
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     total = len(files)
     results: list[FileResult] = []
     if jobs <= 1 or total < 4:
-        for i, f in enumerate(files, 1):
-            results.append(read_one(f, definition, roster, limits))
+        for i, (f, name) in enumerate(zip(files, names), 1):
+            results.append(read_one(f, definition, roster, limits, display=name))
             if progress:
-                progress(i, total, str(f))
+                progress(i, total, name)
         return results
     import multiprocessing
 
@@ -917,7 +942,7 @@ def _read_all(files: Sequence[Path], definition: FormDefinition, roster: Roster,
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         chunk = max(1, min(16, total // (jobs * 4) or 1))
         for i, res in enumerate(pool.map(read_one, files, [definition] * total, [roster] * total,
-                                         [limits] * total, chunksize=chunk), 1):
+                                         [limits] * total, names, chunksize=chunk), 1):
             results.append(res)
             if progress:
                 progress(i, total, res.path)
