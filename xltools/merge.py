@@ -161,6 +161,8 @@ class Consolidation:
     superseded: list[str] = field(default_factory=list)
     deadline: str = ""
     saved_at: datetime | None = None
+    #: file name as shown in the ledger and issue list → the path it was read from
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -899,8 +901,10 @@ def merge(
     files, skipped = find_returns(roots)
     names = display_names(roots, files)
     results = _read_all(files, [names[f] for f in files], definition, roster, jobs, limits, progress)
-    return combine(definition, roster, results, on_duplicate=on_duplicate,
+    cons = combine(definition, roster, results, on_duplicate=on_duplicate,
                    skipped=[display_names(roots, skipped)[s] for s in skipped])
+    cons.sources = {names[f]: str(f) for f in files}
+    return cons
 
 
 def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, str]:
