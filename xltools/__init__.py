@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .consolidated import read_consolidated, write_consolidated, write_figures_json  # noqa: E402
 from .errors import (  # noqa: E402
     DataError,
     FormDefinitionError,
@@ -19,9 +20,13 @@ from .errors import (  # noqa: E402
     XltoolsError,
 )
 from .forms import FormDefinition, load_form_definition  # noqa: E402
+from .generate import generate, generate_workbook  # noqa: E402
+from .merge import CheckResult, Consolidation, check, merge  # noqa: E402
 from .roster import Roster, Unit, load_roster  # noqa: E402
 
 __all__ = [
+    "CheckResult",
+    "Consolidation",
     "DataError",
     "FormDefinition",
     "FormDefinitionError",
@@ -33,6 +38,13 @@ __all__ = [
     "Unit",
     "XltoolsError",
     "__version__",
+    "check",
+    "generate",
+    "generate_workbook",
     "load_form_definition",
     "load_roster",
+    "merge",
+    "read_consolidated",
+    "write_consolidated",
+    "write_figures_json",
 ]

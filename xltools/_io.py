@@ -17,11 +17,15 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 def safe_filename(text: str, limit: int = 120) -> str:
     """A file name component made from ``text``: path separators, ``:*?"<>|`` and control
     characters become ``_``; ``..`` and leading dots are neutralised, so a unit name can never
-    write outside the output folder.  Never empty."""
+    write outside the output folder.  At most ``limit`` characters and 200 UTF-8 bytes (file
+    systems count bytes: 255 at most, and a suffix must still fit).  Never empty."""
     s = _UNSAFE.sub("_", str(text)).strip()
     s = s.replace("..", "_")
     s = s.lstrip(". ")
-    s = s[:limit].rstrip(". ")
+    s = s[:limit]
+    while len(s.encode("utf-8")) > 200:
+        s = s[:-1]
+    s = s.rstrip(". ")
     return s or "_"
 
 
@@ -38,11 +42,15 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"{target}：输出目录 {folder} 不存在，请先创建")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=".xltools-", suffix=".part", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp creates 0600; give the output the permissions a normally created file has.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         try:
             os.replace(tmp, target)
         except OSError as exc:

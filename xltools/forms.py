@@ -310,6 +310,8 @@ class _Validator:
         value = obj.get(key, default)
         if value is None:
             return default
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()[:10]  # an unquoted YAML date such as deadline: 2006-03-31
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.err(_join(where, key), f"expected text, got {type(value).__name__}")
             return default

@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .errors import XltoolsError
+from .errors import FormDefinitionError, XltoolsError
 
 
 def bundled(*parts: str) -> Path:
@@ -27,13 +27,33 @@ def bundled(*parts: str) -> Path:
     raise XltoolsError(f"安装不完整：找不到随附文件 {'/'.join(parts)}，请重新安装 xltools")
 
 
-__all__ = ["bundled", "definition_path"]
-
-
-def definition_path(name_or_path: str | Path) -> Path:
-    """A form definition given on the command line: an existing path, or the bare name of a
-    bundled definition (``pioneer_posts`` → ``templates/xlsx/pioneer_posts.yaml``)."""
-    p = Path(name_or_path)
-    if p.exists() or p.suffix or len(p.parts) > 1:
+def resolve_form_definition(spec: str | Path) -> Path:
+    """The YAML file a user means by ``spec``: an existing path, else the bare name of a bundled
+    definition (``pioneer_posts`` → ``templates/xlsx/pioneer_posts.yaml`` of the kit, found with
+    :func:`xltools.resources.bundled`).  Raises
+    :class:`~xltools.errors.FormDefinitionError` when it is neither."""
+    p = Path(spec)
+    if p.exists():
         return p
-    return bundled("templates", "xlsx", f"{p.name}.yaml")
+    text = str(spec)
+    if text and "/" not in text and "\\" not in text:
+        stem = text[:-5] if text.endswith(".yaml") else text
+        try:
+            return bundled("templates", "xlsx", stem + ".yaml")
+        except XltoolsError:
+            pass
+    available = "、".join(_bundled_definition_names()) or "无"
+    raise FormDefinitionError(
+        text, [f"找不到表单定义文件，也不是随附表单定义的名称（随附的有：{available}），请检查路径"]
+    )
+
+
+def _bundled_definition_names() -> list[str]:
+    try:
+        folder = bundled("templates", "xlsx")
+    except XltoolsError:
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+__all__ = ["bundled", "resolve_form_definition"]

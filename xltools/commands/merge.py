@@ -14,7 +14,7 @@ from ..consolidated import figures_json, write_consolidated, write_figures_json
 from ..forms import load_form_definition
 from ..merge import MISSING, SUPERSEDED, Consolidation, check, merge
 from ..readers import Limits
-from ..resources import definition_path
+from ..resources import resolve_form_definition
 
 _LIST_LIMIT = 10
 
@@ -102,7 +102,7 @@ def merge_command(form_definition, returns, roster, out, json_out, on_duplicate,
     示例：
       xltools merge pioneer_posts samples/returns/final --roster samples/roster.xlsx --out 汇总表.xlsx --json 汇总指标.json
     """
-    definition = load_form_definition(definition_path(form_definition))
+    definition = load_form_definition(resolve_form_definition(form_definition))
     cons = merge(definition, roster, returns, on_duplicate=on_duplicate, jobs=jobs,
                  limits=_limits(max_mb, max_rows), progress=_progress("读取报送文件"))
     out_path = write_consolidated(cons, out)
@@ -122,7 +122,7 @@ def check_command(return_file, form_definition, roster, as_json):
 
     有错误时退出码为 1。填报单位自查或党工委收件时使用。
     """
-    definition = load_form_definition(definition_path(form_definition))
+    definition = load_form_definition(resolve_form_definition(form_definition))
     res = check(return_file, definition, roster)
     if as_json:
         click.echo(json.dumps({

@@ -1,0 +1,135 @@
+"""``xltools generate`` on the command line (click's CliRunner)."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from xltools import stamp
+from xltools.cli import cli
+
+TITLE = "党员先锋岗工作台账"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def meta(path) -> dict[str, str]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(stamp.META_SHEET).to_python()
+    return {r[0]: r[1] for r in rows}
+
+
+def small_roster(tmp_path, n: int):
+    p = tmp_path / "名单.csv"
+    lines = ["单位代码,单位名称"] + [f"S{i},第{i}单位" for i in range(1, n + 1)]
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
+def test_generate_the_sample_round(tmp_path, roster_path, roster):
+    out = tmp_path / "下发"
+    result = run("generate", "pioneer_posts", "--roster", str(roster_path), "--out", str(out),
+                 "--deadline", "2006-03-31", "--date", "2006-03-01")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == f"已生成 48 个工作簿 → {out}"
+    files = sorted(out.glob("*.xlsx"))
+    assert len(files) == 48
+    assert sorted(p.name for p in files) == sorted(f"{u.code}_{u.name}_{TITLE}.xlsx" for u in roster)
+    m = meta(out / f"D01_区委办_{TITLE}.xlsx")
+    assert (m["unit_code"], m["deadline"], m["generated"]) == ("D01", "2006-03-31", "2006-03-01")
+    # more than 5 workbooks: a progress bar (its label) on stderr, never on stdout
+    assert "正在生成工作簿" in result.stderr
+    assert "正在生成工作簿" not in result.stdout
+
+
+def test_few_workbooks_no_progress_bar(tmp_path):
+    out = tmp_path / "out"
+    result = run("generate", "pioneer_posts", "--roster", str(small_roster(tmp_path, 5)), "--out", str(out))
+    assert result.exit_code == 0
+    assert result.stdout == f"已生成 5 个工作簿 → {out}\n"
+    assert result.stderr == ""
+    assert len(list(out.glob("*.xlsx"))) == 5
+
+
+def test_six_workbooks_show_progress(tmp_path):
+    result = run("generate", "pioneer_posts", "--roster", str(small_roster(tmp_path, 6)),
+                 "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert "正在生成工作簿" in result.stderr
+    assert result.stdout == f"已生成 6 个工作簿 → {tmp_path / 'out'}\n"
+
+
+def test_definition_by_path_and_same_bytes_for_same_date(tmp_path, kit_path):
+    roster = small_roster(tmp_path, 2)
+    for folder in ("a", "b"):
+        result = run("generate", str(kit_path), "--roster", str(roster), "--out", str(tmp_path / folder),
+                     "--date", "2006-03-01")
+        assert result.exit_code == 0
+    for p in (tmp_path / "a").iterdir():
+        assert p.read_bytes() == (tmp_path / "b" / p.name).read_bytes()
+    wb = openpyxl.load_workbook(tmp_path / "a" / f"S1_第1单位_{TITLE}.xlsx")
+    assert wb.sheetnames[-1] == stamp.META_SHEET
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("错误：")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_bad_definition(tmp_path):
+    bad = tmp_path / "坏的.yaml"
+    bad.write_text("id: x\nversion: '1'\ntitle: t\nforms:\n  - name: a\n    sheet: s\n    fields:\n"
+                   "      - {name: f, label: 甲, type: interger}\n", encoding="utf-8")
+    result = run("generate", str(bad), "--roster", str(small_roster(tmp_path, 1)), "--out", str(tmp_path / "o"))
+    line = one_line_error(result)
+    assert "坏的.yaml: forms[0].fields[0].type: 'interger' is not a field type" in line
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_definition_name(tmp_path):
+    result = run("generate", "no_such_form", "--roster", str(small_roster(tmp_path, 1)), "--out", str(tmp_path / "o"))
+    line = one_line_error(result)
+    assert "no_such_form" in line and "pioneer_posts" in line
+
+
+def test_missing_roster(tmp_path):
+    result = run("generate", "pioneer_posts", "--roster", str(tmp_path / "无.xlsx"), "--out", str(tmp_path / "o"))
+    assert "无.xlsx" in one_line_error(result)
+
+
+def test_output_parent_missing(tmp_path):
+    result = run("generate", "pioneer_posts", "--roster", str(small_roster(tmp_path, 1)),
+                 "--out", str(tmp_path / "没有" / "o"))
+    assert "不存在" in one_line_error(result)
+
+
+@pytest.mark.parametrize("option", ["--deadline", "--date"])
+@pytest.mark.parametrize("value", ["2006-02-30", "31.03.2006", "下周"])
+def test_bad_dates_are_usage_errors(tmp_path, option, value):
+    result = run("generate", "pioneer_posts", "--roster", str(small_roster(tmp_path, 1)),
+                 "--out", str(tmp_path / "o"), option, value)
+    assert result.exit_code == 2
+    assert "不是有效日期" in result.stderr and value in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_required_options(tmp_path):
+    assert run("generate", "pioneer_posts", "--out", str(tmp_path)).exit_code == 2
+    assert run("generate", "pioneer_posts", "--roster", "x.csv").exit_code == 2
+
+
+def test_help_is_chinese():
+    result = run("generate", "--help")
+    assert result.exit_code == 0
+    for term in ("表单定义", "填报单位名单", "工作簿", "报送截止日期", "--roster", "--out", "--deadline", "--date"):
+        assert term in result.stdout, term
+    assert "显示本帮助并退出" in result.stdout
+    assert "generate" in run("--help").stdout

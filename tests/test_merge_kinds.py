@@ -1,0 +1,242 @@
+"""Returns as they really arrive (issue 6): each kind of edited, moved or foreign return merges
+exactly, with real cell addresses, and the accounting holds.  Files are built here with openpyxl
+(what a clerk's Excel writes) from small literal data, so each test shows its kind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xltools.consolidated import write_consolidated
+from xltools.generate import generate
+from xltools.merge import merge
+from xltools.roster import Roster, Unit
+
+UNITS = (Unit("D01", "区委办"), Unit("D02", "区人大办"), Unit("D03", "区政府办"))
+POSTS_HEADER = ["先锋岗名称", "所在科室", "是否窗口单位", "党员责任人", "参与党员人数", "创建目标", "主要措施", "设岗日期", "是否设置标牌"]
+POST_ROWS = [
+    ["秘书科党员先锋岗", "秘书科", "否", "张明、李华", 6, "服务领导", "集中学习", date(2005, 3, 1), "是"],
+    ["信访窗口党员先锋岗", "信访科", "是", "王芳", 4, "热情接待", "首问负责", date(2005, 4, 2), "是"],
+]
+
+
+@pytest.fixture(scope="module")
+def roster() -> Roster:
+    return Roster(units=UNITS)
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory, kit, roster) -> Path:
+    out = tmp_path_factory.mktemp("blank")
+    return generate(kit, roster, out, generated=date(2006, 1, 4))[0]  # D01 区委办
+
+
+def accounting(cons) -> tuple[int, int, int]:
+    c = cons.counts
+    assert c["rows_read"] == c["rows_accepted"] + c["rows_rejected"]
+    return c["rows_read"], c["rows_accepted"], c["rows_rejected"]
+
+
+def by_kind(cons, kind):
+    return [i for i in cons.issues if i.kind == kind]
+
+
+def new_book(path: Path, fill) -> Path:
+    wb = openpyxl.Workbook()
+    fill(wb.active)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def test_header_in_column_c_below_two_title_rows_keeps_real_addresses(kit, roster, tmp_path):
+    def fill(ws):
+        ws["C1"] = "区委办党员先锋岗登记表"
+        ws["C2"] = "填报日期：2006年1月"
+        for j, label in enumerate(POSTS_HEADER):
+            ws.cell(row=5, column=3 + j, value=label)
+        for i, row in enumerate(POST_ROWS):
+            for j, v in enumerate(row):
+                ws.cell(row=6 + i, column=3 + j, value=v)
+        ws["G7"] = "若干"  # 参与党员人数 (column C+4 = G), row 7: not a number
+
+    path = new_book(tmp_path / "r" / "区委办先锋岗.xlsx", fill)
+    cons = merge(kit, roster, [path], jobs=1)
+    bad = [i for i in cons.issues if i.field == "参与党员人数"]
+    assert [(i.cell, i.level, i.raw) for i in bad] == [("G7", "错误", "若干")]
+    assert accounting(cons) == (2, 1, 1)
+    row = cons.rows["posts"][0]
+    assert (row.row, row.values["post_name"], row.values["members"]) == (6, "秘书科党员先锋岗", 6)
+
+
+def test_two_row_merged_header_with_group_label(kit, roster, tmp_path):
+    def fill(ws):
+        ws.title = "考核"
+        ws["A1"] = "年度考核表"
+        ws.merge_cells("A1:H1")
+        ws["A2"] = "先锋岗名称"
+        ws.merge_cells("A2:A3")
+        ws["B2"] = "考核得分（每项0-20分）"
+        ws.merge_cells("B2:F2")
+        for j, label in enumerate(["为民意识强", "岗位能力强", "服务质量好", "模范作用好", "服务对象满意"]):
+            ws.cell(row=3, column=2 + j, value=label)
+        ws["G2"] = "总分"
+        ws.merge_cells("G2:G3")
+        ws["H2"] = "考核等次"
+        ws.merge_cells("H2:H3")
+        ws.append(["秘书科党员先锋岗", 18, 17, 19, 18, 20, None, "优秀"])
+        ws.append(["信访窗口党员先锋岗", 15, 16, 15, 14, 16, None, "良好"])
+
+    path = new_book(tmp_path / "r" / "区委办_考核.xlsx", fill)
+    cons = merge(kit, roster, [path], jobs=1)
+    assert accounting(cons) == (2, 2, 0)
+    got = {r.values["post_name"]: (r.values["total"], r.values["grade"], r.row) for r in cons.rows["assessment"]}
+    assert got == {"秘书科党员先锋岗": (92, "优秀", 4), "信访窗口党员先锋岗": (76, "良好", 5)}
+
+
+def fill_stamped(blank: Path, dst: Path, edit) -> Path:
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["先锋岗登记表"]
+    for i, row in enumerate(POST_ROWS):
+        for j, v in enumerate(row):
+            ws.cell(row=4 + i, column=1 + j, value=v)
+    edit(wb)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+    return dst
+
+
+def test_structure_edits_merge_with_warnings(kit, roster, blank, tmp_path):
+    def edit(wb):
+        ws = wb["先锋岗登记表"]
+        ws.protection.sheet = False
+        ws.title = "Sheet1"  # renamed
+        ws.delete_cols(6, 2)  # 创建目标, 主要措施 (optional) deleted
+        ws["H3"] = "备注"  # a column added
+        ws["H4"] = "新设"
+        ws.insert_rows(5, 2)  # blank rows inserted between the data rows
+        ws.row_dimensions[7].hidden = True  # the second post's row, now row 7, hidden
+
+    path = fill_stamped(blank, tmp_path / "r" / blank.name, edit)
+    cons = merge(kit, roster, [path], jobs=1)
+    kinds = {i.kind for i in cons.issues if not i.is_error}
+    assert {"sheet_renamed", "missing_optional_column", "extra_column", "hidden_rows"} <= kinds
+    assert [i.raw for i in by_kind(cons, "extra_column")] == ["备注"]
+    assert sorted(i.field for i in by_kind(cons, "missing_optional_column")) == ["主要措施", "创建目标"]
+    assert "7" in by_kind(cons, "hidden_rows")[0].message
+    assert accounting(cons) == (2, 2, 0)
+    assert [(r.row, r.sheet, r.values["goal"]) for r in cons.rows["posts"]] == [(4, "Sheet1", None), (7, "Sheet1", None)]
+    assert cons.ledger[0].status == "已报送"
+
+
+def test_forms_split_across_two_files_are_both_used(kit, roster, blank, tmp_path):
+    def only_posts(wb):
+        for name in ("办实事做好事登记表", "工作成效表", "年度考核表"):
+            del wb[name]
+
+    def only_assessment(wb):
+        for name in ("先锋岗登记表", "办实事做好事登记表", "工作成效表"):
+            del wb[name]
+        ws = wb["年度考核表"]
+        for i, row in enumerate(POST_ROWS):
+            ws.cell(row=4 + i, column=1, value=row[0])
+            for j in range(5):
+                ws.cell(row=4 + i, column=2 + j, value=18)
+            ws.cell(row=4 + i, column=8, value="优秀")
+
+    a = fill_stamped(blank, tmp_path / "r" / "D01_区委办_登记表.xlsx", only_posts)
+    b = fill_stamped(blank, tmp_path / "r" / "D01_区委办_考核表.xlsx", only_assessment)
+    cons = merge(kit, roster, [a, b], jobs=1)
+    assert cons.ledger[0].status == "已报送"
+    assert sorted(cons.ledger[0].files) == sorted([str(a), str(b)])
+    assert cons.superseded == []
+    assert [r.values["total"] for r in cons.rows["assessment"]] == [90, 90]
+    assert accounting(cons) == (4, 4, 0)
+
+
+def test_error_values_are_issues_with_addresses(kit, roster, blank, tmp_path):
+    def edit(wb):
+        ws = wb["先锋岗登记表"]
+        ws["E5"] = "#DIV/0!"
+        ws["E5"].data_type = "e"
+
+    path = fill_stamped(blank, tmp_path / "r" / blank.name, edit)
+    cons = merge(kit, roster, [path], jobs=1)
+    errs = by_kind(cons, "error_value")
+    assert [(i.sheet, i.cell, i.level) for i in errs] == [("先锋岗登记表", "E5", "错误")]
+    assert "#DIV/0!" in errs[0].message
+    assert accounting(cons) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_csv_returns_in_gbk_and_utf8_bom(kit, roster, tmp_path, encoding):
+    lines = [",".join(POSTS_HEADER)]
+    lines.append("秘书科党员先锋岗,秘书科,否,张明、李华,6,服务领导,集中学习,2005-03-01,是")
+    lines.append("信访窗口党员先锋岗,信访科,是,王芳,\"1,234\",热情接待,首问负责,2005年4月2日,√")
+    path = tmp_path / "r" / "区政府办_先锋岗登记表.csv"
+    path.parent.mkdir()
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    cons = merge(kit, roster, [path], jobs=1)
+    assert cons.ledger[2].status == "有错误"  # D03 区政府办, identified by the file name; E3 is an error
+    members = [i for i in cons.issues if i.field == "参与党员人数"]
+    assert [(i.cell, i.kind) for i in members] == [("E3", "out_of_range")]  # 1,234 > 500
+    assert accounting(cons) == (2, 1, 1)
+    row = cons.rows["posts"][0]
+    assert row.values["set_up_date"] == date(2005, 3, 1) and row.values["is_window"] is False
+
+
+def test_long_text_and_control_characters_are_reported(kit, roster, tmp_path):
+    # openpyxl refuses to write control characters, but CSV exports and other writers carry them.
+    lines = [",".join(POSTS_HEADER)]
+    lines.append("秘书科党员先锋岗,秘书科,否,张明,6,服务\x07领导,集中学习,2005-03-01,是")
+    lines.append("信访窗口党员先锋岗,信访科,是,王芳,4,热情接待," + "很长" * 300 + ",2005-04-02,是")
+    path = tmp_path / "r" / "区委办.csv"
+    path.parent.mkdir()
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cons = merge(kit, roster, [path], jobs=1)
+    ctrl = by_kind(cons, "control_chars")
+    assert [(i.cell, i.level) for i in ctrl] == [("F2", "警告")]
+    too_long = by_kind(cons, "too_long")
+    assert [(i.cell, i.level) for i in too_long] == [("G3", "错误")]
+    assert accounting(cons) == (2, 1, 1)
+    assert cons.rows["posts"][0].values["goal"] == "服务领导"
+    out = write_consolidated(cons, tmp_path / "o.xlsx")
+    assert openpyxl.load_workbook(out)["先锋岗登记表"]["F2"].value == "服务领导"
+
+
+def test_killed_merge_leaves_previous_output_intact(kit_path, tmp_path, blank):
+    src = tmp_path / "r"
+    for i in range(30):
+        fill_stamped(blank, src / f"D01_copy{i:02d}.xlsx", lambda wb: None)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\nD01,区委办\n", encoding="utf-8")
+    out = tmp_path / "汇总表.xlsx"
+    out.write_bytes(b"previous consolidated workbook")
+    before = hashlib.sha256(out.read_bytes()).hexdigest()
+    proc = subprocess.Popen([sys.executable, "-m", "xltools", "merge", str(kit_path), str(src),
+                             "--roster", str(roster), "--out", str(out), "--jobs", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == before or _is_complete_xlsx(out)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("汇总表") and p != out]
+
+
+def _is_complete_xlsx(p: Path) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(p) as z:
+            return z.testzip() is None and "xl/workbook.xml" in z.namelist()
+    except zipfile.BadZipFile:
+        return False
