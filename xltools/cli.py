@@ -20,6 +20,21 @@ from .errors import XltoolsError
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class _Formatter(click.HelpFormatter):
+    """Help text headings in Chinese (click's own are English)."""
+
+    _HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix if prefix is not None else "用法：")
+
+    def section(self, name: str):
+        return super().section(self._HEADINGS.get(name, name))
+
+
+click.Context.formatter_class = _Formatter
+
+
 class _Command(click.Command):
     """A command whose --help option is described in Chinese."""
 
