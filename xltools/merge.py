@@ -222,7 +222,9 @@ def _mtime(path: Path) -> datetime | None:
 
 def _saved_time(path: Path, kind: str) -> datetime | None:
     """Last-saved time recorded inside the file (xlsx: docProps/core.xml dcterms:modified; ods:
-    meta.xml meta:date), else the file system's modification time.  Git does not keep
+    meta.xml dc:date, which LibreOffice writes as local time without a zone and is read as UTC
+    here — consistent between two copies, which is all the ordering needs), else the file
+    system's modification time (also for .xls).  Git does not keep
     modification times, so the internal one is what orders two copies of a committed return."""
     inner: str | None = None
     try:
@@ -231,7 +233,7 @@ def _saved_time(path: Path, kind: str) -> datetime | None:
                 member = "docProps/core.xml" if kind != "ods" else "meta.xml"
                 if member in z.namelist() and z.getinfo(member).file_size < 1_000_000:
                     text = z.read(member).decode("utf-8", "replace")
-                    tag = "dcterms:modified" if kind != "ods" else "meta:date"
+                    tag = "dcterms:modified" if kind != "ods" else "dc:date"
                     m = re.search(rf"<{tag}[^>]*>([^<]+)</{tag}>", text)
                     inner = m.group(1).strip() if m else None
     except (OSError, zipfile.BadZipFile):
