@@ -22,6 +22,7 @@ from .errors import (  # noqa: E402
 from .forms import FormDefinition, load_form_definition  # noqa: E402
 from .generate import generate, generate_workbook  # noqa: E402
 from .merge import CheckResult, Consolidation, check, merge  # noqa: E402
+from .report import list_template_vars, report, report_context  # noqa: E402
 from .roster import Roster, Unit, load_roster  # noqa: E402
 
 __all__ = [
@@ -41,10 +42,13 @@ __all__ = [
     "check",
     "generate",
     "generate_workbook",
+    "list_template_vars",
     "load_form_definition",
     "load_roster",
     "merge",
     "read_consolidated",
+    "report",
+    "report_context",
     "write_consolidated",
     "write_figures_json",
 ]

@@ -1,0 +1,935 @@
+"""xltools report: the template context, rendering with docxtpl (autoescape, StrictUndefined,
+lint before and residue check after), the bundled GB/T 9704 templates, the shared corpus, and
+the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import signal
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+import xltools.commands.report  # noqa: F401  (registers `xltools report` until commands/__init__ does)
+from xltools.cli import cli
+from xltools.errors import DataError, OutputError, TemplateError
+from xltools.report import (
+    BUNDLED_TEMPLATES,
+    list_template_vars,
+    posts_by_unit,
+    render_template,
+    report,
+    report_context,
+    resolve_template,
+    top_ten,
+)
+
+DATA = Path(__file__).parent / "data"
+FIGURES_JSON = DATA / "figures_sample.json"
+DAY = dt.date(2006, 1, 15)
+SENTENCE = "共建立“党员先锋岗”106个，其中窗口单位29个，党员责任人109人，参与党员764人"
+OFFICIAL_FONTS = {"仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"}
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def sample_forms() -> dict[str, list[dict]]:
+    """A small consolidation as read_consolidated returns it: three units' posts, deeds,
+    results and twelve assessment rows with a tie across tenth place."""
+
+    def prov(code: str, name: str, sheet: str, row: int) -> dict:
+        return {"unit_code": code, "unit_name": name, "source_file": f"returns/{code}.xlsx", "source_sheet": sheet, "source_row": row}
+
+    posts = [
+        {**prov("D23", "区劳动局", "先锋岗登记表", 4), "post_name": "维权党员先锋岗", "department": "劳动监察大队", "is_window": True,
+         "leaders": "王强", "members": 12, "goal": "群众满意", "measures": "开通维权绿色通道。\n\n　　实行首问负责制。",
+         "set_up_date": dt.date(2005, 1, 10), "has_sign": True},
+        {**prov("D13", "区检察院", "先锋岗登记表", 4), "post_name": "讼诉科党员先锋岗", "department": "讼诉科", "is_window": False,
+         "leaders": "张明、李华", "members": 8, "goal": None, "measures": None, "set_up_date": dt.date(2005, 3, 1), "has_sign": True},
+        {**prov("D13", "区检察院", "先锋岗登记表", 5), "post_name": "控申党员先锋岗", "department": "控申科", "is_window": True,
+         "leaders": "周敏", "members": 5, "goal": None, "measures": None, "set_up_date": None, "has_sign": False},
+    ]
+    deeds = [
+        {**prov("D23", "区劳动局", "办实事做好事登记表", 6), "deed_date": dt.date(2005, 6, 2), "post_name": "维权党员先锋岗",
+         "member": "王强", "category": "维权帮扶", "content": "为35名外来务工人员追回欠薪。\n协调企业补签劳动合同。",
+         "beneficiaries": 35, "amount": 12.5, "outcome": "已全部追回。", "rating": "满意"},
+        {**prov("D23", "区劳动局", "办实事做好事登记表", 5), "deed_date": dt.date(2005, 3, 9), "post_name": "维权党员先锋岗",
+         "member": "王强、陈静", "category": "政策咨询", "content": "开展劳动法规咨询", "beneficiaries": None, "amount": None,
+         "outcome": None, "rating": None},
+    ]
+    results = [
+        {**prov("D13", "区检察院", "工作成效表", 4), "post_name": "讼诉科党员先锋岗", "indicator": "人均办案", "prior": 14.5,
+         "current": 33.9, "measure_unit": "件", "note": "在市评比中列第二名。"},
+        {**prov("D23", "区劳动局", "工作成效表", 4), "post_name": "维权党员先锋岗", "indicator": "受理投诉举报案件", "prior": None,
+         "current": 2103, "measure_unit": "件", "note": None},
+        {**prov("D23", "区劳动局", "工作成效表", 5), "post_name": "维权党员先锋岗", "indicator": "涉及劳动者", "prior": None,
+         "current": 9970, "measure_unit": "人", "note": None},
+        {**prov("D23", "区劳动局", "工作成效表", 6), "post_name": "维权党员先锋岗", "indicator": "为劳动者追回欠薪", "prior": None,
+         "current": 491.3, "measure_unit": "万元", "note": None},
+        {**prov("D23", "区劳动局", "工作成效表", 7), "post_name": "维权党员先锋岗", "indicator": "办结时限", "prior": 20,
+         "current": 15, "measure_unit": "天", "note": None},
+        {**prov("D23", "区劳动局", "工作成效表", 8), "post_name": "维权党员先锋岗", "indicator": "结案率", "prior": 92.5,
+         "current": 98.6, "measure_unit": "%", "note": None},
+    ]
+    scores = [98, 97, 96, 95, 94, 93, 92, 91, 90, 89, 89, 88]
+    assessment = [
+        {**prov(f"D{40 - i:02d}", f"单位{40 - i}", "年度考核表", 4), "post_name": f"先锋岗{i + 1}", "total": t, "grade": "优秀"}
+        for i, t in enumerate(scores)
+    ]
+    assessment[0].update(unit_code="D23", unit_name="区劳动局", post_name="维权党员先锋岗")
+    return {"posts": posts, "deeds": deeds, "results": results, "assessment": assessment}
+
+
+@pytest.fixture
+def figures() -> dict:
+    return json.loads(FIGURES_JSON.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def data(figures) -> dict:
+    return {**figures, "forms": sample_forms()}
+
+
+def parts_text(blob_or_path) -> dict[str, list[str]]:
+    """Paragraph texts (tables included) of the body, headers and footers."""
+    source = io.BytesIO(blob_or_path) if isinstance(blob_or_path, bytes) else blob_or_path
+    doc = Document(source)
+    out = {"body": [], "header": [], "footer": []}
+    out["body"] = ["".join(t.text or "" for t in p.iter(W + "t")) for p in doc.element.body.iter(W + "p")]
+    for rel in doc.part.rels.values():
+        for kind in ("header", "footer"):
+            if rel.reltype.endswith("/" + kind):
+                root = rel.target_part.element
+                out[kind] += ["".join(t.text or "" for t in p.iter(W + "t")) for p in root.iter(W + "p")]
+    return out
+
+
+def all_text(blob_or_path) -> str:
+    return "\n".join(line for lines in parts_text(blob_or_path).values() for line in lines)
+
+
+def make_template(path: Path, body: list[str], *, header: str | None = None, footer: str | None = None) -> Path:
+    doc = Document()
+    for text in body:
+        doc.add_paragraph(text)
+    if header is not None:
+        doc.sections[0].header.paragraphs[0].text = header
+    if footer is not None:
+        doc.sections[0].footer.paragraphs[0].text = footer
+    doc.save(path)
+    return path
+
+
+# --------------------------------------------------------------------------- context
+
+
+def test_context_from_figures_json():
+    ctx = report_context(FIGURES_JSON, date=DAY)
+    assert (ctx["posts_total"], ctx["window_posts"], ctx["leaders"], ctx["members"]) == (106, 29, 109, 764)
+    assert ctx["deeds_amount"] == 530.5
+    assert ctx["figures"]["units_with_posts"] == 48
+    assert [f["name"] for f in ctx["figure_info"]][:2] == ["posts_total", "window_posts"]
+    assert len(ctx["units"]) == 48 and ctx["units"][0]["name"] == "区委办" and ctx["units"][-1]["name"] == "区科协"
+    assert sum(u["posts_total"] for u in ctx["units"]) == 106
+    assert ctx["ledger"][0]["status"] == "已报送"
+    assert ctx["counts"]["returned"] == 48
+    assert ctx["form"]["id"] == "pioneer_posts"
+    assert ctx["round"] == {"title": "党员先锋岗工作台账", "deadline": dt.date(2006, 3, 31), "date": DAY}
+    assert ctx["forms"] == {}
+    assert ctx["top10"] == [] and ctx["posts_by_unit"] == []
+
+
+def test_context_date_defaults_to_today(figures):
+    assert report_context(figures)["round"]["date"] == dt.date.today()
+
+
+def test_context_deadline_missing_is_none(figures):
+    figures["round"] = {"title": "x", "deadline": None}
+    assert report_context(figures)["round"]["deadline"] is None
+
+
+def test_extra_keys_override_and_add(data):
+    mine = [{"rank": 1, "unit_name": "甲", "post_name": "乙"}]
+    ctx = report_context(data, extra={"posts_total": 107, "issuer": "区直机关党工委", "top10": mine})
+    assert ctx["posts_total"] == 107 and ctx["figures"]["posts_total"] == 106
+    assert ctx["issuer"] == "区直机关党工委"
+    assert ctx["top10"] is mine
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda p: None, "数据文件不存在"),
+        (lambda p: p.write_text("{not json", encoding="utf-8"), "不是有效的 JSON"),
+        (lambda p: p.write_text("[1, 2]", encoding="utf-8"), "顶层应是对象"),
+        (lambda p: p.write_text('{"counts": {}, "per_unit": [], "ledger": []}', encoding="utf-8"), "缺少 figures"),
+        (lambda p: p.write_text('{"figures": {}, "counts": {}, "per_unit": {}, "ledger": []}', encoding="utf-8"), "缺少 per_unit"),
+        (lambda p: p.write_bytes("{}".encode("utf-16")), "UTF-8"),
+    ],
+)
+def test_bad_json_data(tmp_path, setup, message):
+    p = tmp_path / "figures.json"
+    setup(p)
+    with pytest.raises(DataError, match=message):
+        report_context(p)
+
+
+def test_unsupported_data_file(tmp_path):
+    p = tmp_path / "figures.txt"
+    p.write_text("{}", encoding="utf-8")
+    with pytest.raises(DataError, match="不支持的数据文件类型"):
+        report_context(p)
+
+
+def test_xlsx_that_is_not_a_consolidated_workbook(roster_path):
+    with pytest.raises(DataError, match="roster.xlsx"):  # read lazily through xltools.consolidated
+        report_context(roster_path)
+
+
+def test_forms_given_in_extra_feed_top10_and_posts_by_unit():
+    ctx = report_context(FIGURES_JSON, extra={"forms": sample_forms()})
+    assert ctx["forms"]["posts"][0]["post_name"] == "维权党员先锋岗"
+    assert ctx["top10"][0]["post_name"] == "维权党员先锋岗" and len(ctx["top10"]) == 11
+    assert [u["code"] for u in ctx["posts_by_unit"]] == ["D13", "D23"]
+
+
+def test_bad_deadline(figures):
+    figures["round"]["deadline"] = "下月底"
+    with pytest.raises(DataError, match="round.deadline"):
+        report_context(figures)
+
+
+@pytest.mark.parametrize("name", ["units", "top10", "round", "forms"])
+def test_figure_named_like_a_context_key(figures, name):
+    figures["figures"][name] = 1
+    with pytest.raises(DataError, match=f"汇总指标 {name} 与报告模板的内置变量重名"):
+        report_context(figures)
+
+
+# --------------------------------------------------------------------------- top10 and posts_by_unit
+
+
+def test_top_ten_ranks_and_flags_a_tie_across_tenth_place(figures):
+    items = top_ten(sample_forms(), figures["per_unit"])
+    assert [i["total"] for i in items] == [98, 97, 96, 95, 94, 93, 92, 91, 90, 89, 89]  # 11: the tie is kept
+    assert [i["rank"] for i in items] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]
+    assert [i["tie"] for i in items] == [False] * 9 + [True, True]
+    # tied posts in roster order: D30 before D31
+    assert [i["unit_code"] for i in items[-2:]] == ["D30", "D31"]
+    first = items[0]
+    assert first == {
+        "rank": 1, "unit_code": "D23", "unit_name": "区劳动局", "post_name": "维权党员先锋岗", "department": "劳动监察大队",
+        "leaders": "王强", "total": 98, "grade": "优秀", "tie": False,
+    }
+    assert items[1]["leaders"] == "" and items[1]["department"] == ""  # no matching post row
+
+
+def test_top_ten_shared_ranks_inside_the_list():
+    rows = [{"unit_code": c, "unit_name": c, "post_name": "岗", "total": t, "grade": "优秀"} for c, t in
+            [("A", 90), ("B", 95), ("C", 95), ("D", 80), ("E", None), ("F", "95")]]
+    units = [{"code": c} for c in "ABCDEF"]
+    items = top_ten({"assessment": rows}, units, n=3)
+    assert [(i["unit_code"], i["rank"], i["tie"]) for i in items] == [("B", 1, True), ("C", 1, True), ("A", 3, False)]
+    assert [i["unit_code"] for i in top_ten({"assessment": rows}, units, n=10)] == ["B", "C", "A", "D"]  # no total, no rank
+
+
+def test_top_ten_without_assessment():
+    assert top_ten({}, []) == []
+    assert top_ten({"assessment": []}, []) == []
+
+
+def test_posts_by_unit(figures):
+    units = posts_by_unit(sample_forms(), figures["per_unit"])
+    assert [(u["code"], u["name"]) for u in units] == [("D13", "区检察院"), ("D23", "区劳动局")]  # roster order, only units with posts
+    procuratorate, labour = units
+    assert [p["post_name"] for p in procuratorate["posts"]] == ["讼诉科党员先锋岗", "控申党员先锋岗"]
+    assert [r["indicator"] for r in procuratorate["posts"][0]["results"]] == ["人均办案"]
+    assert procuratorate["posts"][1]["results"] == [] and procuratorate["posts"][1]["deeds"] == []
+    post = labour["posts"][0]
+    assert [d["deed_date"] for d in post["deeds"]] == [dt.date(2005, 3, 9), dt.date(2005, 6, 2)]  # by date
+    assert len(post["results"]) == 5
+    assert post["assessment"]["total"] == 98
+    assert post["leaders"] == "王强" and post["source_row"] == 4
+
+
+def test_posts_by_unit_keeps_units_missing_from_the_roster():
+    forms = {"posts": [{"unit_code": "X9", "unit_name": "外单位", "post_name": "岗"}]}
+    assert [(u["code"], u["name"]) for u in posts_by_unit(forms, [{"code": "D01", "name": "区委办"}])] == [("X9", "外单位")]
+
+
+# --------------------------------------------------------------------------- the bundled templates
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    data = {**json.loads(FIGURES_JSON.read_text(encoding="utf-8")), "forms": sample_forms()}
+    out = tmp_path_factory.mktemp("drafts")
+    paths = report(list(BUNDLED_TEMPLATES), data, out, date=DAY)
+    return {p.stem: p for p in paths}
+
+
+def test_report_writes_one_file_per_template(rendered):
+    assert sorted(rendered) == sorted(BUNDLED_TEMPLATES)
+    assert all(p.is_file() and zipfile.is_zipfile(p) for p in rendered.values())
+
+
+@pytest.mark.parametrize("name", BUNDLED_TEMPLATES)
+def test_bundled_template_text(rendered, name):
+    text = all_text(rendered[name])
+    assert SENTENCE in text
+    for residue in ("{", "}", "｛", "｝", "％}", "{％", "None", "True", "False"):
+        assert residue not in text, residue
+    assert "2006年1月15日" in text  # round.date through date_cn
+
+
+def test_work_report_content(rendered):
+    body = parts_text(rendered["work_report"])["body"]
+    text = "\n".join(body)
+    assert "在区直机关48个部门中积极开展创建“共产党员先锋岗”活动，" + SENTENCE in text
+    assert "48个部门中48个单位按时报送，共汇总有效记录560条" in text
+    assert "截至2006年3月31日" in text
+    assert "涉及金额530.5万元，其中群众评价满意的281件，占93.7％" in text
+    assert "区检察院“讼诉科党员先锋岗”：人均办案从14.5件上升到33.9件，上升率133.8％，在市评比中列第二名。" in body
+    assert (
+        "区劳动局“维权党员先锋岗”：受理投诉举报案件2103件；涉及劳动者9970人；为劳动者追回欠薪491.3万元；"
+        "办结时限从20天下降到15天，下降率25.0％；结案率从92.5％上升到98.6％，上升率6.6％。" in body
+    )
+    assert "汇总表（.xlsx）" not in text  # the JSON-only note is not there
+    # the attachment table: header, 48 units in roster order, total row
+    doc = Document(rendered["work_report"])
+    rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    assert len(rows) == 1 + 48 + 1
+    assert rows[1] == ["1", "区委办", "3", "1", "4", "16"]
+    assert rows[48] == ["48", "区科协", "2", "0", "2", "15"]
+    assert rows[-1][0] == "合计" and rows[-1][2:] == ["106", "29", "109", "764"]
+
+
+def test_commendation_content(rendered):
+    body = parts_text(rendered["commendation"])["body"]
+    items = [t for t in body if re.match(r"^\d+\.", t)]
+    assert len(items) == 11
+    assert items[0] == "1.区劳动局“维权党员先锋岗”（党员责任人：王强）"
+    assert items[9:] == ["10.单位30“先锋岗11”", "11.单位31“先锋岗10”"]  # tied at 89: roster order
+    assert any("第10名有并列，共11个先锋岗" in t for t in body)
+    assert any("决定对以下11个党员先锋岗予以通报表彰" in t for t in body)
+
+
+def test_commendation_without_tie_has_no_note(data):
+    data["forms"]["assessment"] = data["forms"]["assessment"][:10]
+    text = all_text(render_template("commendation", report_context(data, date=DAY)))
+    assert "并列" not in text
+    assert "以下10个党员先锋岗" in text and "10.单位31“先锋岗10”" in text
+
+
+def test_deeds_compilation_content(rendered):
+    body = parts_text(rendered["deeds_compilation"])["body"]
+    assert body.index("一、区检察院") < body.index("二、区劳动局")  # roster order, numbered by cn_index
+    assert body.count("（一）维权党员先锋岗") == 2  # 目录 and the section
+    assert "（二）控申党员先锋岗" in body
+    # multi-line text keeps its paragraphs (\a), with the blank line and indent removed
+    assert "主要措施：开通维权绿色通道。" in body and "实行首问负责制。" in body
+    assert "创建目标：群众满意。" in body
+    start = body.index("为群众办实事做好事2件：")
+    assert body[start + 1 : start + 5] == [
+        "（1）2005年3月9日，王强、陈静（政策咨询）：开展劳动法规咨询。",  # 。 added by paras('。')
+        "（2）2005年6月2日，王强（维权帮扶）：为35名外来务工人员追回欠薪。",
+        "协调企业补签劳动合同。",
+        "办理结果：已全部追回；受益群众35人；涉及金额12.5万元；群众评价：满意。",
+    ]
+    assert "工作成效：人均办案从14.5件上升到33.9件，上升率133.8％，在市评比中列第二名。" in body
+    # units start a page: the unit heading style has pageBreakBefore
+    doc = Document(rendered["deeds_compilation"])
+    assert doc.styles["Heading 1"].paragraph_format.page_break_before is True
+    assert "2006年1月" in body
+
+
+def test_no_line_break_inside_text_paragraphs(rendered):
+    """Long text becomes paragraphs (\\a), never \\n line breaks that stretch justified lines;
+    only the table's column headings break lines on purpose."""
+    for path in rendered.values():
+        body = Document(path).element.body
+        for p in body.iterchildren(W + "p"):
+            assert p.find(f".//{W}br") is None or p.find(f".//{W}br").get(W + "type") == "page", path.name
+
+
+def test_work_report_from_figures_json_only():
+    blob = render_template("work_report", report_context(FIGURES_JSON, date=DAY))
+    body = parts_text(blob)["body"]
+    assert any(SENTENCE in t for t in body)
+    assert "【各先锋岗的量化成效要从汇总表读取：请以汇总表（.xlsx）作为数据重新生成本文稿。】" in body
+    assert not any("上升率" in t for t in body)
+
+
+def test_work_report_with_no_results_rows(data):
+    data["forms"]["results"] = []
+    text = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert "本次各部门未报送可量化的工作成效。" in text and "汇总表（.xlsx）" not in text
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("commendation", "通报表彰需要年度考核表的数据"), ("deeds_compilation", "事迹汇编需要各先锋岗的登记数据")],
+)
+def test_templates_that_need_the_workbook_refuse_json(tmp_path, name, message):
+    with pytest.raises(TemplateError, match=f"模板 {name}.docx.*{message}"):
+        report([name], FIGURES_JSON, tmp_path / "out", date=DAY)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", BUNDLED_TEMPLATES)
+def test_bundled_template_in_pdf(rendered, soffice, tmp_path, name):
+    pdf = soffice(rendered[name], "pdf", tmp_path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert SENTENCE in flat
+    assert "—1—" in flat  # the page number
+    assert "{" not in flat and "％}" not in flat
+
+
+# --------------------------------------------------------------------------- GB/T 9704 format
+
+
+def _style_chain(styles_root, style_id):
+    while style_id:
+        style = styles_root.find(f"{W}style[@{W}styleId='{style_id}']")
+        if style is None:
+            return
+        yield style
+        based = style.find(W + "basedOn")
+        style_id = based.get(W + "val") if based is not None else None
+
+
+def _east_asia(rpr) -> tuple[str | None, str | None]:
+    fonts = rpr.find(W + "rFonts") if rpr is not None else None
+    if fonts is None:
+        return None, None
+    return fonts.get(W + "eastAsia"), fonts.get(W + "eastAsiaTheme")
+
+
+def resolve_east_asia_font(styles_root, paragraph, run) -> str:
+    """run → character style → paragraph style → based-on chain → docDefaults; a theme font
+    anywhere first on that path is a failure (it would override w:eastAsia)."""
+    candidates = [run.find(W + "rPr")]
+    rstyle = run.find(f"{W}rPr/{W}rStyle")
+    if rstyle is not None:
+        candidates += [s.find(W + "rPr") for s in _style_chain(styles_root, rstyle.get(W + "val"))]
+    pstyle = paragraph.find(f"{W}pPr/{W}pStyle")
+    if pstyle is not None:
+        style_id = pstyle.get(W + "val")
+    else:
+        default = styles_root.find(f"{W}style[@{W}type='paragraph'][@{W}default='1']")
+        style_id = default.get(W + "styleId")
+    candidates += [s.find(W + "rPr") for s in _style_chain(styles_root, style_id)]
+    candidates.append(styles_root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))
+    for rpr in candidates:
+        font, theme = _east_asia(rpr)
+        assert theme is None, f"theme font {theme} for {run.findtext(W + 't')!r}"
+        if font:
+            return font
+    raise AssertionError(f"no East Asian font for {run.findtext(W + 't')!r}")
+
+
+@pytest.mark.parametrize("name", BUNDLED_TEMPLATES)
+def test_every_east_asian_run_has_an_official_font(rendered, name):
+    doc = Document(rendered[name])
+    styles_root = doc.styles.element
+    roots = [doc.element.body] + [rel.target_part.element for rel in doc.part.rels.values() if rel.reltype.endswith(("/header", "/footer"))]
+    checked = 0
+    used = set()
+    for root in roots:
+        for p in root.iter(W + "p"):
+            for r in p.iter(W + "r"):
+                text = "".join(t.text or "" for t in r.iter(W + "t"))
+                if CJK.search(text):
+                    font = resolve_east_asia_font(styles_root, p, r)
+                    assert font in OFFICIAL_FONTS, (text, font)
+                    used.add(font)
+                    checked += 1
+    assert checked > 10
+    assert {"仿宋_GB2312", "方正小标宋简体"} <= used
+    if name == "work_report":
+        assert {"黑体", "楷体_GB2312"} <= used  # 一、 and （一） headings
+
+
+def test_style_fonts_per_level():
+    doc = Document(resolve_template("work_report"))
+    styles_root = doc.styles.element
+
+    def font_of(style_id):
+        for style in _style_chain(styles_root, style_id):
+            font, _ = _east_asia(style.find(W + "rPr"))
+            if font:
+                return font
+
+    assert font_of("Normal") == "仿宋_GB2312"
+    assert font_of("DocTitle") == "方正小标宋简体"
+    assert font_of("Heading1") == "黑体"
+    assert font_of("Heading2") == "楷体_GB2312"
+    assert font_of("Heading3") == font_of("Heading4") == "仿宋_GB2312"
+    assert font_of("Footer") == "宋体"
+    assert _east_asia(styles_root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr"))[0] == "仿宋_GB2312"
+    sizes = {sid: styles_root.find(f"{W}style[@{W}styleId='{sid}']/{W}rPr/{W}sz").get(W + "val") for sid in ("Normal", "DocTitle", "Footer")}
+    assert sizes == {"Normal": "32", "DocTitle": "44", "Footer": "28"}  # 3号 16 pt, 2号 22 pt, 4号 14 pt
+    title = doc.styles["公文标题"].paragraph_format
+    assert title.alignment == 1 and title.first_line_indent == 0  # centred
+
+
+@pytest.mark.parametrize("name", BUNDLED_TEMPLATES)
+def test_font_table_names_free_fallbacks(name):
+    xml = zipfile.ZipFile(resolve_template(name)).read("word/fontTable.xml").decode("utf-8")
+    for font, alt in [("仿宋_GB2312", "Noto Serif CJK SC"), ("方正小标宋简体", "Noto Serif CJK SC"), ("黑体", "Noto Sans CJK SC"),
+                      ("楷体_GB2312", "AR PL UKai CN"), ("宋体", "Noto Serif CJK SC")]:
+        assert re.search(f'<w:font w:name="{font}"><w:altName w:val="{alt}"/>', xml), font
+
+
+@pytest.mark.parametrize("name", BUNDLED_TEMPLATES)
+def test_page_geometry(rendered, name):
+    doc = Document(rendered[name])
+    for section in doc.sections:
+        pg = section._sectPr
+        size = pg.find(qn("w:pgSz"))
+        assert (size.get(qn("w:w")), size.get(qn("w:h"))) == ("11906", "16838")  # A4
+        mm = {k: int(pg.find(qn("w:pgMar")).get(qn(f"w:{k}"))) * 25.4 / 1440 for k in ("top", "bottom", "left", "right")}
+        for side, want in (("top", 37), ("bottom", 35), ("left", 28), ("right", 26)):
+            assert abs(mm[side] - want) < 0.05, (side, mm[side])
+        # text block 156 × 225 mm (GB/T 9704 5.2.1)
+        assert abs(210 - mm["left"] - mm["right"] - 156) < 0.1 and abs(297 - mm["top"] - mm["bottom"] - 225) < 0.1
+
+
+def test_22_lines_of_28_characters_by_the_numbers():
+    doc = Document(resolve_template("work_report"))
+    normal = doc.styles["Normal"]
+    ppr, rpr = normal.element.pPr, normal.element.rPr
+    spacing = ppr.find(qn("w:spacing"))
+    assert (spacing.get(qn("w:line")), spacing.get(qn("w:lineRule"))) == ("579", "exact")  # 28.95 pt
+    condensed = int(rpr.find(qn("w:spacing")).get(qn("w:val")))  # twentieths of a point
+    assert condensed == -5
+    block_h = 16838 - 2098 - 1984
+    block_w = 11906 - 1587 - 1474
+    assert block_h // 579 == 22
+    assert block_w // (16 * 20 + condensed) == 28
+    indent = ppr.find(qn("w:ind"))
+    assert (indent.get(qn("w:firstLineChars")), indent.get(qn("w:firstLine"))) == ("200", "640")  # two characters
+
+
+@pytest.mark.parametrize("chars, pages", [(22 * 28, 1), (22 * 28 + 1, 2)])
+def test_22_lines_of_28_characters_in_libreoffice(soffice, tmp_path, chars, pages):
+    """A page of Normal text in LibreOffice holds exactly 22 lines of 28 characters."""
+    doc = Document(resolve_template("work_report"))
+    body = doc.element.body
+    for el in list(body):
+        if el.tag != qn("w:sectPr"):
+            body.remove(el)
+    text = ("党员先锋岗为民意识强岗位能力强服务质量好模范作用好" * 30)[:chars]
+    p = doc.add_paragraph(text, style=doc.styles["Normal"])
+    p.paragraph_format.first_line_indent = Pt(0)
+    src = tmp_path / "grid.docx"
+    doc.save(src)
+    pdf = soffice(src, "pdf", tmp_path)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == pages
+    page1 = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line for line in page1.splitlines() if CJK.search(line)]
+    assert len(lines) == 22
+    assert {len(line.strip()) for line in lines} == {28}
+
+
+@pytest.mark.parametrize("name", BUNDLED_TEMPLATES)
+def test_page_number_footers(rendered, name):
+    doc = Document(rendered[name])
+    assert doc.settings.odd_and_even_pages_header_footer is True
+    section = doc.sections[0]
+    for footer, align in ((section.footer, "right"), (section.even_page_footer, "left")):
+        p = footer.paragraphs[0]
+        xml = p._p.xml
+        assert "PAGE" in "".join(p._p.itertext())
+        assert 'w:fldCharType="begin"' in xml and 'w:fldCharType="end"' in xml
+        assert p.text == "— 1 —"  # 一字线, half-width digits, cached value before the field updates
+        assert p._p.find(f"{W}pPr/{W}jc").get(W + "val") == align
+        assert p.style.name == "Footer"
+
+
+def test_compilation_cover_has_no_page_number():
+    doc = Document(resolve_template("deeds_compilation"))
+    cover, body = doc.sections
+    assert cover.different_first_page_header_footer is True
+    assert cover.first_page_footer.paragraphs[0].text == ""
+    assert body.different_first_page_header_footer is False
+    assert body._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+
+
+def test_templates_are_reproducible(tmp_path):
+    """build_templates.py writes the same bytes as the committed templates."""
+    import runpy
+
+    script = resolve_template("work_report").parent / "build_templates.py"
+    module = runpy.run_path(str(script))
+    module["save"].__globals__["HERE"] = tmp_path  # write the rebuilt templates to tmp_path
+    for name in BUNDLED_TEMPLATES:
+        assert module[f"build_{name}"]() == tmp_path / f"{name}.docx"
+        assert (tmp_path / f"{name}.docx").read_bytes() == resolve_template(name).read_bytes(), name
+
+
+# --------------------------------------------------------------------------- rendering rules
+
+
+def figures_without(figures: dict, *names: str) -> dict:
+    for name in names:
+        del figures["figures"][name]
+    return figures
+
+
+def test_missing_variables_listed_in_one_error(tmp_path, figures):
+    tpl = make_template(tmp_path / "work.docx", ["共建立{{ posts_total }}个，窗口{{ window_posts }}个", "参与党员{{ members }}人{{ window_posts }}"])
+    out = tmp_path / "out"
+    with pytest.raises(TemplateError) as err:
+        report([tpl], figures_without(figures, "window_posts", "members"), out)
+    assert str(err.value).startswith("模板 work.docx 缺少变量：window_posts, members（")
+    assert not out.exists()
+
+
+def test_missing_variable_in_header_and_attribute_of_missing(tmp_path, figures):
+    tpl = make_template(tmp_path / "h.docx", ["{{ posts_total }}{% for u in units %}{{ u.name }}{% endfor %}"], header="{{ issuer }}")
+    with pytest.raises(TemplateError, match="缺少变量：issuer（"):
+        render_template(tpl, report_context(figures))
+
+
+def test_undefined_attribute_is_named_with_its_paragraph(tmp_path, figures):
+    tpl = make_template(tmp_path / "a.docx", ["第一段", "报送{{ counts.returnd }}个"])
+    with pytest.raises(TemplateError, match=r"模板 a\.docx（正文：“报送\{\{ counts\.returnd \}\}个”） 引用了数据中没有的值.*returnd"):
+        render_template(tpl, report_context(figures))
+
+
+def test_filter_error_names_template_and_paragraph(tmp_path, figures):
+    tpl = make_template(tmp_path / "f.docx", ["前文", "满意率{{ satisfied_deeds|pct(zero) }}"])
+    with pytest.raises(TemplateError, match=r"模板 f\.docx（正文：“满意率.*”）：过滤器 pct：分母为 0"):
+        render_template(tpl, report_context(figures, extra={"zero": 0}))
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("{% if posts_total %}没有结束", "{% if posts_total %}没有结束"),
+        ("{{ posts_total }", "{{ posts_total }"),
+        ("前{% endif %}后", "前{% endif %}后"),
+        ("{% for u in units %}{{ u.name }}", "{% for u in units %}"),
+    ],
+)
+def test_syntax_error_names_the_paragraph(tmp_path, figures, text, fragment):
+    tpl = make_template(tmp_path / "s.docx", ["第一段没有标记", text, "第三段"])
+    with pytest.raises(TemplateError) as err:
+        render_template(tpl, report_context(figures))
+    message = str(err.value)
+    assert message.startswith("模板 s.docx 有语法错误（正文：“")
+    assert fragment in message
+
+
+def test_unknown_filter(tmp_path, figures):
+    tpl = make_template(tmp_path / "u.docx", ["{{ posts_total|percent }}"])
+    with pytest.raises(TemplateError, match=r"模板 u\.docx 有语法错误.*percent"):
+        render_template(tpl, report_context(figures))
+
+
+@pytest.mark.parametrize(
+    "text, tag",
+    [
+        ("{％ if posts_total ％}有{％ endif ％}", "{％"),
+        ("共{{ posts_total ｝｝个", "｝｝"),
+        ("｛｛ posts_total ｝｝", "｛｛"),
+        ("｛％ if x %}", "｛％"),
+        ("{{ posts_total }}％}", "％}"),
+    ],
+)
+def test_fullwidth_tags_are_caught_before_rendering(tmp_path, figures, text, tag):
+    tpl = make_template(tmp_path / "fw.docx", ["正常段落{{ posts_total }}", text])
+    with pytest.raises(TemplateError) as err:
+        render_template(tpl, report_context(figures))
+    message = str(err.value)
+    assert message.startswith(f"模板 fw.docx 有用中文输入法输入的标记 {tag}（正文：“")
+    assert text[:10] in message
+
+
+def test_fullwidth_tag_in_footer(tmp_path, figures):
+    tpl = make_template(tmp_path / "fw.docx", ["{{ posts_total }}"], footer="第{％ page ％}页")
+    with pytest.raises(TemplateError, match="有用中文输入法输入的标记 {％（页脚：“第{％ page ％}页”）"):
+        render_template(tpl, report_context(figures))
+
+
+@pytest.mark.parametrize(
+    "header, extra",
+    [
+        ("{{ note }}", {"note": "{{ 待填 }}"}),  # a value that looks like a tag
+        ("{_{ 转义 }_}", {}),  # docxtpl's escape gives {{ back
+        ("备注{{ note }}", {"note": "50%}"}),
+    ],
+)
+def test_tags_left_after_rendering_in_a_header_are_caught(tmp_path, figures, header, extra):
+    tpl = make_template(tmp_path / "hd.docx", ["{{ posts_total }}"], header=header)
+    out = tmp_path / "hd-out.docx"
+    with pytest.raises(TemplateError, match="模板 hd.docx 渲染后仍有未处理的标记 .*（页眉：“"):
+        report([tpl], figures, out, extra=extra)
+    assert not out.exists()
+
+
+def test_tags_left_in_the_body_are_caught(tmp_path, figures):
+    tpl = make_template(tmp_path / "b.docx", ["单位：{{ name }}"])
+    with pytest.raises(TemplateError, match="渲染后仍有未处理的标记 {%（正文：“单位：{% raw %}”）"):
+        render_template(tpl, report_context(figures, extra={"name": "{% raw %}"}))
+
+
+@pytest.mark.parametrize("tag", ["{{+imgDoc}}", "{{#table}}", "{{@logo}}", "{{*items}}", "{{?show}}内容{{/show}}"])
+def test_poi_tl_tags(tmp_path, figures, tag):
+    tpl = make_template(tmp_path / "poi.docx", ["标题", "图片：" + tag])
+    with pytest.raises(TemplateError, match=r"模板 poi\.docx 使用了 poi-tl 的标记 .*（正文：“图片："):
+        list_template_vars(tpl)
+
+
+def test_special_characters_survive(tmp_path, figures):
+    figures["per_unit"][0]["name"] = "区委组织部&区人社局"
+    tpl = make_template(
+        tmp_path / "esc.docx",
+        ["{% for u in units %}{% if loop.first %}{{ u.name }}{% endif %}{% endfor %}", "人数{{ value }}，{{ quoted }}"],
+        header="{{ value }}",
+    )
+    text = parts_text(render_template(tpl, report_context(figures, extra={"value": "<10人 & >5人", "quoted": "他说\"好\"和'行'"})))
+    assert text["body"][:2] == ["区委组织部&区人社局", "人数<10人 & >5人，他说\"好\"和'行'"]
+    assert text["header"] == ["<10人 & >5人"]
+
+
+def test_output_values(tmp_path, figures):
+    tpl = make_template(tmp_path / "v.docx", ["[{{ a }}][{{ b }}][{{ c }}][{{ d }}][{{ e }}][{{ f }}]"])
+    extra = {"a": None, "b": True, "c": False, "d": 2103.0, "e": 491.3, "f": "坏\x00字符\x1f"}
+    assert parts_text(render_template(tpl, report_context(figures, extra=extra)))["body"] == ["[][是][否][2103][491.3][坏字符]"]
+
+
+def test_paras_filter_makes_paragraphs_with_the_same_style(tmp_path, figures):
+    tpl = make_template(tmp_path / "p.docx", ["措施：{{ text|paras }}"])
+    blob = render_template(tpl, report_context(figures, extra={"text": "第一条。\n\n第二条。\r\n第三条。"}))
+    doc = Document(io.BytesIO(blob))
+    assert [(p.text, p.style.name) for p in doc.paragraphs] == [("措施：第一条。", "Normal"), ("第二条。", "Normal"), ("第三条。", "Normal")]
+
+
+def test_list_template_vars_order(tmp_path):
+    tpl = make_template(
+        tmp_path / "v.docx",
+        ["{{ round.title }}{{ posts_total }}", "{% for u in units %}{{ u.name }}{{ loop.index }}{% endfor %}{{ posts_total }}",
+         "{% set x = 1 %}{{ x }}{{ range(3)|list|length }}{{ members }}"],
+        header="{{ issuer }}",
+        footer="{{ round.date|date_cn }}",
+    )
+    assert list_template_vars(tpl) == ["round", "posts_total", "units", "members", "issuer"]
+
+
+def test_bundled_template_vars():
+    assert list_template_vars("commendation") == ["top10", "posts_total", "window_posts", "leaders", "members", "round"]
+    assert list_template_vars("work_report.docx")[:5] == ["counts", "posts_total", "window_posts", "leaders", "members"]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_text("这不是 Word 文档", encoding="utf-8"), "不是有效的 Word 文档"),
+        (lambda p: p.write_bytes(b""), "不是有效的 Word 文档"),
+        (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512), "旧版 Word（.doc）"),
+        (lambda p: p.write_bytes(Path(FIGURES_JSON).read_bytes()), "不是有效的 Word 文档"),
+    ],
+)
+def test_not_a_docx(tmp_path, make, message):
+    p = tmp_path / "bad.docx"
+    make(p)
+    with pytest.raises(TemplateError, match=f"模板 bad.docx.*{re.escape(message)}"):
+        list_template_vars(p)
+
+
+def test_xlsx_or_truncated_docx_is_refused(tmp_path, roster_path):
+    xlsx = tmp_path / "roster.docx"
+    xlsx.write_bytes(roster_path.read_bytes())
+    with pytest.raises(TemplateError, match="不是有效的 Word 文档"):
+        list_template_vars(xlsx)
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(resolve_template("work_report").read_bytes()[:3000])
+    with pytest.raises(TemplateError, match="不是有效的 Word 文档"):
+        render_template(cut, {})
+
+
+def test_unknown_template_name():
+    with pytest.raises(TemplateError, match="找不到模板 work_reprot（随附模板有：work_report、commendation、deeds_compilation）"):
+        resolve_template("work_reprot")
+
+
+# --------------------------------------------------------------------------- report() outputs
+
+
+def test_single_template_to_a_docx_file(tmp_path, figures):
+    out = tmp_path / "汇报.docx"
+    assert report(["work_report"], figures, out, date=DAY) == [out]
+    assert SENTENCE in all_text(out)
+    assert [p.name for p in tmp_path.iterdir()] == ["汇报.docx"]  # no temporary file left
+
+
+def test_single_template_to_a_new_folder(tmp_path, figures):
+    out = tmp_path / "drafts" / "round1"
+    assert report(["work_report"], figures, out, date=DAY) == [out / "work_report.docx"]
+
+
+def test_several_templates_to_a_docx_is_an_error(tmp_path, figures):
+    with pytest.raises(OutputError, match="输出应为目录"):
+        report(["work_report", "commendation"], figures, tmp_path / "x.docx")
+
+
+def test_two_templates_with_one_name(tmp_path, figures):
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "work_report.docx").write_bytes(resolve_template("work_report").read_bytes())
+    with pytest.raises(OutputError, match="会写到同一个文件"):
+        report(["work_report", other / "work_report.docx"], figures, tmp_path / "out")
+
+
+def test_output_never_overwrites_its_template(tmp_path, figures):
+    tpl = make_template(tmp_path / "t.docx", ["{{ posts_total }}"])
+    before = tpl.read_bytes()
+    with pytest.raises(OutputError, match="覆盖模板本身"):
+        report([tpl], figures, tmp_path)
+    assert tpl.read_bytes() == before
+
+
+def test_one_failing_template_writes_nothing(tmp_path, figures):
+    bad = make_template(tmp_path / "bad.docx", ["{{ no_such_figure }}"])
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(TemplateError, match="缺少变量：no_such_figure"):
+        report(["work_report", bad], figures, out)
+    assert list(out.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def _corpus(shared: Path) -> list[Path]:
+    return sorted((shared / "corpus" / "python-docx-template").glob("*.docx")) + sorted((shared / "corpus" / "real-forms").glob("*.docx"))
+
+
+CORPUS = _corpus(Path(__file__).resolve().parent.parent.parent / "shared")
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_corpus_template_renders_or_is_refused(shared_dir, path):
+    def too_slow(signum, frame):
+        raise AssertionError(f"{path.name} took more than 60 s")
+
+    old = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(60)
+    try:
+        try:
+            names = list_template_vars(path)
+            assert all(isinstance(n, str) and n for n in names)
+        except TemplateError as exc:
+            assert str(exc).startswith(f"模板 {path.name}")
+        try:
+            blob = render_template(path, {})
+            assert "{{" not in all_text(blob)
+        except TemplateError as exc:
+            assert str(exc).startswith(f"模板 {path.name}") and "\n" not in str(exc)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_corpus_is_there(shared_dir):
+    assert len(CORPUS) >= 14
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("template_error_tpl.docx", "有语法错误（正文：“I am the fifth paragraph."),
+        ("pollution.docx", "使用了 poi-tl 的标记 {{+imgDoc}}"),
+        ("会议纪要模版.docx", "缺少变量：会议主题, 会议时间, 参会人员, 会议主要内容, 下一步行动"),
+        ("header_footer_entities_tpl.docx", "缺少变量：title, unknowvar"),
+    ],
+)
+def test_corpus_messages(shared_dir, name, message):
+    path = next(p for p in CORPUS if p.name == name)
+    with pytest.raises(TemplateError) as err:
+        render_template(path, {})
+    assert message in str(err.value)
+
+
+def test_corpus_escape_template_with_autoescape(shared_dir):
+    """Upstream's context for escape_tpl_auto.docx: with autoescape=False docxtpl cuts the text
+    after `&`; here it survives."""
+    path = next(p for p in CORPUS if p.name == "escape_tpl_auto.docx")
+    context = {
+        "nested_dict": {"less": "<", "greater": ">", "and": "&", "quote": '"', "apostrophe": "'"},
+        "autoescape": 'Escaped "str & ing"!',
+        "autoescape_unicode": "This is an escaped <unicode> example 你 & 我",
+        "iteritems": lambda x: x.items(),
+    }
+    text = all_text(render_template(path, context))
+    assert "This is an escaped <unicode> example 你 & 我" in text
+    assert 'Escaped "str & ing"!' in text
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_help_is_chinese():
+    result = CliRunner().invoke(cli, ["report", "--help"])
+    assert result.exit_code == 0
+    assert "用汇总数据填写 Word 报告模板" in result.output and "--list-vars" in result.output
+
+
+def test_cli_report(tmp_path):
+    out = tmp_path / "文稿"
+    result = CliRunner().invoke(cli, ["report", "work_report", "--data", str(FIGURES_JSON), "--out", str(out), "--date", "2006-01-15"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == f"已生成 1 份文稿 → {out}"
+    assert "2006年1月15日" in all_text(out / "work_report.docx")
+
+
+def test_cli_report_error_is_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["report", "work_report", "commendation", "--data", str(FIGURES_JSON), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.startswith("错误：模板 commendation.docx") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_list_vars(tmp_path, figures):
+    data = tmp_path / "f.json"
+    data.write_text(json.dumps(figures_without(figures, "members"), ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "commendation", "--list-vars", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "commendation.docx：用到 6 个变量"
+    assert "  ✓ top10" in lines and "  ✓ posts_total" in lines and "  ✗ members" in lines
+    assert lines[-1] == "  数据缺少 1 个：members"
+    bare = CliRunner().invoke(cli, ["report", "commendation", "--list-vars"])
+    assert bare.exit_code == 0 and "  top10" in bare.output.splitlines()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["work_report", "--out", "x"], "缺少 --data"),
+        (["work_report", "--data", str(FIGURES_JSON)], "缺少 --out"),
+        (["work_report", "--data", str(FIGURES_JSON), "--out", "x", "--date", "2006-13-01"], "不是有效日期"),
+        ([], "TEMPLATE"),
+    ],
+)
+def test_cli_usage_errors(args, message):
+    result = CliRunner().invoke(cli, ["report", *args])
+    assert result.exit_code == 2
+    assert message in result.output

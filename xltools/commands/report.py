@@ -1,0 +1,96 @@
+"""``xltools report`` — the CLI twin of :func:`xltools.report.report`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..cli import cli
+from ..report import list_template_vars, report, report_context, resolve_template
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"“{value}”不是有效日期，请按 2006-01-15 的格式填写") from None
+
+
+@cli.command("report")
+@click.argument("templates", nargs=-1, required=True, metavar="TEMPLATE...")
+@click.option(
+    "--data",
+    metavar="DATA",
+    help="xltools merge 生成的汇总表（.xlsx）或汇总指标（.json）。用 .json 时没有逐行数据："
+    "通报表彰和事迹汇编需要汇总表。",
+)
+@click.option(
+    "--out",
+    metavar="OUT",
+    help="输出文件夹（不存在时自动创建），每个模板生成“模板名.docx”；只有一个模板时也可以是 .docx 文件名。",
+)
+@click.option(
+    "--date",
+    "report_date",
+    callback=_iso_date,
+    metavar="YYYY-MM-DD",
+    help="文稿的成文日期（模板中的 round.date），例如 2006-01-15；默认今天。",
+)
+@click.option(
+    "--list-vars",
+    is_flag=True,
+    help="不生成文稿，只列出每个模板用到的变量；给了 --data 时用 ✓/✗ 标出数据是否提供。",
+)
+def report_command(
+    templates: tuple[str, ...],
+    data: str | None,
+    out: str | None,
+    report_date: date | None,
+    list_vars: bool,
+) -> None:
+    """用汇总数据填写 Word 报告模板，生成文稿（GB/T 9704 公文格式）。
+
+    TEMPLATE 是 .docx 模板的路径，或随附模板的名称：
+
+    \b
+      work_report         汇报材料（基本情况、工作成效、各部门设岗情况附件）
+      commendation        “十佳”党员先锋岗通报表彰（需要汇总表）
+      deeds_compilation   先进事迹汇编（封面、目录、逐岗事迹；需要汇总表）
+
+    模板用 Jinja2 标记（{{ posts_total }}、{% for %}），可用的变量和过滤器见
+    docs/report-context.md。缺少变量、标记写错或用了全角符号（｛％ ％｝）时不生成任何文件，
+    并指出是哪个模板、哪一段。
+
+    \b
+    示例：
+      xltools report work_report commendation deeds_compilation --data 汇总表.xlsx --out 文稿
+      xltools report 我的模板.docx --data 汇总指标.json --out 汇报.docx --date 2006-01-15
+      xltools report work_report --list-vars --data 汇总表.xlsx
+    """
+    if list_vars:
+        context = report_context(data, date=report_date) if data else None
+        for template in templates:
+            path = resolve_template(template)
+            names = list_template_vars(path)
+            click.echo(f"{path.name}：用到 {len(names)} 个变量")
+            for name in names:
+                mark = "" if context is None else ("✓ " if name in context else "✗ ")
+                click.echo(f"  {mark}{name}")
+            if context is not None:
+                missing = [n for n in names if n not in context]
+                if missing:
+                    click.echo(f"  数据缺少 {len(missing)} 个：{', '.join(missing)}")
+        return
+    if not data:
+        raise click.UsageError("缺少 --data（xltools merge 生成的汇总表 .xlsx 或汇总指标 .json）")
+    if not out:
+        raise click.UsageError("缺少 --out（输出文件夹，或只有一个模板时的 .docx 文件名）")
+    written = report(list(templates), data, out, date=report_date)
+    for path in written:
+        click.echo(f"  {path}")
+    where = Path(out) if len(written) > 1 or Path(out).suffix.lower() != ".docx" else written[0]
+    click.echo(f"已生成 {len(written)} 份文稿 → {where}")

@@ -1,0 +1,580 @@
+"""Reports (文稿): fill Word templates (``.docx`` with Jinja2 tags, rendered by docxtpl) from the
+figures of a collection round.
+
+Public API:
+
+* :func:`report_context` — the dict a template sees (documented in ``docs/report-context.md``);
+* :func:`report` — render one or more templates to ``.docx`` drafts (``xltools report``);
+* :func:`render_template` — render one template with a given context to bytes;
+* :func:`list_template_vars` — the variables a template uses (``xltools report --list-vars``);
+* :func:`resolve_template` — a bundled template name (``work_report``) or a path → a path.
+
+Rendering rules (DESIGN.md §4 "docxtpl"; reference/gongwen.md):
+
+* always ``autoescape=True`` — otherwise ``&`` or ``<`` in a unit's name silently cut the text;
+* a Jinja environment with ``StrictUndefined`` and the filters of :mod:`xltools.filters`;
+* before rendering, every variable the template needs that the context lacks is listed in ONE
+  :class:`~xltools.errors.TemplateError`; Jinja syntax errors, poi-tl tags (``{{+img}}``,
+  ``{{#table}}``) and tags typed with a Chinese input method (``{％ if x ％}``, ``｛｛ x ｝｝``,
+  which Jinja would leave in the output as text) are errors naming the paragraph;
+* after rendering, any ``{{ }} {% %}`` delimiter or full-width form left in the body, headers,
+  footers or footnotes is an error naming the paragraph, and nothing is written.
+
+Output values: ``None`` renders as an empty string, ``True``/``False`` as 是/否, a whole float
+as an integer (``2103.0`` → ``2103``); characters that XML cannot hold are dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import io
+import json
+import re
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+from markupsafe import Markup
+
+from ._io import atomic_path
+from .errors import DataError, OutputError, TemplateError
+from .filters import FILTERS
+from .resources import bundled
+
+#: The bundled report templates (``templates/docx/<name>.docx``).
+BUNDLED_TEMPLATES = ("work_report", "commendation", "deeds_compilation")
+
+#: Context keys built by :func:`report_context`; a figure may not take one of these names.
+CONTEXT_KEYS = (
+    "figures",
+    "figure_info",
+    "units",
+    "ledger",
+    "forms",
+    "counts",
+    "round",
+    "form",
+    "top10",
+    "posts_by_unit",
+)
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
+_FOOTER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer"
+_FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_PROPS = ("author", "comments", "identifier", "language", "subject", "title")  # rendered by docxtpl
+
+# A tag delimiter, half- or full-width ({{ {% %} }} and what a Chinese IME types: ｛｛ {％ ％} ｝｝).
+# None may survive rendering; one with a full-width character is never valid Jinja (docxtpl would
+# leave it in the output as text), so it is refused before rendering too.
+_DELIMITER = re.compile(r"[{｛][{｛%％]|[%％}｝][}｝]")
+# poi-tl (Java) tag syntax: {{@img}} {{#table}} {{*list}} {{+doc}} {{?section}} {{/section}}
+_POI_TL = re.compile(r"\{\{\s*[@#*+?/>]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x06\x08\x0e-\x1f\ufffe\uffff]")
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _load_data(data: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
+    """The report data as a dict, and a name for messages."""
+    if isinstance(data, Mapping):
+        return dict(data), "数据"
+    p = Path(data)
+    if not p.is_file():
+        raise DataError(f"{p}：数据文件不存在，请指定 xltools merge 生成的汇总表（.xlsx）或汇总指标（.json）")
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        try:
+            loaded = json.loads(p.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError:
+            raise DataError(f"{p}：不是 UTF-8 编码的 JSON，请使用 xltools merge --json 生成的文件") from None
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{p}：不是有效的 JSON（第 {exc.lineno} 行：{exc.msg}），请使用 xltools merge --json 生成的文件") from None
+        if not isinstance(loaded, dict):
+            raise DataError(f"{p}：JSON 顶层应是对象（{{…}}），请使用 xltools merge --json 生成的文件")
+        return loaded, str(p)
+    if suffix in (".xlsx", ".xlsm"):
+        from .consolidated import read_consolidated
+
+        return dict(read_consolidated(p)), str(p)
+    raise DataError(f"{p}：不支持的数据文件类型 {suffix or '(无扩展名)'}，请使用汇总表（.xlsx）或汇总指标（.json）")
+
+
+def _as_date(value: Any, what: str, source: str) -> _dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise DataError(f"{source}：{what} 应为日期（如 2006-03-31），得到 {value!r}")
+
+
+def _unit_order(units: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    return {str(u.get("code")): i for i, u in enumerate(units)}
+
+
+def top_ten(forms: Mapping[str, Sequence[Mapping[str, Any]]], units: Sequence[Mapping[str, Any]], n: int = 10) -> list[dict[str, Any]]:
+    """The ``n`` best posts of ``forms["assessment"]`` ranked by ``total`` (highest first).
+
+    Ties are not broken: tied posts share a rank (competition ranking 1, 2, 2, 4) and carry
+    ``tie=True``; every post ranked ``n`` or better is listed, so a tie across the ``n``-th
+    place gives more than ``n`` items — the committee decides.  Tied posts are listed in roster
+    order.  Each item: ``rank``, ``unit_code``, ``unit_name``, ``post_name``, ``total``,
+    ``grade``, ``tie``, and from the matching ``forms["posts"]`` row ``department`` and
+    ``leaders`` (``""`` when there is none).  Rows without a numeric total are not ranked."""
+    rows = [
+        r
+        for r in forms.get("assessment") or ()
+        if isinstance(r.get("total"), (int, float)) and not isinstance(r.get("total"), bool)
+    ]
+    posts = {(r.get("unit_code"), r.get("post_name")): r for r in forms.get("posts") or ()}
+    order = _unit_order(units)
+    rows.sort(key=lambda r: (-r["total"], order.get(str(r.get("unit_code")), len(order)), r.get("source_row") or 0))
+    totals = [r["total"] for r in rows]
+    items = []
+    for r in rows:
+        rank = 1 + sum(1 for t in totals if t > r["total"])
+        if rank > n:
+            break
+        post = posts.get((r.get("unit_code"), r.get("post_name")), {})
+        items.append(
+            {
+                "rank": rank,
+                "unit_code": r.get("unit_code", ""),
+                "unit_name": r.get("unit_name", ""),
+                "post_name": r.get("post_name", ""),
+                "department": post.get("department") or "",
+                "leaders": post.get("leaders") or "",
+                "total": r["total"],
+                "grade": r.get("grade") or "",
+                "tie": totals.count(r["total"]) > 1,
+            }
+        )
+    return items
+
+
+def posts_by_unit(forms: Mapping[str, Sequence[Mapping[str, Any]]], units: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Units in roster order that have posts, each ``{"code", "name", "posts"}``; each post is
+    its ``forms["posts"]`` row plus ``deeds`` (its deeds by date), ``results`` (its 工作成效
+    rows) and ``assessment`` (its 年度考核 row or None), matched on unit code and post name."""
+    posts = list(forms.get("posts") or ())
+    if not posts:
+        return []
+
+    def key(r: Mapping[str, Any]) -> tuple[Any, Any]:
+        return (r.get("unit_code"), r.get("post_name"))
+
+    deeds: dict[tuple[Any, Any], list[Mapping[str, Any]]] = {}
+    for r in forms.get("deeds") or ():
+        deeds.setdefault(key(r), []).append(r)
+    results: dict[tuple[Any, Any], list[Mapping[str, Any]]] = {}
+    for r in forms.get("results") or ():
+        results.setdefault(key(r), []).append(r)
+    assessment: dict[tuple[Any, Any], Mapping[str, Any]] = {}
+    for r in forms.get("assessment") or ():
+        assessment.setdefault(key(r), r)
+
+    def by_date(r: Mapping[str, Any]) -> tuple[Any, ...]:
+        d = r.get("deed_date")
+        return (d is None, d if isinstance(d, _dt.date) else _dt.date.min, r.get("source_row") or 0)
+
+    grouped: dict[str, dict[str, Any]] = {
+        str(u.get("code")): {"code": u.get("code"), "name": u.get("name"), "posts": []} for u in units
+    }
+    for r in posts:
+        code = str(r.get("unit_code"))
+        unit = grouped.setdefault(code, {"code": r.get("unit_code"), "name": r.get("unit_name"), "posts": []})
+        unit["posts"].append(
+            {
+                **r,
+                "deeds": sorted(deeds.get(key(r), []), key=by_date),
+                "results": list(results.get(key(r), [])),
+                "assessment": assessment.get(key(r)),
+            }
+        )
+    return [u for u in grouped.values() if u["posts"]]
+
+
+def report_context(
+    data: Mapping[str, Any] | str | Path,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    date: _dt.date | None = None,
+) -> dict[str, Any]:
+    """The context a report template sees (documented in ``docs/report-context.md``).
+
+    ``data``: a consolidated workbook (``.xlsx``, read with
+    :func:`xltools.consolidated.read_consolidated`), a figures JSON (``.json``, from
+    ``xltools merge --json``), or the same structure as a dict.  ``date``: the report date
+    (``round.date``), default today.  ``extra``: keys added last, overriding the built ones — a
+    user can add their own keys from Python; a ``top10`` given here (e.g. from a tally JSON) is
+    used instead of the one computed, and ``forms`` given here replace the data's rows (and
+    feed ``top10`` and ``posts_by_unit``).
+
+    Keys: every figure by name (``posts_total`` …); ``figures`` (name → value) and
+    ``figure_info`` (list of {name, label, unit, value}); ``units`` (the per-unit rows, roster
+    order); ``ledger``; ``counts``; ``form`` ({id, version, title}); ``round`` ({title,
+    deadline as a date or None, date}); ``forms`` (form name → rows; ``{}`` for JSON data);
+    ``top10`` (:func:`top_ten`); ``posts_by_unit`` (:func:`posts_by_unit`).
+
+    Raises :class:`~xltools.errors.DataError` when the data cannot be read, lacks ``figures``,
+    ``counts``, ``per_unit`` or ``ledger``, or a figure is named like one of the keys above."""
+    d, source = _load_data(data)
+    for key, kind in (("figures", dict), ("counts", dict), ("per_unit", list), ("ledger", list)):
+        if not isinstance(d.get(key), kind):
+            raise DataError(
+                f"{source}：缺少 {key}（或格式不对），请使用 xltools merge 生成的汇总表（.xlsx）或汇总指标（.json）"
+            )
+    figures: dict[str, Any] = dict(d["figures"])
+    clash = [name for name in figures if name in CONTEXT_KEYS]
+    if clash:
+        raise DataError(
+            f"{source}：汇总指标 {', '.join(clash)} 与报告模板的内置变量重名，"
+            f"请在表单定义中给这些指标改名后重新运行 xltools merge"
+        )
+    extra = dict(extra or {})
+    forms = extra.pop("forms", None) or d.get("forms") or {}  # rows given in extra feed top10 too
+    if not isinstance(forms, Mapping):
+        raise DataError(f"{source}：forms 应为“表单名 → 行列表”的对象")
+    units = list(d["per_unit"])
+    form = dict(d.get("form") or {})
+    round_in = dict(d.get("round") or {})
+    ctx: dict[str, Any] = dict(figures)
+    ctx.update(
+        figures=figures,
+        figure_info=list(d.get("figure_info") or []),
+        units=units,
+        ledger=list(d["ledger"]),
+        counts=dict(d["counts"]),
+        form=form,
+        forms={name: list(rows) for name, rows in forms.items()},
+        round={
+            **round_in,
+            "title": round_in.get("title") or form.get("title") or "",
+            "deadline": _as_date(round_in.get("deadline"), "round.deadline（填报截止日期）", source),
+            "date": date or _dt.date.today(),
+        },
+    )
+    if "top10" not in extra:
+        ctx["top10"] = top_ten(ctx["forms"], units)
+    if "posts_by_unit" not in extra:
+        ctx["posts_by_unit"] = posts_by_unit(ctx["forms"], units)
+    ctx.update(extra)
+    return ctx
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def resolve_template(template: str | Path) -> Path:
+    """An existing file, or the name of a bundled template (``work_report``,
+    ``commendation``, ``deeds_compilation``, with or without ``.docx``).
+
+    Raises TemplateError when neither exists."""
+    p = Path(template)
+    if p.is_file():
+        return p
+    name = p.name[:-5] if p.name.lower().endswith(".docx") else p.name
+    if len(p.parts) == 1 and name in BUNDLED_TEMPLATES:
+        return bundled("templates", "docx", name + ".docx")
+    raise TemplateError(f"找不到模板 {template}（随附模板有：{'、'.join(BUNDLED_TEMPLATES)}）")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_finalize)
+    env.filters.update(FILTERS)
+    return env
+
+
+def _finalize(value: Any) -> Any:
+    """Applied to every ``{{ }}`` output before escaping."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _XML_ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value
+
+
+class _Source:
+    """One template opened for checking and rendering: its parts as docxtpl renders them."""
+
+    def __init__(self, path: Path) -> None:
+        from docxtpl import DocxTemplate
+
+        self.path = path
+        self.name = path.name
+        if not path.is_file():
+            raise TemplateError(f"模板 {path}：文件不存在")
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise TemplateError(f"模板 {self.name} 是旧版 Word（.doc）或加密文件，请用 Word 或 WPS 另存为 .docx 后再用")
+        try:
+            self.tpl = DocxTemplate(str(path))
+            self.tpl.init_docx()
+        except Exception as exc:  # python-docx: PackageNotFoundError, BadZipFile, KeyError, ValueError …
+            raise TemplateError(
+                f"模板 {self.name} 不是有效的 Word 文档（{type(exc).__name__}: {exc}），请用 Word 或 WPS 另存为 .docx"
+            ) from None
+        # (label, partname, docxtpl-patched xml with one paragraph per line, raw xml root)
+        self.parts: list[tuple[str, str, str, Any]] = []
+        try:
+            self._collect()
+        except Exception as exc:  # malformed header/footer XML and the like
+            raise TemplateError(f"模板 {self.name} 无法解析（{type(exc).__name__}: {exc}），请用 Word 另存后重试") from None
+
+    def _collect(self) -> None:
+        from docx.oxml import parse_xml
+
+        tpl = self.tpl
+        doc = tpl.docx
+        body = doc.element.body
+        self._add("正文", str(doc.part.partname), tpl.xml_to_string(body), body)
+        for rel in doc.part.rels.values():
+            if rel.is_external or rel.reltype not in (_HEADER, _FOOTER):
+                continue
+            part = rel.target_part
+            if not part.blob:
+                continue
+            root = parse_xml(part.blob)
+            label = "页眉" if rel.reltype == _HEADER else "页脚"
+            self._add(label, str(part.partname), tpl.xml_to_string(root), root)
+        for part in doc.part.package.iter_parts():
+            if part.content_type == _FOOTNOTES_CT:
+                root = parse_xml(part.blob)
+                self._add("脚注", str(part.partname), tpl.xml_to_string(root), root)
+        props = doc.core_properties
+        for prop in _PROPS:
+            value = getattr(props, prop) or ""
+            if value:
+                self.parts.append(("文档属性", f"property:{prop}", value, None))
+
+    def _add(self, label: str, partname: str, xml: str, root: Any) -> None:
+        patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", self.tpl.patch_xml(xml))
+        self.parts.append((label, partname, patched, root))
+
+    # -- messages -------------------------------------------------------------------
+    def where(self, partname: str | None, lineno: int | None) -> str:
+        """``（正文：“…paragraph text…”）`` for a line of a part, or ``""``."""
+        for label, name, xml, _root in self.parts:
+            if name != partname:
+                continue
+            if lineno is None:
+                return f"（{label}）"
+            lines = xml.split("\n")
+            for line in lines[max(lineno - 1, 0) : lineno + 3]:
+                text = _excerpt(line)
+                if text:
+                    return f"（{label}：“{text}”）"
+            return f"（{label}）"
+        return ""
+
+    # -- checks before rendering ---------------------------------------------------------
+    def check(self) -> list[str]:
+        """Check the tags; return the variables used, in order of first use."""
+        for label, _name, _xml, root in self.parts:
+            if root is None:
+                continue
+            for text in _paragraph_texts(root):
+                bad = [m.group(0) for m in _DELIMITER.finditer(text) if _is_fullwidth(m.group(0))]
+                if bad:
+                    raise TemplateError(
+                        f"模板 {self.name} 有用中文输入法输入的标记 {bad[0]}（{label}：“{_short(text)}”），"
+                        f"请改用半角的 {{{{ }}}} 或 {{% %}} 重新输入"
+                    )
+        for label, _name, xml, _root in self.parts:
+            m = _POI_TL.search(xml)
+            if m:
+                line = xml.count("\n", 0, m.start()) + 1
+                tag = _excerpt(xml[m.start() : m.start() + 40]).split("}}")[0] + "}}"
+                raise TemplateError(
+                    f"模板 {self.name} 使用了 poi-tl 的标记 {tag}{self.where(_name, line) or f'（{label}）'}，"
+                    f"xltools 的模板用 Jinja2 语法（{{{{ 变量 }}}}、{{% for … %}}），请改写该标记"
+                )
+        env = _environment()
+        names: list[str] = []
+        for _label, partname, xml, _root in self.parts:
+            try:
+                ast = env.parse(xml)
+                undeclared = meta.find_undeclared_variables(ast) - set(env.globals)  # compiles: unknown filters
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(
+                    f"模板 {self.name} 有语法错误{self.where(partname, exc.lineno)}，"
+                    f"请检查该段的 {{% %}} 和 {{{{ }}}} 标记是否完整、配对（Jinja2：{exc.message}）"
+                ) from None
+            for node in ast.find_all(nodes.Name):
+                if node.ctx == "load" and node.name in undeclared and node.name not in names:
+                    names.append(node.name)
+        return names
+
+
+def _paragraph_texts(root: Any) -> list[str]:
+    return ["".join(t.text or "" for t in p.iter(_W + "t")) for p in root.iter(_W + "p")]
+
+
+def _is_fullwidth(token: str) -> bool:
+    return any(ch in "｛｝％" for ch in token)
+
+
+def _excerpt(xml_line: str, limit: int = 60) -> str:
+    return _short(html.unescape(re.sub(r"<[^>]+>", "", xml_line)).strip(), limit)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def list_template_vars(template: str | Path) -> list[str]:
+    """The top-level variables a template uses, in order of first use (body, then headers,
+    footers, footnotes, document properties); names the template defines itself (loop
+    variables, ``{% set %}``) and Jinja's globals are left out.
+
+    Raises TemplateError for a file that is not a .docx, a Jinja syntax error, poi-tl tags or
+    full-width tags."""
+    return _Source(resolve_template(template)).check()
+
+
+def render_template(template: str | Path, context: Mapping[str, Any]) -> bytes:
+    """Render one template with ``context``; return the ``.docx`` bytes.
+
+    Raises TemplateError (naming the template, and the paragraph where known) for any problem
+    listed in the module docstring; nothing is returned then."""
+    src = _Source(resolve_template(template))
+    needed = src.check()
+    missing = [name for name in needed if name not in context]
+    if missing:
+        raise TemplateError(
+            f"模板 {src.name} 缺少变量：{', '.join(missing)}（数据中没有这些值；"
+            f"请检查变量名，或用 xltools report --list-vars 查看数据提供的变量）"
+        )
+    tpl = src.tpl
+    try:
+        tpl.render(dict(context), jinja_env=_environment(), autoescape=True)
+        buf = io.BytesIO()
+        tpl.save(buf)
+    except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
+        raise _render_error(src, exc) from None
+    blob = buf.getvalue()
+    _check_output(src.name, blob)
+    return blob
+
+
+def _render_error(src: _Source, exc: BaseException) -> TemplateError:
+    part = getattr(src.tpl, "current_rendering_part", None)
+    partname = str(part.partname) if part is not None else None
+    lineno = getattr(exc, "lineno", None)
+    if lineno is None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
+        lineno = frames[-1].lineno if frames else None
+    where = src.where(partname, lineno)
+    if isinstance(exc, TemplateError):
+        return TemplateError(f"模板 {src.name}{where}：{exc}")
+    if isinstance(exc, jinja2.UndefinedError):
+        return TemplateError(f"模板 {src.name}{where} 引用了数据中没有的值：{exc.message}，请检查变量名")
+    if isinstance(exc, jinja2.TemplateSyntaxError):  # e.g. an unknown filter, found on compiling
+        return TemplateError(f"模板 {src.name} 有语法错误{where}，请检查该段的标记（Jinja2：{exc.message}）")
+    return TemplateError(f"模板 {src.name}{where} 渲染失败：{type(exc).__name__}: {exc}")
+
+
+def _check_output(name: str, blob: bytes) -> None:
+    """Fail when a tag delimiter survived rendering (body, headers, footers, footnotes)."""
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    try:
+        doc = Document(io.BytesIO(blob))
+    except Exception as exc:
+        raise TemplateError(f"模板 {name} 渲染后的文档无法打开（{type(exc).__name__}: {exc}），请检查模板中的表格和段落标记") from None
+    roots: list[tuple[str, Any]] = [("正文", doc.element.body)]
+    for rel in doc.part.rels.values():
+        if not rel.is_external and rel.reltype in (_HEADER, _FOOTER) and rel.target_part.blob:
+            roots.append(("页眉" if rel.reltype == _HEADER else "页脚", parse_xml(rel.target_part.blob)))
+    for part in doc.part.package.iter_parts():
+        if part.content_type == _FOOTNOTES_CT:
+            roots.append(("脚注", parse_xml(part.blob)))
+    for label, root in roots:
+        for text in _paragraph_texts(root):
+            m = _DELIMITER.search(text)
+            if m:
+                raise TemplateError(
+                    f"模板 {name} 渲染后仍有未处理的标记 {m.group(0)}（{label}：“{_short(text)}”），"
+                    f"请检查该处标记是否完整、是否用了全角符号"
+                )
+
+
+def report(
+    templates: Sequence[str | Path],
+    data: Mapping[str, Any] | str | Path,
+    out: str | Path,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    date: _dt.date | None = None,
+) -> list[Path]:
+    """Render each template with :func:`report_context` of ``data`` and return the paths
+    written.
+
+    One template and ``out`` ending in ``.docx`` → that file; otherwise ``out`` is a folder
+    (created) and each template writes ``<stem>.docx`` there.  Templates are paths or bundled
+    names (:func:`resolve_template`).  All templates are rendered before anything is written,
+    each file atomically (:func:`xltools._io.atomic_path`): one failing template writes nothing.
+
+    Raises TemplateError, DataError, or OutputError (two templates with the same file name, an
+    output that would overwrite its template, ``out`` a .docx with several templates)."""
+    if not templates:
+        raise TemplateError("没有指定模板（例如 work_report、commendation、deeds_compilation 或 .docx 文件）")
+    paths = [resolve_template(t) for t in templates]
+    out = Path(out)
+    if out.suffix.lower() == ".docx":
+        if len(paths) > 1:
+            raise OutputError(f"{out}：有 {len(paths)} 个模板时，输出应为目录而不是 .docx 文件")
+        targets = [out]
+    else:
+        targets = [out / (p.stem + ".docx") for p in paths]
+        seen: dict[Path, Path] = {}
+        for p, t in zip(paths, targets):
+            if t in seen:
+                raise OutputError(f"模板 {seen[t]} 和 {p} 会写到同一个文件 {t}，请给其中一个模板改名")
+            seen[t] = p
+    for p, t in zip(paths, targets):
+        if t.exists() and t.resolve() == p.resolve():
+            raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
+    context = report_context(data, extra=extra, date=date)
+    blobs = [render_template(p, context) for p in paths]
+    if out.suffix.lower() != ".docx":
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out}：无法创建输出目录（{exc.strerror or exc}）") from None
+    for target, blob in zip(targets, blobs):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(blob)
+    return targets
+
+
+__all__ = [
+    "BUNDLED_TEMPLATES",
+    "CONTEXT_KEYS",
+    "list_template_vars",
+    "posts_by_unit",
+    "render_template",
+    "report",
+    "report_context",
+    "resolve_template",
+    "top_ten",
+]
