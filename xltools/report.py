@@ -3,7 +3,7 @@ figures of a collection round.
 
 Public API:
 
-* :func:`report_context` — the dict a template sees (documented in ``docs/report-context.md``);
+* :func:`report_context` — the dict a template sees (documented in the README, section "Report templates: context and filters");
 * :func:`report` — render one or more templates to ``.docx`` drafts (``xltools report``);
 * :func:`render_template` — render one template with a given context to bytes;
 * :func:`list_template_vars` — the variables a template uses (``xltools report --list-vars``);
@@ -212,7 +212,7 @@ def report_context(
     extra: Mapping[str, Any] | None = None,
     date: _dt.date | None = None,
 ) -> dict[str, Any]:
-    """The context a report template sees (documented in ``docs/report-context.md``).
+    """The context a report template sees (documented in the README, section "Report templates: context and filters").
 
     ``data``: a consolidated workbook (``.xlsx``, read with
     :func:`xltools.consolidated.read_consolidated`), a figures JSON (``.json``, from

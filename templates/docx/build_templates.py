@@ -6,7 +6,7 @@
 
 Run ``python templates/docx/build_templates.py`` (python-docx + lxml); the same script always
 writes the same bytes (pinned document dates, fixed zip timestamps).  The tags are Jinja2 for
-docxtpl; the context they use is documented in ``docs/report-context.md``.
+docxtpl; the context they use is documented in the README, section "Report templates: context and filters".
 
 Format (GB/T 9704-2012 clauses; reference/gongwen.md): A4; margins top 37 mm, bottom 35 mm,
 left 28 mm, right 26 mm (5.2.1); body 3号 (16 pt) 仿宋_GB2312, 22 lines of 28 characters
@@ -290,7 +290,7 @@ def new_document(title: str, *, unit_page_break: bool = False):
     # imported docxtpl land in the wrong namespace.  The default part already has revision 1.
     props = doc.core_properties
     props.title, props.author = title, "xltools"
-    props.comments = "xltools 报告模板（GB/T 9704-2012 格式）；标记说明见 docs/report-context.md"
+    props.comments = "xltools 报告模板（GB/T 9704-2012 格式）；标记说明见 README.md“起草”一节"
     props.created = props.modified = PINNED
     section = doc.sections[0]
     _setup_section(section)

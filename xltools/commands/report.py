@@ -62,7 +62,7 @@ def report_command(
       deeds_compilation   先进事迹汇编（封面、目录、逐岗事迹；需要汇总表）
 
     模板用 Jinja2 标记（{{ posts_total }}、{% for %}），可用的变量和过滤器见
-    docs/report-context.md。缺少变量、标记写错或用了全角符号（｛％ ％｝）时不生成任何文件，
+    README.md 的“起草”一节。缺少变量、标记写错或用了全角符号（｛％ ％｝）时不生成任何文件，
     并指出是哪个模板、哪一段。
 
     \b
