@@ -106,3 +106,29 @@ def test_sources_unchanged_and_output_reproducible(kit, roster, tmp_path):
     data = read_consolidated(a)
     assert data["counts"]["missing"] == 3
     assert [u["code"] for u in data["per_unit"]][:3] == ["D01", "D02", "D03"]
+
+
+def test_demo_runs_the_round_and_the_work_report_has_the_seed_sentence(tmp_path):
+    from click.testing import CliRunner
+    from docx import Document
+
+    from xltools.cli import cli
+
+    res = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo"), "--jobs", "2"])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "已报送 45/48 个单位，未报送 3 个" in out
+    for name in ("区文广新局（D31）", "区安监局（D42）", "区妇联（D47）"):
+        assert name in out
+    assert "D20_区民政局_党员先锋岗工作台账.xlsx”已被较新的文件替代" in out
+    assert "共建立“党员先锋岗”106个，其中窗口单位29个，党员责任人109人，参与党员764人" in out
+    blanks = sorted((tmp_path / "demo" / "1-下发登记表").glob("*.xlsx"))
+    assert len(blanks) == 48
+    drafts = tmp_path / "demo" / "4-文稿"
+    text = "\n".join(p.text for p in Document(drafts / "work_report.docx").paragraphs)
+    assert "在区直机关48个部门中" in text
+    assert "共建立“党员先锋岗”106个，其中窗口单位29个，党员责任人109人，参与党员764人" in text
+    assert "人均办案数从14.5件上升到33.9件，上升率133.8％" in text
+    assert not any(t in text for t in ("{{", "{%", "}}", "%}", "｛", "％}"))
+    commendation = "\n".join(p.text for p in Document(drafts / "commendation.docx").paragraphs)
+    assert "区劳动局“维权党员先锋岗”" in commendation
