@@ -706,3 +706,12 @@ def test_libreoffice_round_trip(soffice, issued, roster, kit, tmp_path):
         resaved = soffice(ods, "xlsx", tmp_path / f"xlsx{i}")
         for converted in (xls, ods, resaved):
             assert_survives(converted, unit, kit)
+
+
+def test_anonymous_ballot_definition_is_never_issued_per_unit(tmp_path, roster_path):
+    from xltools.errors import XltoolsError
+    from xltools.resources import resolve_form_definition
+
+    with pytest.raises(XltoolsError, match="无记名"):
+        generate(resolve_form_definition("top10_ballot"), roster_path, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())

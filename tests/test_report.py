@@ -933,3 +933,27 @@ def test_cli_usage_errors(args, message):
     result = CliRunner().invoke(cli, ["report", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_cli_report_takes_the_top_ten_from_a_tally(tmp_path):
+    from click.testing import CliRunner
+
+    from xltools.cli import cli
+
+    tally = tmp_path / "计票结果.json"
+    item = {"rank": 1, "unit_code": "D23", "unit_name": "区劳动局", "post_name": "维权党员先锋岗",
+            "department": "劳动保障监察大队", "leaders": "吴辉、宋建华", "total": 28, "grade": "",
+            "tie": False, "votes": 28, "share": 93.3}
+    tally.write_text(json.dumps({"top10": [item], "tie_at_10": False}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "通报.docx"
+    res = CliRunner().invoke(cli, ["report", "commendation", "--data", str(DATA / "figures_sample.json"),
+                                   "--tally", str(tally), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = "\n".join(p.text for p in Document(out).paragraphs)
+    assert "根据“十佳”党员先锋岗无记名投票结果，经党工委研究，决定对以下1个党员先锋岗" in text
+    assert "1.区劳动局“维权党员先锋岗”（党员责任人：吴辉、宋建华）" in text
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["report", "commendation", "--data", str(DATA / "figures_sample.json"),
+                                   "--tally", str(bad), "--out", str(out)])
+    assert res.exit_code == 1 and "不是 xltools tally 生成的计票结果" in res.output

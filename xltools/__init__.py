@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .ballot import ballot, tally, write_tally  # noqa: E402
 from .consolidated import read_consolidated, write_consolidated, write_figures_json  # noqa: E402
 from .errors import (  # noqa: E402
     DataError,
@@ -19,6 +20,7 @@ from .errors import (  # noqa: E402
     TemplateError,
     XltoolsError,
 )
+from .feedback import feedback  # noqa: E402
 from .forms import FormDefinition, load_form_definition  # noqa: E402
 from .generate import generate, generate_workbook  # noqa: E402
 from .merge import CheckResult, Consolidation, check, merge  # noqa: E402
@@ -39,6 +41,10 @@ __all__ = [
     "Unit",
     "XltoolsError",
     "__version__",
+    "ballot",
+    "feedback",
+    "tally",
+    "write_tally",
     "check",
     "generate",
     "generate_workbook",

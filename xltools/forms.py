@@ -200,6 +200,8 @@ class FormDefinition:
     instructions: tuple[str, ...] = ()
     deadline: str = ""
     source: str = ""
+    #: An anonymous form (the 十佳 ballot): never issued per unit, so ``generate`` refuses it.
+    anonymous: bool = False
 
     def form(self, name: str) -> Form:
         for f in self.forms:
@@ -274,7 +276,7 @@ def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition
     return definition
 
 
-_DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures"}
+_DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures", "anonymous"}
 _FORM_KEYS = {"name", "sheet", "title", "max_rows", "key", "fields", "description", "complete_for", "ref_severity"}
 _FIELD_KEYS = {
     "name", "label", "type", "required", "choices", "min", "max", "max_length", "unit", "decimals",
@@ -391,6 +393,7 @@ class _Validator:
             instructions=instructions,
             deadline=self.string(d, "deadline", ""),
             source=self.source,
+            anonymous=self.boolean(d, "anonymous", "", False),
         )
 
     def _unique(self, names: list[str], where: str, what: str) -> None:

@@ -121,6 +121,7 @@ def generate(
     """
     if not isinstance(definition, FormDefinition):
         definition = load_form_definition(definition)
+    _refuse_anonymous(definition)
     if not isinstance(roster, Roster):
         roster = load_roster(roster)
     deadline = _check_deadline(deadline, definition)
@@ -174,6 +175,7 @@ def generate_workbook(
     file cannot be replaced, or XlsxWriter refuses a value (it signals that by a return code or
     a warning, never an exception; both become this error).
     """
+    _refuse_anonymous(definition)
     deadline = _check_deadline(deadline, definition)
     generated = generated or default_generated_date()
     target = Path(path)
@@ -228,6 +230,14 @@ def default_generated_date() -> date:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _refuse_anonymous(definition: FormDefinition) -> None:
+    """An anonymous definition (the 十佳 ballot) must never carry a unit's identity."""
+    if definition.anonymous:
+        raise XltoolsError(
+            f"{definition.source or definition.id}：这是无记名表单（如“十佳”推荐票）的定义，不能按单位下发；请用 xltools ballot 生成"
+        )
 
 
 def _check_deadline(deadline: str, definition: FormDefinition) -> str:

@@ -470,14 +470,17 @@ def build_commendation() -> Path:
         "{{ top10|required('通报表彰需要年度考核表的数据：请以汇总表（.xlsx）作为数据重新生成') }}"
         "一年来，区直机关各部门深入开展创建“共产党员先锋岗”活动，全区" + POSTS_SENTENCE + "。"
         "广大机关党员立足岗位、服务群众，涌现出一批为民意识强、服务质量好的先进典型。"
-        "根据《{{ round.title }}》年度考核结果，经党工委研究，决定对以下{{ top10|length }}个党员先锋岗"
+        "{% if top10[0].votes is defined %}根据“十佳”党员先锋岗无记名投票结果{% else %}根据《{{ round.title }}》年度考核结果{% endif %}，"
+        "经党工委研究，决定对以下{{ top10|length }}个党员先锋岗"
         "予以通报表彰，授予“十佳”党员先锋岗称号：",
     )
     para(doc, "{%p if top10|length > 10 %}")
     para(
         doc,
-        "【注：第10名有并列，共{{ top10|length }}个先锋岗的总分进入前十名"
-        "（并列{{ top10[-1].rank }}名，总分{{ top10[-1].total|num }}分），请党工委研究确定后删除本注。】",
+        "{% if top10[0].votes is defined %}【注：第10名有并列，共{{ top10|length }}个先锋岗的得票进入前十名"
+        "（并列{{ top10[-1].rank }}名，各得{{ top10[-1].votes|num }}票），请党工委研究确定后删除本注。】"
+        "{% else %}【注：第10名有并列，共{{ top10|length }}个先锋岗的总分进入前十名"
+        "（并列{{ top10[-1].rank }}名，总分{{ top10[-1].total|num }}分），请党工委研究确定后删除本注。】{% endif %}",
         "DraftNote",
     )
     para(doc, "{%p endif %}")

@@ -1,3 +1,3 @@
 """CLI commands, one module each; importing this package registers them on ``xltools.cli.cli``."""
 
-from . import demo, generate, merge, report  # noqa: F401
+from . import ballot, demo, feedback, generate, merge, report  # noqa: F401

@@ -41,6 +41,12 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     help="文稿的成文日期（模板中的 round.date），例如 2006-01-15；默认今天。",
 )
 @click.option(
+    "--tally",
+    "tally_json",
+    type=click.Path(dir_okay=False, exists=True),
+    help="xltools tally 生成的计票结果 JSON：通报表彰的“十佳”名单按投票结果（top10），不按考核总分。",
+)
+@click.option(
     "--list-vars",
     is_flag=True,
     help="不生成文稿，只列出每个模板用到的变量；给了 --data 时用 ✓/✗ 标出数据是否提供。",
@@ -50,6 +56,7 @@ def report_command(
     data: str | None,
     out: str | None,
     report_date: date | None,
+    tally_json: str | None,
     list_vars: bool,
 ) -> None:
     """用汇总数据填写 Word 报告模板，生成文稿（GB/T 9704 公文格式）。
@@ -89,7 +96,12 @@ def report_command(
         raise click.UsageError("缺少 --data（xltools merge 生成的汇总表 .xlsx 或汇总指标 .json）")
     if not out:
         raise click.UsageError("缺少 --out（输出文件夹，或只有一个模板时的 .docx 文件名）")
-    written = report(list(templates), data, out, date=report_date)
+    extra = None
+    if tally_json:
+        from ..ballot import load_tally_top10
+
+        extra = {"top10": load_tally_top10(tally_json)}
+    written = report(list(templates), data, out, date=report_date, extra=extra)
     for path in written:
         click.echo(f"  {path}")
     where = Path(out) if len(written) > 1 or Path(out).suffix.lower() != ".docx" else written[0]
