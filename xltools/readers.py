@@ -1,0 +1,1508 @@
+"""Open any return (报送文件) safely and deliver its cells with real Excel coordinates.
+
+:func:`read_return` is the only way merge opens a return.  It checks the file before any parser
+touches it (DESIGN.md §5 "Hostile input"), reads cell values through python-calamine, and adds
+what calamine does not report — error cells, formulas, hidden rows, merged ranges, custom
+document properties — from the file's own parts.  Values are delivered raw: coercion to field
+types is :mod:`xltools.coerce`'s job.
+
+Coordinates: ``SheetData.rows[i][j]`` is the cell at Excel row ``i + 1``, column ``j`` (0-based,
+``A`` = 0), always anchored at A1.  python-calamine drops leading empty rows and columns unless
+``to_python(skip_empty_area=False)`` is used (its ``sheet.start`` is the offset otherwise);
+we always use ``skip_empty_area=False``, so a header typed in C4 is ``rows[3][2]`` and an issue
+quotes C4, not A1.
+
+Checks made before parsing, in order (each refusal is a :class:`ReturnReadError` whose
+``reason`` is the short Chinese phrase the returns ledger shows):
+
+* empty file; file larger than :attr:`Limits.max_file_bytes`;
+* the format is sniffed from the first bytes, never from the suffix: an OLE compound file
+  holding ``EncryptedPackage`` is an encrypted OOXML workbook (what Excel's "encrypt with
+  password" writes, MS-OFFCRYPTO), one holding ``Workbook`` is a BIFF .xls (also when named
+  .xlsx), ``WordDocument`` a Word document; PDF, images, HTML, SpreadsheetML 2003, RAR/7z and
+  plain text are named as what they are;
+* zip containers: at most :attr:`Limits.max_zip_members` members, no two whose names differ
+  only in case or slash direction; the central directory's declared total uncompressed size,
+  then every member stream-decompressed with a running cap
+  (:attr:`Limits.max_uncompressed_bytes`), which also verifies each member's CRC-32
+  (``zipfile`` raises on a mismatch) — a truncated or bit-flipped file is refused here;
+* no ``<!DOCTYPE`` / ``<!ENTITY`` in any member (also UTF-16 encoded): entity-expansion bombs are
+  refused before any XML parser runs (and our own parsing goes through defusedxml);
+* the used area of every sheet is measured from the file's own cell records (xlsx/xlsm: a
+  regular-expression scan of the worksheet XML; xlsb, xls: a record walk; ods: the content.xml
+  walk) and refused above :attr:`Limits.max_rows_per_sheet` / :attr:`Limits.max_cells_per_sheet`
+  *before* calamine loads the sheet — calamine builds a dense grid, so a 5 KB file with values in
+  A1 and XFD1048576 would otherwise make it allocate 512 GB and abort the process;
+* what calamine trusts for its allocations in binary formats is checked first, because a failed
+  allocation aborts the whole process (a Rust panic only raises ``PanicException``, which is
+  wrapped): in compound files the sector counts, every stream's declared size and the chains
+  calamine follows (loops refused); in .xls the ``DIMENSIONS`` record (within BIFF8's 65 536 ×
+  256) and the shared-string count; in .xlsb truncated row and cell records
+  (tests/test_readers.py mutates fixtures of every binary format to keep this honest).
+
+What each format delivers (limits are documented, never silent):
+
+==========  ======  ==========  ===========  ======  ==========
+format      values  CellError   formulas     hidden  properties
+==========  ======  ==========  ===========  ======  ==========
+xlsx/xlsm   yes     yes         text         yes     docProps/custom.xml
+xlsb        yes     yes         ``""``       yes     no (the ``_meta`` sheet carries the stamp)
+xls (BIFF)  yes     yes         ``""``       yes     DocumentSummaryInformation user section
+ods         yes     yes [1]_    text         yes     meta.xml ``meta:user-defined``
+csv         text    no          no           no      no
+==========  ======  ==========  ===========  ======  ==========
+
+.. [1] from LibreOffice's ``calcext:value-type="error"``; other ODS writers store the error
+   text as a string, which is then delivered as that string.
+
+Merged ranges come from calamine for xlsx/xls and from content.xml for ods; xlsb reports none.
+Chart, dialog and macro (XLM) sheets hold no form data and are not returned.
+
+Known behaviour of python-calamine passed through unchanged: text in an ``<is><t>`` or shared
+string without ``xml:space="preserve"`` has leading/trailing whitespace trimmed (Excel and WPS
+write ``preserve`` whenever such whitespace matters); ``_x000D_`` escapes are decoded to
+``"\\r"``; 1904-epoch dates are converted correctly; integers in .xls come back as ``int``.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import posixpath
+import re
+import struct
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+import python_calamine
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as _xml_fromstring
+from defusedxml.ElementTree import iterparse as _xml_iterparse
+
+from .errors import ReturnReadError
+from .issues import cell_address
+
+# ---------------------------------------------------------------------------------------------
+# Public data types
+# ---------------------------------------------------------------------------------------------
+
+ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+
+#: Suffixes find_returns treats as spreadsheets (compared case-insensitively).
+RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
+
+_SKIPPED_NAMES = frozenset({"thumbs.db", "ehthumbs.db", "desktop.ini", ".ds_store"})
+
+
+@dataclass(frozen=True)
+class CellError:
+    """An Excel error value in a cell.  ``code`` is the error text as stored, e.g. ``"#N/A"``,
+    ``"#DIV/0!"``, ``"#REF!"``, ``"#VALUE!"``, ``"#NAME?"``, ``"#NUM!"``, ``"#NULL!"`` (newer
+    Excel versions add codes such as ``"#SPILL!"``, delivered as stored)."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass
+class SheetData:
+    """One worksheet of a return.
+
+    ``rows[i][j]`` is the Excel cell at row ``i + 1``, column ``j`` (0-based): always anchored at
+    A1, rectangular (every row has the same length), trailing empty rows and columns trimmed.
+    Values: ``None`` (empty, including an empty string), ``str`` (not stripped), ``int``,
+    ``float`` (integral floats stay float), ``bool``, ``datetime.date``, ``datetime.datetime``,
+    ``datetime.time``, ``datetime.timedelta`` or :class:`CellError`.
+
+    ``formulas`` maps ``(row 1-based, col 0-based)`` to the formula text with a leading ``=``
+    (``""`` where the file does not give it: .xls, .xlsb, followers of an xlsx shared formula,
+    cells inside an array formula's range); ``rows`` holds the cached value, possibly ``None``.
+    ``hidden_rows``: 1-based rows hidden in the sheet, limited to rows ``1..len(rows)`` (a hidden
+    row beyond the last used row carries nothing).  ``merged``: ``(first_row 1-based, first_col
+    0-based, last_row 1-based, last_col 0-based)``.
+    """
+
+    name: str
+    state: str
+    rows: list[list[object]]
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: frozenset[int] = frozenset()
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class ReturnWorkbook:
+    """A return as read: ``kind`` is the format found in the file's bytes (``"xlsx"``,
+    ``"xlsm"``, ``"xlsb"``, ``"xls"``, ``"ods"`` or ``"csv"``), which may differ from its
+    suffix; ``sheets`` in workbook order; ``properties`` the custom document properties as text
+    (names as stored; booleans ``"true"``/``"false"``, numbers as written in the file)."""
+
+    path: Path
+    kind: str
+    sheets: list[SheetData]
+    properties: dict[str, str] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> SheetData | None:
+        """The sheet called ``name``; Excel compares sheet names case-insensitively, so an
+        exact match is tried first, then one ignoring case and surrounding whitespace."""
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        want = name.strip().casefold()
+        for s in self.sheets:
+            if s.name.strip().casefold() == want:
+                return s
+        return None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps applied before and while reading a return; each refusal names the cap.
+
+    ``max_file_bytes``: size of the file on disk.  ``max_uncompressed_bytes``: total of all
+    members of a zip container, declared and actually inflated.  ``max_zip_members``: entries
+    in a zip's central directory.  ``max_rows_per_sheet``: last used row of any sheet (Excel's
+    own limit by default).  ``max_cells_per_sheet``: rows × columns of a sheet's A1-anchored
+    used area (5 million ≈ 100 000 rows × 50 columns), which bounds memory: a stray value in
+    XFD1048576 is refused with its address instead of exhausting memory.
+    """
+
+    max_file_bytes: int = 200 * 2**20
+    max_uncompressed_bytes: int = 1 * 2**30
+    max_rows_per_sheet: int = 1_048_576
+    max_cells_per_sheet: int = 5_000_000
+    max_zip_members: int = 10_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Internal failure: carries the ledger reason and advice until read_return adds the path
+# ---------------------------------------------------------------------------------------------
+
+_ADVICE_RESAVE = "请重新保存为 .xlsx 后再报送"
+_ADVICE_NOT_SHEET = "请报送填写好的登记表（.xlsx）"
+_ADVICE_ENCRYPTED = "请取消密码保护后重新保存再报送"
+_ADVICE_TRIM = "请删除表格下方或右侧多余的内容后重新保存再报送"
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, advice: str = _ADVICE_RESAVE) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.advice = advice
+
+
+def _corrupt(what: str) -> _Refused:
+    return _Refused(f"文件已损坏（{what}）")
+
+
+def _size_text(n: int) -> str:
+    for unit, size in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{n} 字节"
+
+
+# ---------------------------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------------------------
+
+
+def read_return(path: str | Path, limits: Limits = Limits()) -> ReturnWorkbook:  # noqa: B008
+    """Read one return: ``path`` → :class:`ReturnWorkbook`.
+
+    The file is read once into memory (it is at most ``limits.max_file_bytes``), opened
+    read-only and never modified; every parser works on that copy.  Raises
+    :class:`~xltools.errors.ReturnReadError` ``(path, reason, advice)`` for anything that
+    cannot be read — encrypted, corrupt, truncated, not a spreadsheet, over a limit, a zip or
+    XML bomb — and never any other exception (calamine's exceptions, and any panic from its
+    Rust code, are wrapped).  See the module docstring for the checks and per-format limits.
+    """
+    p = Path(path)
+    try:
+        return _read(p, limits)
+    except _Refused as exc:
+        raise ReturnReadError(str(p), exc.reason, exc.advice) from None
+    except ReturnReadError:
+        raise
+    except python_calamine.PasswordError:
+        raise ReturnReadError(str(p), "文件已加密", _ADVICE_ENCRYPTED) from None
+    except MemoryError:
+        raise ReturnReadError(str(p), "文件过大，内存不足", _ADVICE_TRIM) from None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - calamine raises many types; pyo3 panics are BaseException
+        raise ReturnReadError(str(p), f"文件已损坏，无法解析（{_short(exc)}）", _ADVICE_RESAVE) from None
+
+
+def is_skipped_file(path: Path) -> bool:
+    """True for files that are never returns: Office lock/owner files (``~$x.xlsx``),
+    LibreOffice lock files (``.~lock.x.xlsx#``), any name starting with ``.`` (hidden files,
+    macOS ``.DS_Store`` and ``._x`` AppleDouble files) and Windows ``Thumbs.db`` /
+    ``desktop.ini`` (case-insensitive)."""
+    name = Path(path).name
+    return name.startswith(("~$", ".")) or name.lower() in _SKIPPED_NAMES
+
+
+def find_returns(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """Files and folders → ``(candidates, skipped)``, each sorted by path, without duplicates.
+
+    Folders are searched recursively (symbolic links to folders are not followed; folders
+    whose name starts with ``.`` are not entered and are listed in ``skipped``).  Every file
+    found is a candidate — spreadsheets with the suffixes in :data:`RETURN_SUFFIXES` and any
+    other file too, so merge can report it as 无法读取 (``read_return`` says what it is) —
+    except lock/system/hidden files (:func:`is_skipped_file`), which go to ``skipped``.  A file
+    given by name follows the same rule.  A path that does not exist raises
+    :class:`~xltools.errors.ReturnReadError`.
+    """
+    candidates: set[Path] = set()
+    skipped: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for folder, dirnames, filenames in os.walk(p):
+                for d in list(dirnames):
+                    if d.startswith("."):
+                        skipped.add(Path(folder) / d)
+                        dirnames.remove(d)
+                for name in filenames:
+                    f = Path(folder) / name
+                    (skipped if is_skipped_file(f) else candidates).add(f)
+        elif p.is_file():
+            (skipped if is_skipped_file(p) else candidates).add(p)
+        elif p.exists() or p.is_symlink():
+            raise ReturnReadError(str(p), "不是普通文件", "请指定报送文件或其所在文件夹")
+        else:
+            raise ReturnReadError(str(p), "文件或文件夹不存在", "请检查路径是否写对")
+    return sorted(candidates), sorted(skipped)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatch
+# ---------------------------------------------------------------------------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:80]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _read(path: Path, limits: Limits) -> ReturnWorkbook:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise _Refused("文件不存在", "请检查路径是否写对") from None
+    except OSError as exc:
+        raise _Refused(f"无法打开文件（{exc.strerror or exc}）", "请检查文件权限后重试") from None
+    if path.is_dir():
+        raise _Refused("这是文件夹，不是文件", "请指定报送文件")
+    if size == 0:
+        raise _Refused("文件为空（0 字节）", "请重新保存登记表后再报送")
+    if size > limits.max_file_bytes:
+        raise _Refused(
+            f"文件过大（{_size_text(size)}，上限 {_size_text(limits.max_file_bytes)}）", _ADVICE_TRIM
+        )
+    try:
+        with open(path, "rb") as fh:  # read-only; never written
+            # read(n) allocates n bytes up front: ask for the size stat() gave (+1 to notice
+            # a file that grew in between), not for the cap.
+            data = fh.read(size + 1)
+    except OSError as exc:
+        raise _Refused(f"无法打开文件（{exc.strerror or exc}）", "请检查文件权限后重试") from None
+    if len(data) > limits.max_file_bytes:
+        raise _Refused(f"文件过大（上限 {_size_text(limits.max_file_bytes)}）", _ADVICE_TRIM)
+    if not data:
+        raise _Refused("文件为空（0 字节）", "请重新保存登记表后再报送")
+
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return _read_zip(path, data, limits)
+    if data.startswith(_OLE_MAGIC):
+        return _read_ole(path, data, limits)
+    if path.suffix.lower() == ".csv":
+        return _read_csv(path, data, limits)
+    raise _Refused(*_not_a_spreadsheet(data))
+
+
+def _not_a_spreadsheet(data: bytes) -> tuple[str, str]:
+    """(reason, advice) naming what the file looks like, from its first bytes."""
+    head = data[:2048]
+    low = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%PDF"):
+        kind = " PDF 文件"
+    elif head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
+                          b"MM\x00*")) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        kind = "图片"
+    elif head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
+        return "不是电子表格（看起来是压缩包）", "请解压后分别报送其中的登记表"
+    elif head.startswith(b"{\\rtf"):
+        kind = " RTF 文档"
+    elif b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return ("不是电子表格（是 Excel 2003 XML 表格）",
+                "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送")
+    elif low.startswith((b"<!doctype html", b"<html", b"<table", b"mime-version")) or b"<html" in low:
+        return ("不是电子表格（看起来是网页文件，常见于系统导出的“xls”）",
+                "请用 Excel 或 WPS 打开后另存为 .xlsx 再报送")
+    elif _looks_like_text(head):
+        kind = "纯文本文件"
+    else:
+        kind = "无法识别的文件格式"
+        return f"不是电子表格（{kind}）", _ADVICE_NOT_SHEET
+    return f"不是电子表格（看起来是{kind}）", _ADVICE_NOT_SHEET
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """UTF-16 with a BOM, or UTF-8/GB18030 without control characters (a multi-byte character
+    cut at the end of the sample is allowed)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    for enc in ("utf-8", "gb18030"):
+        try:
+            text = head[:-4].decode(enc) if len(head) > 4 else head.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return not any(ord(ch) < 32 and ch not in "\t\r\n\f" for ch in text)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Zip containers: xlsx, xlsm, xlsb, ods
+# ---------------------------------------------------------------------------------------------
+
+_DTD_PATTERNS = tuple(
+    pat.encode(enc) for pat in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
+)
+_DTD_OVERLAP = max(len(p) for p in _DTD_PATTERNS)
+_BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".wmf", ".tif", ".tiff",
+                    ".wdp", ".jfif", ".ico")
+_KEEP_SUFFIXES = (".xml", ".rels", ".bin")
+_CHUNK = 1 << 20
+
+
+def _norm(name: str) -> str:
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+class _Package:
+    """The members of a checked zip, decompressed once; lookup by normalised name."""
+
+    def __init__(self, data: bytes, limits: Limits) -> None:
+        self.members: dict[str, bytes] = {}
+        self.names: set[str] = set()
+        self._check_entry_count(data, limits)
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, struct.error):
+            raise _corrupt("压缩包不完整") from None
+        with zf:
+            infos = zf.infolist()
+            if len(infos) > limits.max_zip_members:
+                raise _Refused(
+                    f"压缩包内文件过多（{len(infos)} 个，上限 {limits.max_zip_members} 个），疑似恶意文件",
+                    _ADVICE_RESAVE,
+                )
+            declared = sum(i.file_size for i in infos)
+            if declared > limits.max_uncompressed_bytes:
+                raise self._bomb(limits)
+            if any(i.flag_bits & 0x1 for i in infos):
+                raise _Refused("文件已加密", _ADVICE_ENCRYPTED)
+            total = 0
+            for info in infos:
+                name = _norm(info.filename)
+                if name in self.names and not info.is_dir():
+                    # Two members that differ only in case or slash direction: a reader could
+                    # pick the one we did not check.
+                    raise _corrupt("压缩包内有重名文件")
+                self.names.add(name)
+                if info.is_dir():
+                    continue
+                check_dtd = not (name.endswith(_BINARY_SUFFIXES) or "/media/" in f"/{name}"
+                                 or "/embeddings/" in f"/{name}")
+                keep = name == "mimetype" or (
+                    name.endswith(_KEEP_SUFFIXES) and "vbaproject" not in name
+                    and "/embeddings/" not in f"/{name}"
+                )
+                chunks: list[bytes] = []
+                tail = b""
+                try:
+                    with zf.open(info) as fh:
+                        while True:
+                            chunk = fh.read(_CHUNK)
+                            if not chunk:
+                                break
+                            total += len(chunk)
+                            if total > limits.max_uncompressed_bytes:
+                                raise self._bomb(limits)
+                            if check_dtd:
+                                window = tail + chunk
+                                if (b"<!" in window or b"<\x00!" in window) and any(
+                                        p in window for p in _DTD_PATTERNS):
+                                    raise _Refused("含有 XML 实体声明，已拒绝（疑似 XML 炸弹）",
+                                                   _ADVICE_RESAVE)
+                                tail = window[-_DTD_OVERLAP:]
+                            if keep:
+                                chunks.append(chunk)
+                except _Refused:
+                    raise
+                except zipfile.BadZipFile as exc:
+                    if "CRC" in str(exc):
+                        raise _corrupt("数据校验失败，文件在传输中损坏") from None
+                    raise _corrupt("压缩包不完整") from None
+                except NotImplementedError:
+                    raise _corrupt("不支持的压缩方式") from None
+                except (EOFError, OSError, ValueError, struct.error, RuntimeError):
+                    # zlib.error is a subclass of Exception only; caught below
+                    raise _corrupt("压缩包不完整") from None
+                except Exception as exc:  # zlib.error
+                    raise _corrupt(f"压缩数据无法解开：{_short(exc)}") from None
+                if keep:
+                    self.members[name] = b"".join(chunks)
+
+    @staticmethod
+    def _bomb(limits: Limits) -> _Refused:
+        return _Refused(f"解压后超过 {_size_text(limits.max_uncompressed_bytes)} 上限，疑似压缩炸弹",
+                        _ADVICE_RESAVE)
+
+    @staticmethod
+    def _check_entry_count(data: bytes, limits: Limits) -> None:
+        # End-of-central-directory record: refuse absurd entry counts before zipfile builds a
+        # ZipInfo for each (APPNOTE.TXT 4.3.16).  0xFFFF means ZIP64: zipfile's count is checked.
+        pos = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+        if pos >= 0 and pos + 22 <= len(data):
+            entries = struct.unpack_from("<H", data, pos + 10)[0]
+            if entries != 0xFFFF and entries > limits.max_zip_members:
+                raise _Refused(
+                    f"压缩包内文件过多（{entries} 个，上限 {limits.max_zip_members} 个），疑似恶意文件",
+                    _ADVICE_RESAVE,
+                )
+
+    def get(self, name: str) -> bytes | None:
+        return self.members.get(_norm(name))
+
+
+def _read_zip(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
+    pkg = _Package(data, limits)
+    names = pkg.names
+    if pkg.get("mimetype") is not None or "content.xml" in names:
+        mimetype = (pkg.get("mimetype") or b"").strip()
+        if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet") or (
+            not mimetype and "content.xml" in names and _office_document_part(pkg) is None
+        ):
+            return _read_ods(path, data, pkg, limits)
+        if b"opendocument.text" in mimetype:
+            raise _Refused("不是电子表格（看起来是 Writer 文本文档 .odt）", _ADVICE_NOT_SHEET)
+        if b"opendocument.presentation" in mimetype:
+            raise _Refused("不是电子表格（看起来是演示文稿 .odp）", _ADVICE_NOT_SHEET)
+    if any(n.startswith("word/") for n in names):
+        raise _Refused("不是电子表格（看起来是 Word 文档）", _ADVICE_NOT_SHEET)
+    if any(n.startswith("ppt/") for n in names):
+        raise _Refused("不是电子表格（看起来是 PowerPoint 演示文稿）", _ADVICE_NOT_SHEET)
+    wb_part = _office_document_part(pkg)
+    if wb_part is None:
+        if path.suffix.lower() == ".zip" or any(n.endswith((".xlsx", ".xls", ".xlsm", ".ods", ".csv"))
+                                                for n in names):
+            raise _Refused("不是电子表格（是压缩包）", "请解压后分别报送其中的登记表")
+        raise _Refused("不是电子表格（压缩包里没有工作簿）", _ADVICE_NOT_SHEET)
+    if wb_part.endswith(".bin"):
+        return _read_xlsb(path, data, pkg, wb_part, limits)
+    return _read_xlsx(path, data, pkg, wb_part, limits)
+
+
+def _office_document_part(pkg: _Package) -> str | None:
+    rels = pkg.get("_rels/.rels")
+    if rels is not None:
+        for rel in _parse_xml(rels, "_rels/.rels"):
+            if _local(rel.tag) == "Relationship" and rel.get("Type", "").endswith("/officeDocument"):
+                target = _norm(rel.get("Target", ""))
+                if target in pkg.members:
+                    return target
+    for guess in ("xl/workbook.xml", "xl/workbook.bin"):
+        if guess in pkg.members:
+            return guess
+    return None
+
+
+def _parse_xml(data: bytes, part: str) -> Element:
+    try:
+        return _xml_fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise _Refused("含有 XML 实体声明，已拒绝（疑似 XML 炸弹）", _ADVICE_RESAVE) from None
+    except (ParseError, ValueError, UnicodeError):
+        raise _corrupt(f"{part} 不是有效的 XML") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el: Element, local: str) -> str | None:
+    """Attribute by local name, whatever its namespace (transitional or Strict OOXML)."""
+    for k, v in el.attrib.items():
+        if _local(k) == local:
+            return v
+    return None
+
+
+def _rels_targets(pkg: _Package, part: str) -> dict[str, str]:
+    folder, name = posixpath.split(part)
+    rels = pkg.get(posixpath.join(folder, "_rels", name + ".rels"))
+    out: dict[str, str] = {}
+    if rels is None:
+        return out
+    for rel in _parse_xml(rels, f"{folder}/_rels/{name}.rels"):
+        rid, target = rel.get("Id"), rel.get("Target", "")
+        if not rid or rel.get("TargetMode") == "External":
+            continue
+        target = target.replace("\\", "/")
+        full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target))
+        out[rid] = _norm(full)
+    return out
+
+
+def _custom_properties(pkg: _Package) -> dict[str, str]:
+    part = None
+    rels = pkg.get("_rels/.rels")
+    if rels is not None:
+        for rel in _parse_xml(rels, "_rels/.rels"):
+            if rel.get("Type", "").endswith("/custom-properties"):
+                part = _norm(rel.get("Target", ""))
+    data = pkg.get(part or "docProps/custom.xml")
+    if data is None:
+        return {}
+    props: dict[str, str] = {}
+    for prop in _parse_xml(data, "docProps/custom.xml"):
+        name = prop.get("name")
+        if name is None:
+            continue
+        value = next(iter(prop), None)
+        props[name] = "" if value is None else (value.text or "")
+    return props
+
+
+# --- xlsx / xlsm -------------------------------------------------------------------------------
+
+_STATES = (  # calamine's SheetVisibleEnum is not hashable: compare by identity
+    (python_calamine.SheetVisibleEnum.Visible, "visible"),
+    (python_calamine.SheetVisibleEnum.Hidden, "hidden"),
+    (python_calamine.SheetVisibleEnum.VeryHidden, "veryhidden"),
+)
+
+
+def _state(visible: object) -> str:
+    for enum, text in _STATES:
+        if visible == enum:
+            return text
+    return "visible"
+
+
+# An opening <c> tag that is not self-closing (a cell that may hold a value); group 1 holds its
+# attributes.  The lookahead-capture-backreference makes the attribute scan atomic, so a
+# self-closing styled-but-empty cell (<c r="A9" s="1"/>) fails at once: a million of them cost
+# a fraction of a second and no Python work.  The fast pattern assumes no attribute value
+# contains ">"; when one might (a ">" followed by a quote before the next "<"), the quote-aware
+# pattern is used, so x="/>" cannot hide a cell.  Cells with a namespace prefix (Tencent Docs
+# writes <ns2:c>) also take the general pattern.
+_RE_OPEN_CELL = re.compile(rb"<c(?=[\s>])(?=([^>]*))\1(?<!/)>")
+_RE_OPEN_CELL_GENERAL = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>])(?=((?:[^>\"']+|\"[^\"]*\"|'[^']*')*))\1(?<!/)>"
+)
+_RE_PREFIXED_CELL = re.compile(rb":c[\s>]")
+_RE_GT_IN_VALUE = re.compile(rb">[^<]*[\"']")  # two searches: an alternation is 4x slower
+_RE_ATTRS = re.compile(rb"([^\s=/>\"']+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_RE_CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+# What follows a cell's opening tag: CT_Cell is the sequence f?, v?, is? (ECMA-376 Part 1
+# §18.3.1.4), so an optional <f …>text</f> or <f …/> then an optional <v>text</v>.  Matched only
+# for cells that start with <f or are error-typed, so plain cells cost nothing more.
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"
+_RE_F_NEXT = re.compile(rb"\s*<" + _P + rb"f[\s>/]")
+_RE_CELL_BODY = re.compile(
+    rb"\s*(?:<" + _P + rb"f(?=[\s>/])([^>]*?)(?:/>|>([^<]*)</" + _P + rb"f\s*>))?"
+    rb"\s*(?:<" + _P + rb"v\s*>([^<]*)<)?"
+)
+_RE_F_ATTR = re.compile(rb"\b(t|ref)\s*=\s*[\"']([^\"']*)[\"']")
+# A hidden row's opening tag (only these produce matches) and its r attribute.
+_RE_HIDDEN_ROW = re.compile(
+    rb"<" + _P + rb"row\s(?=[^>]*\bhidden\s*=\s*[\"'](?:1|true)[\"'])([^>]*)>"
+)
+_RE_ROW_R = re.compile(rb"\br\s*=\s*[\"']([0-9]{1,8})[\"']")
+_RE_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def _col_index(letters: str | bytes) -> int:
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
+    m = _RE_REF.fullmatch(ref)
+    if not m:
+        return None
+    return int(m.group(2)), _col_index(m.group(1))
+
+
+def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
+    first, _, last = ref.partition(":")
+    a = _parse_ref(first)
+    b = _parse_ref(last) if last else a
+    if a is None or b is None:
+        return None
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])
+
+
+@dataclass
+class _SheetScan:
+    """What our own pass over a sheet found; positions 1-based row, 0-based column."""
+
+    last_row: int = 0  # 1-based, 0 = no cells
+    last_col: int = -1
+    far_cell: tuple[int, int] = (0, 0)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    formula_ranges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: set[int] = field(default_factory=set)
+    visible_rows: set[int] = field(default_factory=set)
+    hidden_by_default: bool = False
+    hidden_ranges: list[tuple[int, int]] = field(default_factory=list)
+    merged: list[tuple[int, int, int, int]] | None = None
+
+    def see(self, row: int, col: int) -> None:
+        if row > self.last_row:
+            self.last_row = row
+            self.far_cell = (row, col)
+        if col > self.last_col:
+            self.last_col = col
+            self.far_cell = (row, col)
+
+
+def _check_extent(scan: _SheetScan, sheet: str, limits: Limits) -> None:
+    rows, cols = scan.last_row, scan.last_col + 1
+    where = f"工作表“{sheet}”"
+    if rows > limits.max_rows_per_sheet:
+        raise _Refused(f"{where}有 {rows} 行，超过 {limits.max_rows_per_sheet} 行上限", _ADVICE_TRIM)
+    if rows * cols > limits.max_cells_per_sheet:
+        far = cell_address(*scan.far_cell) if scan.far_cell[0] else ""
+        raise _Refused(
+            f"{where}的数据区域过大（A1:{cell_address(rows, cols - 1)}，{rows * cols} 个单元格，"
+            f"上限 {limits.max_cells_per_sheet} 个{('；最远的内容在 ' + far) if far else ''}）",
+            _ADVICE_TRIM,
+        )
+
+
+def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
+    """Extent, formulas, error cells and hidden rows of a worksheet part, by regular
+    expressions over the bytes (no Python work per empty or plain cell).  Sheets whose cells
+    carry no ``r`` attribute, or that hide rows by default (``zeroHeight``), get the full
+    streaming parse instead."""
+    scan = _SheetScan()
+    head = xml[:200]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise _corrupt(f"{part} 使用了不支持的 UTF-16 编码")
+    if b"zeroHeight=" in xml:
+        _parse_xlsx_sheet(xml, part, scan)
+        return scan
+    general = _RE_PREFIXED_CELL.search(xml) or _RE_GT_IN_VALUE.search(xml)
+    pattern = _RE_OPEN_CELL_GENERAL if general else _RE_OPEN_CELL
+    for m in pattern.finditer(xml):
+        refs: list[bytes] = []
+        is_error = False
+        for name, dq, sq in _RE_ATTRS.findall(m.group(1)):
+            if name == b"r":
+                refs.append(dq or sq)
+            elif name == b"t":
+                is_error = (dq or sq) == b"e"
+        if not refs:  # cells positioned implicitly (e.g. Power BI exports)
+            scan = _SheetScan()
+            _parse_xlsx_sheet(xml, part, scan)
+            return scan
+        for ref in refs:
+            rm = _RE_CELL_REF.fullmatch(ref)
+            if rm is None:  # calamine would place it somewhere we cannot measure
+                raise _corrupt(f"{part} 中的单元格地址无效（{ref[:20].decode('ascii', 'replace')}）")
+            pos = int(rm.group(2)), _col_index(rm.group(1))
+            scan.see(*pos)
+        if not is_error and not _RE_F_NEXT.match(xml, m.end()):
+            continue
+        body = _RE_CELL_BODY.match(xml, m.end())
+        if body is None:
+            continue
+        f_attrs, f_text, v_text = body.groups()
+        if f_attrs is not None:
+            text = html.unescape((f_text or b"").decode("utf-8", "replace"))
+            scan.formulas[pos] = f"={text}" if text else ""
+            fa = dict(_RE_F_ATTR.findall(f_attrs))
+            if fa.get(b"t") in (b"array", b"dataTable") and fa.get(b"ref"):
+                rng = _parse_range(fa[b"ref"].decode("ascii", "replace"))
+                if rng:
+                    scan.formula_ranges.append(rng)
+        if is_error and v_text and v_text.strip():
+            scan.errors[pos] = html.unescape(v_text.decode("utf-8", "replace")).strip()
+    if b"hidden=" in xml:
+        for m in _RE_HIDDEN_ROW.finditer(xml):
+            r = _RE_ROW_R.search(m.group(1))
+            if r is None:  # rows positioned implicitly: let the parser count them
+                scan = _SheetScan()
+                _parse_xlsx_sheet(xml, part, scan)
+                return scan
+            row = int(r.group(1))
+            if row > scan.last_row:  # rows come in order; beyond the used area nothing to report
+                break
+            scan.hidden_rows.add(row)
+    return scan
+
+
+def _parse_xlsx_sheet(xml: bytes, part: str, scan: _SheetScan) -> None:
+    """The full streaming parse (defusedxml iterparse): positions of cells without ``r``,
+    ``zeroHeight`` sheets, and everything the regular-expression scan reports."""
+    row = 0
+    col = -1
+    cell_pos = (0, 0)
+    try:
+        for event, el in _xml_iterparse(io.BytesIO(xml), events=("start", "end"), forbid_dtd=True):
+            tag = _local(el.tag)
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    if r is not None and not (r.isascii() and r.isdigit() and len(r) <= 7):
+                        raise _corrupt(f"{part} 中的行号无效（{r[:20]}）")
+                    row = int(r) if r else row + 1
+                    col = -1
+                    hidden = el.get("hidden")
+                    if hidden in ("1", "true"):
+                        scan.hidden_rows.add(row)
+                    else:
+                        scan.visible_rows.add(row)
+                elif tag == "c":
+                    ref = el.get("r")
+                    pos = _parse_ref(ref) if ref is not None else (max(row, 1), col + 1)
+                    if pos is None:  # calamine would place it somewhere we cannot measure
+                        raise _corrupt(f"{part} 中的单元格地址无效（{ref[:20]}）")
+                    cell_pos = pos
+                    col = pos[1]
+                elif tag == "sheetFormatPr":
+                    scan.hidden_by_default = el.get("zeroHeight") in ("1", "true")
+            elif tag == "c":
+                f = v = None
+                for child in el:
+                    name = _local(child.tag)
+                    if name == "f":
+                        f = child
+                    elif name == "v":
+                        v = child
+                if f is not None:
+                    text = f.text or ""
+                    scan.formulas[cell_pos] = f"={text}" if text else ""
+                    if f.get("t") in ("array", "dataTable") and f.get("ref"):
+                        rng = _parse_range(f.get("ref", ""))
+                        if rng:
+                            scan.formula_ranges.append(rng)
+                if el.get("t") == "e" and v is not None and (v.text or "").strip():
+                    scan.errors[cell_pos] = (v.text or "").strip()
+                if f is not None or v is not None or len(el):
+                    scan.see(*cell_pos)
+                el.clear()
+            elif tag == "row":
+                el.clear()
+    except DefusedXmlException:
+        raise _Refused("含有 XML 实体声明，已拒绝（疑似 XML 炸弹）", _ADVICE_RESAVE) from None
+    except (ParseError, ValueError, UnicodeError):
+        raise _corrupt(f"{part} 不是有效的 XML") from None
+
+
+def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Limits) -> ReturnWorkbook:
+    content_types = pkg.get("[Content_Types].xml") or b""
+    macro = b"macroEnabled" in content_types or any(n.endswith("vbaproject.bin") for n in pkg.names)
+    kind = "xlsm" if macro else "xlsx"
+    targets = _rels_targets(pkg, wb_part)
+    sheet_parts: dict[str, str] = {}
+    for el in _parse_xml(pkg.get(wb_part) or b"", wb_part).iter():
+        if _local(el.tag) == "sheet":
+            rid = _attr(el, "id")
+            if el.get("name") is not None and rid in targets:
+                sheet_parts[el.get("name", "")] = targets[rid]
+    scans: dict[str, _SheetScan] = {}
+    for name, part in sheet_parts.items():
+        xml = pkg.get(part)
+        if xml is None:
+            continue
+        scan = _scan_xlsx_sheet(xml, part)
+        _check_extent(scan, name, limits)
+        scans[name] = scan
+    # Any other part holding cells (an unusual package layout calamine might resolve
+    # differently): measured too, so nothing reaches calamine unmeasured.
+    mapped = set(sheet_parts.values())
+    for member, xml in pkg.members.items():
+        if member not in mapped and member.endswith(".xml") and b"sheetData" in xml:
+            _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
+    return _assemble(path, kind, data, scans, _custom_properties(pkg), limits)
+
+
+# --- xlsb ---------------------------------------------------------------------------------------
+
+
+def _xlsb_records(buf: bytes) -> Iterator[tuple[int, int, int]]:
+    """(record type, body offset, body length) per MS-XLSB §2.1.4 (7-bit varint type and size)."""
+    pos, end = 0, len(buf)
+    while pos < end:
+        rt = buf[pos]
+        pos += 1
+        if rt & 0x80:
+            if pos >= end:
+                raise _corrupt("xlsb 记录不完整")
+            rt = (rt & 0x7F) | ((buf[pos] & 0x7F) << 7)
+            pos += 1
+        size = shift = 0
+        for _ in range(4):
+            if pos >= end:
+                raise _corrupt("xlsb 记录不完整")
+            b = buf[pos]
+            pos += 1
+            size |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        if pos + size > end:
+            raise _corrupt("xlsb 记录不完整")
+        yield rt, pos, size
+        pos += size
+
+
+# Cell records BrtCellRk … BrtFmlaError (BrtCellBlank 0x01 holds no value) with their minimum
+# sizes (MS-XLSB §2.4): calamine reads a short record's fields from its previous record's
+# buffer, so a truncated record would put a cell where our walk did not see one — refuse it.
+_XLSB_CELLS = {0x02: 12, 0x03: 9, 0x04: 9, 0x05: 16, 0x06: 12, 0x07: 12, 0x08: 18, 0x09: 22,
+               0x0A: 15, 0x0B: 15}
+_XLSB_FORMULAS = (0x08, 0x09, 0x0A, 0x0B)
+_XLSB_ERRORS = (0x03, 0x0B)
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
+                0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
+def _xlsb_wide_string(buf: bytes, pos: int) -> tuple[str, int]:
+    n = struct.unpack_from("<I", buf, pos)[0]
+    pos += 4
+    if n == 0xFFFFFFFF:
+        return "", pos
+    raw = buf[pos:pos + 2 * n]
+    if len(raw) != 2 * n:
+        raise _corrupt("xlsb 工作簿记录不完整")
+    return raw.decode("utf-16-le", "replace"), pos + 2 * n
+
+
+def _scan_xlsb_sheet(buf: bytes) -> _SheetScan:
+    scan = _SheetScan()
+    row = 0
+    for rt, pos, size in _xlsb_records(buf):
+        if rt == 0x00:  # BrtRowHdr: rw u32 … byte 11 bit 4 = fDyZero (hidden)
+            if size < 17:
+                raise _corrupt("xlsb 行记录不完整")
+            row = struct.unpack_from("<I", buf, pos)[0] + 1
+            if buf[pos + 11] & 0x10:
+                scan.hidden_rows.add(row)
+        elif rt in _XLSB_CELLS:
+            if size < _XLSB_CELLS[rt]:
+                raise _corrupt("xlsb 单元格记录不完整")
+            col = struct.unpack_from("<I", buf, pos)[0]
+            scan.see(row, col)
+            if rt in _XLSB_FORMULAS:
+                scan.formulas[(row, col)] = ""
+            if rt in _XLSB_ERRORS:
+                scan.errors[(row, col)] = _BIFF_ERRORS.get(buf[pos + 8], "#VALUE!")
+    return scan
+
+
+def _read_xlsb(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Limits) -> ReturnWorkbook:
+    wb = pkg.get(wb_part) or b""
+    targets = _rels_targets(pkg, wb_part)
+    scans: dict[str, _SheetScan] = {}
+    try:
+        for rt, pos, size in _xlsb_records(wb):
+            if rt == 0x9C and size >= 8:  # BrtBundleSh: hsState, iTabID, strRelID, strName
+                rid, p = _xlsb_wide_string(wb, pos + 8)
+                name, _ = _xlsb_wide_string(wb, p)
+                part = targets.get(rid)
+                sheet = pkg.get(part) if part else None
+                if sheet is not None:
+                    scan = _scan_xlsb_sheet(sheet)
+                    _check_extent(scan, name, limits)
+                    scans[name] = scan
+        measured = {targets.get(r) for r in targets}
+        for member, buf in pkg.members.items():
+            if member.endswith(".bin") and "sheets/" in member and member not in measured:
+                _check_extent(_scan_xlsb_sheet(buf), member, limits)
+    except struct.error:
+        raise _corrupt("xlsb 记录不完整") from None
+    return _assemble(path, "xlsb", data, scans, {}, limits)
+
+
+# --- ods ----------------------------------------------------------------------------------------
+
+# Clark-notation namespace prefixes of ODF (OASIS OpenDocument 1.2/1.3) and LibreOffice's calcext.
+_T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_O = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_CX = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+_M = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
+
+
+def _ods_int(el: Element, name: str) -> int:
+    value = el.get(_T + name)
+    try:
+        return max(1, int(value)) if value else 1
+    except ValueError:
+        return 1
+
+
+def _scan_ods(content: bytes, limits: Limits) -> dict[str, _SheetScan]:
+    scans: dict[str, _SheetScan] = {}
+    depth = 0
+    scan: _SheetScan | None = None
+    name = ""
+    table_el: Element | None = None
+    row0 = rrep = col = 0
+    pending: list[tuple[int, int, int, int, str, str]] = []  # row0, rrep, col0, crep, kind, text
+    try:
+        for event, el in _xml_iterparse(io.BytesIO(content), events=("start", "end"), forbid_dtd=True):
+            tag = el.tag
+            if tag == _T + "table":
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        name = el.get(_T + "name", "")
+                        scan, table_el, row0, pending = _SheetScan(), el, 0, []
+                        scan.merged = []
+                else:
+                    depth -= 1
+                    if depth == 0 and scan is not None:
+                        _check_extent(scan, name, limits)
+                        _expand_ods(scan, pending)
+                        scans[name] = scan
+                        el.clear()
+                continue
+            if depth != 1 or scan is None:
+                continue
+            if tag == _T + "table-row":
+                if event == "start":
+                    rrep, col = _ods_int(el, "number-rows-repeated"), 0
+                else:
+                    if el.get(_T + "visibility") in ("collapse", "filter"):
+                        scan.hidden_ranges.append((row0 + 1, row0 + rrep))
+                    row0 += rrep
+                    el.clear()
+                    if table_el is not None:
+                        table_el.clear()
+            elif event == "end" and tag in (_T + "table-cell", _T + "covered-table-cell"):
+                crep = _ods_int(el, "number-columns-repeated")
+                formula = el.get(_T + "formula")
+                valued = (el.get(_O + "value-type") is not None or formula is not None
+                          or len(el) > 0)
+                if valued:
+                    scan.see(row0 + rrep, col + crep - 1)
+                    if formula is not None:
+                        text = formula.split(":", 1)[1] if formula[:3] in ("of:", "oooc:") or \
+                            formula.startswith(("msoxl:", "ooow:")) else formula
+                        pending.append((row0, rrep, col, crep, "f", text if text.startswith("=") else f"={text}"))
+                    if el.get(_CX + "value-type") == "error":
+                        code = "".join(el.itertext()).strip()
+                        pending.append((row0, rrep, col, crep, "e", code or "#VALUE!"))
+                cs = _ods_int(el, "number-columns-spanned")
+                rs = _ods_int(el, "number-rows-spanned")
+                if (cs > 1 or rs > 1) and tag == _T + "table-cell":
+                    scan.merged.append((row0 + 1, col, row0 + rs, col + cs - 1))
+                col += crep
+                el.clear()
+    except _Refused:
+        raise
+    except DefusedXmlException:
+        raise _Refused("含有 XML 实体声明，已拒绝（疑似 XML 炸弹）", _ADVICE_RESAVE) from None
+    except (ParseError, ValueError, UnicodeError):
+        raise _corrupt("content.xml 不是有效的 XML") from None
+    return scans
+
+
+def _expand_ods(scan: _SheetScan, pending: list[tuple[int, int, int, int, str, str]]) -> None:
+    # Repeats were bounded by the extent check just made, so expansion is bounded too.
+    for row0, rrep, col0, crep, kind, text in pending:
+        for r in range(row0 + 1, row0 + rrep + 1):
+            for c in range(col0, col0 + crep):
+                (scan.formulas if kind == "f" else scan.errors)[(r, c)] = text
+
+
+def _ods_properties(pkg: _Package) -> dict[str, str]:
+    meta = pkg.get("meta.xml")
+    if meta is None:
+        return {}
+    props: dict[str, str] = {}
+    for el in _parse_xml(meta, "meta.xml").iter(_M + "user-defined"):
+        name = el.get(_M + "name")
+        if name is not None:
+            props[name] = el.text or ""
+    return props
+
+
+def _read_ods(path: Path, data: bytes, pkg: _Package, limits: Limits) -> ReturnWorkbook:
+    content = pkg.get("content.xml")
+    if content is None:
+        raise _corrupt("缺少 content.xml")
+    scans = _scan_ods(content, limits)
+    return _assemble(path, "ods", data, scans, _ods_properties(pkg), limits)
+
+
+# ---------------------------------------------------------------------------------------------
+# OLE compound files (MS-CFB): .xls, encrypted OOXML, Word/PowerPoint binaries
+# ---------------------------------------------------------------------------------------------
+
+_OLE_WANTED = frozenset({"Workbook", "Book", "\x05DocumentSummaryInformation"})
+_FREE = 0xFFFFFFFA  # sector numbers >= this are markers (end of chain, free, FAT, DIFAT)
+
+
+def _cfb_streams(data: bytes) -> dict[str, bytes]:
+    """Top-level entries of a compound file (MS-CFB §2): name → content for the streams in
+    ``_OLE_WANTED``, ``b""`` for the others.  Chains are followed with loop guards, so a
+    hostile file cannot make this spin."""
+    if len(data) < 512:
+        raise _corrupt("复合文档头不完整")
+    ssz = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    mssz = 1 << struct.unpack_from("<H", data, 0x20)[0]
+    if ssz not in (512, 4096) or mssz != 64:
+        raise _corrupt("复合文档头无效")
+    (n_fat, dir_start, _tx, cutoff, minifat_start, n_minifat, difat_start,
+     n_difat) = struct.unpack_from("<IIIIIIII", data, 0x2C)
+    n_sectors = max(0, (len(data) - ssz) // ssz)
+
+    def sector(i: int) -> bytes:
+        if i >= n_sectors:
+            raise _corrupt("复合文档扇区越界")
+        off = (i + 1) * ssz
+        return data[off:off + ssz]
+
+    if cutoff != 4096:  # MS-CFB 2.2: MUST be 4096; calamine assumes it
+        raise _corrupt("复合文档头无效")
+    fat_secs = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < _FREE]
+    s, seen = difat_start, 0
+    while s < _FREE:
+        seen += 1
+        if seen > n_sectors:  # a DIFAT chain that loops would make calamine spin forever
+            raise _corrupt("复合文档扇区链损坏")
+        entries = struct.unpack(f"<{ssz // 4}I", sector(s))
+        fat_secs.extend(e for e in entries[:-1] if e < _FREE)
+        s = entries[-1]
+    fat_bytes = b"".join(sector(i) for i in fat_secs[: max(n_fat, len(fat_secs))])
+    fat = struct.unpack(f"<{len(fat_bytes) // 4}I", fat_bytes)
+
+    def chain(start: int, table: tuple[int, ...]) -> list[int]:
+        out: list[int] = []
+        while start < _FREE:
+            if start >= len(table) or len(out) > len(table):
+                raise _corrupt("复合文档扇区链损坏")
+            out.append(start)
+            start = table[start]
+        return out
+
+    # calamine sizes its buffers from these counts and from each entry's declared stream size
+    # (a corrupt size made it request 343 GB and abort the process): refuse any that cannot fit
+    # in the file before calamine sees it.
+    n_dir = struct.unpack_from("<I", data, 0x28)[0]
+    if max(n_fat, n_dir, n_minifat, n_difat) > n_sectors + 1:
+        raise _corrupt("复合文档头的扇区数超出文件大小")
+    directory = b"".join(sector(i) for i in chain(dir_start, fat))
+    entries = []
+    for off in range(0, len(directory) - 127, 128):
+        e = directory[off:off + 128]
+        name_len = struct.unpack_from("<H", e, 64)[0]
+        name = e[: max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace")
+        etype = e[66]
+        left, right, child = struct.unpack_from("<III", e, 68)
+        start, size = struct.unpack_from("<IQ", e, 116)
+        if etype in (2, 5) and size > len(data):
+            raise _corrupt("复合文档中的数据流长度超出文件大小")
+        entries.append((name, etype, left, right, child, start, size))
+    if not entries or entries[0][1] != 5:
+        raise _corrupt("复合文档目录损坏")
+    root = entries[0]
+    ministream = b"".join(sector(i) for i in chain(root[5], fat))[: root[6]] if root[6] else b""
+    minifat: tuple[int, ...] = ()
+    if n_minifat and minifat_start < _FREE:
+        mf = b"".join(sector(i) for i in chain(minifat_start, fat))
+        minifat = struct.unpack(f"<{len(mf) // 4}I", mf)
+
+    def read(start: int, size: int) -> bytes:
+        if size < 4096:
+            return b"".join(ministream[i * mssz:(i + 1) * mssz] for i in chain(start, minifat))[:size]
+        return b"".join(sector(i) for i in chain(start, fat))[:size]
+
+    out: dict[str, bytes] = {}
+    stack, visited = [root[4]], set()
+    while stack:  # the root's children form a red-black tree: walk left/right siblings
+        i = stack.pop()
+        if i >= len(entries) or i in visited:
+            continue
+        visited.add(i)
+        name, etype, left, right, _child, start, size = entries[i]
+        stack.extend((left, right))
+        if etype == 2 and name in _OLE_WANTED:
+            out[name] = read(start, size)
+        elif etype in (1, 2):
+            out.setdefault(name, b"")
+    return out
+
+
+def _read_ole(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
+    try:
+        streams = _cfb_streams(data)
+    except struct.error:
+        raise _corrupt("复合文档不完整") from None
+    if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
+        raise _Refused("文件已加密", _ADVICE_ENCRYPTED)
+    book = streams.get("Workbook") or streams.get("Book")
+    if book is None:
+        if "WordDocument" in streams:
+            raise _Refused("不是电子表格（看起来是 Word 文档）", _ADVICE_NOT_SHEET)
+        if "PowerPoint Document" in streams:
+            raise _Refused("不是电子表格（看起来是 PowerPoint 演示文稿）", _ADVICE_NOT_SHEET)
+        raise _Refused("不是电子表格（无法识别的复合文档）", _ADVICE_NOT_SHEET)
+    try:
+        ordered = _scan_biff(book, limits)
+    except struct.error:
+        raise _corrupt("xls 记录不完整") from None
+    props = _ole_user_properties(streams.get("\x05DocumentSummaryInformation", b""))
+    return _assemble(path, "xls", data, dict(ordered), props, limits, [s for _, s in ordered])
+
+
+# --- BIFF5/BIFF8 record walk (MS-XLS §2.4) -------------------------------------------------------
+
+_BIFF_VALUE_CELLS = {0x00FD, 0x0204, 0x0203, 0x027E, 0x00D6, 0x0205, 0x0006}  # LABELSST LABEL NUMBER RK RSTRING BOOLERR FORMULA
+
+
+def _biff_records(book: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
+    end = len(book)
+    while pos + 4 <= end:
+        rt, size = struct.unpack_from("<HH", book, pos)
+        body = pos + 4
+        if body + size > end:
+            raise _corrupt("xls 记录不完整")
+        yield rt, body, size
+        pos = body + size
+
+
+def _continues(book: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
+    """The CONTINUE records (0x003C) directly following the record that ends at ``pos``."""
+    for rt, body, size in _biff_records(book, pos):
+        if rt != 0x003C:
+            return
+        yield rt, body, size
+
+
+def _check_dimensions(book: bytes, pos: int, size: int) -> None:
+    if size == 14:
+        rf, rl = struct.unpack_from("<II", book, pos)
+        cf, cl = struct.unpack_from("<HH", book, pos + 8)
+    elif size == 10:
+        rf, rl, cf, cl = struct.unpack_from("<HHHH", book, pos)
+    else:
+        return  # calamine rejects other lengths with an error
+    if rl and cl and not (rf < rl <= 65536 and cf < cl <= 256):  # BIFF8 sheet limits
+        raise _corrupt("xls 工作表尺寸记录无效")
+
+
+def _scan_biff(book: bytes, limits: Limits) -> list[tuple[str, _SheetScan]]:
+    """One (name, scan) per BOUNDSHEET record, in workbook order (the order calamine lists
+    sheets in, chart and macro sheets included; those are not walked)."""
+    biff8 = True
+    codepage = "cp1252"
+    sheets: list[tuple[str, int, int]] = []
+    for rt, pos, size in _biff_records(book, 0):
+        if rt == 0x0809 and size >= 2 and not sheets:  # BOF: vers 0x0600 = BIFF8, 0x0500 = BIFF5
+            biff8 = struct.unpack_from("<H", book, pos)[0] >= 0x0600
+        elif rt == 0x002F:  # FILEPASS: the workbook is encrypted
+            raise _Refused("文件已加密", _ADVICE_ENCRYPTED)
+        elif rt == 0x0042 and size >= 2:  # CODEPAGE (used for BIFF5 names)
+            cp = struct.unpack_from("<H", book, pos)[0]
+            codepage = "cp1252" if cp in (1200, 0x8000, 0x8001) else f"cp{cp}"
+        elif rt == 0x00FC and size >= 8:  # SST: calamine reserves cstUnique strings up front
+            unique = struct.unpack_from("<i", book, pos + 4)[0]
+            available = size + sum(s for _, _, s in _continues(book, pos + size))
+            if not 0 <= unique <= available // 3:  # every string takes at least 3 bytes
+                raise _corrupt("xls 共享字符串表记录无效")
+        elif rt == 0x0085 and size >= 7:  # BOUNDSHEET: lbPlyPos, hsState, dt, name
+            offset, dt, cch = struct.unpack_from("<I", book, pos)[0], book[pos + 5], book[pos + 6]
+            if biff8 and size >= 8:
+                wide = book[pos + 7] & 1
+                raw = book[pos + 8: pos + 8 + cch * (2 if wide else 1)]
+                name = raw.decode("utf-16-le" if wide else "latin-1", "replace")
+            else:
+                try:
+                    name = book[pos + 7: pos + 7 + cch].decode(codepage, "replace")
+                except LookupError:
+                    name = book[pos + 7: pos + 7 + cch].decode("latin-1")
+            sheets.append((name, offset, dt))
+        elif rt == 0x000A:  # EOF of the globals substream
+            break
+    out: list[tuple[str, _SheetScan]] = []
+    for name, offset, _dt in sheets:
+        scan = _SheetScan()
+        out.append((name, scan))
+        # Chart and macro sheets are walked too: calamine builds a grid for every substream.
+        depth = 0
+        for rt, pos, size in _biff_records(book, offset):
+            if rt in (0x0809, 0x0409, 0x0209, 0x0009):  # BOF (embedded charts nest)
+                depth += 1
+            elif rt == 0x000A:
+                depth -= 1
+                if depth <= 0:
+                    break
+            elif depth != 1 or size < 6:
+                continue
+            elif rt in _BIFF_VALUE_CELLS:
+                row, col = struct.unpack_from("<HH", book, pos)
+                row += 1
+                scan.see(row, col)
+                if rt == 0x0006 and size >= 14:
+                    scan.formulas[(row, col)] = ""
+                    if book[pos + 12: pos + 14] == b"\xff\xff" and book[pos + 6] == 2:
+                        scan.errors[(row, col)] = _BIFF_ERRORS.get(book[pos + 8], "#VALUE!")
+                elif rt == 0x0205 and size >= 8 and book[pos + 7] == 1:
+                    scan.errors[(row, col)] = _BIFF_ERRORS.get(book[pos + 6], "#VALUE!")
+            elif rt == 0x00BD:  # MULRK: rw, colFirst, RkRec…, colLast in the last two bytes
+                row = struct.unpack_from("<H", book, pos)[0] + 1
+                scan.see(row, struct.unpack_from("<H", book, pos + size - 2)[0])
+            elif rt == 0x0200:  # DIMENSIONS: calamine reserves (rows × cols) cells from it
+                _check_dimensions(book, pos, size)
+            elif rt == 0x0208 and size >= 16:  # ROW: flags byte at offset 12, fDyZero = 0x20
+                if book[pos + 12] & 0x20:
+                    scan.hidden_rows.add(struct.unpack_from("<H", book, pos)[0] + 1)
+        _check_extent(scan, name, limits)
+    return out
+
+
+# FMTID_UserDefinedProperties {D5CDD505-2E9C-101B-9397-08002B2CF9AE} as stored (MS-OLEPS).
+_FMTID_USER = bytes.fromhex("05d5cdd59c2e1b10939708002b2cf9ae")
+
+
+def _ole_user_properties(stream: bytes) -> dict[str, str]:
+    """User-defined properties from DocumentSummaryInformation's second section (MS-OLEPS
+    §2.21 PropertySetStream, FMTID_UserDefinedProperties).  The properties are a secondary
+    carrier of the stamp (the ``_meta`` sheet is the first), so a malformed set gives ``{}``
+    rather than refusing the file."""
+    try:
+        return _parse_user_properties(stream)
+    except (struct.error, LookupError, UnicodeError, ValueError):
+        return {}
+
+
+def _parse_user_properties(stream: bytes) -> dict[str, str]:
+    if (len(stream) < 68 or struct.unpack_from("<I", stream, 24)[0] < 2
+            or stream[48:64] != _FMTID_USER):
+        return {}
+    offset = struct.unpack_from("<I", stream, 64)[0]
+    if offset + 8 > len(stream):
+        return {}
+    n = struct.unpack_from("<I", stream, offset + 4)[0]
+    ids: dict[int, int] = {}
+    for i in range(min(n, 10_000)):
+        pid, off = struct.unpack_from("<II", stream, offset + 8 + 8 * i)
+        ids[pid] = offset + off
+    codepage = "cp1252"
+    if 1 in ids and struct.unpack_from("<H", stream, ids[1])[0] == 0x0002:
+        cp = struct.unpack_from("<H", stream, ids[1] + 4)[0]
+        codepage = "utf-16-le" if cp == 1200 else f"cp{cp}"
+    names: dict[int, str] = {}
+    if 0 in ids:
+        pos = ids[0]
+        count = struct.unpack_from("<I", stream, pos)[0]
+        pos += 4
+        for _ in range(min(count, 10_000)):
+            pid, length = struct.unpack_from("<II", stream, pos)
+            pos += 8
+            if codepage == "utf-16-le":
+                names[pid] = stream[pos:pos + 2 * length].decode(codepage, "replace").rstrip("\x00")
+                pos += 2 * length + (2 * length) % 4
+            else:
+                names[pid] = stream[pos:pos + length].decode(codepage, "replace").rstrip("\x00")
+                pos += length
+    props: dict[str, str] = {}
+    for pid, name in names.items():
+        if pid not in ids:
+            continue
+        pos = ids[pid]
+        vt = struct.unpack_from("<H", stream, pos)[0]
+        pos += 4
+        if vt == 0x1E:  # VT_LPSTR
+            length = struct.unpack_from("<I", stream, pos)[0]
+            value = stream[pos + 4:pos + 4 + length].decode(codepage, "replace").rstrip("\x00")
+        elif vt == 0x1F:  # VT_LPWSTR
+            length = struct.unpack_from("<I", stream, pos)[0]
+            value = stream[pos + 4:pos + 4 + 2 * length].decode("utf-16-le", "replace").rstrip("\x00")
+        elif vt == 0x03:  # VT_I4
+            value = str(struct.unpack_from("<i", stream, pos)[0])
+        elif vt == 0x05:  # VT_R8
+            value = repr(struct.unpack_from("<d", stream, pos)[0])
+        elif vt == 0x0B:  # VT_BOOL
+            value = "true" if struct.unpack_from("<H", stream, pos)[0] else "false"
+        else:
+            continue
+        props[name] = value
+    return props
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        if b"\x00" in data[:4096]:
+            raise _Refused("不是电子表格（不是文本格式的 CSV）", _ADVICE_NOT_SHEET)
+        encodings = ("utf-8", "gb18030")
+    for enc in encodings:
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _Refused("CSV 文件编码无法识别", "请另存为 UTF-8 编码的 CSV 或 .xlsx 再报送")
+    rows: list[list[object]] = []
+    width = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline="")):
+            if len(rows) >= limits.max_rows_per_sheet:
+                raise _Refused(f"CSV 超过 {limits.max_rows_per_sheet} 行上限", _ADVICE_TRIM)
+            rows.append([v if v != "" else None for v in record])
+            width = max(width, len(record))
+            if len(rows) * width > limits.max_cells_per_sheet:
+                raise _Refused(f"CSV 超过 {limits.max_cells_per_sheet} 个单元格上限", _ADVICE_TRIM)
+    except csv.Error as exc:
+        raise _Refused(f"CSV 格式错误（第 {len(rows) + 1} 行：{exc}）", "请用 Excel 打开后另存为 .xlsx 再报送") from None
+    sheet = SheetData(name=path.stem, state="visible", rows=_rectangle(rows, {}))
+    return ReturnWorkbook(path=path, kind="csv", sheets=[sheet], properties={})
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembly: calamine values + our scan
+# ---------------------------------------------------------------------------------------------
+
+
+def _assemble(path: Path, kind: str, data: bytes, scans: dict[str, _SheetScan],
+              properties: dict[str, str], limits: Limits,
+              ordered: list[_SheetScan] | None = None) -> ReturnWorkbook:
+    """Values from calamine for every worksheet our own pass has measured (by name, or for
+    .xls by position, since BIFF5 names depend on a code page); never hand calamine a sheet
+    whose size we have not checked."""
+    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    sheets: list[SheetData] = []
+    with wb:
+        metas = wb.sheets_metadata
+        for i, meta in enumerate(metas):
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            scan = scans.get(meta.name)
+            if scan is None and ordered is not None and len(ordered) == len(metas):
+                scan = ordered[i]
+            if scan is None:
+                raise _corrupt(f"工作表“{meta.name}”的数据位置无法确定")
+            sheet = wb.get_sheet_by_name(meta.name)
+            end = sheet.end
+            if end is not None:
+                check = _SheetScan()
+                check.see(end[0] + 1, end[1])
+                _check_extent(check, meta.name, limits)
+            raw = sheet.to_python(skip_empty_area=False)
+            sheets.append(_sheet_data(meta.name, _state(meta.visible), raw, scan,
+                                      sheet.merged_cell_ranges))
+    return ReturnWorkbook(path=path, kind=kind, sheets=sheets, properties=properties)
+
+
+def _sheet_data(name: str, state: str, raw: list[list[object]], scan: _SheetScan,
+                calamine_merged: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> SheetData:
+    rows: list[list[object]] = [[None if v == "" else v for v in r] for r in raw]
+    formulas = dict(scan.formulas)
+    # Cells of array formulas / data tables: clipped to the used area.
+    last_row = max([len(rows), *(r for r, _ in formulas), *(r for r, _ in scan.errors)])
+    last_col = max([max((len(r) for r in rows), default=0) - 1, *(c for _, c in formulas),
+                    *(c for _, c in scan.errors)])
+    for r0, c0, r1, c1 in scan.formula_ranges:
+        for r in range(r0, min(r1, last_row) + 1):
+            for c in range(c0, min(c1, last_col) + 1):
+                formulas.setdefault((r, c), "")
+    for (r, c), code in scan.errors.items():
+        _put(rows, r, c, CellError(code))
+    for r, c in formulas:
+        _put(rows, r, c, None, only_extend=True)
+    rows = _rectangle(rows, formulas)
+    n = len(rows)
+    hidden = {r for r in scan.hidden_rows if r <= n}
+    for a, b in scan.hidden_ranges:
+        hidden.update(range(a, min(b, n) + 1))
+    if scan.hidden_by_default:
+        hidden.update(r for r in range(1, n + 1) if r not in scan.visible_rows)
+    if scan.merged is not None:
+        merged = list(scan.merged)
+    else:
+        merged = [(a[0] + 1, a[1], b[0] + 1, b[1]) for a, b in (calamine_merged or [])]
+    return SheetData(name=name, state=state, rows=rows, formulas=formulas,
+                     hidden_rows=frozenset(hidden), merged=merged)
+
+
+def _put(rows: list[list[object]], r: int, c: int, value: object, only_extend: bool = False) -> None:
+    while len(rows) < r:
+        rows.append([])
+    row = rows[r - 1]
+    if len(row) <= c:
+        row.extend([None] * (c + 1 - len(row)))
+    if not only_extend:
+        row[c] = value
+
+
+def _rectangle(rows: list[list[object]], formulas: dict[tuple[int, int], str]) -> list[list[object]]:
+    """Trim trailing empty rows/columns (keeping formula cells) and pad rows to one width."""
+    last_row, last_col = 0, -1
+    for i, r in enumerate(rows):
+        for j in range(len(r) - 1, last_col, -1):
+            if r[j] is not None:
+                last_col = j
+                break
+        if last_row < i + 1 and any(v is not None for v in r):
+            last_row = i + 1
+    for r, c in formulas:
+        last_row, last_col = max(last_row, r), max(last_col, c)
+    width = last_col + 1
+    out = []
+    for r in rows[:last_row]:
+        r = r[:width]
+        if len(r) < width:
+            r = r + [None] * (width - len(r))
+        out.append(r)
+    while len(out) < last_row:
+        out.append([None] * width)
+    return out
+
+
+__all__ = [
+    "ERROR_CODES",
+    "RETURN_SUFFIXES",
+    "CellError",
+    "Limits",
+    "ReturnWorkbook",
+    "SheetData",
+    "find_returns",
+    "is_skipped_file",
+    "read_return",
+]
