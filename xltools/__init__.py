@@ -24,10 +24,17 @@ from .feedback import feedback  # noqa: E402
 from .forms import FormDefinition, load_form_definition  # noqa: E402
 from .generate import generate, generate_workbook  # noqa: E402
 from .merge import CheckResult, Consolidation, check, merge  # noqa: E402
+from .readers import CellError, Limits, ReturnWorkbook, SheetData, find_returns, read_return  # noqa: E402
 from .report import list_template_vars, report, report_context  # noqa: E402
 from .roster import Roster, Unit, load_roster  # noqa: E402
 
 __all__ = [
+    "CellError",
+    "Limits",
+    "ReturnWorkbook",
+    "SheetData",
+    "find_returns",
+    "read_return",
     "CheckResult",
     "Consolidation",
     "DataError",

@@ -310,20 +310,26 @@ def read_consolidated(path: str | Path) -> dict[str, Any]:
 
     Raises :class:`~xltools.errors.DataError` when the file is not an xltools consolidated
     workbook."""
-    from python_calamine import CalamineWorkbook
+    from .errors import ReturnReadError
+    from .readers import read_return
 
     p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}：文件不存在")
     try:
-        wb = CalamineWorkbook.from_path(str(p))
-        names = wb.sheet_names
-        if DATA_SHEET not in names:
-            raise DataError(f"{p}：不是 xltools 生成的汇总表（缺少 {DATA_SHEET} 工作表），请用 xltools merge 的输出")
-        chunks = wb.get_sheet_by_name(DATA_SHEET).to_python(skip_empty_area=False)
-        payload = json.loads("".join(str(r[0]) for r in chunks if r and r[0] not in (None, "")))
+        book = read_return(p)  # the safe reader: a corrupt file must not abort the process
+    except ReturnReadError as exc:
+        raise DataError(f"{p}：无法读取汇总表（{exc.reason}），请重新运行 xltools merge") from None
+    data_sheet = book.sheet(DATA_SHEET)
+    if data_sheet is None:
+        raise DataError(f"{p}：不是 xltools 生成的汇总表（缺少 {DATA_SHEET} 工作表），请用 xltools merge 的输出")
+    try:
+        payload = json.loads("".join(str(r[0]) for r in data_sheet.rows if r and r[0] not in (None, "")))
         forms: dict[str, list[dict[str, Any]]] = {}
         for form_name, spec in payload.pop("columns", {}).items():
             fields = spec["fields"]
-            rows = wb.get_sheet_by_name(spec["sheet"]).to_python(skip_empty_area=False)
+            sheet = book.sheet(spec["sheet"])
+            rows = sheet.rows if sheet is not None else []
             out_rows = []
             for r in rows[1:]:
                 if not any(v not in (None, "") for v in r):
@@ -336,12 +342,8 @@ def read_consolidated(path: str | Path) -> dict[str, Any]:
                     item[key] = int(v) if key == "source_row" and isinstance(v, float) else ("" if v is None else v)
                 out_rows.append(item)
             forms[form_name] = out_rows
-    except DataError:
-        raise
-    except FileNotFoundError:
-        raise DataError(f"{p}：文件不存在") from None
-    except Exception as exc:  # calamine / json errors
-        raise DataError(f"{p}：无法读取汇总表（{type(exc).__name__}: {exc}），请重新运行 xltools merge") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DataError(f"{p}：汇总表的内容不完整（{type(exc).__name__}: {exc}），请重新运行 xltools merge") from None
     payload["forms"] = forms
     return payload
 

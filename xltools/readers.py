@@ -1011,9 +1011,12 @@ def _scan_ods(content: bytes, limits: Limits) -> dict[str, _SheetScan]:
                 if valued:
                     scan.see(row0 + rrep, col + crep - 1)
                     if formula is not None:
-                        text = formula.split(":", 1)[1] if formula[:3] in ("of:", "oooc:") or \
-                            formula.startswith(("msoxl:", "ooow:")) else formula
-                        pending.append((row0, rrep, col, crep, "f", text if text.startswith("=") else f"={text}"))
+                        # "of:=SUM([.A1:.A3])": drop the formula namespace prefix (ODF 1.2
+                        # Part 2 §3; oooc/msoxl from older writers), keep the leading "=".
+                        ns, sep, rest = formula.partition(":")
+                        text = rest if sep and ns in ("of", "oooc", "ooow", "msoxl") else formula
+                        text = text if text.startswith("=") else f"={text}"
+                        pending.append((row0, rrep, col, crep, "f", text))
                     if el.get(_CX + "value-type") == "error":
                         code = "".join(el.itertext()).strip()
                         pending.append((row0, rrep, col, crep, "e", code or "#VALUE!"))

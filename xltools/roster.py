@@ -1,7 +1,7 @@
 """The roster (填报单位名单): the units a collection round is issued to.
 
 A roster is a table with a header row and one row per unit, read from ``.xlsx``/``.xls``/
-``.ods`` (first sheet, via python-calamine) or ``.csv`` (UTF-8 with or without BOM, else GBK).
+``.ods`` (first visible sheet, through :func:`xltools.readers.read_return`) or ``.csv`` (UTF-8 with or without BOM, else GBK).
 Columns are found by header text, not position:
 
 ==========  ==========================================================
@@ -76,6 +76,8 @@ class Roster:
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
+    if hasattr(value, "code"):  # an Excel error value such as #N/A
+        return str(value.code)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split())
@@ -95,15 +97,18 @@ def _read_rows(path: Path) -> list[list[str]]:
             raise RosterError(f"{path}：无法识别文件编码，请另存为 UTF-8 编码的 CSV")
         return [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text))]
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"):
-        from python_calamine import CalamineWorkbook
+        # Through the safe reader: python-calamine aborts the process on some corrupt files.
+        from .errors import ReturnReadError
+        from .readers import read_return
 
         try:
-            wb = CalamineWorkbook.from_path(str(path))
-            sheet = wb.get_sheet_by_index(0)
-            rows = sheet.to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises several unrelated types
-            raise RosterError(f"{path}：无法读取填报单位名单（{type(exc).__name__}: {exc}），请确认文件未加密、未损坏") from None
-        return [[_cell_text(c) for c in row] for row in rows]
+            book = read_return(path)
+        except ReturnReadError as exc:
+            raise RosterError(f"{path}：无法读取填报单位名单（{exc.reason}），请确认文件未加密、未损坏") from None
+        visible = [s for s in book.sheets if s.state == "visible"] or book.sheets
+        if not visible:
+            raise RosterError(f"{path}：名单文件中没有工作表")
+        return [[_cell_text(c) for c in row] for row in visible[0].rows]
     raise RosterError(f"{path}：不支持的名单格式 {suffix or '(无扩展名)'}，请使用 .xlsx 或 .csv")
 
 
