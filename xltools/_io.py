@@ -60,4 +60,23 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-__all__ = ["atomic_path", "safe_filename"]
+__all__ = ["atomic_path", "prepare_dir", "safe_filename"]
+
+
+def prepare_dir(out: str | Path) -> Path:
+    """Create the output folder ``out`` if needed (its parent must exist) and return it.
+
+    Raises :class:`~xltools.errors.OutputError` when ``out`` is an existing file, its parent is
+    missing, or the folder cannot be created."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}：已存在同名文件，不是文件夹，请换一个输出目录")
+    if not out.exists():
+        parent = out.parent if str(out.parent) else Path(".")
+        if not parent.is_dir():
+            raise OutputError(f"{out}：上级目录 {parent} 不存在，请先创建")
+        try:
+            out.mkdir()
+        except OSError as exc:
+            raise OutputError(f"{out}：无法创建输出目录（{exc.strerror or exc}）") from None
+    return out

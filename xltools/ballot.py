@@ -62,7 +62,7 @@ from typing import Any
 import xlsxwriter
 
 from . import stamp
-from ._io import atomic_path
+from ._io import atomic_path, prepare_dir
 from .errors import DataError, FormDefinitionError, OutputError, ReturnReadError, XltoolsError
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
 from .generate import default_generated_date
@@ -192,7 +192,7 @@ def ballot(
     width = max(3, len(str(n)))
     numbers = list(range(1, n + 1))
     random.Random(f"{fp}:{n}").shuffle(numbers)
-    out = _prepare_dir(Path(out_dir))
+    out = prepare_dir(Path(out_dir))
     targets = [out / f"选票_{k:0{width}d}.xlsx" for k in range(1, n + 1)]
     stale = sorted(p.name for p in out.glob("选票_*") if p not in targets)
     if stale:
@@ -227,18 +227,6 @@ def _iso(text: str) -> str:
         raise XltoolsError(f"截止日期 {text!r} 不是有效日期，请按 2006-01-20 的格式填写") from None
 
 
-def _prepare_dir(out: Path) -> Path:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}：已存在同名文件，不是文件夹，请换一个输出目录")
-    if not out.exists():
-        parent = out.parent if str(out.parent) else Path(".")
-        if not parent.is_dir():
-            raise OutputError(f"{out}：上级目录 {parent} 不存在，请先创建")
-        try:
-            out.mkdir()
-        except OSError as exc:
-            raise OutputError(f"{out}：无法创建输出目录（{exc.strerror or exc}）") from None
-    return out
 
 
 def identity_line(definition: FormDefinition, number: str) -> str:

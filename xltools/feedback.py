@@ -49,7 +49,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import stamp
-from ._io import atomic_path, safe_filename
+from ._io import atomic_path, prepare_dir, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import FormDefinition, load_form_definition
 from .generate import generate_workbook
@@ -254,8 +254,8 @@ def _chinese_date(iso: str) -> str:
 
 
 def _prepare_out_dir(out: Path, roots: Sequence[Path]) -> Path:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}：已存在同名文件，不是文件夹，请换一个输出目录")
+    """The output folder, refused when it lies inside a returns folder (the copies would be
+    read as returns next time); see :func:`xltools._io.prepare_dir`."""
     resolved = out.resolve()
     for root in roots:
         folder = root if root.is_dir() else root.parent
@@ -267,15 +267,7 @@ def _prepare_out_dir(out: Path, roots: Sequence[Path]) -> Path:
             raise OutputError(
                 f"{out}：输出目录在报送文件所在的文件夹 {root} 之内，下次汇总会把退回修改的文件当作报送文件，请换一个目录"
             )
-    if not out.exists():
-        parent = out.parent if str(out.parent) else Path(".")
-        if not parent.is_dir():
-            raise OutputError(f"{out}：上级目录 {parent} 不存在，请先创建")
-        try:
-            out.mkdir()
-        except OSError as exc:
-            raise OutputError(f"{out}：无法创建输出目录（{exc.strerror or exc}）") from None
-    return out
+    return prepare_dir(out)
 
 
 def _open_for_edit(path: Path) -> Workbook | None:

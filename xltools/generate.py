@@ -39,7 +39,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from . import stamp
-from ._io import atomic_path, safe_filename
+from ._io import atomic_path, prepare_dir, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import Field, Form, FormDefinition, load_form_definition
 from .issues import cell_address, column_letter
@@ -141,16 +141,7 @@ def generate(
             )
         seen[name.casefold()] = unit
         targets.append(out / name)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}：已存在同名文件，不是文件夹，请换一个输出目录")
-    if not out.exists():
-        parent = out.parent if str(out.parent) else Path(".")
-        if not parent.is_dir():
-            raise OutputError(f"{out}：上级目录 {parent} 不存在，请先创建")
-        try:
-            out.mkdir()
-        except OSError as exc:
-            raise OutputError(f"{out}：无法创建输出目录（{exc.strerror or exc}）") from None
+    prepare_dir(out)
 
     total = len(targets)
     for done, (unit, target) in enumerate(zip(roster, targets, strict=True), start=1):

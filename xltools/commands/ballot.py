@@ -3,21 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
 from ..cli import cli
-
-
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"“{value}”不是有效日期，请按 2006-01-20 的格式填写") from None
+from ._options import iso_date
 
 
 @cli.command("ballot")
@@ -27,8 +18,8 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None):
               help="选票张数，或填报单位名单（每个单位一张，选票与单位不对应）。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
               help="输出文件夹；不存在时自动创建。")
-@click.option("--deadline", callback=_iso_date, metavar="YYYY-MM-DD", help="交回选票的截止日期（写入填表说明）。")
-@click.option("--date", "generated", callback=_iso_date, metavar="YYYY-MM-DD",
+@click.option("--deadline", callback=iso_date, metavar="YYYY-MM-DD", help="交回选票的截止日期（写入填表说明）。")
+@click.option("--date", "generated", callback=iso_date, metavar="YYYY-MM-DD",
               help="生成日期，写入标识和文档属性；默认今天。日期相同则生成的文件逐字节相同。")
 def ballot_command(candidates, voters, out_dir, deadline, generated):
     """生成“十佳”党员先锋岗无记名推荐票：选票_001.xlsx、选票_002.xlsx ……

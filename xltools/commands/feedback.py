@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from ..cli import cli
 from ..forms import load_form_definition
 from ..resources import resolve_form_definition
+from ._options import iso_date
 
 _LIST_LIMIT = 10
 
 
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"“{value}”不是有效日期，请按 2006-01-20 的格式填写") from None
 
 
 @cli.command("feedback")
@@ -29,7 +21,7 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--roster", required=True, type=click.Path(dir_okay=False), help="填报单位名单（.xlsx 或 .csv）。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="输出文件夹；不存在时自动创建。不能放在报送文件所在的文件夹里。")
-@click.option("--deadline", callback=_iso_date, metavar="YYYY-MM-DD",
+@click.option("--deadline", callback=iso_date, metavar="YYYY-MM-DD",
               help="重新报送和催报的截止日期，例如 2006-01-20；默认用登记表标识中的截止日期。")
 def feedback_command(returns, form_definition, roster, out_dir, deadline):
     """汇总后生成退回修改的工作簿和催报名单。
@@ -48,7 +40,7 @@ def feedback_command(returns, form_definition, roster, out_dir, deadline):
     from ..feedback import feedback
 
     definition = load_form_definition(resolve_form_definition(form_definition))
-    result = feedback(definition, roster, returns, out_dir, deadline=deadline)
+    result = feedback(definition, roster, returns, out_dir, deadline=deadline.isoformat() if deadline else "")
     for c in result.corrections:
         click.echo(f"  退回：{c.unit.code} {c.unit.name}（错误 {c.errors} 个，警告 {c.warnings} 个）→ {c.path.name}")
     for u in result.missing[:_LIST_LIMIT]:

@@ -12,18 +12,12 @@ from ..cli import cli
 from ..forms import load_form_definition
 from ..generate import generate, resolve_form_definition
 from ..roster import load_roster
+from ._options import iso_date
 
 #: Above this many workbooks a progress bar is shown on stderr.
 PROGRESS_THRESHOLD = 5
 
 
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"“{value}”不是有效日期，请按 2006-03-31 的格式填写") from None
 
 
 @cli.command("generate")
@@ -44,14 +38,14 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 )
 @click.option(
     "--deadline",
-    callback=_iso_date,
+    callback=iso_date,
     metavar="YYYY-MM-DD",
     help="报送截止日期，例如 2006-03-31；写入填表说明和标识。默认用表单定义中的 deadline。",
 )
 @click.option(
     "--date",
     "generated",
-    callback=_iso_date,
+    callback=iso_date,
     metavar="YYYY-MM-DD",
     help="生成日期，写入标识和文档属性；默认今天（设置了 SOURCE_DATE_EPOCH 时用它）。"
     "日期相同则生成的文件逐字节相同。",

@@ -9,15 +9,7 @@ import click
 
 from ..cli import cli
 from ..report import list_template_vars, report, report_context, resolve_template
-
-
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"“{value}”不是有效日期，请按 2006-01-15 的格式填写") from None
+from ._options import iso_date
 
 
 @cli.command("report")
@@ -36,7 +28,7 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--date",
     "report_date",
-    callback=_iso_date,
+    callback=iso_date,
     metavar="YYYY-MM-DD",
     help="文稿的成文日期（模板中的 round.date），例如 2006-01-15；默认今天。",
 )
