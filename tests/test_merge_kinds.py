@@ -240,3 +240,21 @@ def _is_complete_xlsx(p: Path) -> bool:
             return z.testzip() is None and "xl/workbook.xml" in z.namelist()
     except zipfile.BadZipFile:
         return False
+
+
+def test_check_without_roster_still_validates_an_unstamped_file(kit, tmp_path):
+    from xltools.merge import check
+
+    def fill(ws):
+        ws.append(POSTS_HEADER)
+        ws.append(POST_ROWS[0])
+        bad = list(POST_ROWS[1])
+        bad[4] = "许多"  # 参与党员人数: E3
+        ws.append(bad)
+
+    path = new_book(tmp_path / "我们的台账.xlsx", fill)
+    res = check(path, kit)
+    assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (2, 1, 1)
+    assert [(i.kind, i.level) for i in res.issues if not i.cell and i.kind != "form_missing"] == [("no_stamp", "警告")]
+    assert sorted(i.sheet for i in res.issues if i.kind == "form_missing") == ["办实事做好事登记表", "工作成效表", "年度考核表"]
+    assert [(i.cell, i.level) for i in res.issues if i.cell] == [("E3", "错误")]

@@ -243,7 +243,8 @@ def _write(cons, path: Path) -> None:
     header(ws, ISSUES_HEADER, (6, 9, 14, 40, 16, 8, 14, 20, 70))
     for i, issue in enumerate(cons.issues, start=1):
         ws.write_string(i, 0, issue.level, f_err if issue.is_error else f_warn)
-        for c, v in enumerate((issue.unit_code, issue.unit_name, issue.file, issue.sheet, issue.cell,
+        where = issue.cell or (f"第{issue.row}行" if issue.row else "")  # row-level issues name the row
+        for c, v in enumerate((issue.unit_code, issue.unit_name, issue.file, issue.sheet, where,
                                issue.field, issue.raw), start=1):
             ws.write_string(i, c, _clean(v))
         ws.write_string(i, 8, _clean(issue.message), f_wrap)

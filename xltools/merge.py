@@ -48,6 +48,8 @@ UNIDENTIFIED = "无法识别"
 UNREADABLE = "无法读取"
 
 EXCEL_CELL_LIMIT = 32767
+#: The unit code ``check`` uses for a file without a stamp when no roster is given.
+UNKNOWN_UNIT = "?"
 _HEADER_SCAN_ROWS = 30
 _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|负责人|联系人|填报人|单位负责人|填表日期|制表日期)\s*[:：]")
 
@@ -505,12 +507,16 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def read_one(path: str | Path, definition: FormDefinition, roster: Roster,
+def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None,
              limits: Limits | None = None, display: str | None = None) -> FileResult:
     """Read, identify and coerce one return (stage 1 of the merge).  Pure: depends only on its
     arguments and the file; never raises for bad data (an unreadable file gives
     ``status="unreadable"`` with the reason).  Rows are not yet accepted or rejected: duplicate
-    keys and cross-form rules need all of a unit's files (see :func:`combine`)."""
+    keys and cross-form rules need all of a unit's files (see :func:`combine`).
+
+    ``roster=None`` (``xltools check`` without a roster): the unit the stamp names is taken as
+    it stands, and a file without a stamp is still checked, under a placeholder unit ``?``
+    with a warning."""
     p = Path(path)
     file = display or str(path)
     try:
@@ -541,7 +547,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster,
             carriers.append(ident)
             break
     issues: list[Issue] = []
-    by_file = _filename_unit(p, roster)
+    by_file = _filename_unit(p, roster) if roster is not None else None
     foreign = [c for c in carriers if c.form_id and c.form_id != definition.id]
     if foreign and not matches:
         c = foreign[0]
@@ -553,7 +559,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster,
     stamped = carriers[0] if carriers and carriers[0].source in ("_meta", "properties") else None
     for c in carriers:
         if c.unit_code:
-            unit = roster.by_code(c.unit_code)
+            unit = roster.by_code(c.unit_code) if roster is not None else Unit(c.unit_code, c.unit_name)
             identified_by = c.source
             if unit is None:
                 reason = f"标识中的单位代码 {c.unit_code}（{c.unit_name}）不在填报单位名单中"
@@ -582,6 +588,12 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster,
         identified_by = "filename"
         issues.append(_issue(WARNING, "identified_by_filename",
                              f"文件没有标识（可能是把数据粘贴到了新工作簿），已按文件名识别为 {unit.code} {unit.name}，请核对",
+                             file=file))
+    elif matches and roster is None:
+        unit = Unit(UNKNOWN_UNIT, "（未识别单位）")
+        identified_by = "none"
+        issues.append(_issue(WARNING, "no_stamp",
+                             "文件没有标识（可能是把数据粘贴到了新工作簿），无法确定填报单位；汇总时须在文件名中写明单位名称，或改用下发的登记表",
                              file=file))
     if not matches:
         reason = "找不到任何登记表的表头" if book.sheets else "工作簿中没有工作表"
@@ -986,31 +998,15 @@ def check(path: str | Path, definition: FormDefinition | str | Path,
     p = Path(path)
     if not p.exists():
         raise ReturnReadError(str(p), "文件不存在", "请检查路径")
-    if roster is None:
-        roster = _roster_from_stamp(p, definition)
-    elif not isinstance(roster, Roster):
+    if roster is not None and not isinstance(roster, Roster):
         roster = load_roster(roster)
     res = read_one(p, definition, roster, limits)
+    if roster is None:
+        roster = Roster(units=(Unit(res.unit_code, res.unit_name),) if res.status == "ok" else ())
     cons = combine(definition, roster, [res])
     return CheckResult(path=str(path), status=res.status, unit_code=res.unit_code, unit_name=res.unit_name,
                        issues=list(cons.issues), rows_read=cons.counts["rows_read"], rows_accepted=cons.counts["rows_accepted"],
                        rows_rejected=cons.counts["rows_rejected"], reason=res.reason)
-
-
-def _roster_from_stamp(p: Path, definition: FormDefinition) -> Roster:
-    """A one-unit roster from the file's own stamp (for ``check`` without ``--roster``)."""
-    try:
-        book = read_return(p)
-    except ReturnReadError:
-        return Roster(units=(Unit(code="?", name="?"),))
-    for stamp in (_meta_stamp(book), _property_stamp(book)):
-        if stamp and stamp.unit_code:
-            return Roster(units=(Unit(code=stamp.unit_code, name=stamp.unit_name),))
-    for sheet in book.sheets:
-        ident = _identity_on_sheet(sheet, _HEADER_SCAN_ROWS)
-        if ident:
-            return Roster(units=(Unit(code=ident.unit_code, name=ident.unit_name),))
-    return Roster(units=(Unit(code="?", name="（未知单位）"),))
 
 
 __all__ = [

@@ -12,7 +12,7 @@ import click
 from ..cli import cli
 from ..consolidated import figures_json, write_consolidated, write_figures_json
 from ..forms import load_form_definition
-from ..merge import MISSING, SUPERSEDED, Consolidation, check, merge
+from ..merge import MISSING, SUPERSEDED, UNKNOWN_UNIT, Consolidation, check, merge
 from ..readers import Limits
 from ..resources import resolve_form_definition
 
@@ -131,14 +131,15 @@ def check_command(return_file, form_definition, roster, as_json):
             "issues": [i.to_dict() for i in res.issues],
         }, ensure_ascii=False, indent=2))
         sys.exit(1 if res.has_errors else 0)
-    who = f"{res.unit_code} {res.unit_name}".strip() if res.unit_code else "（未识别）"
+    who = f"{res.unit_code} {res.unit_name}".strip() if res.unit_code not in ("", UNKNOWN_UNIT) else "（未识别）"
     click.echo(f"文件：{res.path}")
     click.echo(f"填报单位：{who}")
     if res.reason:
         click.echo(f"说明：{res.reason}")
     if res.issues:
         head = ("级别", "工作表", "单元格", "字段", "原值", "问题")
-        rows = [(i.level, i.sheet, i.cell, i.field, i.raw[:20], i.message) for i in res.issues]
+        rows = [(i.level, i.sheet, i.cell or (f"第{i.row}行" if i.row else ""), i.field, i.raw[:20], i.message)
+                for i in res.issues]
         widths = [min(max(_width(str(r[k])) for r in [head, *rows]), 24) for k in range(5)]
         click.echo("  ".join(_pad(h, w) for h, w in zip(head[:5], widths)) + "  " + head[5])
         for r in rows:
