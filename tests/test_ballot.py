@@ -315,7 +315,7 @@ def test_invalid_ballots_and_reasons(scenario):
                             "D01_区委办_党员先锋岗工作台账.xlsx"}
     number = int(meta(scenario["issued"][4])["ballot_no"])
     for name in (scenario["dup"], "选票_005_副本.xlsx"):
-        assert f"选票编号 {number} 重复（共 2 份" in invalid[name]
+        assert f"选票编号 {number:03d} 重复（共 2 份" in invalid[name]
         assert recs[name].number == number
     assert "推荐了 11 个，超过 10 个" in invalid["选票_018.xlsx"]
     assert "填写了“×”" in invalid["选票_021.xlsx"]

@@ -375,3 +375,39 @@ def test_cli(round1, roster_path, kit_path, tmp_path):
     assert bad.exit_code == 1 and bad.output.startswith("错误：") and "Traceback" not in bad.output
     help_ = runner.invoke(cli, ["feedback", "--help"])
     assert help_.exit_code == 0 and "退回修改" in help_.output
+
+
+def test_control_characters_in_a_return_do_not_stop_feedback(tmp_path, kit, roster_path):
+    """Excel stores a control character as _x0001_; openpyxl refuses to write it back, so the
+    correction copy and its 退回说明 must carry the text without it."""
+    import zipfile
+
+    from xltools.feedback import feedback
+    from xltools.generate import generate
+    from xltools.roster import Roster, Unit
+
+    unit = Unit("D01", "区委办")
+    blank = generate(kit, Roster(units=(unit,)), tmp_path / "blank")[0]
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["先锋岗登记表"]
+    for col, value in enumerate(["秘书科党员先锋岗", "秘书科", "否", None, 6, "目标CTRL结束", "", "2005-03-01", "是"], start=1):
+        ws.cell(row=4, column=col, value=value)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    path = returns / blank.name
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    for name, data in parts.items():
+        if name.endswith(".xml"):
+            parts[name] = data.replace("CTRL".encode(), b"_x0001_")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    result = feedback(kit, roster_path, [returns], tmp_path / "out")
+    assert [c.unit.code for c in result.corrections] == ["D01"]
+    copy = openpyxl.load_workbook(result.corrections[0].path)
+    notes = [str(v) for row in copy["退回说明"].iter_rows(values_only=True) for v in row if v is not None]
+    assert any("控制字符" in v for v in notes)  # the merge's warning reached the clerk
+    assert not any("\x01" in v for v in notes)
+    assert copy["先锋岗登记表"]["D4"].comment is not None  # the blank required cell is marked

@@ -258,3 +258,93 @@ def test_check_without_roster_still_validates_an_unstamped_file(kit, tmp_path):
     assert [(i.kind, i.level) for i in res.issues if not i.cell and i.kind != "form_missing"] == [("no_stamp", "警告")]
     assert sorted(i.sheet for i in res.issues if i.kind == "form_missing") == ["办实事做好事登记表", "工作成效表", "年度考核表"]
     assert [(i.cell, i.level) for i in res.issues if i.cell] == [("E3", "错误")]
+
+
+def test_partial_resubmission_counts_the_replaced_rows_as_superseded(kit, roster, blank, tmp_path):
+    """A unit resends only the corrected 先锋岗登记表: that form comes from the new copy, the
+    other forms from the first; the first copy's 先锋岗登记表 rows are superseded, not lost."""
+    import re
+    import zipfile
+
+    def set_saved(path: Path, stamp: str) -> None:
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*", rf"\g<1>{stamp}", parts["docProps/core.xml"].decode())
+        parts["docProps/core.xml"] = core.encode()
+        with zipfile.ZipFile(path, "w") as z:
+            for n, data in parts.items():
+                z.writestr(n, data)
+
+    def with_assessment(wb):
+        ws = wb["年度考核表"]
+        for i, row in enumerate(POST_ROWS):
+            ws.cell(row=4 + i, column=1, value=row[0])
+            for j in range(5):
+                ws.cell(row=4 + i, column=2 + j, value=18)
+            ws.cell(row=4 + i, column=8, value="优秀")
+
+    def only_posts_corrected(wb):
+        for name in ("办实事做好事登记表", "工作成效表", "年度考核表"):
+            del wb[name]
+        wb["先锋岗登记表"]["E4"] = 7
+
+    first = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账.xlsx", with_assessment)
+    second = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账（改）.xlsx", only_posts_corrected)
+    set_saved(first, "2006-01-18T09:00:00Z")
+    set_saved(second, "2006-01-19T09:00:00Z")
+    cons = merge(kit, roster, [tmp_path / "r"], jobs=1)
+    assert accounting(cons) == (4, 4, 0)
+    assert cons.counts["rows_superseded"] == 2
+    assert [r.values["members"] for r in cons.rows["posts"]] == [7, 4]
+    assert [r.file for r in cons.rows["assessment"]] == [f"r/{first.name}"] * 2
+    assert cons.superseded == []  # both files are still used
+    dup = by_kind(cons, "duplicate_return")
+    assert len(dup) == 1 and "先锋岗登记表" in dup[0].message and dup[0].level == "警告"
+
+
+def test_label_split_over_two_header_rows(kit, roster, tmp_path):
+    def fill(ws):
+        labels = ["先锋岗名称", "所在科室", "是否窗口单位", "党员责任人", None, "创建目标", "主要措施", "设岗日期", "是否设置标牌"]
+        for j, label in enumerate(labels, start=1):
+            if label:
+                ws.cell(row=1, column=j, value=label)
+                ws.merge_cells(start_row=1, start_column=j, end_row=2, end_column=j)
+        ws.cell(row=1, column=5, value="参与党员")
+        ws.cell(row=2, column=5, value="人数")
+        for row in POST_ROWS:
+            ws.append(row)
+
+    path = new_book(tmp_path / "r" / "区委办.xlsx", fill)
+    cons = merge(kit, roster, [path], jobs=1)
+    assert accounting(cons) == (2, 2, 0)
+    assert [(r.row, r.values["members"]) for r in cons.rows["posts"]] == [(3, 6), (4, 4)]
+
+
+def test_unreadable_file_named_for_a_unit_is_not_missing(kit, roster, tmp_path):
+    d = tmp_path / "r"
+    d.mkdir()
+    (d / "D02_区人大办_台账.xlsx").write_bytes(b"")
+    cons = merge(kit, roster, [d], jobs=1)
+    d02 = cons.ledger[1]
+    assert (d02.code, d02.status) == ("D02", "有错误")
+    assert "重新报送" in d02.reason and "0 字节" in d02.reason
+    assert [u.code for u in cons.missing_units] == ["D01", "D03"]
+    assert any(e.status == "无法读取" for e in cons.ledger)
+
+
+def test_output_among_the_returns_is_refused(kit_path, tmp_path, blank):
+    from click.testing import CliRunner
+
+    from xltools.cli import cli
+
+    d = tmp_path / "r"
+    src = fill_stamped(blank, d / blank.name, lambda wb: None)
+    before = src.read_bytes()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("单位代码,单位名称\nD01,区委办\n", encoding="utf-8")
+    runner = CliRunner()
+    for out in (src, d / "汇总表.xlsx"):
+        res = runner.invoke(cli, ["merge", str(kit_path), str(d), "--roster", str(roster), "--out", str(out)])
+        assert res.exit_code == 1 and "错误：" in res.output
+    assert src.read_bytes() == before
+    assert sorted(p.name for p in d.iterdir()) == [src.name]

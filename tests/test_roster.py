@@ -197,3 +197,10 @@ def test_corrupt_xlsx(tmp_path):
     with pytest.raises(RosterError) as info:
         load_roster(p)
     assert "坏的.xlsx" in str(info.value) and "无法读取" in str(info.value)
+
+
+@pytest.mark.parametrize("second", [["d01", "区人大办"], ["Ｄ０１", "区人大办"], ["D02", "区委办"], ["D02", "区委办 "]])
+def test_codes_and_names_equal_after_normalising_are_duplicates(tmp_path, second):
+    path = write_csv(tmp_path / "r.csv", [["单位代码", "单位名称"], ["D01", "区委办"], second], "utf-8")
+    with pytest.raises(RosterError, match="第 3 行"):
+        load_roster(path)

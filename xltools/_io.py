@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import OutputError
@@ -60,7 +60,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-__all__ = ["atomic_path", "prepare_dir", "safe_filename"]
+__all__ = ["atomic_path", "prepare_dir", "refuse_among_returns", "safe_filename"]
 
 
 def prepare_dir(out: str | Path) -> Path:
@@ -80,3 +80,28 @@ def prepare_dir(out: str | Path) -> Path:
         except OSError as exc:
             raise OutputError(f"{out}：无法创建输出目录（{exc.strerror or exc}）") from None
     return out
+
+
+def refuse_among_returns(target: str | Path, roots: Sequence[str | Path], what: str) -> None:
+    """Refuse an output ``target`` that is one of the returns or lies inside a folder of
+    returns: it would overwrite a unit's file, or be read as a return by the next merge.
+
+    ``roots`` are the files and folders given as returns; ``what`` names the output in the
+    message (汇总表, 输出目录 …).  Raises :class:`~xltools.errors.OutputError`."""
+    try:
+        resolved = Path(target).resolve()
+    except OSError:
+        return
+    for root in roots:
+        r = Path(root)
+        try:
+            rr = r.resolve()
+        except OSError:
+            continue
+        if r.is_dir():
+            if resolved == rr or rr in resolved.parents:
+                raise OutputError(
+                    f"{target}：{what}在报送文件所在的文件夹 {root} 之内，下次汇总会把它当作报送文件读入，请换一个位置"
+                )
+        elif resolved == rr:
+            raise OutputError(f"{target}：{what}与报送文件 {root} 是同一个文件，会覆盖报送文件，请换一个文件名")

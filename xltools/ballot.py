@@ -773,7 +773,7 @@ def _void_duplicates(records: list[BallotRecord], read: list[_Read], fingerprint
         if len(group) > 1:
             files = "、".join(g.file for g in group)
             for rec in group:
-                rec.reasons.append(f"选票编号 {number} 重复（共 {len(group)} 份：{files}），无法分辨真伪，均作废")
+                rec.reasons.append(f"选票编号 {number:03d} 重复（共 {len(group)} 份：{files}），无法分辨真伪，均作废")
 
 
 def _standings(cands: Sequence[Candidate], records: Sequence[BallotRecord]) -> list[Standing]:

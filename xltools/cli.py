@@ -34,9 +34,59 @@ class _Formatter(click.HelpFormatter):
 
 click.Context.formatter_class = _Formatter
 
+#: click's own messages (usage errors, help markers) in Chinese.  click looks them up through
+#: ``gettext.gettext`` bound as ``_`` in each of its modules; we rebind that name.
+_CLICK_ZH = {
+    "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "运行 {command} {option} 查看用法。",
+    "Invalid value: {message}": "参数值无效：{message}",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing {param_type}": "缺少{param_type}",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "No such option {name!r}.": "没有选项 {name!r}。",
+    "No such command {name!r}.": "没有命令 {name!r}。",
+    "Missing command.": "缺少命令。",
+    "Aborted!": "已中止。",
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "参数",
+    "Usage:": "用法：",
+    "required": "必填",
+    "default: {default}": "默认：{default}",
+    "Show the version and exit.": "显示版本号并退出。",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
+    "file": "文件",
+    "directory": "目录",
+    "path": "路径",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
+    "{name} {filename!r} is a file.": "{name} {filename!r} 是文件，不是目录。",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} 是目录，不是文件。",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} 无法读取。",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} 无法写入。",
+    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+}
+
+
+def _zh(message: str) -> str:
+    return _CLICK_ZH.get(message, message)
+
+
+for _module in (click.core, click.exceptions, click.formatting, click.types, click.decorators):
+    if hasattr(_module, "_"):
+        _module._ = _zh  # type: ignore[attr-defined]
+
 
 class _Command(click.Command):
     """A command whose --help option is described in Chinese."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
 
     def get_help_option(self, ctx: click.Context):
         opt = super().get_help_option(ctx)
@@ -79,7 +129,8 @@ class _Group(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS, options_metavar="[选项]",
+             subcommand_metavar="命令 [参数]...")
 @click.version_option(
     __version__, "-V", "--version", prog_name="xltools", message="%(prog)s %(version)s", help="显示版本号并退出。"
 )
@@ -93,7 +144,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
       xltools generate   按表单定义和填报单位名单，为每个单位生成带标识的登记表
       xltools check      检查一个报送文件，列出问题
       xltools merge      汇总全部报送文件，生成汇总表、报送情况和问题清单
+      xltools feedback   为有错误的单位生成退回修改的工作簿，为未报送的单位生成催报名单
       xltools report     用汇总指标填写 Word 报告模板（汇报材料、通报表彰、事迹汇编）
+      xltools ballot     生成“十佳”评选的无记名推荐票
+      xltools tally      统计推荐票，得出“十佳”名单（并列不擅自取舍）
       xltools demo       用随附的示例数据演示完整流程
 
     每个命令都可以加 --help 查看用法。

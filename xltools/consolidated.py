@@ -62,6 +62,7 @@ COUNT_LABELS = {
     "rows_read": "读取行数",
     "rows_accepted": "采用行数",
     "rows_rejected": "退回行数",
+    "rows_superseded": "被替代文件中未计入的行数",
     "errors": "错误",
     "warnings": "警告",
 }
@@ -109,8 +110,9 @@ def _write(cons, path: Path) -> None:
     f_head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"})
     f_date = wb.add_format({"num_format": "yyyy-mm-dd"})
     f_total = wb.add_format({"bold": True, "top": 1})
-    f_err = wb.add_format({"font_color": "#C00000", "bold": True})
-    f_warn = wb.add_format({"font_color": "#9C5700"})
+    f_err = wb.add_format({"font_color": "#C00000", "bold": True, "valign": "top"})
+    f_warn = wb.add_format({"font_color": "#9C5700", "valign": "top"})
+    f_top = wb.add_format({"valign": "top"})
     f_wrap = wb.add_format({"text_wrap": True, "valign": "top"})
 
     def header(ws, labels, widths):
@@ -242,6 +244,7 @@ def _write(cons, path: Path) -> None:
     ws = wb.add_worksheet(ISSUES_SHEET)
     header(ws, ISSUES_HEADER, (6, 9, 14, 40, 16, 8, 14, 20, 70))
     for i, issue in enumerate(cons.issues, start=1):
+        ws.set_row(i, _wrapped_height(issue.message, 70), f_top)  # wrapped messages print whole
         ws.write_string(i, 0, issue.level, f_err if issue.is_error else f_warn)
         where = issue.cell or (f"第{issue.row}行" if issue.row else "")  # row-level issues name the row
         for c, v in enumerate((issue.unit_code, issue.unit_name, issue.file, issue.sheet, where,
@@ -258,6 +261,7 @@ def _write(cons, path: Path) -> None:
     for i, row in enumerate(cons.rejected, start=1):
         reasons = "；".join(f"{x.cell + ' ' if x.cell else ''}{x.message}" for x in row.issues if x.is_error)
         raw = "；".join(f"{k}：{v}" for k, v in row.raw.items() if v not in ("", None))
+        ws.set_row(i, max(_wrapped_height(reasons, 50), _wrapped_height(raw, 80)), f_top)
         for c, v in enumerate((titles.get(row.form, row.form), row.unit_code, row.unit_name, row.file, row.sheet)):
             ws.write_string(i, c, _clean(v))
         ws.write_number(i, 5, row.row)
@@ -277,6 +281,16 @@ def _write(cons, path: Path) -> None:
         ws.write_string(i // _CHUNK, 0, text[i : i + _CHUNK])
     ws.hide()
     wb.close()
+
+
+def _wrapped_height(text: str, width: float) -> float:
+    """Row height (points) for ``text`` wrapped in a column ``width`` characters wide (a CJK
+    character counts two): Excel and LibreOffice do not grow rows written by XlsxWriter."""
+    import unicodedata
+
+    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in _clean(text))
+    lines = max(1, -(-units // int(width)))
+    return min(409, 15 * lines + 2)
 
 
 def _json_default(o: Any) -> Any:

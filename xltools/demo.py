@@ -26,9 +26,11 @@ from .resources import bundled
 from .roster import load_roster
 
 REPORT_TEMPLATES = ("work_report", "commendation", "deeds_compilation")
-#: The seed round's dates: the workbooks were issued on 2006-01-04 with a deadline of 2006-01-20.
+#: The seed round's dates: the workbooks were issued on 2006-01-04 with a deadline of 2006-01-20;
+#: the drafts are dated after the final merge.
 ISSUED = _dt.date(2006, 1, 4)
 DEADLINE = "2006-01-20"
+REPORT_DATE = _dt.date(2006, 2, 10)
 
 
 @dataclass
@@ -99,7 +101,7 @@ def demo(out: str | Path = "xltools-demo", *, say: Callable[[str], None] = print
 
     say("第 4 步  起草文稿：用最终汇总表填写汇报材料、通报表彰、先进事迹汇编")
     reports = report([bundled("templates", "docx", f"{name}.docx") for name in REPORT_TEMPLATES],
-                     final_book, out / "4-文稿", date=report_date)
+                     final_book, out / "4-文稿", date=report_date or REPORT_DATE)
     for p in reports:
         say(f"        {p}")
     say(f"完成。全部输出在 {out.resolve()}")

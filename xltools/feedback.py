@@ -40,7 +40,7 @@ from typing import Any
 
 import openpyxl
 import xlsxwriter
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.styles.colors import Color
@@ -49,7 +49,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import stamp
-from ._io import atomic_path, prepare_dir, safe_filename
+from ._io import atomic_path, prepare_dir, refuse_among_returns, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import FormDefinition, load_form_definition
 from .generate import generate_workbook
@@ -256,17 +256,7 @@ def _chinese_date(iso: str) -> str:
 def _prepare_out_dir(out: Path, roots: Sequence[Path]) -> Path:
     """The output folder, refused when it lies inside a returns folder (the copies would be
     read as returns next time); see :func:`xltools._io.prepare_dir`."""
-    resolved = out.resolve()
-    for root in roots:
-        folder = root if root.is_dir() else root.parent
-        try:
-            folder = folder.resolve()
-        except OSError:
-            continue
-        if resolved == folder or folder in resolved.parents:
-            raise OutputError(
-                f"{out}：输出目录在报送文件所在的文件夹 {root} 之内，下次汇总会把退回修改的文件当作报送文件，请换一个目录"
-            )
+    refuse_among_returns(out, roots, "输出目录")
     return prepare_dir(out)
 
 
@@ -365,11 +355,19 @@ def _value_at(sheet, addr: str) -> Any:
     return None
 
 
+def _xml_safe(text: str) -> str:
+    """Text without the control characters XML 1.0 cannot carry (openpyxl refuses them; the
+    merge has already reported them as a warning)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _put_value(cell, value: Any) -> None:
     if value is None or (isinstance(value, str) and value == ""):
         return
     if isinstance(value, CellError):
         value = value.code
+    if isinstance(value, str):
+        value = _xml_safe(value)
     cell.value = value
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text that looks like a formula stays text
@@ -405,7 +403,7 @@ def _mark_cells(wb: Workbook, issues: list[Issue],
                        old_comment.text if old_comment else "", old_comment.author if old_comment else ""))
         cell.fill = PatternFill("solid", fgColor=ERROR_FILL if severity == "error" else WARNING_FILL)
         cell.protection = Protection(locked=False, hidden=cell.protection.hidden)
-        text = "\n".join(f"【{i.level}】{i.message}" for i in found)
+        text = _xml_safe("\n".join(f"【{i.level}】{i.message}" for i in found))
         lines = sum(1 + len(part) // 22 for part in text.split("\n"))
         cell.comment = Comment(text, COMMENT_AUTHOR, height=min(400, 24 + 18 * lines), width=320)
         marked[(sheet_name, cell.coordinate)] = severity
@@ -515,7 +513,7 @@ def _notes_sheet(wb: Workbook, cons: Consolidation, unit: Unit, source: str, iss
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col)
             if value:
-                cell.value = value
+                cell.value = _xml_safe(str(value))
                 cell.data_type = "s"  # text as given, never a formula
             cell.alignment = wrap
         if i.is_error:

@@ -268,23 +268,27 @@ def _property_stamp(book: ReturnWorkbook) -> st.Stamp | None:
     return st.stamp_from_items(items, "properties") if items else None
 
 
-def _filename_unit(path: Path, roster: Roster) -> Unit | None:
-    """The roster unit named in a file name: a code as a separate token, else the longest unit
-    name contained in it.  None when nothing (or something ambiguous) matches."""
+def _filename_units(path: Path, roster: Roster) -> list[Unit]:
+    """The roster units a file name names: a unit code as a separate token, else the longest
+    unit name(s) contained in it.  One unit, several (ambiguous), or none."""
     name = normalise_label(path.stem)
     by_code = [
         u for u in roster
         if re.search(rf"(?<![0-9a-z]){re.escape(normalise_label(u.code))}(?![0-9a-z])", name)
     ]
     if len(by_code) == 1:
-        return by_code[0]
+        return by_code
     found = [u for u in roster if normalise_label(u.name) and normalise_label(u.name) in name]
     if not found:
-        return None
-    found.sort(key=lambda u: len(u.name), reverse=True)
-    if len(found) > 1 and len(found[0].name) == len(found[1].name):
-        return None
-    return found[0]
+        return by_code
+    longest = max(len(normalise_label(u.name)) for u in found)
+    return [u for u in found if len(normalise_label(u.name)) == longest]
+
+
+def _filename_unit(path: Path, roster: Roster) -> Unit | None:
+    """The one roster unit a file name names, or None (nothing, or ambiguous)."""
+    units = _filename_units(path, roster)
+    return units[0] if len(units) == 1 else None
 
 
 @dataclass
@@ -305,18 +309,25 @@ def _label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, b
     return index
 
 
-def _header_labels(rows: list[list[Any]], r: int) -> dict[int, str]:
-    """Header text per column for candidate header row ``r``; an empty cell takes the text of
-    the cell above (a two-row header whose single labels are merged vertically)."""
+def _header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
+    """Header text per column for candidate header row ``r`` of a two-row header: the cell's
+    own text; or, when empty, the text of the cell above (single labels merged vertically over a
+    grouped header); or the two cells joined when only that is a known label (a label split
+    over two rows, 参与党员 / 人数)."""
     out: dict[int, str] = {}
     row = rows[r]
     above = rows[r - 1] if r > 0 else []
     for c in range(max(len(row), len(above))):
         v = row[c] if c < len(row) else None
-        if (v is None or (isinstance(v, str) and not v.strip())) and c < len(above):
-            v = above[c]
-        if isinstance(v, str) and v.strip():
-            out[c] = v
+        up = above[c] if c < len(above) else None
+        own = v if isinstance(v, str) and v.strip() else None
+        top = up if isinstance(up, str) and up.strip() else None
+        if own and top and normalise_label(own) not in index and normalise_label(top + own) in index:
+            out[c] = top + own
+        elif own:
+            out[c] = own
+        elif top:
+            out[c] = top
     return out
 
 
@@ -325,7 +336,7 @@ def _find_headers(sheet: SheetData, definition: FormDefinition, index) -> list[_
     best: dict[str, _HeaderMatch] = {}
     rows = sheet.rows
     for r in range(min(len(rows), _HEADER_SCAN_ROWS)):
-        labels = _header_labels(rows, r)
+        labels = _header_labels(rows, r, index)
         if len(labels) < 2:
             continue
         per_form: dict[str, dict[str, int]] = {}
@@ -446,12 +457,15 @@ def _read_form_sheet(
                 formula = sheet.formulas[(excel_row, c)]
                 row.issues.append(_issue(
                     ERROR, "formula",
-                    f"单元格含公式{('（=' + formula + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
+                    f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
                     raw=_one_line(_text(raw) if raw is not None else ""), **cw))
                 row.values[f.name] = None
                 continue
             if f.derived:
                 row.values[f.name] = raw  # compared with the computed value below
+                continue
+            if c is None:  # the column is missing: reported once for the sheet and once per row
+                row.values[f.name] = None
                 continue
             value, problems = form_coercers[f.name](raw)
             if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
@@ -465,7 +479,7 @@ def _read_form_sheet(
                 _derive(row, f, c, sheet, where)
         if missing_required:
             row.issues.append(_issue(ERROR, "row_missing_column",
-                                     f"本行所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，未采用",
+                                     f"第 {excel_row} 行所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，本行未采用",
                                      row=excel_row, **where))
         rows_out.append(row)
     if hidden_seen:
@@ -522,7 +536,10 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
     try:
         book = read_return(p, limits or Limits())
     except ReturnReadError as exc:
+        # The unit it came from, if the file name says so: that unit did send something.
+        guess = _filename_unit(p, roster) if roster is not None else None
         return FileResult(path=file, status="unreadable", reason=exc.reason,
+                          unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
                           issues=[_issue(ERROR, "unreadable", f"{exc.reason}；{exc.advice}", file=file)])
     saved = _saved_time(p, book.kind)
     mtime = _mtime(p)
@@ -610,7 +627,12 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
                         deadline=(meta.deadline if meta else "") or (props.deadline if props else ""),
                         issues=issues)
     if unit is None:
-        result.reason = "无法确定填报单位（没有标识，文件名中也没有单位名称或代码）"
+        several = _filename_units(p, roster) if roster is not None else []
+        if len(several) > 1:
+            names = "、".join(f"{u.code} {u.name}" for u in several)
+            result.reason = f"无法确定填报单位（没有标识，文件名同时符合 {names}）"
+        else:
+            result.reason = "无法确定填报单位（没有标识，文件名中也没有单位名称或代码）"
         result.issues.append(_issue(ERROR, "unidentified",
                                     f"{result.reason}；请在文件名中写明单位名称，或使用下发的登记表重新报送", file=file))
     seen_forms: dict[str, int] = {}
@@ -627,7 +649,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
     if unit is None:
         for rows in result.rows.values():
             for row in rows:
-                row.issues.append(_issue(ERROR, "row_unidentified", "所在文件无法确定填报单位，本行未采用",
+                row.issues.append(_issue(ERROR, "row_unidentified", f"第 {row.row} 行所在文件无法确定填报单位，本行未采用",
                                          file=file, sheet=row.sheet, row=row.row))
     return result
 
@@ -663,7 +685,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     rejected: list[Row] = []
     ledger: list[LedgerEntry] = []
     superseded_files: list[str] = []
-    used_files_by_unit: dict[str, list[str]] = {}
+    superseded_why: dict[str, str] = {}
+    rows_superseded = 0
     deadline = ""
     for unit in roster:
         files = by_unit.get(unit.code, [])
@@ -690,16 +713,20 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             if tie:
                 sev, why = ERROR, (f"“{Path(old_path).name}”与“{Path(new_path).name}”是同一单位的重复报送{what}，"
                                    f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
+                superseded_why[old_path] = f"与“{Path(new_path).name}”保存时间相同，无法判断哪份较新，暂用后者"
             else:
                 sev = ERROR if on_duplicate == "error" else WARNING
                 why = (f"同一单位重复报送{what}：已采用较新的“{Path(new_path).name}”（保存于 {_fmt_time(newest.saved_at)}），"
                        f"“{Path(old_path).name}”已被替代")
+                superseded_why[old_path] = f"被同一单位较新的“{Path(new_path).name}”替代（本文件保存于 {_fmt_time(_file(files, old_path).saved_at)}）"
             unit_issues.append(_issue(sev, "duplicate_return", why, file=old_path, **where))
         used = sorted({r.path for rs in chosen.values() for r in rs})
         for r in files:
             if r.path not in used and r.path not in superseded_files:
                 superseded_files.append(r.path)
-        used_files_by_unit[unit.code] = used
+            # rows of forms another copy replaced are not part of this consolidation
+            rows_superseded += sum(len(rows) for form_name, rows in r.rows.items()
+                                   if r not in chosen.get(form_name, []))
         used_results = [r for r in files if r.path in used]
         for r in used_results:
             unit_issues.extend(r.issues)
@@ -781,7 +808,18 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         issues_by_unit[unit.code] = unit_issues
         n_err = sum(1 for i in unit_issues if i.is_error)
         n_warn = len(unit_issues) - n_err
-        if not files:
+        broken = [r for r in others if r.unit_code == unit.code]
+        reason = ""
+        if not files and broken:
+            # The unit did send something, but nothing usable: not 未报送, and not chased as such.
+            for r in broken:
+                unit_issues.extend(i.at(**where) for i in r.issues)
+            n_err = sum(1 for i in unit_issues if i.is_error)
+            n_warn = len(unit_issues) - n_err
+            used = [r.path for r in broken]
+            reason = "报送的文件无法使用（" + "；".join(r.reason for r in broken) + "），请重新报送"
+            issues_by_unit[unit.code] = unit_issues
+        if not files and not broken:
             status = MISSING
         elif n_err:
             status = HAS_ERRORS
@@ -791,13 +829,14 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             status = RETURNED
         ledger.append(LedgerEntry(code=unit.code, name=unit.name, status=status,
                                   files=used, accepted=n_acc, rejected=n_rej, errors=n_err, warnings=n_warn,
-                                  contact=unit.contact, phone=unit.phone))
+                                  contact=unit.contact, phone=unit.phone, reason=reason))
     # --- files outside the roster's units ----------------------------------------------------
     other_issues: list[Issue] = []
     for path in superseded_files:
-        res = next(r for r in results if r.path == path)
+        res = _file(results, path)
         ledger.append(LedgerEntry(code=res.unit_code, name=res.unit_name, status=SUPERSEDED, files=[path],
-                                  reason=f"被同一单位较新的文件替代（本文件保存于 {_fmt_time(res.saved_at)}，{res.rows_read} 行未计入）"))
+                                  reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{res.rows_read} 行未计入"))
+    roster_codes = {u.code for u in roster}
     for res in others:
         n_rej = 0
         for rows in res.rows.values():
@@ -805,7 +844,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 rejected.append(row)
                 other_issues.extend(row.issues)
                 n_rej += 1
-        other_issues.extend(res.issues)
+        if res.unit_code not in roster_codes:  # else already listed under its unit
+            other_issues.extend(res.issues)
         status = UNREADABLE if res.status == "unreadable" else UNIDENTIFIED
         n_err = sum(1 for i in res.issues if i.is_error) + n_rej
         ledger.append(LedgerEntry(code="", name=res.unit_name, status=status, files=[res.path],
@@ -822,7 +862,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     issues.extend(sorted(other_issues, key=_issue_order))
     rows_by_form = {name: [(r.unit_code, r.values) for r in rows] for name, rows in accepted.items()}
     figures, per_unit = compute_figures(definition, rows_by_form, [u.code for u in roster])
-    rows_read = sum(res.rows_read for res in results if res.path not in superseded_files)
+    rows_read = sum(res.rows_read for res in results) - rows_superseded
     n_accepted = sum(len(v) for v in accepted.values())
     counts = {
         "units": len(roster),
@@ -834,6 +874,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         "unidentified": sum(1 for r in others if r.status == "unidentified"),
         "skipped": len(skipped),
         "rows_read": rows_read,
+        "rows_superseded": rows_superseded,
         "rows_accepted": n_accepted,
         "rows_rejected": len(rejected),
         "errors": sum(1 for i in issues if i.is_error),
@@ -846,6 +887,10 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                          ledger=ledger, figures=figures, per_unit=per_unit, counts=counts,
                          skipped=[str(s) for s in skipped], superseded=superseded_files, deadline=deadline,
                          saved_at=max(saved) if saved else None)
+
+
+def _file(results: Sequence[FileResult], path: str) -> FileResult:
+    return next(r for r in results if r.path == path)
 
 
 def _age(r: FileResult) -> tuple:

@@ -80,8 +80,10 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x06\x08\x0e-\x1f\ufffe\uffff]")
 # --------------------------------------------------------------------------- context
 
 
-def _load_data(data: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
-    """The report data as a dict, and a name for messages."""
+def load_report_data(data: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
+    """The report data as a dict (a figures JSON, or :func:`xltools.consolidated.read_consolidated`
+    of a consolidated workbook), and a name for messages.  Raises
+    :class:`~xltools.errors.DataError` for a missing, malformed or unsupported file."""
     if isinstance(data, Mapping):
         return dict(data), "数据"
     p = Path(data)
@@ -230,7 +232,7 @@ def report_context(
 
     Raises :class:`~xltools.errors.DataError` when the data cannot be read, lacks ``figures``,
     ``counts``, ``per_unit`` or ``ledger``, or a figure is named like one of the keys above."""
-    d, source = _load_data(data)
+    d, source = load_report_data(data)
     for key, kind in (("figures", dict), ("counts", dict), ("per_unit", list), ("ledger", list)):
         if not isinstance(d.get(key), kind):
             raise DataError(
@@ -571,6 +573,7 @@ __all__ = [
     "BUNDLED_TEMPLATES",
     "CONTEXT_KEYS",
     "list_template_vars",
+    "load_report_data",
     "posts_by_unit",
     "render_template",
     "report",

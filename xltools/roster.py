@@ -13,7 +13,8 @@ contact     联系人, 联系人姓名, 填报人 (optional)
 phone       联系电话, 电话, 手机, 联系方式 (optional)
 ==========  ==========================================================
 
-A missing code or name column, a duplicate code, a blank code or blank name is a
+A missing code or name column, a duplicate code or name (compared after NFKC and case
+folding: ``D01``, ``d01`` and ``Ｄ０１`` are one code), a blank code or blank name is a
 :class:`~xltools.errors.RosterError` naming the file and row.  Blank rows are skipped.
 """
 
@@ -141,6 +142,7 @@ def load_roster(path: str | Path) -> Roster:
         raise RosterError(f"{p}：找不到表头，名单须有“单位代码”和“单位名称”两列")
     units: list[Unit] = []
     seen: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
     problems: list[str] = []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         def get(key: str, row: list[str] = row) -> str:
@@ -156,10 +158,16 @@ def load_roster(path: str | Path) -> Roster:
         if not name:
             problems.append(f"第 {i} 行（单位代码 {code}）单位名称为空")
             continue
-        if code in seen:
-            problems.append(f"第 {i} 行单位代码 {code} 与第 {seen[code]} 行重复")
+        # Codes and names that differ only in width or case (D01, d01, Ｄ０１) are the same unit.
+        key, name_key = normalise_label(code), normalise_label(name)
+        if key in seen:
+            problems.append(f"第 {i} 行单位代码 {code} 与第 {seen[key]} 行重复")
             continue
-        seen[code] = i
+        if name_key in seen_names:
+            problems.append(f"第 {i} 行单位名称“{name}”与第 {seen_names[name_key]} 行重复")
+            continue
+        seen[key] = i
+        seen_names[name_key] = i
         units.append(Unit(code=code, name=name, contact=get("contact"), phone=get("phone")))
     if problems:
         raise RosterError(f"{p}：填报单位名单有误：{'；'.join(problems)}。请修改名单后重试")

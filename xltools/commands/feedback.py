@@ -20,7 +20,7 @@ _LIST_LIMIT = 10
               help="表单定义（YAML 路径，或随附定义的名称如 pioneer_posts）。")
 @click.option("--roster", required=True, type=click.Path(dir_okay=False), help="填报单位名单（.xlsx 或 .csv）。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="输出文件夹；不存在时自动创建。不能放在报送文件所在的文件夹里。")
+              help="输出文件夹；不存在时自动创建（上级目录须已存在）。不能放在报送文件所在的文件夹里。")
 @click.option("--deadline", callback=iso_date, metavar="YYYY-MM-DD",
               help="重新报送和催报的截止日期，例如 2006-01-20；默认用登记表标识中的截止日期。")
 def feedback_command(returns, form_definition, roster, out_dir, deadline):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .._io import refuse_among_returns
 from ..cli import cli
 from ..consolidated import figures_json, write_consolidated, write_figures_json
 from ..forms import load_form_definition
@@ -70,7 +71,10 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
             lines.append(f"  {e.status}：{e.files[0]}（{e.reason}）")
     if c.get("skipped"):
         lines.append(f"  已跳过 {c['skipped']} 个临时或系统文件")
-    lines.append(f"读取 {c['rows_read']} 行 = 采用 {c['rows_accepted']} 行 + 退回 {c['rows_rejected']} 行")
+    lines.append(f"读取 {c['rows_read']} 行 = 采用 {c['rows_accepted']} 行 + 退回 {c['rows_rejected']} 行"
+                 + (f"（另有 {c['rows_superseded']} 行在被替代的文件中，未计入）" if c.get("rows_superseded") else ""))
+    if not c.get("files"):
+        lines.append("没有找到任何报送文件，请检查路径")
     lines.append(f"问题：错误 {c['errors']} 个，警告 {c['warnings']} 个" + ("（详见汇总表的“问题清单”）" if out and (c['errors'] or c['warnings']) else ""))
     if out:
         lines.append(f"汇总表 → {out}")
@@ -103,6 +107,9 @@ def merge_command(form_definition, returns, roster, out, json_out, on_duplicate,
       xltools merge pioneer_posts samples/returns/final --roster samples/roster.xlsx --out 汇总表.xlsx --json 汇总指标.json
     """
     definition = load_form_definition(resolve_form_definition(form_definition))
+    refuse_among_returns(out, returns, "汇总表")
+    if json_out:
+        refuse_among_returns(json_out, returns, "汇总指标 JSON")
     cons = merge(definition, roster, returns, on_duplicate=on_duplicate, jobs=jobs,
                  limits=_limits(max_mb, max_rows), progress=_progress("读取报送文件"))
     out_path = write_consolidated(cons, out)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cli import cli
-from ..report import list_template_vars, report, report_context, resolve_template
+from ..report import list_template_vars, load_report_data, report, report_context, resolve_template
 from ._options import iso_date
 
 
@@ -35,6 +35,7 @@ from ._options import iso_date
 @click.option(
     "--tally",
     "tally_json",
+    metavar="RESULT.json",
     type=click.Path(dir_okay=False, exists=True),
     help="xltools tally 生成的计票结果 JSON：通报表彰的“十佳”名单按投票结果（top10），不按考核总分。",
 )
@@ -93,7 +94,12 @@ def report_command(
         from ..ballot import load_tally_top10
 
         extra = {"top10": load_tally_top10(tally_json)}
-    written = report(list(templates), data, out, date=report_date, extra=extra)
+    loaded, _ = load_report_data(data)  # read once: the drafts and the warning below use it
+    written = report(list(templates), loaded, out, date=report_date, extra=extra)
+    counts = loaded.get("counts") or {}
+    if counts.get("missing") or counts.get("errors"):
+        click.echo(f"注意：这次汇总还有 {counts.get('missing', 0)} 个单位未报送、{counts.get('errors', 0)} 个错误，"
+                   "文稿中的数字可能不完整，请在最终汇总后重新生成", err=True)
     for path in written:
         click.echo(f"  {path}")
     where = Path(out) if len(written) > 1 or Path(out).suffix.lower() != ".docx" else written[0]
