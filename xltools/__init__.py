@@ -9,8 +9,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .ballot import ballot, tally, write_tally  # noqa: E402
-from .consolidated import read_consolidated, write_consolidated, write_figures_json  # noqa: E402
 from .errors import (  # noqa: E402
     DataError,
     FormDefinitionError,
@@ -20,13 +18,37 @@ from .errors import (  # noqa: E402
     TemplateError,
     XltoolsError,
 )
-from .feedback import feedback  # noqa: E402
-from .forms import FormDefinition, load_form_definition  # noqa: E402
-from .generate import generate, generate_workbook  # noqa: E402
-from .merge import CheckResult, Consolidation, check, merge  # noqa: E402
-from .readers import CellError, Limits, ReturnWorkbook, SheetData, find_returns, read_return  # noqa: E402
-from .report import list_template_vars, report, report_context  # noqa: E402
-from .roster import Roster, Unit, load_roster  # noqa: E402
+
+# The public API, imported on first use (PEP 562) so that ``xltools merge`` does not pay for
+# docxtpl and openpyxl at start-up.  ``from xltools import merge`` works as usual.
+_LAZY = {
+    "ballot": "ballot", "tally": "ballot", "write_tally": "ballot",
+    "read_consolidated": "consolidated", "write_consolidated": "consolidated", "write_figures_json": "consolidated",
+    "feedback": "feedback",
+    "FormDefinition": "forms", "load_form_definition": "forms",
+    "generate": "generate", "generate_workbook": "generate",
+    "CheckResult": "merge", "Consolidation": "merge", "check": "merge", "merge": "merge",
+    "CellError": "readers", "Limits": "readers", "ReturnWorkbook": "readers", "SheetData": "readers",
+    "find_returns": "readers", "read_return": "readers",
+    "list_template_vars": "report", "report": "report", "report_context": "report",
+    "Roster": "roster", "Unit": "roster", "load_roster": "roster",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'xltools' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CellError",

@@ -1002,14 +1002,29 @@ def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefin
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    # The definition, roster and limits go to each worker once, not with every file.
+    with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx, initializer=_init_worker,
+                             initargs=(definition, roster, limits)) as pool:
         chunk = max(1, min(16, total // (jobs * 4) or 1))
-        for i, res in enumerate(pool.map(read_one, files, [definition] * total, [roster] * total,
-                                         [limits] * total, names, chunksize=chunk), 1):
+        for i, res in enumerate(pool.map(_read_in_worker, files, names, chunksize=chunk), 1):
             results.append(res)
             if progress:
                 progress(i, total, res.path)
     return results
+
+
+_WORKER: tuple[FormDefinition, Roster, Limits | None] | None = None
+
+
+def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | None) -> None:
+    global _WORKER
+    _WORKER = (definition, roster, limits)
+
+
+def _read_in_worker(path: Path, name: str) -> FileResult:
+    assert _WORKER is not None
+    definition, roster, limits = _WORKER
+    return read_one(path, definition, roster, limits, display=name)
 
 
 @dataclass

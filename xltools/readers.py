@@ -638,6 +638,7 @@ _RE_HIDDEN_ROW = re.compile(
 )
 _RE_ROW_R = re.compile(rb"\br\s*=\s*[\"']([0-9]{1,8})[\"']")
 _RE_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_RE_ZERO_HEIGHT_ON = re.compile(rb"""zeroHeight\s*=\s*["'](?:1|true)["']""")
 
 
 def _col_index(letters: str | bytes) -> int:
@@ -711,7 +712,8 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
     head = xml[:200]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
         raise _corrupt(f"{part} 使用了不支持的 UTF-16 编码")
-    if b"zeroHeight=" in xml:
+    if b"zeroHeight=" in xml and _RE_ZERO_HEIGHT_ON.search(xml):
+        # LibreOffice writes zeroHeight="false" on every sheet: only a true value needs the parse
         _parse_xlsx_sheet(xml, part, scan)
         return scan
     general = _RE_PREFIXED_CELL.search(xml) or _RE_GT_IN_VALUE.search(xml)

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from ..cli import cli
-from ..report import list_template_vars, load_report_data, report, report_context, resolve_template
 from ._options import iso_date
 
 
@@ -71,6 +70,14 @@ def report_command(
       xltools report 我的模板.docx --data 汇总指标.json --out 汇报.docx --date 2006-01-15
       xltools report work_report --list-vars --data 汇总表.xlsx
     """
+    from ..report import (
+        list_template_vars,
+        load_report_data,
+        report,
+        report_context,
+        resolve_template,
+    )
+
     if list_vars:
         context = report_context(data, date=report_date) if data else None
         for template in templates:
