@@ -1,0 +1,77 @@
+"""The command line as a whole: every command has Chinese help, errors are one line, the
+version prints, and ``python -m xltools`` works (DESIGN.md §6–§7)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from xltools import __version__
+from xltools.cli import cli
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+COMMANDS = sorted(cli.commands)
+
+
+def test_every_expected_command_is_registered():
+    assert set(COMMANDS) >= {"generate", "merge", "check", "report", "demo", "feedback", "ballot", "tally"}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_chinese_help(name):
+    res = CliRunner().invoke(cli, [name, "--help"], prog_name="xltools")
+    assert res.exit_code == 0, res.output
+    usage, _, body = res.output.partition("\n")
+    assert usage.startswith(f"用法：xltools {name} [选项]")
+    assert len(CJK.findall(body)) > 20  # a real description, not a stub
+    assert "显示本帮助并退出。" in body
+    assert "Show this message" not in body and "[required]" not in body
+    for line in body.splitlines():
+        m = re.match(r"\s+(--[a-z-]+)", line)
+        if m and m.group(1) != "--help":
+            # every option is described (its help starts on the same line or the next)
+            assert line.strip() != m.group(1)
+
+
+def test_group_help_lists_the_round():
+    res = CliRunner().invoke(cli, ["--help"])
+    assert res.exit_code == 0
+    for name in ("generate", "check", "merge", "feedback", "report", "ballot", "tally", "demo"):
+        assert f"xltools {name}" in res.output
+
+
+def test_version_and_python_dash_m():
+    res = CliRunner().invoke(cli, ["--version"])
+    assert res.output.strip() == f"xltools {__version__}"
+    proc = subprocess.run([sys.executable, "-m", "xltools", "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"xltools {__version__}"
+
+
+def test_usage_errors_exit_2_in_chinese():
+    res = CliRunner().invoke(cli, ["merge", "pioneer_posts", "somewhere"])
+    assert res.exit_code == 2
+    assert "缺少选项 '--roster'" in res.output
+    res = CliRunner().invoke(cli, ["nosuchcommand"])
+    assert res.exit_code == 2 and "没有命令" in res.output
+
+
+def test_failure_is_one_line_without_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "xltools", "generate", str(tmp_path / "missing.yaml"), "--roster", "x.csv",
+         "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：") and "missing.yaml" in lines[0]
+    assert "Traceback" not in proc.stderr
+    debug = subprocess.run(
+        [sys.executable, "-m", "xltools", "--debug", "generate", str(tmp_path / "missing.yaml"), "--roster", "x.csv",
+         "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
