@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -34,8 +33,19 @@ from .coerce import compile_field, format_value
 from .errors import ReturnReadError
 from .figures import compute_figures
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
+from .headers import HeaderMatch, find_headers, label_index
+from .identify import (
+    cell_text,
+    file_mtime,
+    filename_unit,
+    filename_units,
+    identity_on_sheet,
+    meta_stamp,
+    property_stamp,
+    saved_time,
+)
 from .issues import ERROR, WARNING, Issue, cell_address, column_letter
-from .readers import CellError, Limits, ReturnWorkbook, SheetData, find_returns, read_return
+from .readers import CellError, Limits, SheetData, find_returns, read_return
 from .roster import Roster, Unit, load_roster
 
 #: Ledger statuses (报送情况 状态).
@@ -50,7 +60,6 @@ UNREADABLE = "无法读取"
 EXCEL_CELL_LIMIT = 32767
 #: The unit code ``check`` uses for a file without a stamp when no roster is given.
 UNKNOWN_UNIT = "?"
-_HEADER_SCAN_ROWS = 30
 _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|负责人|联系人|填报人|单位负责人|填表日期|制表日期)\s*[:：]")
 
 
@@ -205,176 +214,12 @@ def _issue(severity: str, kind: str, message: str, **where: Any) -> Issue:
     return Issue(severity=severity, kind=kind, message=message, **where)
 
 
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, CellError):
-        return v.code
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
-def _mtime(path: Path) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
-    except OSError:
-        return None
-
-
-def _saved_time(path: Path, kind: str) -> datetime | None:
-    """Last-saved time recorded inside the file (xlsx: docProps/core.xml dcterms:modified; ods:
-    meta.xml dc:date, which LibreOffice writes as local time without a zone and is read as UTC
-    here — consistent between two copies, which is all the ordering needs), else the file
-    system's modification time (also for .xls).  Git does not keep
-    modification times, so the internal one is what orders two copies of a committed return."""
-    inner: str | None = None
-    try:
-        if kind in ("xlsx", "xlsm", "ods"):
-            with zipfile.ZipFile(path) as z:
-                member = "docProps/core.xml" if kind != "ods" else "meta.xml"
-                if member in z.namelist() and z.getinfo(member).file_size < 1_000_000:
-                    text = z.read(member).decode("utf-8", "replace")
-                    tag = "dcterms:modified" if kind != "ods" else "dc:date"
-                    m = re.search(rf"<{tag}[^>]*>([^<]+)</{tag}>", text)
-                    inner = m.group(1).strip() if m else None
-    except (OSError, zipfile.BadZipFile):
-        inner = None
-    if inner:
-        try:
-            t = datetime.fromisoformat(inner.replace("Z", "+00:00"))
-            if t.tzinfo is None:
-                t = t.replace(tzinfo=timezone.utc)
-            return t.astimezone(timezone.utc).replace(microsecond=0)
-        except ValueError:
-            pass
-    return _mtime(path)
-
-
-def _meta_stamp(book: ReturnWorkbook) -> st.Stamp | None:
-    sheet = book.sheet(st.META_SHEET)
-    if sheet is None:
-        return None
-    items = {}
-    for r in sheet.rows:
-        if len(r) >= 2 and r[0] not in (None, ""):
-            items[_text(r[0])] = _text(r[1])
-    return st.stamp_from_items(items, "_meta")
-
-
-def _property_stamp(book: ReturnWorkbook) -> st.Stamp | None:
-    n = len(st.PROPERTY_PREFIX)
-    items = {k[n:]: v for k, v in book.properties.items() if k.startswith(st.PROPERTY_PREFIX)}
-    return st.stamp_from_items(items, "properties") if items else None
-
-
-def _filename_units(path: Path, roster: Roster) -> list[Unit]:
-    """The roster units a file name names: a unit code as a separate token, else the longest
-    unit name(s) contained in it.  One unit, several (ambiguous), or none."""
-    name = normalise_label(path.stem)
-    by_code = [
-        u for u in roster
-        if re.search(rf"(?<![0-9a-z]){re.escape(normalise_label(u.code))}(?![0-9a-z])", name)
-    ]
-    if len(by_code) == 1:
-        return by_code
-    found = [u for u in roster if normalise_label(u.name) and normalise_label(u.name) in name]
-    if not found:
-        return by_code
-    longest = max(len(normalise_label(u.name)) for u in found)
-    return [u for u in found if len(normalise_label(u.name)) == longest]
-
-
-def _filename_unit(path: Path, roster: Roster) -> Unit | None:
-    """The one roster unit a file name names, or None (nothing, or ambiguous)."""
-    units = _filename_units(path, roster)
-    return units[0] if len(units) == 1 else None
-
-
-@dataclass
-class _HeaderMatch:
-    form: Form
-    header_row: int  # 0-based index into rows
-    columns: dict[str, int]  # field name -> column index
-    labels: dict[int, str]  # column -> header text as found
-    score: int
-
-
-def _label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bool]]]:
-    index: dict[str, list[tuple[str, str, bool]]] = {}
-    for form in definition.forms:
-        for f in form.fields:
-            for i, lab in enumerate(f.labels):
-                index.setdefault(normalise_label(lab), []).append((form.name, f.name, i > 0))
-    return index
-
-
-def _header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
-    """Header text per column for candidate header row ``r`` of a two-row header: the cell's
-    own text; or, when empty, the text of the cell above (single labels merged vertically over a
-    grouped header); or the two cells joined when only that is a known label (a label split
-    over two rows, 参与党员 / 人数)."""
-    out: dict[int, str] = {}
-    row = rows[r]
-    above = rows[r - 1] if r > 0 else []
-    for c in range(max(len(row), len(above))):
-        v = row[c] if c < len(row) else None
-        up = above[c] if c < len(above) else None
-        own = v if isinstance(v, str) and v.strip() else None
-        top = up if isinstance(up, str) and up.strip() else None
-        if own and top and normalise_label(own) not in index and normalise_label(top + own) in index:
-            out[c] = top + own
-        elif own:
-            out[c] = own
-        elif top:
-            out[c] = top
-    return out
-
-
-def _find_headers(sheet: SheetData, definition: FormDefinition, index) -> list[_HeaderMatch]:
-    """Best header match per form on this sheet (normally one form per sheet)."""
-    best: dict[str, _HeaderMatch] = {}
-    rows = sheet.rows
-    for r in range(min(len(rows), _HEADER_SCAN_ROWS)):
-        labels = _header_labels(rows, r, index)
-        if len(labels) < 2:
-            continue
-        per_form: dict[str, dict[str, int]] = {}
-        for c, text in labels.items():
-            for form_name, field_name, _alias in index.get(normalise_label(text), ()):
-                cols = per_form.setdefault(form_name, {})
-                cols.setdefault(field_name, c)
-        for form_name, cols in per_form.items():
-            form = definition.form(form_name)
-            score = len(cols)
-            if score < 2 or score * 2 < len(form.fields):
-                continue
-            current = best.get(form_name)
-            if current is None or score > current.score:
-                best[form_name] = _HeaderMatch(form, r, cols, labels, score)
-    # A sheet holds one form: keep the best-scoring one (ties: definition order).
-    if not best:
-        return []
-    order = {f.name: i for i, f in enumerate(definition.forms)}
-    top = max(best.values(), key=lambda m: (m.score / len(m.form.fields), m.score, -order[m.form.name]))
-    return [top]
-
-
-def _identity_on_sheet(sheet: SheetData, above: int) -> st.Stamp | None:
-    for r in range(min(above, len(sheet.rows))):
-        for v in sheet.rows[r]:
-            parsed = st.parse_identity_line(v)
-            if parsed:
-                return parsed
-    return None
-
-
 def _is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _read_form_sheet(
-    sheet: SheetData, match: _HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
+    sheet: SheetData, match: HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
     coercers: dict[str, dict[str, Callable]],
 ) -> tuple[list[Row], list[Issue]]:
     form = match.form
@@ -449,7 +294,7 @@ def _read_form_sheet(
                   file=file, sheet=sheet.name, row=excel_row)
         for f, c in field_cols:
             raw = cells[c] if c is not None and c < len(cells) else None
-            row.raw[f.label] = _text(raw) if not isinstance(raw, str) else raw
+            row.raw[f.label] = cell_text(raw) if not isinstance(raw, str) else raw
             addr = cell_address(excel_row, c) if c is not None else ""
             row.cells[f.name] = addr
             cw = dict(where, cell=addr, row=excel_row, field=f.label)
@@ -458,7 +303,7 @@ def _read_form_sheet(
                 row.issues.append(_issue(
                     ERROR, "formula",
                     f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
-                    raw=_one_line(_text(raw) if raw is not None else ""), **cw))
+                    raw=_one_line(cell_text(raw) if raw is not None else ""), **cw))
                 row.values[f.name] = None
                 continue
             if f.derived:
@@ -473,7 +318,7 @@ def _read_form_sheet(
                                         f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，请精简后重新报送")]
             row.values[f.name] = value
             for severity, kind, message in problems:
-                row.issues.append(_issue(severity, kind, message, raw=_one_line(_text(raw))[:200], **cw))
+                row.issues.append(_issue(severity, kind, message, raw=_one_line(cell_text(raw))[:200], **cw))
         for f, c in field_cols:
             if f.derived:
                 _derive(row, f, c, sheet, where)
@@ -504,7 +349,7 @@ def _derive(row: Row, f, c: int | None, sheet: SheetData, where: dict) -> None:
         return
     typed_num: Decimal | None
     try:
-        typed_num = Decimal(_text(typed)) if not isinstance(typed, (bool, CellError)) else None
+        typed_num = Decimal(cell_text(typed)) if not isinstance(typed, (bool, CellError)) else None
     except ArithmeticError:
         typed_num = None
     if computed is not None and typed_num is not None and typed_num == Decimal(str(computed)):
@@ -513,8 +358,8 @@ def _derive(row: Row, f, c: int | None, sheet: SheetData, where: dict) -> None:
     shown = format_value(computed) if computed is not None else "（分项不全，无法计算）"
     row.issues.append(_issue(
         WARNING, "derived_mismatch",
-        f"“{f.label}”由汇总时按分项自动计算为 {shown}，表中填写的 {_text(typed)} 不一致，已按计算值汇总；此列无需填写",
-        cell=addr, row=row.row, field=f.label, raw=_text(typed), **where))
+        f"“{f.label}”由汇总时按分项自动计算为 {shown}，表中填写的 {cell_text(typed)} 不一致，已按计算值汇总；此列无需填写",
+        cell=addr, row=row.row, field=f.label, raw=cell_text(typed), **where))
 
 
 def _one_line(text: str) -> str:
@@ -537,34 +382,34 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         book = read_return(p, limits or Limits())
     except ReturnReadError as exc:
         # The unit it came from, if the file name says so: that unit did send something.
-        guess = _filename_unit(p, roster) if roster is not None else None
+        guess = filename_unit(p, roster) if roster is not None else None
         return FileResult(path=file, status="unreadable", reason=exc.reason,
                           unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
                           issues=[_issue(ERROR, "unreadable", f"{exc.reason}；{exc.advice}", file=file)])
-    saved = _saved_time(p, book.kind)
-    mtime = _mtime(p)
-    index = _label_index(definition)
-    matches: list[tuple[SheetData, _HeaderMatch]] = []
+    saved = saved_time(p, book.kind)
+    mtime = file_mtime(p)
+    index = label_index(definition)
+    matches: list[tuple[SheetData, HeaderMatch]] = []
     for sheet in book.sheets:
         if sheet.name in (st.META_SHEET, st.INSTRUCTIONS_SHEET):
             continue
-        for m in _find_headers(sheet, definition, index):
+        for m in find_headers(sheet, definition, index):
             matches.append((sheet, m))
     # --- identify the unit ----------------------------------------------------------------
     carriers: list[st.Stamp] = []
-    meta = _meta_stamp(book)
+    meta = meta_stamp(book)
     if meta:
         carriers.append(meta)
-    props = _property_stamp(book)
+    props = property_stamp(book)
     if props:
         carriers.append(props)
     for sheet, m in matches:
-        ident = _identity_on_sheet(sheet, m.header_row)
+        ident = identity_on_sheet(sheet, m.header_row)
         if ident:
             carriers.append(ident)
             break
     issues: list[Issue] = []
-    by_file = _filename_unit(p, roster) if roster is not None else None
+    by_file = filename_unit(p, roster) if roster is not None else None
     foreign = [c for c in carriers if c.form_id and c.form_id != definition.id]
     if foreign and not matches:
         c = foreign[0]
@@ -627,7 +472,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
                         deadline=(meta.deadline if meta else "") or (props.deadline if props else ""),
                         issues=issues)
     if unit is None:
-        several = _filename_units(p, roster) if roster is not None else []
+        several = filename_units(p, roster) if roster is not None else []
         if len(several) > 1:
             names = "、".join(f"{u.code} {u.name}" for u in several)
             result.reason = f"无法确定填报单位（没有标识，文件名同时符合 {names}）"

@@ -1,0 +1,95 @@
+"""Find each form's sheet and header row by the normalised header labels and aliases, not by
+sheet name or column position (DESIGN.md §5 "Headers").
+
+A header may sit below title rows, start in any column, span two rows (a group label over
+several columns, labels merged vertically, or one label split over the two rows), and have its
+columns reordered, renamed to a known alias, added or deleted: :func:`find_headers` returns
+where each field's column is, and merge reports every deviation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .forms import Form, FormDefinition, normalise_label
+from .readers import SheetData
+
+#: How many rows from the top of a sheet are searched for a header.
+HEADER_SCAN_ROWS = 30
+
+
+@dataclass
+class HeaderMatch:
+    form: Form
+    header_row: int  # 0-based index into rows
+    columns: dict[str, int]  # field name -> column index
+    labels: dict[int, str]  # column -> header text as found
+    score: int
+
+
+def label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bool]]]:
+    """Normalised label or alias → every ``(form name, field name, is_alias)`` it names (a label
+    such as 先锋岗名称 belongs to several forms)."""
+    index: dict[str, list[tuple[str, str, bool]]] = {}
+    for form in definition.forms:
+        for f in form.fields:
+            for i, lab in enumerate(f.labels):
+                index.setdefault(normalise_label(lab), []).append((form.name, f.name, i > 0))
+    return index
+
+
+def header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
+    """Header text per column for candidate header row ``r`` of a two-row header: the cell's
+    own text; or, when empty, the text of the cell above (single labels merged vertically over a
+    grouped header); or the two cells joined when only that is a known label (a label split
+    over two rows, 参与党员 / 人数)."""
+    out: dict[int, str] = {}
+    row = rows[r]
+    above = rows[r - 1] if r > 0 else []
+    for c in range(max(len(row), len(above))):
+        v = row[c] if c < len(row) else None
+        up = above[c] if c < len(above) else None
+        own = v if isinstance(v, str) and v.strip() else None
+        top = up if isinstance(up, str) and up.strip() else None
+        if own and top and normalise_label(own) not in index and normalise_label(top + own) in index:
+            out[c] = top + own
+        elif own:
+            out[c] = own
+        elif top:
+            out[c] = top
+    return out
+
+
+def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> list[HeaderMatch]:
+    """The form whose header this sheet carries, as ``[HeaderMatch]`` (empty when none): the
+    row among the first :data:`HEADER_SCAN_ROWS` matching the most fields, at least two and at
+    least half of the form's fields.  ``index`` is :func:`label_index` of ``definition``."""
+    best: dict[str, HeaderMatch] = {}
+    rows = sheet.rows
+    for r in range(min(len(rows), HEADER_SCAN_ROWS)):
+        labels = header_labels(rows, r, index)
+        if len(labels) < 2:
+            continue
+        per_form: dict[str, dict[str, int]] = {}
+        for c, text in labels.items():
+            for form_name, field_name, _alias in index.get(normalise_label(text), ()):
+                cols = per_form.setdefault(form_name, {})
+                cols.setdefault(field_name, c)
+        for form_name, cols in per_form.items():
+            form = definition.form(form_name)
+            score = len(cols)
+            if score < 2 or score * 2 < len(form.fields):
+                continue
+            current = best.get(form_name)
+            if current is None or score > current.score:
+                best[form_name] = HeaderMatch(form, r, cols, labels, score)
+    # A sheet holds one form: keep the best-scoring one (ties: definition order).
+    if not best:
+        return []
+    order = {f.name: i for i, f in enumerate(definition.forms)}
+    top = max(best.values(), key=lambda m: (m.score / len(m.form.fields), m.score, -order[m.form.name]))
+    return [top]
+
+
+__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_labels", "label_index"]

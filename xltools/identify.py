@@ -1,0 +1,132 @@
+"""Identify a return: which unit sent it and when it was saved (DESIGN.md §5 "Identity").
+
+The stamp carriers, strongest first: the hidden ``_meta`` sheet (:func:`meta_stamp`), the
+custom document properties (:func:`property_stamp`), the visible identity line above a form's
+header (:func:`identity_on_sheet`); last, the unit's code or name in the file name
+(:func:`filename_units`).  File names are never trusted alone: merge reports a file identified
+only by its name as a warning, and a name that contradicts the stamp as an error.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import stamp as st
+from .forms import normalise_label
+from .readers import CellError, ReturnWorkbook, SheetData
+from .roster import Roster, Unit
+
+
+def cell_text(v: object) -> str:
+    """A raw cell value as display text: None → "", an Excel error → its code, 12.0 → "12",
+    strings stripped."""
+    if v is None:
+        return ""
+    if isinstance(v, CellError):
+        return v.code
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def file_mtime(path: Path) -> datetime | None:
+    """The file system's modification time (UTC, whole seconds), or None when unreadable."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+    except OSError:
+        return None
+
+
+def saved_time(path: Path, kind: str) -> datetime | None:
+    """Last-saved time recorded inside the file (xlsx: docProps/core.xml dcterms:modified; ods:
+    meta.xml dc:date, which LibreOffice writes as local time without a zone and is read as UTC
+    here — consistent between two copies, which is all the ordering needs), else the file
+    system's modification time (also for .xls).  Git does not keep
+    modification times, so the internal one is what orders two copies of a committed return."""
+    inner: str | None = None
+    try:
+        if kind in ("xlsx", "xlsm", "ods"):
+            with zipfile.ZipFile(path) as z:
+                member = "docProps/core.xml" if kind != "ods" else "meta.xml"
+                if member in z.namelist() and z.getinfo(member).file_size < 1_000_000:
+                    text = z.read(member).decode("utf-8", "replace")
+                    tag = "dcterms:modified" if kind != "ods" else "dc:date"
+                    m = re.search(rf"<{tag}[^>]*>([^<]+)</{tag}>", text)
+                    inner = m.group(1).strip() if m else None
+    except (OSError, zipfile.BadZipFile):
+        inner = None
+    if inner:
+        try:
+            t = datetime.fromisoformat(inner.replace("Z", "+00:00"))
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=timezone.utc)
+            return t.astimezone(timezone.utc).replace(microsecond=0)
+        except ValueError:
+            pass
+    return file_mtime(path)
+
+
+def meta_stamp(book: ReturnWorkbook) -> st.Stamp | None:
+    """The stamp in the ``_meta`` sheet (column A keys, column B values), or None."""
+    sheet = book.sheet(st.META_SHEET)
+    if sheet is None:
+        return None
+    items = {}
+    for r in sheet.rows:
+        if len(r) >= 2 and r[0] not in (None, ""):
+            items[cell_text(r[0])] = cell_text(r[1])
+    return st.stamp_from_items(items, "_meta")
+
+
+def property_stamp(book: ReturnWorkbook) -> st.Stamp | None:
+    """The stamp in the custom document properties (``xltools_*``), or None."""
+    n = len(st.PROPERTY_PREFIX)
+    items = {k[n:]: v for k, v in book.properties.items() if k.startswith(st.PROPERTY_PREFIX)}
+    return st.stamp_from_items(items, "properties") if items else None
+
+
+def filename_units(path: Path, roster: Roster) -> list[Unit]:
+    """The roster units a file name names: a unit code as a separate token, else the longest
+    unit name(s) contained in it.  One unit, several (ambiguous), or none."""
+    name = normalise_label(path.stem)
+    by_code = [
+        u for u in roster
+        if re.search(rf"(?<![0-9a-z]){re.escape(normalise_label(u.code))}(?![0-9a-z])", name)
+    ]
+    if len(by_code) == 1:
+        return by_code
+    found = [u for u in roster if normalise_label(u.name) and normalise_label(u.name) in name]
+    if not found:
+        return by_code
+    longest = max(len(normalise_label(u.name)) for u in found)
+    return [u for u in found if len(normalise_label(u.name)) == longest]
+
+
+def filename_unit(path: Path, roster: Roster) -> Unit | None:
+    """The one roster unit a file name names, or None (nothing, or ambiguous)."""
+    units = filename_units(path, roster)
+    return units[0] if len(units) == 1 else None
+
+
+def identity_on_sheet(sheet: SheetData, above: int) -> st.Stamp | None:
+    for r in range(min(above, len(sheet.rows))):
+        for v in sheet.rows[r]:
+            parsed = st.parse_identity_line(v)
+            if parsed:
+                return parsed
+    return None
+
+
+__all__ = [
+    "cell_text",
+    "file_mtime",
+    "filename_unit",
+    "filename_units",
+    "identity_on_sheet",
+    "meta_stamp",
+    "property_stamp",
+    "saved_time",
+]
