@@ -260,7 +260,7 @@ def _write(cons, path: Path) -> None:
     titles = {f.name: f.title for f in d.forms}
     for i, row in enumerate(cons.rejected, start=1):
         reasons = "；".join(f"{x.cell + ' ' if x.cell else ''}{x.message}" for x in row.issues if x.is_error)
-        raw = "；".join(f"{k}：{v}" for k, v in row.raw.items() if v not in ("", None))
+        raw = "；".join(f"{k}：{v}" for k, v in row.raw_items() if v not in ("", None))
         ws.set_row(i, max(_wrapped_height(reasons, 50), _wrapped_height(raw, 80)), f_top)
         for c, v in enumerate((titles.get(row.form, row.form), row.unit_code, row.unit_name, row.file, row.sheet)):
             ws.write_string(i, c, _clean(v))

@@ -337,12 +337,13 @@ def _rebuild(definition: FormDefinition, unit: Unit, src: Path, rows: list[Row],
                 if target_row in taken:
                     target_row = max(taken) + 1
                 taken.add(target_row)
+                raw = dict(r.raw_items())
                 for col, fld in enumerate(form.fields, start=1):
-                    addr = r.cells.get(fld.name)
+                    addr = r.cell(fld.name)
                     if not addr:
                         continue
                     cell = ws.cell(row=target_row, column=col)
-                    _put_value(cell, _value_at(sheet, addr) if sheet else r.raw.get(fld.label) or None)
+                    _put_value(cell, _value_at(sheet, addr) if sheet else raw.get(fld.label) or None)
                     mapping[(r.sheet, addr)] = (form.sheet, cell.coordinate)
     return wb, mapping
 

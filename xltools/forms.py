@@ -23,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,16 @@ def normalise_label(text: object) -> str:
     whitespace (including line breaks, U+3000 and NBSP), drop a leading ``*`` required-marker and a
     trailing colon, case-fold ASCII.  ``' 参与党员\\n人数 '`` and ``'参与党员人数'`` match;
     ``'涉及金额（万元）'`` and ``'涉及金额(万元)'`` match."""
-    s = unicodedata.normalize("NFKC", "" if text is None else str(text))
-    s = "".join(ch for ch in s if not ch.isspace() and ch not in "\u200b\ufeff")
+    if text is None:
+        return ""
+    return _normalise(str(text))
+
+
+@lru_cache(maxsize=8192)
+def _normalise(text: str) -> str:
+    # str.split() splits on every Unicode whitespace (line breaks, U+3000, NBSP after NFKC).
+    s = "".join(unicodedata.normalize("NFKC", text).split())
+    s = s.replace("\u200b", "").replace("\ufeff", "")
     s = s.lstrip("*").rstrip(":")
     return s.casefold()
 

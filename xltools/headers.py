@@ -17,6 +17,7 @@ from .readers import SheetData
 
 #: How many rows from the top of a sheet are searched for a header.
 HEADER_SCAN_ROWS = 30
+_LABEL_MAX = 60
 
 
 @dataclass
@@ -50,8 +51,9 @@ def header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
     for c in range(max(len(row), len(above))):
         v = row[c] if c < len(row) else None
         up = above[c] if c < len(above) else None
-        own = v if isinstance(v, str) and v.strip() else None
-        top = up if isinstance(up, str) and up.strip() else None
+        # A header label is short; long text (a deed's description) is never one.
+        own = v if isinstance(v, str) and v.strip() and len(v) <= _LABEL_MAX else None
+        top = up if isinstance(up, str) and up.strip() and len(up) <= _LABEL_MAX else None
         if own and top and normalise_label(own) not in index and normalise_label(top + own) in index:
             out[c] = top + own
         elif own:

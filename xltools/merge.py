@@ -70,7 +70,9 @@ _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|�
 class Row:
     """One data row of a return: ``values`` maps field name → typed value (None when blank;
     names as a tuple of str; decimals as Decimal; dates as date).  Provenance: the unit, the file
-    as given, the sheet name and the 1-based sheet row."""
+    as given, the sheet name and the 1-based sheet row.  ``raw`` holds the cells' text as found,
+    in the form's field order (for rejected rows and correction copies); ``columns`` maps field
+    name → 0-based column (None for a missing column), shared by every row of the sheet."""
 
     form: str
     values: dict[str, Any]
@@ -79,13 +81,23 @@ class Row:
     file: str
     sheet: str
     row: int
-    raw: dict[str, str] = field(default_factory=dict)
-    cells: dict[str, str] = field(default_factory=dict)
+    raw: tuple[str, ...] = ()
+    columns: dict[str, int | None] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
     issues: list[Issue] = field(default_factory=list)
 
     @property
     def has_error(self) -> bool:
         return any(i.is_error for i in self.issues)
+
+    def cell(self, field_name: str) -> str:
+        """The real cell address of a field on this row (``E7``), or "" when its column is missing."""
+        c = self.columns.get(field_name)
+        return cell_address(self.row, c) if c is not None else ""
+
+    def raw_items(self) -> list[tuple[str, str]]:
+        """``(label, raw text)`` pairs in field order."""
+        return list(zip(self.labels, self.raw))
 
 
 @dataclass
@@ -277,48 +289,56 @@ def _read_form_sheet(
     missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
     # --- data rows -------------------------------------------------------------------------
     field_cols = [(f, cols.get(f.name)) for f in form.fields]
+    columns = {f.name: c for f, c in field_cols}  # shared by the sheet's rows
+    labels = tuple(f.label for f in form.fields)
     form_coercers = coercers[form.name]
     rows_out: list[Row] = []
     hidden_seen: list[int] = []
+    formulas = sheet.formulas
     for r in range(hr + 1, len(sheet.rows)):
         cells = sheet.rows[r]
-        if all(_is_blank(v) for v in cells):
-            continue
         non_blank = [v for v in cells if not _is_blank(v)]
+        if not non_blank:
+            continue
         if len(non_blank) == 1 and isinstance(non_blank[0], str) and _FOOTER_RE.match(non_blank[0]):
             break  # a footer such as 填表人：… ends the table
         excel_row = r + 1
         if excel_row in sheet.hidden_rows:
             hidden_seen.append(excel_row)
-        row = Row(form=form.name, values={}, unit_code=where["unit_code"], unit_name=where["unit_name"],
-                  file=file, sheet=sheet.name, row=excel_row)
+        values: dict[str, Any] = {}
+        raw_texts: list[str] = []
+        row = Row(form=form.name, values=values, unit_code=where["unit_code"], unit_name=where["unit_name"],
+                  file=file, sheet=sheet.name, row=excel_row, columns=columns, labels=labels)
         for f, c in field_cols:
             raw = cells[c] if c is not None and c < len(cells) else None
-            row.raw[f.label] = cell_text(raw) if not isinstance(raw, str) else raw
-            addr = cell_address(excel_row, c) if c is not None else ""
-            row.cells[f.name] = addr
-            cw = dict(where, cell=addr, row=excel_row, field=f.label)
-            if c is not None and (excel_row, c) in sheet.formulas and not f.derived:
-                formula = sheet.formulas[(excel_row, c)]
+            raw_texts.append(raw if isinstance(raw, str) else cell_text(raw))
+            if c is None:  # the column is missing: reported once for the sheet and once per row
+                values[f.name] = None
+                continue
+            if formulas and (excel_row, c) in formulas and not f.derived:
+                formula = formulas[(excel_row, c)]
                 row.issues.append(_issue(
                     ERROR, "formula",
                     f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
-                    raw=_one_line(cell_text(raw) if raw is not None else ""), **cw))
-                row.values[f.name] = None
+                    raw=_one_line(cell_text(raw)), cell=cell_address(excel_row, c), row=excel_row, field=f.label,
+                    **where))
+                values[f.name] = None
                 continue
             if f.derived:
-                row.values[f.name] = raw  # compared with the computed value below
-                continue
-            if c is None:  # the column is missing: reported once for the sheet and once per row
-                row.values[f.name] = None
+                values[f.name] = raw  # compared with the computed value below
                 continue
             value, problems = form_coercers[f.name](raw)
             if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
                 problems = [*problems, (ERROR, "too_long_for_excel",
                                         f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，请精简后重新报送")]
-            row.values[f.name] = value
-            for severity, kind, message in problems:
-                row.issues.append(_issue(severity, kind, message, raw=_one_line(cell_text(raw))[:200], **cw))
+            values[f.name] = value
+            if problems:
+                addr = cell_address(excel_row, c)
+                shown = _one_line(cell_text(raw))[:200]
+                for severity, kind, message in problems:
+                    row.issues.append(_issue(severity, kind, message, raw=shown, cell=addr, row=excel_row,
+                                             field=f.label, **where))
+        row.raw = tuple(raw_texts)
         for f, c in field_cols:
             if f.derived:
                 _derive(row, f, c, sheet, where)
@@ -758,7 +778,7 @@ def _col_index(cell: str) -> int:
 
 def _field_cell(row: Row, form: Form, field_name: str) -> str:
     """The real cell address of a field on a row (empty when the column is missing)."""
-    return row.cells.get(field_name, "")
+    return row.cell(field_name)
 
 
 def _fmt_time(t: datetime | None) -> str:
