@@ -16,7 +16,7 @@ WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One finding.
 

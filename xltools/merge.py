@@ -66,7 +66,7 @@ _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|�
 # --------------------------------------------------------------------------- results
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One data row of a return: ``values`` maps field name → typed value (None when blank;
     names as a tuple of str; decimals as Decimal; dates as date).  Provenance: the unit, the file
