@@ -62,6 +62,7 @@ from typing import Any
 import xlsxwriter
 
 from . import stamp
+from ._dates import iso_deadline
 from ._io import atomic_path, prepare_dir
 from .errors import DataError, FormDefinitionError, OutputError, ReturnReadError, XltoolsError
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
@@ -186,7 +187,7 @@ def ballot(
     if [c.number for c in cands] != list(range(1, len(cands) + 1)):
         raise DataError("候选人的序号须从 1 起连续编号")
     n = _voter_count(voters)
-    deadline = _iso(deadline)
+    deadline = iso_deadline(deadline)
     generated = generated or default_generated_date()
     fp = candidates_fingerprint(cands)
     width = max(3, len(str(n)))
@@ -215,16 +216,6 @@ def _voter_count(voters: int | Roster | str | Path) -> int:
     if not len(roster):
         raise XltoolsError(f"{roster.source or '填报单位名单'}：名单中没有单位，无法生成选票")
     return len(roster)
-
-
-def _iso(text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        return ""
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise XltoolsError(f"截止日期 {text!r} 不是有效日期，请按 2006-01-20 的格式填写") from None
 
 
 

@@ -49,6 +49,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from . import stamp
+from ._dates import chinese_date, iso_deadline
 from ._io import atomic_path, prepare_dir, refuse_among_returns, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import FormDefinition, load_form_definition
@@ -146,7 +147,7 @@ def feedback(
     date, and what :func:`~xltools.merge.merge` raises.
     """
     roots = [Path(r) for r in returns]
-    deadline = _iso_deadline(deadline)
+    deadline = iso_deadline(deadline)
     out = _prepare_out_dir(Path(out_dir), roots)
     if consolidation is None:
         if not isinstance(definition, FormDefinition):
@@ -155,7 +156,7 @@ def feedback(
             roster = load_roster(roster)
         consolidation = merge(definition, roster, roots)
     cons = consolidation
-    deadline = deadline or _iso_deadline(cons.deadline, quiet=True)
+    deadline = deadline or iso_deadline(cons.deadline, quiet=True)
     all_rows = [r for rows in cons.rows.values() for r in rows] + list(cons.rejected)
     corrections: list[Correction] = []
     ledger = {e.code: e for e in cons.ledger if e.code}
@@ -222,7 +223,7 @@ def write_chase_txt(units: Sequence[Unit], path: str | Path, deadline: str = "",
     unit is missing.  Written atomically; returns ``path``."""
     target = Path(path)
     what = f"《{title}》" if title else "登记表"
-    when = f"请于{_chinese_date(deadline)}前报送{what}" if deadline else f"请尽快报送{what}"
+    when = f"请于{chinese_date(deadline)}前报送{what}" if deadline else f"请尽快报送{what}"
     lines = []
     for u in units:
         contact = "，".join(x for x in (f"联系人：{u.contact}" if u.contact else "",
@@ -234,23 +235,6 @@ def write_chase_txt(units: Sequence[Unit], path: str | Path, deadline: str = "",
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _iso_deadline(text: str, quiet: bool = False) -> str:
-    text = (text or "").strip()
-    if not text:
-        return ""
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        if quiet:
-            return ""
-        raise XltoolsError(f"截止日期 {text!r} 不是有效日期，请按 2006-01-20 的格式填写") from None
-
-
-def _chinese_date(iso: str) -> str:
-    d = date.fromisoformat(iso)
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _prepare_out_dir(out: Path, roots: Sequence[Path]) -> Path:
@@ -472,7 +456,7 @@ def _notes_sheet(wb: Workbook, cons: Consolidation, unit: Unit, source: str, iss
         f"原报送文件：{source}",
         "请修改红色单元格（错误）后重新报送；黄色单元格（警告）请核实，确无问题的可不修改。"
         "点击“单元格”一栏可跳到该单元格，单元格的批注写明了问题。",
-        (f"重新报送截止日期：{_chinese_date(deadline)}" if deadline else "请尽快修改后重新报送。"),
+        (f"重新报送截止日期：{chinese_date(deadline)}" if deadline else "请尽快修改后重新报送。"),
     ]
     if d.contact:
         lines.append(f"联系人：{d.contact}")

@@ -39,6 +39,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from . import stamp
+from ._dates import chinese_date, iso_deadline
 from ._io import atomic_path, prepare_dir, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import Field, Form, FormDefinition, load_form_definition
@@ -232,19 +233,8 @@ def _refuse_anonymous(definition: FormDefinition) -> None:
 
 
 def _check_deadline(deadline: str, definition: FormDefinition) -> str:
-    text = (deadline or definition.deadline or "").strip()
-    if not text:
-        return ""
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        where = "" if deadline else f"{definition.source or '表单定义'} 中的 deadline "
-        raise XltoolsError(f"{where}报送截止日期 {text!r} 不是有效日期，请按 2006-03-31 的格式填写") from None
-
-
-def _chinese_date(iso: str) -> str:
-    d = date.fromisoformat(iso)
-    return f"{d.year}年{d.month}月{d.day}日"
+    where = "报送" if deadline else f"{definition.source or '表单定义'} 中的 deadline：报送"
+    return iso_deadline(deadline or definition.deadline, where)
 
 
 def _units(text: str, size: float = 11) -> float:
@@ -457,7 +447,7 @@ class _Builder:
         line("填报单位：", f"{unit.name}（单位代码 {unit.code}）", strong)
         line("", "本工作簿专供上述单位填写，请勿转给其他单位使用。")
         if self.deadline:
-            line("报送截止日期：", _chinese_date(self.deadline), deadline_fmt)
+            line("报送截止日期：", chinese_date(self.deadline), deadline_fmt)
         if d.contact:
             line("联系人：", d.contact)
         row += 1
