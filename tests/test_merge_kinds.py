@@ -348,3 +348,20 @@ def test_output_among_the_returns_is_refused(kit_path, tmp_path, blank):
         assert res.exit_code == 1 and "错误：" in res.output
     assert src.read_bytes() == before
     assert sorted(p.name for p in d.iterdir()) == [src.name]
+
+
+@pytest.mark.parametrize("name, codes", [
+    ("D-01 x.xlsx", ["D-01"]),
+    ("D01 台账.xlsx", ["D01"]),
+    ("Ｄ０２区人大办.xlsx", ["D02"]),
+    ("区委办 台账.xlsx", ["D01"]),
+    ("d01_区委办.xlsx", ["D01"]),
+    ("D011.xlsx", []),
+    ("区委办与区人大办联合.xlsx", ["D02"]),  # the longest name wins (区人大办 over 区委办)
+    ("区政协办区人大办.xlsx", ["D02", "D03"]),  # two names of equal length: ambiguous
+])
+def test_units_named_in_file_names(name, codes):
+    from xltools.identify import filename_units
+
+    roster = Roster(units=(Unit("D-01", "甲局"), Unit("D01", "区委办"), Unit("D02", "区人大办"), Unit("D03", "区政协办")))
+    assert [u.code for u in filename_units(Path(name), roster)] == codes

@@ -10,8 +10,10 @@ only by its name as a warning, and a name that contradicts the stamp as an error
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from . import stamp as st
@@ -88,21 +90,44 @@ def property_stamp(book: ReturnWorkbook) -> st.Stamp | None:
     return st.stamp_from_items(items, "properties") if items else None
 
 
+_TOKEN = re.compile(r"[0-9a-z]+")
+
+
+@lru_cache(maxsize=8)
+def _roster_index(roster: Roster) -> tuple[dict[str, list[Unit]], list[tuple[str, Unit]], list[tuple[str, Unit]]]:
+    """The roster's normalised codes and names, computed once per roster (a province's roster
+    has thousands of units and every return's file name is checked against it)."""
+    by_token: dict[str, list[Unit]] = {}
+    other_codes: list[tuple[str, Unit]] = []
+    names: list[tuple[str, Unit]] = []
+    for u in roster:
+        code = normalise_label(u.code)
+        if code and _TOKEN.fullmatch(code):
+            by_token.setdefault(code, []).append(u)
+        elif code:
+            other_codes.append((code, u))
+        name = normalise_label(u.name)
+        if name:
+            names.append((name, u))
+    return by_token, other_codes, names
+
+
 def filename_units(path: Path, roster: Roster) -> list[Unit]:
     """The roster units a file name names: a unit code as a separate token, else the longest
     unit name(s) contained in it.  One unit, several (ambiguous), or none."""
     name = normalise_label(path.stem)
-    by_code = [
-        u for u in roster
-        if re.search(rf"(?<![0-9a-z]){re.escape(normalise_label(u.code))}(?![0-9a-z])", name)
-    ]
+    spaced = unicodedata.normalize("NFKC", path.stem).casefold()  # spaces still separate codes
+    by_token, other_codes, names = _roster_index(roster)
+    by_code = [u for token in dict.fromkeys(_TOKEN.findall(spaced)) for u in by_token.get(token, ())]
+    by_code += [u for code, u in other_codes
+                if re.search(rf"(?<![0-9a-z]){re.escape(code)}(?![0-9a-z])", spaced)]
     if len(by_code) == 1:
         return by_code
-    found = [u for u in roster if normalise_label(u.name) and normalise_label(u.name) in name]
+    found = [(n, u) for n, u in names if n in name]
     if not found:
         return by_code
-    longest = max(len(normalise_label(u.name)) for u in found)
-    return [u for u in found if len(normalise_label(u.name)) == longest]
+    longest = max(len(n) for n, _ in found)
+    return [u for n, u in found if len(n) == longest]
 
 
 def filename_unit(path: Path, roster: Roster) -> Unit | None:
