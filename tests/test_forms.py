@@ -84,8 +84,9 @@ def test_bundled_kit_loads(kit_path):
     assert d.title == "党员先锋岗工作台账"
     assert d.issuer == "区直机关党工委"
     assert d.source == "pioneer_posts.yaml"
-    assert [f.name for f in d.forms] == ["posts", "deeds", "results", "assessment"]
-    assert [f.sheet for f in d.forms] == ["先锋岗登记表", "办实事做好事登记表", "工作成效表", "年度考核表"]
+    assert [f.name for f in d.forms] == ["posts", "deeds", "results", "assessment", "stories"]
+    assert [f.sheet for f in d.forms] == ["先锋岗登记表", "办实事做好事登记表", "工作成效表", "年度考核表", "先进事迹表"]
+    assert [f.optional for f in d.forms] == [False, False, False, False, True]
     figures = {g.name for g in d.figures}
     for name in ("posts_total", "window_posts", "leaders", "members", "units_with_posts",
                  "deeds_total", "beneficiaries"):
@@ -363,4 +364,4 @@ def test_fingerprint_is_stable_and_label_sensitive(kit):
     f[0], f[1] = f[1], f[0]
     assert parse_form_definition(dump(swapped)).form("a").fingerprint != first
     # the kit's four forms all differ
-    assert len({form.fingerprint for form in kit.forms}) == 4
+    assert len({form.fingerprint for form in kit.forms}) == len(kit.forms) == 5

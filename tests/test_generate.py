@@ -155,7 +155,7 @@ def test_sheet_order_and_visibility(books, kit):
     for _, _, wb in books.values():
         assert wb.sheetnames == [stamp.INSTRUCTIONS_SHEET, *[f.sheet for f in kit.forms], stamp.META_SHEET]
         states = [wb[s].sheet_state for s in wb.sheetnames]
-        assert states == ["visible"] * 5 + ["hidden"]  # plain hidden, not veryHidden
+        assert states == ["visible"] * (1 + len(kit.forms)) + ["hidden"]  # plain hidden, not veryHidden
         assert wb.active.title == stamp.INSTRUCTIONS_SHEET
 
 

@@ -272,7 +272,7 @@ def test_consolidated_workbook_reads_back(kit, small_roster, returns, tmp_path):
     out = write_consolidated(cons, tmp_path / "汇总表.xlsx")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:5] == ["汇总指标", "先锋岗登记表", "办实事做好事登记表", "工作成效表", "年度考核表"]
-    assert wb.sheetnames[5:8] == ["分单位统计", "报送情况", "问题清单"]
+    assert wb.sheetnames[5:9] == ["先进事迹表", "分单位统计", "报送情况", "问题清单"]
     ledger = wb["报送情况"]
     assert [c.value for c in ledger[1]][:3] == ["单位代码", "单位名称", "状态"]
     assert [ledger.cell(r, 3).value for r in range(2, 6)] == ["已报送", "已报送", "未报送", "未报送"]

@@ -140,11 +140,11 @@ def test_structure_edits_merge_with_warnings(kit, roster, blank, tmp_path):
 
 def test_forms_split_across_two_files_are_both_used(kit, roster, blank, tmp_path):
     def only_posts(wb):
-        for name in ("办实事做好事登记表", "工作成效表", "年度考核表"):
+        for name in ("办实事做好事登记表", "工作成效表", "年度考核表", "先进事迹表"):
             del wb[name]
 
     def only_assessment(wb):
-        for name in ("先锋岗登记表", "办实事做好事登记表", "工作成效表"):
+        for name in ("先锋岗登记表", "办实事做好事登记表", "工作成效表", "先进事迹表"):
             del wb[name]
         ws = wb["年度考核表"]
         for i, row in enumerate(POST_ROWS):
@@ -365,3 +365,24 @@ def test_units_named_in_file_names(name, codes):
 
     roster = Roster(units=(Unit("D-01", "甲局"), Unit("D01", "区委办"), Unit("D02", "区人大办"), Unit("D03", "区政协办")))
     assert [u.code for u in filename_units(Path(name), roster)] == codes
+
+
+def test_optional_stories_form_is_not_chased_and_keeps_paragraphs(kit, roster, blank, tmp_path):
+    def without_stories(wb):
+        del wb["先进事迹表"]
+
+    def with_story(wb):
+        ws = wb["先进事迹表"]
+        ws["A4"] = "秘书科党员先锋岗"
+        ws["B4"] = "甘当幕后“老黄牛”"
+        ws["C4"] = "第一段：立足岗位。\n第二段：服务基层。\r\n第三段：争创一流。"
+        ws["D4"] = "全年起草文稿120篇"
+
+    a = fill_stamped(blank, tmp_path / "a" / blank.name, without_stories)
+    cons = merge(kit, roster, [a], jobs=1)
+    assert not [i for i in cons.issues if i.kind == "form_missing"]
+    b = fill_stamped(blank, tmp_path / "b" / blank.name, with_story)
+    cons = merge(kit, roster, [b], jobs=1)
+    story = cons.rows["stories"][0].values
+    assert story["body"].split("\n") == ["第一段：立足岗位。", "第二段：服务基层。", "第三段：争创一流。"]
+    assert (story["title"], story["achievements"]) == ("甘当幕后“老黄牛”", "全年起草文稿120篇")

@@ -154,6 +154,8 @@ class Form:
     description: str = ""
     complete_for: tuple[str, str] | None = None
     ref_severity: str = "warning"
+    #: A return without this form is not reported (e.g. 先进事迹表: only some posts have one).
+    optional: bool = False
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -286,7 +288,8 @@ def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition
 
 
 _DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures", "anonymous"}
-_FORM_KEYS = {"name", "sheet", "title", "max_rows", "key", "fields", "description", "complete_for", "ref_severity"}
+_FORM_KEYS = {"name", "sheet", "title", "max_rows", "key", "fields", "description", "complete_for", "ref_severity",
+              "optional"}
 _FIELD_KEYS = {
     "name", "label", "type", "required", "choices", "min", "max", "max_length", "unit", "decimals",
     "help", "width", "aliases", "ref", "derived", "multiline",
@@ -473,6 +476,7 @@ class _Validator:
             description=self.string(d, "description", where),
             complete_for=complete_for,
             ref_severity=severity,
+            optional=self.boolean(d, "optional", where, False),
         )
 
     def _dotted(self, d: dict, key: str, where: str) -> tuple[str, str] | None:

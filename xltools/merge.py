@@ -665,7 +665,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                     n_acc += 1
         if files:
             for form in definition.forms:
-                if form.name not in chosen:
+                if form.name not in chosen and not form.optional:
                     unit_issues.append(_issue(WARNING, "form_missing",
                                               f"报送文件中没有找到{form.title}，如本单位确无此项内容可忽略，否则请补报",
                                               file=used[0] if used else files[0].path, sheet=form.sheet, **where))
