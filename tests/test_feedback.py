@@ -400,7 +400,7 @@ def test_control_characters_in_a_return_do_not_stop_feedback(tmp_path, kit, rost
         parts = {n: z.read(n) for n in z.namelist()}
     for name, data in parts.items():
         if name.endswith(".xml"):
-            parts[name] = data.replace("CTRL".encode(), b"_x0001_")
+            parts[name] = data.replace(b"CTRL", b"_x0001_")
     with zipfile.ZipFile(path, "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)

@@ -957,3 +957,175 @@ def test_cli_report_takes_the_top_ten_from_a_tally(tmp_path):
     res = CliRunner().invoke(cli, ["report", "commendation", "--data", str(DATA / "figures_sample.json"),
                                    "--tally", str(bad), "--out", str(out)])
     assert res.exit_code == 1 and "不是 xltools tally 生成的计票结果" in res.output
+
+
+# --------------------------------------------------------------------------- stories and unit documents
+
+
+STORY_BODY = "　　2005年，该岗受理投诉举报案件2103件。\n\n他们坚持“一站式”服务。\r\n  涉及劳动者9970人，追回欠薪491.3万元。"
+STORY_PARAS = ["2005年，该岗受理投诉举报案件2103件。", "他们坚持“一站式”服务。", "涉及劳动者9970人，追回欠薪491.3万元。"]
+
+
+def with_stories(forms: dict) -> dict:
+    """``forms`` plus a 先进事迹表: the labour bureau's post (three paragraphs, two lines of
+    成效) and one procuratorate post; the procuratorate's second post has none."""
+
+    def prov(code: str, name: str, row: int) -> dict:
+        return {"unit_code": code, "unit_name": name, "source_file": f"returns/{code}.xlsx", "source_sheet": "先进事迹表", "source_row": row}
+
+    forms["stories"] = [
+        {**prov("D23", "区劳动局", 4), "post_name": "维权党员先锋岗", "title": "为了外来务工人员的“血汗钱”",
+         "body": STORY_BODY, "achievements": "被评为市劳动保障系统先进集体\n群众满意率98.6％。"},
+        {**prov("D13", "区检察院", 4), "post_name": "讼诉科党员先锋岗", "title": "人均办案翻了一番多",
+         "body": "科室人均办案数从14.5件上升到33.9件。", "achievements": None},
+    ]
+    return forms
+
+
+def test_posts_by_unit_attaches_stories(figures):
+    units = posts_by_unit(with_stories(sample_forms()), figures["per_unit"])
+    procuratorate, labour = units
+    assert labour["posts"][0]["story"]["title"] == "为了外来务工人员的“血汗钱”"
+    assert procuratorate["posts"][0]["story"]["body"] == "科室人均办案数从14.5件上升到33.9件。"
+    assert procuratorate["posts"][1]["story"] is None  # 控申: no row
+    # matched on unit code AND post name: the same post name in another unit is not this story
+    forms = with_stories(sample_forms())
+    forms["stories"][0]["unit_code"] = "D99"
+    assert posts_by_unit(forms, figures["per_unit"])[1]["posts"][0]["story"] is None
+    # older workbooks and JSON data have no stories form
+    assert all(p["story"] is None for u in posts_by_unit(sample_forms(), figures["per_unit"]) for p in u["posts"])
+
+
+def test_posts_by_unit_also_lists_units_with_documents(figures):
+    units = posts_by_unit(sample_forms(), figures["per_unit"], also={"D01", "D23"})
+    assert [(u["code"], len(u["posts"])) for u in units] == [("D01", 0), ("D13", 2), ("D23", 1)]  # roster order
+    assert [u["code"] for u in posts_by_unit({}, figures["per_unit"], also={"D05"})] == ["D05"]
+
+
+def test_deeds_compilation_with_stories(data):
+    with_stories(data["forms"])
+    blob = render_template("deeds_compilation", report_context(data, date=DAY))
+    doc = Document(io.BytesIO(blob))
+    paragraphs = [(p.style.style_id, p.text) for p in doc.paragraphs]
+    texts = [t for _, t in paragraphs]
+    title = texts.index("为了外来务工人员的“血汗钱”")
+    assert paragraphs[title][0] == "Heading3"
+    assert texts[title - 1] == "（一）维权党员先锋岗"  # right under its post
+    # each line of the body is its own paragraph, in order, stripped, blank lines dropped
+    assert texts[title + 1 : title + 5] == STORY_PARAS + ["主要成效：被评为市劳动保障系统先进集体。"]
+    assert texts[title + 5] == "群众满意率98.6％。"
+    assert sum(t in STORY_PARAS for t in texts) == 3
+    assert all(style == "Normal" for style, _ in paragraphs[title + 1 : title + 6])
+    # the story replaces the register content of its post; a post without one keeps it
+    assert "所在科室：劳动监察大队（窗口单位）。党员责任人：王强。参与党员12人。设岗时间：2005年1月10日。" not in texts
+    assert "为群众办实事做好事2件：" not in texts
+    assert any(t.startswith("所在科室：控申科（窗口单位）") for t in texts)
+    # roster order: the procuratorate (D13) before the labour bureau (D23); no 主要成效 without text
+    other = texts.index("人均办案翻了一番多")
+    assert chapter(texts, "二、区劳动局") > other > chapter(texts, "一、区检察院") and other < title
+    assert texts[other + 1 : other + 3] == ["科室人均办案数从14.5件上升到33.9件。", "（二）控申党员先锋岗"]
+    for p in doc.element.body.iter(W + "p"):
+        assert p.find(f".//{W}br") is None or p.find(f".//{W}br").get(W + "type") == "page"
+
+
+def chapter(texts: list[str], heading: str) -> int:
+    """The index of a unit's chapter heading: its last occurrence (the 目录 lists it first)."""
+    return len(texts) - 1 - texts[::-1].index(heading)
+
+
+def make_unit_doc(path: Path, *texts: str) -> Path:
+    doc = Document()
+    for text in texts:
+        doc.add_paragraph(text)
+    doc.save(path)
+    return path
+
+
+def test_unit_documents_merged_under_their_unit(tmp_path, data):
+    docs = tmp_path / "单位事迹"
+    docs.mkdir()
+    make_unit_doc(docs / "D23_先进事迹.docx", "劳动局事迹第一段：维权绿色通道。", "劳动局事迹第二段：首问负责。")
+    make_unit_doc(docs / "区检察院事迹材料.docx", "检察院事迹第一段：办案提速。", "检察院事迹第二段：控申接待。")
+    make_unit_doc(docs / "d01-区委办.docx", "区委办事迹：没有登记先锋岗，只报送了文档。")
+    (docs / "~$D23_先进事迹.docx").write_bytes(b"lock file")  # Word's owner file is skipped
+    out = report(["deeds_compilation", "work_report"], data, tmp_path / "out", date=DAY, unit_docs=docs)
+    body = parts_text(out[0])["body"]
+    # the chapters, in roster order; the unit without posts gets a chapter for its document
+    first, procuratorate, labour = (chapter(body, h) for h in ("一、区委办", "二、区检察院", "三、区劳动局"))
+    assert first < procuratorate < labour
+    assert body.index("一、区委办") < body.index("（一）讼诉科党员先锋岗") < first  # listed in the 目录 too
+    assert body[first + 1] == "区委办事迹：没有登记先锋岗，只报送了文档。"
+    assert body[procuratorate + 1 : procuratorate + 4] == ["检察院事迹第一段：办案提速。", "检察院事迹第二段：控申接待。", "（一）讼诉科党员先锋岗"]
+    assert body[labour + 1 : labour + 4] == ["劳动局事迹第一段：维权绿色通道。", "劳动局事迹第二段：首问负责。", "（一）维权党员先锋岗"]
+    assert sum("事迹第" in t for t in body) == 4  # each merged once, as separate paragraphs
+    # the other template ignores the documents and still renders
+    assert "劳动局事迹" not in all_text(out[1])
+
+
+def test_unit_documents_with_json_data(tmp_path, figures):
+    """Units may send only documents: the compilation then needs no registry rows."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_unit_doc(docs / "D17 区教育局.docx", "教育局的先进事迹。")
+    path = report(["deeds_compilation"], figures, tmp_path / "汇编.docx", date=DAY, unit_docs=docs)[0]
+    body = parts_text(path)["body"]
+    assert body[chapter(body, "一、区教育局") + 1] == "教育局的先进事迹。"
+    assert body.count("一、区教育局") == 2  # the 目录 and the chapter
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({"先进事迹.docx": "doc"}, r"先进事迹\.docx：文件名中没有名单上的单位代码或单位名称.*如 D01_区委办_先进事迹\.docx"),
+        ({"D230_事迹.docx": "doc"}, r"D230_事迹\.docx：文件名中没有名单上的单位代码"),  # a code only as a whole token
+        ({"区检察院_区劳动局.docx": "doc"}, r"区检察院_区劳动局\.docx：文件名同时对应 区检察院（D13）、区劳动局（D23），请改名"),
+        ({"D13_事迹.docx": "doc", "区检察院.docx": "doc"}, r"D13_事迹\.docx 和 区检察院\.docx 都是 区检察院（D13）的事迹，请合并"),
+        ({"D13_事迹.docx": b"PK\x03\x04 truncated"}, r"D13_事迹\.docx：不是有效的 Word 文档（BadZipFile"),
+        ({"D13_事迹.docx": b"plain text, not a document"}, r"D13_事迹\.docx：不是有效的 Word 文档"),
+        ({"D13_事迹.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)}, r"D13_事迹\.docx：是旧版 Word（\.doc）或加密文件"),
+        ({"D13_事迹.docx": "xlsx"}, r"D13_事迹\.docx：不是有效的 Word 文档（"),  # a workbook renamed .docx
+        ({"D13_事迹.doc": b"\xd0\xcf\x11\xe0"}, r"D13_事迹\.doc：单位事迹只接受 Word 文档（\.docx），请另存为 \.docx"),
+    ],
+)
+def test_unit_documents_refused(tmp_path, data, files, message):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, content in files.items():
+        if content == "doc":
+            make_unit_doc(docs / name, "事迹")
+        elif content == "xlsx":
+            import openpyxl
+
+            openpyxl.Workbook().save(docs / name)
+        else:
+            (docs / name).write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        report(["deeds_compilation"], data, tmp_path / "out", date=DAY, unit_docs=docs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unit_documents_folder_missing(tmp_path, data):
+    with pytest.raises(DataError, match="无此目录：单位事迹文件夹不存在"):
+        report_context(data, unit_docs=tmp_path / "无此目录")
+
+
+def test_unit_docs_is_always_in_the_context(data):
+    assert report_context(data, date=DAY)["unit_docs"] == {}
+    assert "unit_docs" in list_template_vars("deeds_compilation")
+
+
+def test_cli_report_unit_docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_unit_doc(docs / "D23_区劳动局.docx", "劳动局报送的事迹全文。")
+    out = tmp_path / "汇编.docx"
+    args = ["report", "deeds_compilation", "--data", str(FIGURES_JSON), "--out", str(out), "--date", "2006-01-15", "--unit-docs", str(docs)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "劳动局报送的事迹全文。" in parts_text(out)["body"]
+    make_unit_doc(docs / "无名.docx", "x")
+    out.unlink()
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert result.output.startswith("错误：") and "无名.docx：文件名中没有名单上的单位代码或单位名称" in result.output
+    assert not out.exists()

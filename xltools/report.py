@@ -4,6 +4,7 @@ figures of a collection round.
 Public API:
 
 * :func:`report_context` — the dict a template sees (documented in the README, section "Report templates: context and filters");
+* :func:`find_unit_docs` — the deeds documents (.docx) units sent, matched to the roster by file name;
 * :func:`report` — render one or more templates to ``.docx`` drafts (``xltools report``);
 * :func:`render_template` — render one template with a given context to bytes;
 * :func:`list_template_vars` — the variables a template uses (``xltools report --list-vars``);
@@ -32,7 +33,7 @@ import io
 import json
 import re
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ CONTEXT_KEYS = (
     "form",
     "top10",
     "posts_by_unit",
+    "unit_docs",
 )
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -166,12 +168,22 @@ def top_ten(forms: Mapping[str, Sequence[Mapping[str, Any]]], units: Sequence[Ma
     return items
 
 
-def posts_by_unit(forms: Mapping[str, Sequence[Mapping[str, Any]]], units: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def posts_by_unit(
+    forms: Mapping[str, Sequence[Mapping[str, Any]]],
+    units: Sequence[Mapping[str, Any]],
+    *,
+    also: Collection[str] = (),
+) -> list[dict[str, Any]]:
     """Units in roster order that have posts, each ``{"code", "name", "posts"}``; each post is
     its ``forms["posts"]`` row plus ``deeds`` (its deeds by date), ``results`` (its 工作成效
-    rows) and ``assessment`` (its 年度考核 row or None), matched on unit code and post name."""
+    rows), ``assessment`` (its 年度考核 row or None) and ``story`` (its 先进事迹表 row from
+    ``forms["stories"]``, or None when the form is absent or the post has none; the first row
+    when a unit sent two for one post), matched on unit code and post name.
+
+    ``also``: unit codes (as text) listed even without posts, with ``posts`` empty — the units
+    that sent their deeds as a Word document (:func:`find_unit_docs`)."""
     posts = list(forms.get("posts") or ())
-    if not posts:
+    if not posts and not also:
         return []
 
     def key(r: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -186,6 +198,9 @@ def posts_by_unit(forms: Mapping[str, Sequence[Mapping[str, Any]]], units: Seque
     assessment: dict[tuple[Any, Any], Mapping[str, Any]] = {}
     for r in forms.get("assessment") or ():
         assessment.setdefault(key(r), r)
+    stories: dict[tuple[Any, Any], Mapping[str, Any]] = {}
+    for r in forms.get("stories") or ():
+        stories.setdefault(key(r), r)
 
     def by_date(r: Mapping[str, Any]) -> tuple[Any, ...]:
         d = r.get("deed_date")
@@ -203,9 +218,90 @@ def posts_by_unit(forms: Mapping[str, Sequence[Mapping[str, Any]]], units: Seque
                 "deeds": sorted(deeds.get(key(r), []), key=by_date),
                 "results": list(results.get(key(r), [])),
                 "assessment": assessment.get(key(r)),
+                "story": stories.get(key(r)),
             }
         )
-    return [u for u in grouped.values() if u["posts"]]
+    return [u for u in grouped.values() if u["posts"] or str(u["code"]) in also]
+
+
+def _check_docx(path: Path) -> None:
+    """Raise DataError unless ``path`` opens as a Word document within the readers' size caps."""
+    import zipfile
+
+    from docx import Document
+
+    from .readers import Limits
+
+    limits = Limits()
+    hint = "请用 Word 或 WPS 打开后另存为 .docx 再放入该文件夹"
+    if path.stat().st_size > limits.max_file_bytes:
+        raise DataError(f"{path}：文件超过 {limits.max_file_bytes // 2**20} MB，{hint}（可压缩其中的图片）")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(f"{path}：是旧版 Word（.doc）或加密文件，请取消密码保护，{hint}")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+        # zipfile never inflates past a member's declared size, so the declared total is a cap
+        if len(infos) > limits.max_zip_members or sum(i.file_size for i in infos) > limits.max_uncompressed_bytes:
+            raise DataError(f"{path}：解压后过大或包含的文件过多，疑似损坏或恶意文件，{hint}")
+        Document(str(path))
+    except DataError:
+        raise
+    except Exception as exc:  # python-docx/zipfile: BadZipFile, PackageNotFoundError, KeyError, XML errors …
+        raise DataError(f"{path}：不是有效的 Word 文档（{type(exc).__name__}: {_short(str(exc))}），{hint}") from None
+
+
+def find_unit_docs(folder: str | Path, units: Sequence[Mapping[str, Any]]) -> dict[str, Path]:
+    """The deeds documents units sent as Word files: unit code (text) → path of its ``.docx``.
+
+    ``folder``: a directory, not searched recursively; Office lock files, hidden files and the
+    like are skipped (:func:`xltools.readers.is_skipped_file`).  ``units``: the roster rows
+    (``code``, ``name``; the context's ``units``).  A file belongs to the unit its name names,
+    by the rule merge uses for returns (:func:`xltools.identify.filename_units`): a unit code as
+    a separate token (``D23_先进事迹.docx``, not ``D230``), else the longest unit name contained
+    in it (``区劳动局事迹.docx``).  Each file is opened once with python-docx to check it.
+
+    Raises :class:`~xltools.errors.DataError` naming the file for: a missing folder; a file
+    that is not ``.docx``; a name matching no unit or several; two files for one unit; a
+    corrupt, encrypted, ``.doc`` or oversized document (caps of :class:`xltools.readers.Limits`)."""
+    from .identify import filename_units
+    from .readers import is_skipped_file
+    from .roster import Roster, Unit
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(f"{root}：单位事迹文件夹不存在，请指定存放各单位事迹 Word 文档（.docx）的文件夹")
+    roster = Roster(tuple(Unit(str(u.get("code") or ""), str(u.get("name") or "")) for u in units if u.get("code")))
+    found: dict[str, Path] = {}
+    for path in sorted(root.iterdir()):
+        if path.is_dir() or is_skipped_file(path):
+            continue
+        if path.suffix.lower() != ".docx":
+            raise DataError(f"{path}：单位事迹只接受 Word 文档（.docx），请另存为 .docx，或把该文件移出 {root}")
+        matched = filename_units(path, roster)
+        if not matched:
+            raise DataError(
+                f"{path}：文件名中没有名单上的单位代码或单位名称，不知道是哪个单位的事迹；"
+                f"请改名为“单位代码_单位名称_先进事迹.docx”（如 {_example_name(roster)}）"
+            )
+        if len(matched) > 1:
+            names = "、".join(f"{u.name}（{u.code}）" for u in matched)
+            raise DataError(f"{path}：文件名同时对应 {names}，请改名，只保留一个单位的代码或名称")
+        unit = matched[0]
+        if unit.code in found:
+            raise DataError(
+                f"{found[unit.code]} 和 {path.name} 都是 {unit.name}（{unit.code}）的事迹，请合并成一个 .docx 文件"
+            )
+        _check_docx(path)
+        found[unit.code] = path
+    return found
+
+
+def _example_name(roster: Any) -> str:
+    first = next(iter(roster), None)
+    return f"{first.code}_{first.name}_先进事迹.docx" if first is not None else "D01_区委办_先进事迹.docx"
 
 
 def report_context(
@@ -213,6 +309,7 @@ def report_context(
     *,
     extra: Mapping[str, Any] | None = None,
     date: _dt.date | None = None,
+    unit_docs: str | Path | None = None,
 ) -> dict[str, Any]:
     """The context a report template sees (documented in the README, section "Report templates: context and filters").
 
@@ -222,16 +319,20 @@ def report_context(
     (``round.date``), default today.  ``extra``: keys added last, overriding the built ones — a
     user can add their own keys from Python; a ``top10`` given here (e.g. from a tally JSON) is
     used instead of the one computed, and ``forms`` given here replace the data's rows (and
-    feed ``top10`` and ``posts_by_unit``).
+    feed ``top10`` and ``posts_by_unit``).  ``unit_docs``: a folder of the units' deeds
+    documents (:func:`find_unit_docs`); those units are in ``posts_by_unit`` even without posts.
 
     Keys: every figure by name (``posts_total`` …); ``figures`` (name → value) and
     ``figure_info`` (list of {name, label, unit, value}); ``units`` (the per-unit rows, roster
     order); ``ledger``; ``counts``; ``form`` ({id, version, title}); ``round`` ({title,
     deadline as a date or None, date}); ``forms`` (form name → rows; ``{}`` for JSON data);
-    ``top10`` (:func:`top_ten`); ``posts_by_unit`` (:func:`posts_by_unit`).
+    ``top10`` (:func:`top_ten`); ``posts_by_unit`` (:func:`posts_by_unit`); ``unit_docs`` (unit
+    code → path of its deeds ``.docx``; ``{}`` without ``unit_docs``) — :func:`render_template`
+    turns each path into a docxtpl subdocument, for ``{{p unit_docs[u.code] }}``.
 
     Raises :class:`~xltools.errors.DataError` when the data cannot be read, lacks ``figures``,
-    ``counts``, ``per_unit`` or ``ledger``, or a figure is named like one of the keys above."""
+    ``counts``, ``per_unit`` or ``ledger``, a figure is named like one of the keys above, or a
+    file in ``unit_docs`` is refused (:func:`find_unit_docs`)."""
     d, source = load_report_data(data)
     for key, kind in (("figures", dict), ("counts", dict), ("per_unit", list), ("ledger", list)):
         if not isinstance(d.get(key), kind):
@@ -270,8 +371,9 @@ def report_context(
     )
     if "top10" not in extra:
         ctx["top10"] = top_ten(ctx["forms"], units)
+    ctx["unit_docs"] = find_unit_docs(unit_docs, units) if unit_docs is not None else {}
     if "posts_by_unit" not in extra:
-        ctx["posts_by_unit"] = posts_by_unit(ctx["forms"], units)
+        ctx["posts_by_unit"] = posts_by_unit(ctx["forms"], units, also=ctx["unit_docs"])
     ctx.update(extra)
     return ctx
 
@@ -455,6 +557,10 @@ def list_template_vars(template: str | Path) -> list[str]:
 def render_template(template: str | Path, context: Mapping[str, Any]) -> bytes:
     """Render one template with ``context``; return the ``.docx`` bytes.
 
+    When the template uses ``unit_docs``, each value of ``context["unit_docs"]`` that is a path
+    becomes a docxtpl subdocument (``tpl.new_subdoc``), inserted by ``{{p unit_docs[code] }}``;
+    a document docxtpl cannot merge is a DataError naming it.
+
     Raises TemplateError (naming the template, and the paragraph where known) for any problem
     listed in the module docstring; nothing is returned then."""
     src = _Source(resolve_template(template))
@@ -466,8 +572,11 @@ def render_template(template: str | Path, context: Mapping[str, Any]) -> bytes:
             f"请检查变量名，或用 xltools report --list-vars 查看数据提供的变量）"
         )
     tpl = src.tpl
+    context = dict(context)
+    if "unit_docs" in needed and context.get("unit_docs"):
+        context["unit_docs"] = {code: _subdoc(tpl, doc) for code, doc in context["unit_docs"].items()}
     try:
-        tpl.render(dict(context), jinja_env=_environment(), autoescape=True)
+        tpl.render(context, jinja_env=_environment(), autoescape=True)
         buf = io.BytesIO()
         tpl.save(buf)
     except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
@@ -475,6 +584,18 @@ def render_template(template: str | Path, context: Mapping[str, Any]) -> bytes:
     blob = buf.getvalue()
     _check_output(src.name, blob)
     return blob
+
+
+def _subdoc(tpl: Any, doc: Any) -> Any:
+    """A path (str or Path) → a docxtpl subdocument of ``tpl``; anything else as it is."""
+    if not isinstance(doc, (str, Path)):
+        return doc
+    try:
+        return tpl.new_subdoc(str(doc))
+    except Exception as exc:  # docxcompose on a document python-docx opens but cannot merge
+        raise DataError(
+            f"{doc}：无法并入文稿（{type(exc).__name__}: {_short(str(exc))}），请用 Word 或 WPS 另存为 .docx 后重试"
+        ) from None
 
 
 def _render_error(src: _Source, exc: BaseException) -> TemplateError:
@@ -527,13 +648,16 @@ def report(
     *,
     extra: Mapping[str, Any] | None = None,
     date: _dt.date | None = None,
+    unit_docs: str | Path | None = None,
 ) -> list[Path]:
     """Render each template with :func:`report_context` of ``data`` and return the paths
     written.
 
     One template and ``out`` ending in ``.docx`` → that file; otherwise ``out`` is a folder
     (created) and each template writes ``<stem>.docx`` there.  Templates are paths or bundled
-    names (:func:`resolve_template`).  All templates are rendered before anything is written,
+    names (:func:`resolve_template`).  ``unit_docs``: a folder of the units' deeds documents
+    (:func:`find_unit_docs`), merged into templates that use ``unit_docs`` (the bundled
+    ``deeds_compilation``, under each unit's heading).  All templates are rendered before anything is written,
     each file atomically (:func:`xltools._io.atomic_path`): one failing template writes nothing.
 
     Raises TemplateError, DataError, or OutputError (two templates with the same file name, an
@@ -556,7 +680,7 @@ def report(
     for p, t in zip(paths, targets):
         if t.exists() and t.resolve() == p.resolve():
             raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
-    context = report_context(data, extra=extra, date=date)
+    context = report_context(data, extra=extra, date=date, unit_docs=unit_docs)
     blobs = [render_template(p, context) for p in paths]
     if out.suffix.lower() != ".docx":
         try:
@@ -572,6 +696,7 @@ def report(
 __all__ = [
     "BUNDLED_TEMPLATES",
     "CONTEXT_KEYS",
+    "find_unit_docs",
     "list_template_vars",
     "load_report_data",
     "posts_by_unit",

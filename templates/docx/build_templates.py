@@ -2,7 +2,8 @@
 
 * ``work_report.docx``        — 汇报材料, modelled on the seed speech;
 * ``commendation.docx``       — 通报表彰 of the top ten (十佳) posts;
-* ``deeds_compilation.docx``  — 先进事迹汇编: cover, 前言, 目录, one section per post.
+* ``deeds_compilation.docx``  — 先进事迹汇编: cover, 前言, 目录, one chapter per unit (with the
+  deeds document the unit sent, if any) and one section per post (its story, if any).
 
 Run ``python templates/docx/build_templates.py`` (python-docx + lxml); the same script always
 writes the same bytes (pinned document dates, fixed zip timestamps).  The tags are Jinja2 for
@@ -541,8 +542,24 @@ def build_deeds_compilation() -> Path:
     # one chapter per unit (heading 1 starts a page), one section per post
     para(doc, "{%p for u in posts_by_unit %}")
     para(doc, "{{ loop.index|cn_index }}{{ u.name }}", "Heading1")
+    # the deeds document the unit sent (xltools report --unit-docs), merged as a subdocument
+    para(doc, "{%p if u.code in unit_docs %}")
+    para(doc, "{{p unit_docs[u.code] }}")
+    para(doc, "{%p endif %}")
     para(doc, "{%p for p in u.posts %}")
     para(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "Heading2")
+    # a post with a 先进事迹表 row: its story; otherwise what the registers say
+    para(doc, "{%p if p.story %}")
+    para(doc, "{%p if p.story.get('title') %}")
+    para(doc, "{{ p.story.title }}", "Heading3")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if p.story.get('body') %}")
+    para(doc, "{{ p.story.body|paras }}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p if p.story.get('achievements') %}")
+    para(doc, "主要成效：{{ p.story.achievements|paras('。') }}")
+    para(doc, "{%p endif %}")
+    para(doc, "{%p else %}")
     para(
         doc,
         "所在科室：{{ p.department }}{% if p.is_window %}（窗口单位）{% endif %}。"
@@ -576,6 +593,7 @@ def build_deeds_compilation() -> Path:
     )
     para(doc, "{%p endif %}")
     para(doc, "{%p endfor %}")
+    para(doc, "{%p endif %}")
     para(doc, "{%p endif %}")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")

@@ -39,6 +39,13 @@ from ._options import iso_date
     help="xltools tally 生成的计票结果 JSON：通报表彰的“十佳”名单按投票结果（top10），不按考核总分。",
 )
 @click.option(
+    "--unit-docs",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="各单位以 Word 文档（.docx）报送的先进事迹所在的文件夹：文件名含单位代码（如 D23_先进事迹.docx）"
+    "或单位名称的，并入事迹汇编该单位一章的开头；对不上单位、对上多个单位或无法打开的文件报错。",
+)
+@click.option(
     "--list-vars",
     is_flag=True,
     help="不生成文稿，只列出每个模板用到的变量；给了 --data 时用 ✓/✗ 标出数据是否提供。",
@@ -49,6 +56,7 @@ def report_command(
     out: str | None,
     report_date: date | None,
     tally_json: str | None,
+    unit_docs: str | None,
     list_vars: bool,
 ) -> None:
     """用汇总数据填写 Word 报告模板，生成文稿（GB/T 9704 公文格式）。
@@ -68,6 +76,7 @@ def report_command(
     示例：
       xltools report work_report commendation deeds_compilation --data 汇总表.xlsx --out 文稿
       xltools report 我的模板.docx --data 汇总指标.json --out 汇报.docx --date 2006-01-15
+      xltools report deeds_compilation --data 汇总表.xlsx --unit-docs 单位事迹 --out 事迹汇编.docx
       xltools report work_report --list-vars --data 汇总表.xlsx
     """
     from ..report import (
@@ -102,7 +111,7 @@ def report_command(
 
         extra = {"top10": load_tally_top10(tally_json)}
     loaded, _ = load_report_data(data)  # read once: the drafts and the warning below use it
-    written = report(list(templates), loaded, out, date=report_date, extra=extra)
+    written = report(list(templates), loaded, out, date=report_date, extra=extra, unit_docs=unit_docs)
     counts = loaded.get("counts") or {}
     if counts.get("missing") or counts.get("errors"):
         click.echo(f"注意：这次汇总还有 {counts.get('missing', 0)} 个单位未报送、{counts.get('errors', 0)} 个错误，"
