@@ -326,13 +326,15 @@ def read_consolidated(path: str | Path) -> dict[str, Any]:
     Raises :class:`~xltools.errors.DataError` when the file is not an xltools consolidated
     workbook."""
     from .errors import ReturnReadError
-    from .readers import read_return
+    from .readers import Limits, read_return
 
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}：文件不存在")
     try:
-        book = read_return(p)  # the safe reader: a corrupt file must not abort the process
+        # The safe reader (a corrupt file must not abort the process), with room for a city's
+        # consolidated workbook: its form sheets hold every unit's rows, far past one return's caps.
+        book = read_return(p, Limits(**_CONSOLIDATED_LIMITS_ARGS))
     except ReturnReadError as exc:
         raise DataError(f"{p}：无法读取汇总表（{exc.reason}），请重新运行 xltools merge") from None
     data_sheet = book.sheet(DATA_SHEET)
@@ -361,6 +363,13 @@ def read_consolidated(path: str | Path) -> dict[str, Any]:
         raise DataError(f"{p}：汇总表的内容不完整（{type(exc).__name__}: {exc}），请重新运行 xltools merge") from None
     payload["forms"] = forms
     return payload
+
+
+_CONSOLIDATED_LIMITS_ARGS = {
+    "max_file_bytes": 4 * 2**30,
+    "max_uncompressed_bytes": 32 * 2**30,
+    "max_cells_per_sheet": 1_048_576 * 64,
+}
 
 
 def _typed(v: Any, ftype: str) -> Any:
