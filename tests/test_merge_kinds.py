@@ -357,13 +357,16 @@ def test_output_among_the_returns_is_refused(kit_path, tmp_path, blank):
     ("区委办 台账.xlsx", ["D01"]),
     ("d01_区委办.xlsx", ["D01"]),
     ("D011.xlsx", []),
+    ("D01-2.xlsx", ["D01"]),  # a resubmission numbered after the code
+    ("S4-0007_某局.xlsx", ["S4-0007"]),  # codes with a hyphen are tokens too
     ("区委办与区人大办联合.xlsx", ["D02"]),  # the longest name wins (区人大办 over 区委办)
     ("区政协办区人大办.xlsx", ["D02", "D03"]),  # two names of equal length: ambiguous
 ])
 def test_units_named_in_file_names(name, codes):
     from xltools.identify import filename_units
 
-    roster = Roster(units=(Unit("D-01", "甲局"), Unit("D01", "区委办"), Unit("D02", "区人大办"), Unit("D03", "区政协办")))
+    roster = Roster(units=(Unit("D-01", "甲局"), Unit("D01", "区委办"), Unit("D02", "区人大办"), Unit("D03", "区政协办"),
+                           Unit("S4-0007", "乙局")))
     assert [u.code for u in filename_units(Path(name), roster)] == codes
 
 

@@ -90,22 +90,26 @@ def property_stamp(book: ReturnWorkbook) -> st.Stamp | None:
     return st.stamp_from_items(items, "properties") if items else None
 
 
-_TOKEN = re.compile(r"[0-9a-z]+")
+# A code token: letters and digits, possibly joined by - or . (D01, S4-0001, 2006.01).
+_TOKEN = re.compile(r"[0-9a-z]+(?:[-.][0-9a-z]+)*")
+_PART = re.compile(r"[0-9a-z]+")
 
 
 @lru_cache(maxsize=8)
-def _roster_index(roster: Roster) -> tuple[dict[str, list[Unit]], list[tuple[str, Unit]], list[tuple[str, Unit]]]:
+def _roster_index(roster: Roster) -> tuple[dict[str, list[Unit]], list[tuple[re.Pattern[str], Unit]],
+                                           list[tuple[str, Unit]]]:
     """The roster's normalised codes and names, computed once per roster (a province's roster
-    has thousands of units and every return's file name is checked against it)."""
+    has thousands of units and every return's file name is checked against it).  Codes of other
+    shapes (with CJK, spaces or _) get a pattern compiled once."""
     by_token: dict[str, list[Unit]] = {}
-    other_codes: list[tuple[str, Unit]] = []
+    other_codes: list[tuple[re.Pattern[str], Unit]] = []
     names: list[tuple[str, Unit]] = []
     for u in roster:
-        code = normalise_label(u.code)
+        code = unicodedata.normalize("NFKC", u.code).casefold().strip()
         if code and _TOKEN.fullmatch(code):
             by_token.setdefault(code, []).append(u)
         elif code:
-            other_codes.append((code, u))
+            other_codes.append((re.compile(rf"(?<![0-9a-z]){re.escape(code)}(?![0-9a-z])"), u))
         name = normalise_label(u.name)
         if name:
             names.append((name, u))
@@ -113,14 +117,15 @@ def _roster_index(roster: Roster) -> tuple[dict[str, list[Unit]], list[tuple[str
 
 
 def filename_units(path: Path, roster: Roster) -> list[Unit]:
-    """The roster units a file name names: a unit code as a separate token, else the longest
-    unit name(s) contained in it.  One unit, several (ambiguous), or none."""
+    """The roster units a file name names: a unit code as a separate token (``D01_区委办``,
+    ``D01 区委办``, ``S4-0001``, and ``D01`` in ``D01-2``), else the longest unit name(s)
+    contained in it.  One unit, several (ambiguous), or none."""
     name = normalise_label(path.stem)
     spaced = unicodedata.normalize("NFKC", path.stem).casefold()  # spaces still separate codes
     by_token, other_codes, names = _roster_index(roster)
-    by_code = [u for token in dict.fromkeys(_TOKEN.findall(spaced)) for u in by_token.get(token, ())]
-    by_code += [u for code, u in other_codes
-                if re.search(rf"(?<![0-9a-z]){re.escape(code)}(?![0-9a-z])", spaced)]
+    tokens = set(_TOKEN.findall(spaced)) | set(_PART.findall(spaced))
+    by_code = [u for token in sorted(tokens) for u in by_token.get(token, ())]
+    by_code += [u for pattern, u in other_codes if pattern.search(spaced)]
     if len(by_code) == 1:
         return by_code
     found = [(n, u) for n, u in names if n in name]
