@@ -115,6 +115,16 @@ def fill_stamped(blank: Path, dst: Path, edit) -> Path:
     return dst
 
 
+def fill_assessment(wb) -> None:
+    """Score both posts 18 on each of the five goals (total 90), grade 优秀."""
+    ws = wb["年度考核表"]
+    for i, row in enumerate(POST_ROWS):
+        ws.cell(row=4 + i, column=1, value=row[0])
+        for j in range(5):
+            ws.cell(row=4 + i, column=2 + j, value=18)
+        ws.cell(row=4 + i, column=8, value="优秀")
+
+
 def test_structure_edits_merge_with_warnings(kit, roster, blank, tmp_path):
     def edit(wb):
         ws = wb["先锋岗登记表"]
@@ -146,12 +156,7 @@ def test_forms_split_across_two_files_are_both_used(kit, roster, blank, tmp_path
     def only_assessment(wb):
         for name in ("先锋岗登记表", "办实事做好事登记表", "工作成效表", "先进事迹表"):
             del wb[name]
-        ws = wb["年度考核表"]
-        for i, row in enumerate(POST_ROWS):
-            ws.cell(row=4 + i, column=1, value=row[0])
-            for j in range(5):
-                ws.cell(row=4 + i, column=2 + j, value=18)
-            ws.cell(row=4 + i, column=8, value="优秀")
+        fill_assessment(wb)
 
     a = fill_stamped(blank, tmp_path / "r" / "D01_区委办_登记表.xlsx", only_posts)
     b = fill_stamped(blank, tmp_path / "r" / "D01_区委办_考核表.xlsx", only_assessment)
@@ -275,20 +280,12 @@ def test_partial_resubmission_counts_the_replaced_rows_as_superseded(kit, roster
             for n, data in parts.items():
                 z.writestr(n, data)
 
-    def with_assessment(wb):
-        ws = wb["年度考核表"]
-        for i, row in enumerate(POST_ROWS):
-            ws.cell(row=4 + i, column=1, value=row[0])
-            for j in range(5):
-                ws.cell(row=4 + i, column=2 + j, value=18)
-            ws.cell(row=4 + i, column=8, value="优秀")
-
     def only_posts_corrected(wb):
         for name in ("办实事做好事登记表", "工作成效表", "年度考核表"):
             del wb[name]
         wb["先锋岗登记表"]["E4"] = 7
 
-    first = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账.xlsx", with_assessment)
+    first = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账.xlsx", fill_assessment)
     second = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账（改）.xlsx", only_posts_corrected)
     set_saved(first, "2006-01-18T09:00:00Z")
     set_saved(second, "2006-01-19T09:00:00Z")
