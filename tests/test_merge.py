@@ -309,3 +309,14 @@ def test_cli_merge_and_check(kit_path, roster_path, small_roster, blanks, tmp_pa
     res = runner.invoke(cli, ["check", str(bad), "--form", "pioneer_posts", "--json"])
     issues = json.loads(res.output)["issues"]
     assert any(i["cell"] == "D4" and i["level"] == "错误" for i in issues)
+
+
+def test_more_rows_than_an_excel_sheet_holds_is_refused_not_cut(kit, small_roster, returns, tmp_path, monkeypatch):
+    import xltools.consolidated as consolidated
+    from xltools.errors import OutputError
+
+    cons = merge(kit, small_roster, [returns], jobs=1)
+    monkeypatch.setattr(consolidated, "EXCEL_MAX_ROWS", 3)  # posts has 3 accepted rows + header
+    with pytest.raises(OutputError, match="先锋岗登记表有 3 行"):
+        write_consolidated(cons, tmp_path / "o.xlsx")
+    assert not (tmp_path / "o.xlsx").exists()

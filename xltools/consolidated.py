@@ -92,8 +92,20 @@ def write_consolidated(consolidation, out: str | Path) -> Path:
     return out
 
 
+#: Excel's last row; a form sheet holds the header plus at most this many minus one rows.
+EXCEL_MAX_ROWS = 1_048_576
+
+
 def _write(cons, path: Path) -> None:
     d = cons.definition
+    for form in d.forms:
+        n = len(cons.rows.get(form.name, []))
+        if n + 1 > EXCEL_MAX_ROWS:
+            # XlsxWriter would drop the rows past the last one with only a -1 return code.
+            raise OutputError(
+                f"{form.sheet}有 {n} 行，超过 Excel 单个工作表 {EXCEL_MAX_ROWS - 1} 行的上限，"
+                "无法写入一份汇总表；请按地区或批次分别汇总"
+            )
     wb = xlsxwriter.Workbook(
         str(path),
         {
