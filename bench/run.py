@@ -271,7 +271,12 @@ def machine() -> dict:
 def summarise(runs: list[dict]) -> dict:
     ok = [r for r in runs if "error" not in r and not r.get("timed_out")]
     if not ok:
-        return {"n": 0, "error": runs[-1].get("error", "timed out") if runs else "not run"}
+        last = runs[-1] if runs else {}
+        if last.get("timed_out"):
+            err = f"timed out after {last['wall']:.0f} s (peak RSS {last['maxrss_mb']:.0f} MB)"
+        else:
+            err = last.get("error") or "not run"
+        return {"n": 0, "error": err}
     secs = [r["seconds"] for r in ok]
     s = {"n": len(ok), "median": statistics.median(secs), "min": min(secs), "max": max(secs),
          "wall_median": statistics.median(r["wall"] for r in ok),
