@@ -72,9 +72,50 @@ _PINNED = datetime(2000, 1, 1)
 
 
 def _clean(text: Any) -> str:
-    s = "" if text is None else str(text)
-    s = _ILLEGAL.sub("", s)
+    """``text`` as a string an .xlsx cell can hold: characters XML 1.0 forbids removed, cut at
+    Excel's 32,767 characters.  (``isprintable()`` is a fast C test that no such character is
+    present; most text takes only that path.)"""
+    s = "" if text is None else text if text.__class__ is str else str(text)
+    if not s.isprintable():
+        s = _ILLEGAL.sub("", s)
     return s if len(s) <= 32767 else s[:32760] + "…（已截断）"
+
+
+def _write_form_rows(ws, form, rows, cell, f_date) -> None:
+    """One form's accepted rows, from sheet row 2: the fields in definition order, then the
+    provenance columns.  The hot loop of the consolidated workbook (issue 7): values of the
+    common types are written directly, the rest through ``cell``; text is cleaned by
+    :func:`_clean`, provenance once per source sheet."""
+    names = [f.name for f in form.fields]
+    n = len(names)
+    write_string = ws.write_string
+    write_number = ws.write_number
+    write_datetime = ws.write_datetime
+    provenance: dict[tuple[str, str, str, str], tuple[str, str, str, str]] = {}
+    for i, row in enumerate(rows, start=1):
+        values = row.values
+        for c, name in enumerate(names):
+            v = values.get(name)
+            if v is None:
+                continue
+            t = v.__class__
+            if t is str:
+                write_string(i, c, _clean(v))
+            elif t is int or t is Decimal or t is float:
+                write_number(i, c, float(v))
+            elif t is date:
+                write_datetime(i, c, datetime(v.year, v.month, v.day), f_date)
+            else:
+                cell(ws, i, c, v)
+        key = (row.unit_code, row.unit_name, row.file, row.sheet)
+        shown = provenance.get(key)
+        if shown is None:
+            shown = provenance[key] = tuple(_clean(x) for x in key)  # type: ignore[assignment]
+        write_string(i, n, shown[0])
+        write_string(i, n + 1, shown[1])
+        write_string(i, n + 2, shown[2])
+        write_string(i, n + 3, shown[3])
+        write_number(i, n + 4, row.row)
 
 
 def write_consolidated(consolidation, out: str | Path) -> Path:
@@ -185,15 +226,7 @@ def _write(cons, path: Path) -> None:
         widths = [min(max(f.width or 12, 8), 50) for f in form.fields] + [9, 14, 36, 16, 7]
         header(ws, labels, widths)
         rows = cons.rows.get(form.name, [])
-        for i, row in enumerate(rows, start=1):
-            for c, f in enumerate(form.fields):
-                cell(ws, i, c, row.values.get(f.name))
-            n = len(form.fields)
-            ws.write_string(i, n, row.unit_code)
-            ws.write_string(i, n + 1, _clean(row.unit_name))
-            ws.write_string(i, n + 2, _clean(row.file))
-            ws.write_string(i, n + 3, _clean(row.sheet))
-            ws.write_number(i, n + 4, row.row)
+        _write_form_rows(ws, form, rows, cell, f_date)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
 
     # 3. 分单位统计 -----------------------------------------------------------------------------------
@@ -201,16 +234,12 @@ def _write(cons, path: Path) -> None:
     per_figs = [f for f in d.figures if f.per_unit]
     labels = ["单位代码", "单位名称"] + [f"{f.title}行数" for f in d.forms] + [f.label for f in per_figs]
     header(ws, labels, [9, 16] + [12] * (len(labels) - 2))
-    form_counts = {u.code: {f.name: 0 for f in d.forms} for u in cons.roster}
-    for form_name, rows in cons.rows.items():
-        for row in rows:
-            if row.unit_code in form_counts:
-                form_counts[row.unit_code][form_name] += 1
+    form_counts = {u.code: dict(cons.form_counts.get(u.code, {})) for u in cons.roster}
     totals = [0] * (len(labels) - 2)
     for i, unit in enumerate(cons.roster, start=1):
         ws.write_string(i, 0, unit.code)
         ws.write_string(i, 1, _clean(unit.name))
-        values = [form_counts[unit.code][f.name] for f in d.forms] + [
+        values = [form_counts[unit.code].get(f.name, 0) for f in d.forms] + [
             cons.per_unit.get(unit.code, {}).get(f.name, 0) for f in per_figs]
         for c, v in enumerate(values):
             cell(ws, i, c + 2, v)

@@ -53,29 +53,41 @@ def _matches(value: Any, cond: Condition) -> bool:
     raise ValueError(f"unknown condition operator {op!r}")  # pragma: no cover - validated on load
 
 
+def _selected(figure: Figure, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """The rows meeting every ``where`` condition (all rows when there is none)."""
+    conds = [(c.field, c) for c in figure.where]
+    if not conds:
+        return rows
+    return [
+        (code, row) for code, row in rows
+        if all(_matches(code if name == "_unit" else row.get(name), c) for name, c in conds)
+    ]
+
+
 def compute_figure(figure: Figure, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> Decimal | int:
     """One figure over ``rows`` given as ``(unit_code, values)`` pairs of the figure's form.
 
     Returns an ``int`` for counts and a ``Decimal`` for sums.  Blank values are skipped by
     ``sum``, ``count_distinct`` and ``count_names``."""
-    selected = (
-        (code, row) for code, row in rows if all(_matches(_row_value(row, code, c.field), c) for c in figure.where)
-    )
+    selected = _selected(figure, rows)
+    name = figure.field or ""
     if figure.op == "count":
         return sum(1 for _ in selected)
+    if figure.op == "count_distinct":
+        return len(_distinct(figure, selected))
+    if name == "_unit":
+        values: Iterable[Any] = (code for code, _row in selected)
+    else:
+        values = (row.get(name) for _code, row in selected)
     if figure.op == "sum":
         total = Decimal(0)
-        for code, row in selected:
-            v = _row_value(row, code, figure.field or "")
+        for v in values:
             if v is not None and v != "" and not isinstance(v, bool):
                 total += v if isinstance(v, Decimal) else Decimal(str(v))
         return total
-    if figure.op == "count_distinct":
-        return len({_row_value(row, code, figure.field or "") for code, row in selected} - {None, ""})
     if figure.op == "count_names":
         n = 0
-        for code, row in selected:
-            v = _row_value(row, code, figure.field or "")
+        for v in values:
             if isinstance(v, (tuple, list)):
                 n += len(v)
             elif isinstance(v, str) and v.strip():
@@ -84,6 +96,11 @@ def compute_figure(figure: Figure, rows: Iterable[tuple[str, Mapping[str, Any]]]
                 n += len(split_names(v))
         return n
     raise ValueError(f"unknown figure op {figure.op!r}")  # pragma: no cover - validated on load
+
+
+def _distinct(figure: Figure, selected: Iterable[tuple[str, Mapping[str, Any]]]) -> set[Any]:
+    name = figure.field or ""
+    return {_row_value(row, code, name) for code, row in selected} - {None, ""}
 
 
 def plain_number(value: Any) -> Any:
@@ -97,6 +114,78 @@ def plain_number(value: Any) -> Any:
     return value
 
 
+class FigureTally:
+    """Running figures, fed one unit's accepted rows at a time (so a merge never needs every
+    row at once: issue 7).  Each figure is computed per unit and the units' parts combine
+    exactly: counts and sums add (``Decimal``), ``count_distinct`` unites the sets.
+
+    ``definition``: the form definition; ``unit_codes``: the roster's codes, in order.
+    :meth:`add_unit` takes ``{form name: [values, …]}`` for one unit; :meth:`result` gives
+    ``(figures, per_unit)`` as :func:`compute_figures` does."""
+
+    def __init__(self, definition: FormDefinition, unit_codes: Sequence[str]) -> None:
+        self._figures = list(definition.figures)
+        self._codes = list(unit_codes)
+        self._totals: dict[str, Any] = {
+            f.name: set() if f.op == "count_distinct" else (Decimal(0) if f.op == "sum" else 0) for f in self._figures
+        }
+        self._per_unit: dict[str, dict[str, Any]] = {code: {} for code in unit_codes}
+        self._by_form: dict[str, list[Figure]] = {}
+        for f in self._figures:
+            self._by_form.setdefault(f.form, []).append(f)
+
+    def parts(self, code: str, rows_by_form: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+        """One unit's part of every figure (an int, a Decimal, or for ``count_distinct`` the set
+        of values): pure, so it can be computed where the unit's rows are (a worker)."""
+        out: dict[str, Any] = {}
+        for form_name, figs in self._by_form.items():
+            rows = rows_by_form.get(form_name, ())
+            for fig in figs:
+                out[fig.name] = _part(fig, code, rows)
+        return out
+
+    def add(self, code: str, parts: Mapping[str, Any]) -> None:
+        """Add one unit's :meth:`parts` (units may come in any order)."""
+        for fig in self._figures:
+            part = parts.get(fig.name)
+            if part is None:
+                continue
+            if fig.op == "count_distinct":
+                self._totals[fig.name] |= part
+            else:
+                self._totals[fig.name] += part
+        if code in self._per_unit:
+            slot = self._per_unit[code]
+            for fig in self._figures:
+                if fig.per_unit:
+                    part = parts.get(fig.name, 0)
+                    slot[fig.name] = plain_number(len(part) if isinstance(part, set) else part)
+
+    def add_unit(self, code: str, rows_by_form: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """Add one unit's accepted rows: ``{form name: [values, …]}``."""
+        self.add(code, self.parts(code, rows_by_form))
+
+    def result(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        figures = {}
+        for fig in self._figures:
+            total = self._totals[fig.name]
+            figures[fig.name] = plain_number(len(total) if isinstance(total, set) else total)
+        per_unit = {code: dict(v) for code, v in self._per_unit.items()}
+        for code in self._codes:
+            for fig in self._figures:
+                if fig.per_unit:
+                    per_unit[code].setdefault(fig.name, 0)
+        return figures, per_unit
+
+
+def _part(fig: Figure, code: str, rows: Sequence[Mapping[str, Any]]) -> Any:
+    """One unit's part of a figure: an int, a Decimal, or (count_distinct) the set of values."""
+    pairs = [(code, row) for row in rows]
+    if fig.op == "count_distinct":
+        return _distinct(fig, _selected(fig, pairs))
+    return compute_figure(fig, pairs)
+
+
 def compute_figures(
     definition: FormDefinition,
     rows_by_form: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]],
@@ -108,19 +197,15 @@ def compute_figures(
     ``unit_codes``: the roster's codes, in order.
     Returns ``(figures, per_unit)``: ``figures`` maps name → int/float; ``per_unit`` maps unit
     code → {figure name → value} for the figures with ``per_unit: true`` (every unit present,
-    zeros included)."""
-    figures: dict[str, Any] = {}
-    per_unit: dict[str, dict[str, Any]] = {code: {} for code in unit_codes}
-    for fig in definition.figures:
-        rows = rows_by_form.get(fig.form, ())
-        figures[fig.name] = plain_number(compute_figure(fig, rows))
-        if fig.per_unit:
-            by_unit: dict[str, list[tuple[str, Mapping[str, Any]]]] = {code: [] for code in unit_codes}
-            for code, row in rows:
-                by_unit.setdefault(code, []).append((code, row))
-            for code in unit_codes:
-                per_unit[code][fig.name] = plain_number(compute_figure(fig, by_unit.get(code, ())))
-    return figures, per_unit
+    zeros included).  Rows of codes outside ``unit_codes`` count in the totals only."""
+    grouped: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+    for form_name, rows in rows_by_form.items():
+        for code, row in rows:
+            grouped.setdefault(code, {}).setdefault(form_name, []).append(row)
+    tally = FigureTally(definition, unit_codes)
+    for code, by_form in grouped.items():
+        tally.add_unit(code, by_form)
+    return tally.result()
 
 
-__all__ = ["compute_figure", "compute_figures", "plain_number"]
+__all__ = ["FigureTally", "compute_figure", "compute_figures", "plain_number"]

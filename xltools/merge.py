@@ -19,10 +19,14 @@ Accounting: ``rows_read == rows_accepted + rows_rejected`` always holds (asserte
 from __future__ import annotations
 
 import os
+import pickle
 import re
+import shutil
+import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +35,7 @@ from typing import Any
 from . import stamp as st
 from .coerce import compile_field, format_value
 from .errors import ReturnReadError
-from .figures import compute_figures
+from .figures import FigureTally
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
 from .headers import HeaderMatch, find_headers, label_index
 from .identify import (
@@ -70,9 +74,10 @@ _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|�
 class Row:
     """One data row of a return: ``values`` maps field name → typed value (None when blank;
     names as a tuple of str; decimals as Decimal; dates as date).  Provenance: the unit, the file
-    as given, the sheet name and the 1-based sheet row.  ``raw`` holds the cells' text as found,
-    in the form's field order (for rejected rows and correction copies); ``columns`` maps field
-    name → 0-based column (None for a missing column), shared by every row of the sheet."""
+    as given, the sheet name and the 1-based sheet row.  ``cells`` is the sheet row as read (raw
+    values, every column); ``columns`` maps field name → 0-based column (None for a missing
+    column) and ``labels`` are the form's field labels, both shared by every row of the sheet.
+    :attr:`raw` gives the cells' text in field order (for rejected rows and correction copies)."""
 
     form: str
     values: dict[str, Any]
@@ -81,7 +86,7 @@ class Row:
     file: str
     sheet: str
     row: int
-    raw: tuple[str, ...] = ()
+    cells: Sequence[Any] = ()
     columns: dict[str, int | None] = field(default_factory=dict)
     labels: tuple[str, ...] = ()
     issues: list[Issue] = field(default_factory=list)
@@ -89,6 +94,16 @@ class Row:
     @property
     def has_error(self) -> bool:
         return any(i.is_error for i in self.issues)
+
+    @property
+    def raw(self) -> tuple[str, ...]:
+        """The cells' text as found, in the form's field order ("" for a missing column)."""
+        cells = self.cells
+        out = []
+        for c in self.columns.values():
+            v = cells[c] if c is not None and c < len(cells) else None
+            out.append(v if isinstance(v, str) else cell_text(v))
+        return tuple(out)
 
     def cell(self, field_name: str) -> str:
         """The real cell address of a field on this row (``E7``), or "" when its column is missing."""
@@ -108,7 +123,12 @@ class FileResult:
     read (not yet accepted or rejected).  ``issues`` are file- and sheet-level issues (cell issues
     live on their rows).  ``saved_at``: when the file was last saved (inside the file where the
     format records it, else the file system's modification time), used to pick the newer of two
-    copies."""
+    copies.
+
+    :func:`merge` moves the rows to a spill file as soon as the file has been read (memory is
+    bounded by the largest return, not by the total: issue 7); then ``rows`` is empty,
+    ``spill`` names the file and ``counts`` gives rows per form.  :meth:`load` returns a form's
+    rows either way."""
 
     path: str
     status: str
@@ -121,10 +141,65 @@ class FileResult:
     deadline: str = ""
     rows: dict[str, list[Row]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    #: form name → number of rows; set when the rows are spilled
+    counts: dict[str, int] = field(default_factory=dict)
+    #: (spill file, form name → (offset, length)) once the rows are on disk
+    spill: tuple[str, dict[str, tuple[int, int]]] | None = None
+    #: the unit's verdict if this turns out to be its only file (judged while the rows were
+    #: in memory; :func:`combine` uses it then, else judges again)
+    verdict: UnitVerdict | None = None
+
+    @property
+    def forms(self) -> list[str]:
+        """The forms this file has rows (or a sheet) for."""
+        return list(self.counts) if self.spill is not None else list(self.rows)
+
+    def count(self, form_name: str) -> int:
+        if self.spill is not None:
+            return self.counts.get(form_name, 0)
+        return len(self.rows.get(form_name, ()))
 
     @property
     def rows_read(self) -> int:
+        if self.spill is not None:
+            return sum(self.counts.values())
         return sum(len(v) for v in self.rows.values())
+
+    def load(self, form_name: str, definition: FormDefinition) -> list[Row]:
+        """The rows read for ``form_name`` (a new list; read back from the spill file when the
+        rows were spilled, in the order they were read)."""
+        if self.spill is None:
+            return list(self.rows.get(form_name, ()))
+        path, segments = self.spill
+        if form_name not in segments:
+            return []
+        offset, length = segments[form_name]
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            records = pickle.loads(fh.read(length))
+        form = definition.form(form_name)
+        names = [f.name for f in form.fields]
+        labels = tuple(f.label for f in form.fields)
+        code, name, file = self.unit_code, self.unit_name, self.path
+        return [Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row, cells, columns, labels,
+                    list(issues) if issues else [])
+                for sheet, row, vals, cells, columns, issues in records]
+
+    def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
+        """Write the rows to ``path`` (pickle, one segment per form) and return a copy of this
+        result without them (``counts`` and ``spill`` set)."""
+        segments: dict[str, tuple[int, int]] = {}
+        counts: dict[str, int] = {}
+        with open(path, "wb") as fh:
+            for form_name, rows in self.rows.items():
+                names = [f.name for f in definition.form(form_name).fields]
+                records = [(r.sheet, r.row, tuple([r.values.get(n) for n in names]), r.cells, r.columns,
+                            tuple(r.issues)) for r in rows]
+                blob = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
+                segments[form_name] = (fh.tell(), len(blob))
+                counts[form_name] = len(rows)
+                fh.write(blob)
+        return replace(self, rows={}, counts=counts, spill=(str(path), segments))
 
 
 @dataclass
@@ -160,11 +235,72 @@ class LedgerEntry:
         }
 
 
+class SpillDir:
+    """A temporary directory for :func:`merge`'s spilled rows, removed when the consolidation
+    that holds it is garbage-collected, at exit, or on :meth:`close`."""
+
+    def __init__(self) -> None:
+        self.name = tempfile.mkdtemp(prefix="xltools-merge-")
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.name, True)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+class AcceptedRows(Sequence[Row]):
+    """The accepted rows of one form, in roster order, then file, sheet and source row.
+
+    A sequence that does not hold the rows: iterating reads each unit's rows back (from memory,
+    or from :func:`merge`'s spill file) one file at a time, skipping the rejected ones, so writing
+    a city's consolidated workbook needs the memory of one return (issue 7).  ``len`` is free;
+    indexing reads every row into a list once (for tests and small rounds)."""
+
+    def __init__(self, definition: FormDefinition, form_name: str) -> None:
+        self._definition = definition
+        self._form = form_name
+        #: (file result, accepted rows, indexes of rejected rows, index → issues of accepted rows)
+        self._parts: list[tuple[FileResult, int, frozenset[int], dict[int, list[Issue]]]] = []
+        self._len = 0
+        self._list: list[Row] | None = None
+
+    def add(self, result: FileResult, n: int, rejected: frozenset[int], issues: dict[int, list[Issue]]) -> None:
+        self._parts.append((result, n, rejected, issues))
+        self._len += n
+        self._list = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self):
+        if self._list is not None:
+            yield from self._list
+            return
+        for result, n, rejected, issues in self._parts:
+            if not n:
+                continue
+            rows = result.load(self._form, self._definition)
+            keep = [(row.sheet, row.row, i) for i, row in enumerate(rows) if i not in rejected]
+            keep.sort()
+            for _sheet, _row, i in keep:
+                row = rows[i]
+                row.issues = list(issues.get(i, ()))
+                yield row
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if self._list is None:
+            self._list = list(iter(self))
+        return self._list[index]
+
+    def __repr__(self) -> str:
+        return f"<AcceptedRows {self._form}: {self._len} rows>"
+
+
 @dataclass
 class Consolidation:
     """The result of :func:`merge`.
 
-    ``rows``: form name → accepted rows in roster order, then file, then source row.
+    ``rows``: form name → accepted rows in roster order, then file, then source row (an
+    :class:`AcceptedRows` sequence: read back one file at a time when iterated).
     ``rejected``: rows with an error-level issue, with their raw values.  ``issues``: every issue,
     ordered by roster order, file, sheet, row.  ``ledger``: one entry per roster unit (roster
     order) then one per unreadable / unidentified / superseded file.  ``figures``: name → int or
@@ -186,6 +322,10 @@ class Consolidation:
     saved_at: datetime | None = None
     #: file name as shown in the ledger and issue list → the path it was read from
     sources: dict[str, str] = field(default_factory=dict)
+    #: unit code → form name → accepted rows
+    form_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: keeps :func:`merge`'s spill directory alive as long as the rows are needed
+    spill_dir: Any = field(default=None, repr=False, compare=False)
 
     @property
     def has_errors(self) -> bool:
@@ -288,63 +428,68 @@ def _read_form_sheet(
                              raw=_one_line(label or ""), **where))
     missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
     # --- data rows -------------------------------------------------------------------------
+    # Everything about a column is decided here once (DESIGN.md §5; issue 7: coercion is
+    # compiled per column, not decided per cell); the loop below only runs the plan.
     field_cols = [(f, cols.get(f.name)) for f in form.fields]
     columns = {f.name: c for f, c in field_cols}  # shared by the sheet's rows
     labels = tuple(f.label for f in form.fields)
     form_coercers = coercers[form.name]
+    absent = {f.name: None for f, c in field_cols if c is None}
+    plan = [(f.name, c, form_coercers[f.name], f.label) for f, c in field_cols if c is not None and not f.derived]
+    typed = [(f.name, c) for f, c in field_cols if c is not None and f.derived]
+    derived = [(f, c) for f, c in field_cols if f.derived]
+    missing_issue = (
+        f"所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，本行未采用" if missing_required else ""
+    )
+    unit_code, unit_name, sheet_name = where["unit_code"], where["unit_name"], sheet.name
     rows_out: list[Row] = []
     hidden_seen: list[int] = []
+    hidden_rows = sheet.hidden_rows
     formulas = sheet.formulas
-    for r in range(hr + 1, len(sheet.rows)):
-        cells = sheet.rows[r]
-        non_blank = [v for v in cells if not _is_blank(v)]
+    data = sheet.rows
+    for r in range(hr + 1, len(data)):
+        cells = data[r]
+        non_blank = [v for v in cells if v is not None and not (isinstance(v, str) and not v.strip())]
         if not non_blank:
             continue
         if len(non_blank) == 1 and isinstance(non_blank[0], str) and _FOOTER_RE.match(non_blank[0]):
             break  # a footer such as 填表人：… ends the table
         excel_row = r + 1
-        if excel_row in sheet.hidden_rows:
+        if hidden_rows and excel_row in hidden_rows:
             hidden_seen.append(excel_row)
-        values: dict[str, Any] = {}
-        raw_texts: list[str] = []
-        row = Row(form=form.name, values=values, unit_code=where["unit_code"], unit_name=where["unit_name"],
-                  file=file, sheet=sheet.name, row=excel_row, columns=columns, labels=labels)
-        for f, c in field_cols:
-            raw = cells[c] if c is not None and c < len(cells) else None
-            raw_texts.append(raw if isinstance(raw, str) else cell_text(raw))
-            if c is None:  # the column is missing: reported once for the sheet and once per row
-                values[f.name] = None
-                continue
-            if formulas and (excel_row, c) in formulas and not f.derived:
+        values: dict[str, Any] = dict(absent)
+        row_issues: list[Issue] = []
+        width = len(cells)
+        for name, c, coerce, label in plan:
+            raw = cells[c] if c < width else None
+            if formulas and (excel_row, c) in formulas:
                 formula = formulas[(excel_row, c)]
-                row.issues.append(_issue(
+                row_issues.append(_issue(
                     ERROR, "formula",
                     f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
-                    raw=_one_line(cell_text(raw)), cell=cell_address(excel_row, c), row=excel_row, field=f.label,
+                    raw=_one_line(cell_text(raw)), cell=cell_address(excel_row, c), row=excel_row, field=label,
                     **where))
-                values[f.name] = None
+                values[name] = None
                 continue
-            if f.derived:
-                values[f.name] = raw  # compared with the computed value below
-                continue
-            value, problems = form_coercers[f.name](raw)
-            if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+            value, problems = coerce(raw)
+            if value.__class__ is str and len(value) > EXCEL_CELL_LIMIT:
                 problems = [*problems, (ERROR, "too_long_for_excel",
                                         f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，请精简后重新报送")]
-            values[f.name] = value
+            values[name] = value
             if problems:
                 addr = cell_address(excel_row, c)
                 shown = _one_line(cell_text(raw))[:200]
                 for severity, kind, message in problems:
-                    row.issues.append(_issue(severity, kind, message, raw=shown, cell=addr, row=excel_row,
-                                             field=f.label, **where))
-        row.raw = tuple(raw_texts)
-        for f, c in field_cols:
-            if f.derived:
-                _derive(row, f, c, sheet, where)
-        if missing_required:
-            row.issues.append(_issue(ERROR, "row_missing_column",
-                                     f"第 {excel_row} 行所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，本行未采用",
+                    row_issues.append(_issue(severity, kind, message, raw=shown, cell=addr, row=excel_row,
+                                             field=label, **where))
+        for name, c in typed:  # compared with the computed value below
+            values[name] = cells[c] if c < width else None
+        row = Row(form.name, values, unit_code, unit_name, file, sheet_name, excel_row, cells, columns, labels,
+                  row_issues)
+        for f, c in derived:
+            _derive(row, f, c, sheet, where)
+        if missing_issue:
+            row_issues.append(_issue(ERROR, "row_missing_column", f"第 {excel_row} 行{missing_issue}",
                                      row=excel_row, **where))
         rows_out.append(row)
     if hidden_seen:
@@ -529,6 +674,113 @@ def _key_of(row: Row, form: Form) -> tuple | None:
     return tuple(normalise_label(format_value(v)) for v in key)
 
 
+@dataclass
+class UnitVerdict:
+    """The row-level outcome for one unit (see :func:`judge_unit`): ``issues`` raised on its rows
+    and across them, in order; the ``rejected`` rows; per form ``(accepted rows, indexes of the
+    rejected rows, index → issues of accepted rows with warnings)`` in the chosen file's read
+    order; ``figures``: the unit's part of each figure (:meth:`FigureTally.parts`)."""
+
+    issues: list[Issue]
+    rejected: list[Row]
+    forms: dict[str, tuple[int, frozenset[int], dict[int, list[Issue]]]]
+    figures: dict[str, Any]
+
+    @property
+    def accepted(self) -> int:
+        return sum(n for n, _, _ in self.forms.values())
+
+
+def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, FileResult],
+               tally: FigureTally | None = None) -> UnitVerdict:
+    """Judge one unit's rows: duplicate keys within the unit, cross-form references and
+    ``complete_for``, then accept (no error-level issue) or reject each row.  ``chosen`` maps
+    form name → the file whose rows count for that form.  Pure; runs in the worker that read a
+    unit's only file, or in :func:`combine` when the unit sent several."""
+    unit_rows: dict[str, list[Row]] = {f.name: chosen[f.name].load(f.name, definition) if f.name in chosen else []
+                                       for f in definition.forms}
+    issues: list[Issue] = []
+    for form in definition.forms:
+        if not form.key:
+            continue
+        seen: dict[tuple, Row] = {}
+        for row in unit_rows[form.name]:
+            k = _key_of(row, form)
+            if k is None:
+                continue
+            if k in seen:
+                first = seen[k]
+                label = "、".join(form.field(n).label for n in form.key)
+                shown = "、".join(format_value(row.values.get(n)) for n in form.key)
+                c = _field_cell(row, form, form.key[0])
+                row.issues.append(_issue(ERROR, "duplicate_key",
+                                         f"{label}“{shown}”与第 {first.row} 行重复（同一单位内不能重复），请删除或合并",
+                                         file=row.file, sheet=row.sheet, cell=c, row=row.row,
+                                         field=form.field(form.key[0]).label, raw=shown,
+                                         unit_code=row.unit_code, unit_name=row.unit_name))
+            else:
+                seen[k] = row
+    present_forms = set(chosen)
+    for form in definition.forms:
+        for fld in form.fields:
+            if not fld.ref or fld.ref[0] not in present_forms:
+                continue
+            targets = {normalise_label(format_value(r.values.get(fld.ref[1])))
+                       for r in unit_rows[fld.ref[0]] if r.values.get(fld.ref[1]) is not None}
+            ref_form = definition.form(fld.ref[0])
+            for row in unit_rows[form.name]:
+                v = row.values.get(fld.name)
+                if v is None or normalise_label(format_value(v)) in targets:
+                    continue
+                row.issues.append(_issue(form.ref_severity, "unknown_reference",
+                                         f"{fld.label}“{format_value(v)}”不在本单位的{ref_form.title}中，请与登记表中的名称保持一致",
+                                         file=row.file, sheet=row.sheet, cell=_field_cell(row, form, fld.name),
+                                         row=row.row, field=fld.label, raw=format_value(v),
+                                         unit_code=row.unit_code, unit_name=row.unit_name))
+        if form.complete_for and form.complete_for[0] in present_forms and form.name in present_forms:
+            src_form = definition.form(form.complete_for[0])
+            src_field = form.complete_for[1]
+            have = {normalise_label(format_value(r.values.get(src_field))) for r in unit_rows[form.name]
+                    if r.values.get(src_field) is not None}
+            for r in unit_rows[src_form.name]:
+                v = r.values.get(src_field)
+                if v is None or r.has_error:
+                    continue
+                if normalise_label(format_value(v)) not in have:
+                    sheet_name = unit_rows[form.name][0].sheet if unit_rows[form.name] else form.sheet
+                    issues.append(_issue(WARNING, "missing_complete_for",
+                                         f"{src_form.title}中的“{format_value(v)}”在{form.title}中没有对应行，请补填",
+                                         file=chosen[form.name].path, sheet=sheet_name,
+                                         field=src_form.field(src_field).label, raw=format_value(v),
+                                         unit_code=chosen[form.name].unit_code,
+                                         unit_name=chosen[form.name].unit_name))
+    # --- accept / reject -------------------------------------------------------------------
+    # Accepted rows stay where they are (memory or spill file); the verdict keeps which of
+    # the file's rows were rejected and the issues of the accepted ones.
+    rejected: list[Row] = []
+    forms: dict[str, tuple[int, frozenset[int], dict[int, list[Issue]]]] = {}
+    accepted_values: dict[str, list[dict[str, Any]]] = {}
+    for form in definition.forms:
+        rejected_at: set[int] = set()
+        flagged: dict[int, list[Issue]] = {}
+        values: list[dict[str, Any]] = []
+        for i, row in enumerate(unit_rows[form.name]):
+            if row.issues:
+                issues.extend(row.issues)
+                if row.has_error:
+                    rejected.append(row)
+                    rejected_at.add(i)
+                    continue
+                flagged[i] = row.issues
+            values.append(row.values)
+        accepted_values[form.name] = values
+        if form.name in chosen:
+            forms[form.name] = (len(values), frozenset(rejected_at), flagged)
+    tally = tally or FigureTally(definition, ())
+    return UnitVerdict(issues=issues, rejected=rejected, forms=forms,
+                       figures=tally.parts(unit_code, accepted_values))
+
+
 def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult],
             on_duplicate: str = "newest", skipped: Sequence[str] = ()) -> Consolidation:
     """Stage 2: combine per-file results into a :class:`Consolidation` (roster order; results
@@ -546,7 +798,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         else:
             others.append(res)
     issues_by_unit: dict[str, list[Issue]] = {}
-    accepted: dict[str, list[Row]] = {f.name: [] for f in definition.forms}
+    accepted = {f.name: AcceptedRows(definition, f.name) for f in definition.forms}
+    form_counts: dict[str, dict[str, int]] = {u.code: {f.name: 0 for f in definition.forms} for u in roster}
+    tally = FigureTally(definition, [u.code for u in roster])
     rejected: list[Row] = []
     ledger: list[LedgerEntry] = []
     superseded_files: list[str] = []
@@ -561,7 +815,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         chosen: dict[str, list[FileResult]] = {}
         replaced: dict[tuple[str, str, bool], list[str]] = {}  # (old, newest, tie) -> form titles
         for form in definition.forms:
-            having = [r for r in files if r.rows.get(form.name) is not None]
+            having = [r for r in files if form.name in r.forms]
             if not having:
                 continue
             if len(having) > 1:
@@ -590,79 +844,26 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             if r.path not in used and r.path not in superseded_files:
                 superseded_files.append(r.path)
             # rows of forms another copy replaced are not part of this consolidation
-            rows_superseded += sum(len(rows) for form_name, rows in r.rows.items()
+            rows_superseded += sum(r.count(form_name) for form_name in r.forms
                                    if r not in chosen.get(form_name, []))
         used_results = [r for r in files if r.path in used]
         for r in used_results:
             unit_issues.extend(r.issues)
             deadline = deadline or r.deadline
-        # --- rows: key duplicates, cross-form references -------------------------------------
-        unit_rows: dict[str, list[Row]] = {}
-        for form in definition.forms:
-            rows: list[Row] = []
-            for r in chosen.get(form.name, []):
-                rows.extend(r.rows.get(form.name, []))
-            unit_rows[form.name] = rows
-            if form.key:
-                seen: dict[tuple, Row] = {}
-                for row in rows:
-                    k = _key_of(row, form)
-                    if k is None:
-                        continue
-                    if k in seen:
-                        first = seen[k]
-                        label = "、".join(form.field(n).label for n in form.key)
-                        shown = "、".join(format_value(row.values.get(n)) for n in form.key)
-                        c = _field_cell(row, form, form.key[0])
-                        row.issues.append(_issue(ERROR, "duplicate_key",
-                                                 f"{label}“{shown}”与第 {first.row} 行重复（同一单位内不能重复），请删除或合并",
-                                                 file=row.file, sheet=row.sheet, cell=c, row=row.row,
-                                                 field=form.field(form.key[0]).label, raw=shown, **where))
-                    else:
-                        seen[k] = row
-        present_forms = {f for f, rs in chosen.items() if rs}
-        for form in definition.forms:
-            for fld in form.fields:
-                if not fld.ref or fld.ref[0] not in present_forms:
-                    continue
-                targets = {normalise_label(format_value(r.values.get(fld.ref[1])))
-                           for r in unit_rows[fld.ref[0]] if r.values.get(fld.ref[1]) is not None}
-                ref_form = definition.form(fld.ref[0])
-                for row in unit_rows[form.name]:
-                    v = row.values.get(fld.name)
-                    if v is None or normalise_label(format_value(v)) in targets:
-                        continue
-                    row.issues.append(_issue(form.ref_severity, "unknown_reference",
-                                             f"{fld.label}“{format_value(v)}”不在本单位的{ref_form.title}中，请与登记表中的名称保持一致",
-                                             file=row.file, sheet=row.sheet, cell=_field_cell(row, form, fld.name),
-                                             row=row.row, field=fld.label, raw=format_value(v), **where))
-            if form.complete_for and form.complete_for[0] in present_forms and form.name in present_forms:
-                src_form = definition.form(form.complete_for[0])
-                src_field = form.complete_for[1]
-                have = {normalise_label(format_value(r.values.get(src_field))) for r in unit_rows[form.name]
-                        if r.values.get(src_field) is not None}
-                for r in unit_rows[src_form.name]:
-                    v = r.values.get(src_field)
-                    if v is None or r.has_error:
-                        continue
-                    if normalise_label(format_value(v)) not in have:
-                        sheet_name = unit_rows[form.name][0].sheet if unit_rows[form.name] else form.sheet
-                        file = chosen[form.name][0].path
-                        unit_issues.append(_issue(WARNING, "missing_complete_for",
-                                                  f"{src_form.title}中的“{format_value(v)}”在{form.title}中没有对应行，请补填",
-                                                  file=file, sheet=sheet_name, field=src_form.field(src_field).label,
-                                                  raw=format_value(v), **where))
-        # --- accept / reject ---------------------------------------------------------------
-        n_acc = n_rej = 0
-        for form in definition.forms:
-            for row in unit_rows[form.name]:
-                unit_issues.extend(row.issues)
-                if row.has_error:
-                    rejected.append(row)
-                    n_rej += 1
-                else:
-                    accepted[form.name].append(row)
-                    n_acc += 1
+        # --- rows: key duplicates, cross-form references, accept / reject --------------------
+        # Judged in the worker that read the file when the unit sent one file (the usual case);
+        # else here, from the spill files.
+        if len(files) == 1 and files[0].verdict is not None:
+            verdict = files[0].verdict
+        else:
+            verdict = judge_unit(definition, unit.code, {f: chosen[f][0] for f in chosen})
+        unit_issues.extend(verdict.issues)
+        rejected.extend(verdict.rejected)
+        n_acc, n_rej = verdict.accepted, len(verdict.rejected)
+        for form_name, (n, rejected_at, flagged) in verdict.forms.items():
+            form_counts[unit.code][form_name] = n
+            accepted[form_name].add(chosen[form_name][0], n, rejected_at, flagged)
+        tally.add(unit.code, verdict.figures)
         if files:
             for form in definition.forms:
                 if form.name not in chosen and not form.optional:
@@ -704,8 +905,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     roster_codes = {u.code for u in roster}
     for res in others:
         n_rej = 0
-        for rows in res.rows.values():
-            for row in rows:
+        for form_name in res.forms:
+            for row in res.load(form_name, definition):
                 rejected.append(row)
                 other_issues.extend(row.issues)
                 n_rej += 1
@@ -718,15 +919,12 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                                   warnings=sum(1 for i in res.issues if not i.is_error), reason=res.reason))
     # --- order, figures, counts ------------------------------------------------------------------
     order = {u.code: i for i, u in enumerate(roster)}
-    for form_name in accepted:
-        accepted[form_name].sort(key=lambda r: (order.get(r.unit_code, len(order)), r.file, r.sheet, r.row))
     rejected.sort(key=lambda r: (order.get(r.unit_code, len(order)), r.file, r.sheet, r.row))
     issues: list[Issue] = []
     for unit in roster:
         issues.extend(sorted(issues_by_unit.get(unit.code, []), key=_issue_order))
     issues.extend(sorted(other_issues, key=_issue_order))
-    rows_by_form = {name: [(r.unit_code, r.values) for r in rows] for name, rows in accepted.items()}
-    figures, per_unit = compute_figures(definition, rows_by_form, [u.code for u in roster])
+    figures, per_unit = tally.result()
     rows_read = sum(res.rows_read for res in results) - rows_superseded
     n_accepted = sum(len(v) for v in accepted.values())
     counts = {
@@ -751,7 +949,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     return Consolidation(definition=definition, roster=roster, rows=accepted, rejected=rejected, issues=issues,
                          ledger=ledger, figures=figures, per_unit=per_unit, counts=counts,
                          skipped=[str(s) for s in skipped], superseded=superseded_files, deadline=deadline,
-                         saved_at=max(saved) if saved else None)
+                         saved_at=max(saved) if saved else None, form_counts=form_counts)
 
 
 def _file(results: Sequence[FileResult], path: str) -> FileResult:
@@ -824,10 +1022,14 @@ def merge(
     roots = [Path(r) for r in returns]
     files, skipped = find_returns(roots)
     names = display_names(roots, files)
-    results = _read_all(files, [names[f] for f in files], definition, roster, jobs, limits, progress)
+    # Rows wait on disk between reading and writing (issue 7: memory bounded by the largest
+    # return).  The directory lives as long as the consolidation and is removed with it.
+    spill = SpillDir()
+    results = _read_all(files, [names[f] for f in files], definition, roster, jobs, limits, progress, spill.name)
     cons = combine(definition, roster, results, on_duplicate=on_duplicate,
                    skipped=[display_names(roots, skipped)[s] for s in skipped])
     cons.sources = {names[f]: str(f) for f in files}
+    cons.spill_dir = spill
     return cons
 
 
@@ -854,13 +1056,16 @@ def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, st
 
 
 def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefinition, roster: Roster,
-              jobs: int | None, limits: Limits | None, progress) -> list[FileResult]:
+              jobs: int | None, limits: Limits | None, progress, spill_dir: str | None = None) -> list[FileResult]:
+    """Read every file (stage 1), in a process pool when ``jobs`` > 1.  With ``spill_dir``, each
+    file's rows are written there as soon as it is read (in the worker) and only the summary
+    comes back, so neither the workers nor this process hold more than one return's rows."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     total = len(files)
     results: list[FileResult] = []
     if jobs <= 1 or total < 4:
         for i, (f, name) in enumerate(zip(files, names), 1):
-            results.append(read_one(f, definition, roster, limits, display=name))
+            results.append(_read_and_spill(f, name, i, definition, roster, limits, spill_dir))
             if progress:
                 progress(i, total, name)
         return results
@@ -869,27 +1074,40 @@ def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefin
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
     # The definition, roster and limits go to each worker once, not with every file.
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx, initializer=_init_worker,
-                             initargs=(definition, roster, limits)) as pool:
+                             initargs=(definition, roster, limits, spill_dir)) as pool:
         chunk = max(1, min(16, total // (jobs * 4) or 1))
-        for i, res in enumerate(pool.map(_read_in_worker, files, names, chunksize=chunk), 1):
+        for i, res in enumerate(pool.map(_read_in_worker, files, names, range(1, total + 1), chunksize=chunk), 1):
             results.append(res)
             if progress:
                 progress(i, total, res.path)
     return results
 
 
-_WORKER: tuple[FormDefinition, Roster, Limits | None] | None = None
+def _read_and_spill(path: Path, name: str, index: int, definition: FormDefinition, roster: Roster | None,
+                    limits: Limits | None, spill_dir: str | None) -> FileResult:
+    res = read_one(path, definition, roster, limits, display=name)
+    if spill_dir is None or not res.rows:
+        return res
+    spilled = res.spill_to(os.path.join(spill_dir, f"{index:07d}.rows"), definition)
+    if res.status == "ok":
+        # judge_unit adds issues to the rows it is given: these in-memory rows, already
+        # spilled unchanged, so a second judgement (the unit sent more files) starts clean.
+        spilled.verdict = judge_unit(definition, res.unit_code, {f: res for f in res.forms})
+    return spilled
 
 
-def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | None) -> None:
+_WORKER: tuple[FormDefinition, Roster, Limits | None, str | None] | None = None
+
+
+def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | None, spill_dir: str | None) -> None:
     global _WORKER
-    _WORKER = (definition, roster, limits)
+    _WORKER = (definition, roster, limits, spill_dir)
 
 
-def _read_in_worker(path: Path, name: str) -> FileResult:
+def _read_in_worker(path: Path, name: str, index: int) -> FileResult:
     assert _WORKER is not None
-    definition, roster, limits = _WORKER
-    return read_one(path, definition, roster, limits, display=name)
+    definition, roster, limits, spill_dir = _WORKER
+    return _read_and_spill(path, name, index, definition, roster, limits, spill_dir)
 
 
 @dataclass
