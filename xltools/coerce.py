@@ -587,9 +587,13 @@ def _choice_key(text: str) -> str:
 
 def _choice(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
     table = {_choice_key(c): c for c in field.choices}
+    exact = {c: c for c in field.choices}  # the dropdown's own text: most cells
     listed = "、".join(field.choices)
 
     def parse(s: str) -> tuple[object, list[Problem]]:
+        value = exact.get(s)
+        if value is not None:
+            return value, []
         value = table.get(_choice_key(s))
         if value is None:
             return None, [_err("not_in_choices", f"“{_shown(s)}”不是可选项，请从以下选项中选择：{listed}")]
