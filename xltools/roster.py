@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import RosterError
@@ -61,10 +62,15 @@ class Roster:
         return iter(self.units)
 
     def by_code(self, code: str) -> Unit | None:
+        """The (first) unit with ``code``, or None."""
+        return self._codes.get(code)
+
+    @cached_property
+    def _codes(self) -> dict[str, Unit]:
+        codes: dict[str, Unit] = {}
         for u in self.units:
-            if u.code == code:
-                return u
-        return None
+            codes.setdefault(u.code, u)
+        return codes
 
     def index(self, code: str) -> int:
         """Position of the unit with ``code`` in roster order (``len(self)`` if absent)."""
