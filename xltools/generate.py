@@ -32,6 +32,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
@@ -144,9 +145,10 @@ def generate(
         targets.append(out / name)
     prepare_dir(out)
 
+    plan = _Plan(definition, deadline, generated)
     total = len(targets)
     for done, (unit, target) in enumerate(zip(roster, targets, strict=True), start=1):
-        generate_workbook(definition, unit, target, deadline=deadline, generated=generated)
+        _write_workbook(plan, unit, target)
         if progress is not None:
             progress(done, total, unit)
     return targets
@@ -170,7 +172,12 @@ def generate_workbook(
     _refuse_anonymous(definition)
     deadline = _check_deadline(deadline, definition)
     generated = generated or default_generated_date()
-    target = Path(path)
+    _write_workbook(_Plan(definition, deadline, generated), unit, Path(path))
+
+
+def _write_workbook(plan: _Plan, unit: Unit, target: Path) -> None:
+    """Write the workbook of ``unit`` to ``target``: the body of :func:`generate_workbook`, for
+    a definition, deadline and date already checked and planned."""
     try:
         with atomic_path(target) as tmp:
             wb = xlsxwriter.Workbook(
@@ -185,7 +192,7 @@ def generate_workbook(
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
-                    _Builder(wb, definition, unit, deadline, generated, target).build()
+                    _Builder(wb, plan, unit, target).build()
                 finally:
                     wb.close()
             if caught:
@@ -331,21 +338,66 @@ def _rule(field: Field) -> tuple[dict, str, str]:
     return opts, phrase, f"内容超过单元格上限 {limit} 个字，请精简。"
 
 
-# --------------------------------------------------------------------------- the builder
+# --------------------------------------------------------------------------- the plan
+
+#: Column widths of 填表说明 (caption, text).
+_INSTRUCTION_WIDTHS = (16, 78)
 
 
-class _Builder:
-    """Writes one workbook; kept as a class only to share the workbook, formats and names."""
+def _instruction_height(text: str) -> int:
+    """Row height of one line of 填表说明 holding ``text``."""
+    return max(18, 17 * _lines(text, _INSTRUCTION_WIDTHS[1]) + 3)
 
-    def __init__(self, wb: Workbook, definition: FormDefinition, unit: Unit, deadline: str,
-                 generated: date, target: Path) -> None:
-        self.wb = wb
+
+class _Line(NamedTuple):
+    """One row of 填表说明.  ``text`` None: the unit's own line, filled in per workbook."""
+
+    row: int
+    caption: str
+    text: str | None
+    fmt: int
+    height: int
+
+
+class _Column(NamedTuple):
+    """One field's column on its form sheet."""
+
+    label: str
+    header_fmt: int
+    data_fmt: int
+    validation: dict  # XlsxWriter data_validation options (XlsxWriter copies them)
+    validation_what: str
+
+
+class _FormPlan(NamedTuple):
+    form: Form
+    widths: list[int]
+    total_width: int
+    last_col: int
+    title_fmt: int
+    ident_fmt: int
+    first: int  # first and last data row, 0-based
+    last: int
+    header_height: int
+    columns: list[_Column]
+    blanks: tuple[None, ...]  # one per data row: the tokens of a column of blank cells
+
+
+class _Plan:
+    """Everything a workbook holds that does not depend on the unit: the sheet name of the
+    choice lists, column widths, formats, data validations with their messages, row heights and
+    the fixed lines of 填表说明.  Worked out once per round (the definition, deadline and date
+    are the same for every unit) and shared by every unit's :class:`_Builder`.
+
+    Formats are kept as their XlsxWriter properties, listed in the order a workbook creates
+    them (each workbook needs its own Format objects); the plan refers to them by index."""
+
+    def __init__(self, definition: FormDefinition, deadline: str, generated: date) -> None:
         self.d = definition
-        self.unit = unit
         self.deadline = deadline
         self.generated = generated
-        self.target = target
-        self._formats: dict[tuple, object] = {}
+        self.format_props: list[dict] = []
+        self._format_index: dict[tuple, int] = {}
         taken = {f.sheet.casefold() for f in definition.forms}
         name = LISTS_SHEET
         while name.casefold() in taken:
@@ -357,6 +409,145 @@ class _Builder:
             for f in form.fields:
                 if f.type == "choice" and _needs_range(f.choices):
                     self.list_ranges[(form.name, f.name)] = (len(self.list_ranges), len(f.choices))
+        self._plan_instructions()
+        self.forms = [self._plan_form(form) for form in definition.forms]
+
+    def fmt(self, **props) -> int:
+        """Index of the format with ``props`` (over the base font), added when new."""
+        key = tuple(sorted(props.items()))
+        if key not in self._format_index:
+            base = {"font_name": _FONT, "font_size": 11, "valign": "vcenter"}
+            base.update(props)
+            self._format_index[key] = len(self.format_props)
+            self.format_props.append(base)
+        return self._format_index[key]
+
+    def _plan_instructions(self) -> None:
+        d = self.d
+        self.instr_title = self.fmt(bold=True, font_size=16, align="center")
+        self.instr_label = self.fmt(bold=True, align="right", valign="top")
+        body = self.fmt(text_wrap=True, valign="top")
+        strong = self.fmt(bold=True, text_wrap=True, valign="top")
+        deadline_fmt = self.fmt(bold=True, font_color=_RED, valign="top")
+
+        lines: list[_Line] = []
+        row = 2
+
+        def line(caption: str, text: str | None, cell_format: int = body) -> None:
+            nonlocal row
+            height = 0 if text is None else _instruction_height(text)
+            lines.append(_Line(row, caption, text, cell_format, height))
+            row += 1
+
+        if d.issuer:
+            line("下发单位：", d.issuer)
+        line("填报单位：", None, strong)
+        line("", "本工作簿专供上述单位填写，请勿转给其他单位使用。")
+        if self.deadline:
+            line("报送截止日期：", chinese_date(self.deadline), deadline_fmt)
+        if d.contact:
+            line("联系人：", d.contact)
+        row += 1
+        for i, para in enumerate(d.instructions, start=1):
+            line("填表说明：" if i == 1 else "", f"{i}. {para}")
+        if d.instructions:
+            row += 1
+        for i, form in enumerate(d.forms):
+            desc = f"（{form.description}）" if form.description else ""
+            line("表格清单：" if i == 0 else "", f"“{form.sheet}”{desc}最多可填 {form.max_rows} 行。")
+        self.instr_lines = lines
+        self.instr_last_row = max(row - 1, 0)
+
+    def _plan_form(self, form: Form) -> _FormPlan:
+        fields = form.fields
+        widths = [f.width or max(_DEFAULT_WIDTH.get(f.type, 12), math.ceil(_units(f.label)) + 2) for f in fields]
+        title_fmt = self.fmt(bold=True, font_size=16, align="center", bg_color=_LIGHT_FILL, border=1)
+        ident_fmt = self.fmt(font_size=9, font_color=_GREY_TEXT, bg_color=_LIGHT_FILL, text_wrap=True, border=1)
+        first, last = stamp.FIRST_DATA_ROW - 1, stamp.FIRST_DATA_ROW - 2 + form.max_rows
+        header_lines = 1
+        columns = []
+        for c, f in enumerate(fields):
+            props = {"bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": _GREY_FILL}
+            if f.derived:
+                props.update(bg_color=_DERIVED_FILL, font_color=_GREY_TEXT)
+            elif f.required:
+                props.update(font_color=_RED)
+            header_fmt = self.fmt(**props)
+            header_lines = max(header_lines, _lines(f.label, widths[c]))
+            columns.append(_Column(f.label, header_fmt, self._data_format(f), self._validation(form, f),
+                                   f"“{f.label}”列的数据验证"))
+        return _FormPlan(
+            form=form,
+            widths=widths,
+            total_width=sum(widths),
+            last_col=len(fields) - 1,
+            title_fmt=title_fmt,
+            ident_fmt=ident_fmt,
+            first=first,
+            last=last,
+            header_height=max(30, 16 * header_lines + 8),
+            columns=columns,
+            blanks=(None,) * form.max_rows,
+        )
+
+    def _data_format(self, f: Field) -> int:
+        if f.derived:
+            # Computed on merge; locked, grey, and left empty (never a formula).
+            return self.fmt(bg_color=_DERIVED_FILL, border=1, border_color="#808080")
+        props: dict = {"locked": False, "border": 1, "border_color": "#A6A6A6", "valign": "top"}
+        if f.type == "date":
+            props["num_format"] = "yyyy-mm-dd"
+            props["align"] = "center"
+        elif f.type == "integer":
+            props["num_format"] = "0"
+        elif f.type == "decimal":
+            props["num_format"] = "0." + "0" * f.decimals if f.decimals else ("0" if f.decimals == 0 else "General")
+        elif f.type in TEXT_TYPES:
+            props["num_format"] = "@"
+        if f.type in ("boolean", "choice"):
+            props["align"] = "center"
+        if f.multiline:
+            props["text_wrap"] = True
+        return self.fmt(**props)
+
+    def _validation(self, form: Form, f: Field) -> dict:
+        opts, rule, error = _rule(f)
+        if (form.name, f.name) in self.list_ranges:
+            lcol, n = self.list_ranges[(form.name, f.name)]
+            letter = column_letter(lcol)
+            opts["source"] = f"='{self.lists_name}'!${letter}$1:${letter}${n}"
+        if f.derived:
+            rule = "" if f.help else "由汇总时自动计算，无需填写。"
+        elif f.required:
+            rule = "必填。" + rule
+        rule = _clip(rule, _MESSAGE_LIMIT // 2)
+        # The help first, cut to what Excel's 255-character limit leaves beside the rule.
+        room = _MESSAGE_LIMIT - _utf16_len(rule) - 1
+        message = f"{_clip(f.help, room)}\n{rule}" if f.help and rule else (f.help or rule)
+        opts.update(
+            input_title=_clip(f.label, _TITLE_LIMIT),
+            input_message=_clip(message, _MESSAGE_LIMIT),
+            error_title=_clip(f"“{f.label}”填写有误", _TITLE_LIMIT),
+            error_message=_clip(error, _MESSAGE_LIMIT),
+            error_type="stop",
+        )
+        return opts
+
+
+# --------------------------------------------------------------------------- the builder
+
+
+class _Builder:
+    """Writes one unit's workbook from the round's :class:`_Plan`; kept as a class only to
+    share the workbook, its formats and the unit."""
+
+    def __init__(self, wb: Workbook, plan: _Plan, unit: Unit, target: Path) -> None:
+        self.wb = wb
+        self.plan = plan
+        self.d = plan.d
+        self.unit = unit
+        self.target = target
+        self.formats = [wb.add_format(props) for props in plan.format_props]
 
     # -- plumbing ---------------------------------------------------------------------
     def ok(self, result: int | None, ws: Worksheet, what: str) -> None:
@@ -365,16 +556,10 @@ class _Builder:
                 f"{self.target}：工作表“{ws.name}”{what}写入失败（XlsxWriter 返回 {result}），请检查表单定义"
             )
 
-    def fmt(self, **props) -> object:
-        key = tuple(sorted(props.items()))
-        if key not in self._formats:
-            base = {"font_name": _FONT, "font_size": 11, "valign": "vcenter"}
-            base.update(props)
-            self._formats[key] = self.wb.add_format(base)
-        return self._formats[key]
-
     def text(self, ws: Worksheet, row: int, col: int, value: str, cell_format=None) -> None:
-        self.ok(ws.write_string(row, col, value, cell_format), ws, f"单元格 {_addr(row, col)} ")
+        result = ws.write_string(row, col, value, cell_format)
+        if result:  # the cell's address only for the error message
+            self.ok(result, ws, f"单元格 {_addr(row, col)} ")
 
     def merged(self, ws: Worksheet, row: int, last_col: int, value: str, cell_format) -> None:
         if last_col == 0:
@@ -396,7 +581,7 @@ class _Builder:
 
     # -- the workbook -----------------------------------------------------------------
     def build(self) -> None:
-        d, unit = self.d, self.unit
+        d, unit, generated = self.d, self.unit, self.plan.generated
         self.wb.set_properties(
             {
                 "title": f"{d.title}（{unit.name}）",
@@ -406,154 +591,77 @@ class _Builder:
                 "category": "登记表",
                 "keywords": f"{d.title}, {unit.code}",
                 "comments": f"由 xltools 生成：表单定义 {d.id}，版本 {d.version}。请勿删除或改名工作表。",
-                "created": datetime(self.generated.year, self.generated.month, self.generated.day),
+                "created": datetime(generated.year, generated.month, generated.day),
             }
         )
         self.instructions_sheet()
-        for form in d.forms:
-            self.form_sheet(form)
-        if self.list_ranges:
+        ident = stamp.identity_line(self.d, self.unit.code, self.unit.name)
+        for form in self.plan.forms:
+            self.form_sheet(form, ident)
+        if self.plan.list_ranges:
             self.lists_sheet()
         self.meta_sheet()
 
     def instructions_sheet(self) -> None:
-        d, unit = self.d, self.unit
+        plan, unit, fmts = self.plan, self.unit, self.formats
         ws = self.wb.add_worksheet(stamp.INSTRUCTIONS_SHEET)
-        widths = (16, 78)
-        ws.set_column(0, 0, widths[0])
-        ws.set_column(1, 1, widths[1])
+        ws.set_column(0, 0, _INSTRUCTION_WIDTHS[0])
+        ws.set_column(1, 1, _INSTRUCTION_WIDTHS[1])
         ws.hide_gridlines(2)
-        title = self.fmt(bold=True, font_size=16, align="center")
-        label = self.fmt(bold=True, align="right", valign="top")
-        body = self.fmt(text_wrap=True, valign="top")
-        strong = self.fmt(bold=True, text_wrap=True, valign="top")
-        deadline_fmt = self.fmt(bold=True, font_color=_RED, valign="top")
-
-        row = 0
-        self.merged(ws, row, 1, d.title, title)
-        self.ok(ws.set_row(row, 32), ws, "行高")
-        row += 2
-
-        def line(caption: str, text: str, cell_format=body) -> None:
-            nonlocal row
+        self.merged(ws, 0, 1, self.d.title, fmts[plan.instr_title])
+        self.ok(ws.set_row(0, 32), ws, "行高")
+        label = fmts[plan.instr_label]
+        for row, caption, text, fmt, height in plan.instr_lines:
+            if text is None:  # the unit's own line
+                text = f"{unit.name}（单位代码 {unit.code}）"
+                height = _instruction_height(text)
             if caption:
                 self.text(ws, row, 0, caption, label)
-            self.text(ws, row, 1, text, cell_format)
-            self.ok(ws.set_row(row, max(18, 17 * _lines(text, widths[1]) + 3)), ws, "行高")
-            row += 1
-
-        if d.issuer:
-            line("下发单位：", d.issuer)
-        line("填报单位：", f"{unit.name}（单位代码 {unit.code}）", strong)
-        line("", "本工作簿专供上述单位填写，请勿转给其他单位使用。")
-        if self.deadline:
-            line("报送截止日期：", chinese_date(self.deadline), deadline_fmt)
-        if d.contact:
-            line("联系人：", d.contact)
-        row += 1
-        for i, para in enumerate(d.instructions, start=1):
-            line("填表说明：" if i == 1 else "", f"{i}. {para}")
-        if d.instructions:
-            row += 1
-        for i, form in enumerate(d.forms):
-            desc = f"（{form.description}）" if form.description else ""
-            line("表格清单：" if i == 0 else "", f"“{form.sheet}”{desc}最多可填 {form.max_rows} 行。")
+            self.text(ws, row, 1, text, fmts[fmt])
+            self.ok(ws.set_row(row, height), ws, "行高")
         self.print_setup(ws, landscape=False)
-        self.ok(ws.print_area(0, 0, max(row - 1, 0), 1), ws, "打印区域")
+        self.ok(ws.print_area(0, 0, plan.instr_last_row, 1), ws, "打印区域")
         ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         ws.activate()
 
-    def form_sheet(self, form: Form) -> None:
-        ws = self.wb.add_worksheet(form.sheet)
-        fields = form.fields
-        last_col = len(fields) - 1
-        widths = [f.width or max(_DEFAULT_WIDTH.get(f.type, 12), math.ceil(_units(f.label)) + 2) for f in fields]
-        for c, w in enumerate(widths):
+    def form_sheet(self, fp: _FormPlan, ident: str) -> None:
+        fmts = self.formats
+        ws = self.wb.add_worksheet(fp.form.sheet)
+        for c, w in enumerate(fp.widths):
             self.ok(ws.set_column(c, c, w), ws, f"第 {c + 1} 列列宽")
-        total_width = sum(widths)
 
         # Row 1: title; row 2: identity line; row 3: header.
-        title_fmt = self.fmt(bold=True, font_size=16, align="center", bg_color=_LIGHT_FILL, border=1)
-        self.merged(ws, stamp.TITLE_ROW - 1, last_col, form.title, title_fmt)
+        self.merged(ws, stamp.TITLE_ROW - 1, fp.last_col, fp.form.title, fmts[fp.title_fmt])
         self.ok(ws.set_row(stamp.TITLE_ROW - 1, 32), ws, "行高")
-        ident = stamp.identity_line(self.d, self.unit.code, self.unit.name)
-        ident_fmt = self.fmt(font_size=9, font_color=_GREY_TEXT, bg_color=_LIGHT_FILL, text_wrap=True, border=1)
-        self.merged(ws, stamp.IDENTITY_ROW - 1, last_col, ident, ident_fmt)
-        self.ok(ws.set_row(stamp.IDENTITY_ROW - 1, 13 * _lines(ident, total_width, 9) + 5), ws, "行高")
+        self.merged(ws, stamp.IDENTITY_ROW - 1, fp.last_col, ident, fmts[fp.ident_fmt])
+        self.ok(ws.set_row(stamp.IDENTITY_ROW - 1, 13 * _lines(ident, fp.total_width, 9) + 5), ws, "行高")
 
         header_row = stamp.HEADER_ROW - 1
-        first, last = stamp.FIRST_DATA_ROW - 1, stamp.FIRST_DATA_ROW - 2 + form.max_rows
-        header_lines = 1
-        for c, f in enumerate(fields):
-            props = {"bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": _GREY_FILL}
-            if f.derived:
-                props.update(bg_color=_DERIVED_FILL, font_color=_GREY_TEXT)
-            elif f.required:
-                props.update(font_color=_RED)
-            self.text(ws, header_row, c, f.label, self.fmt(**props))
-            header_lines = max(header_lines, _lines(f.label, widths[c]))
-            cell = self.data_format(f)
-            for r in range(first, last + 1):
-                self.ok(ws.write_blank(r, c, None, cell), ws, f"单元格 {_addr(r, c)} ")
-            self.validate(ws, form, f, c, first, last)
-        self.ok(ws.set_row(header_row, max(30, 16 * header_lines + 8)), ws, "行高")
+        first, last = fp.first, fp.last
+        for c, col in enumerate(fp.columns):
+            self.text(ws, header_row, c, col.label, fmts[col.header_fmt])
+            cell = fmts[col.data_fmt]
+            if ws.write_column(first, c, fp.blanks, cell):
+                # Name the cell XlsxWriter refused.
+                for r in range(first, last + 1):
+                    self.ok(ws.write_blank(r, c, None, cell), ws, f"单元格 {_addr(r, c)} ")
+            self.ok(ws.data_validation(first, c, last, c, col.validation), ws, col.validation_what)
+        self.ok(ws.set_row(header_row, fp.header_height), ws, "行高")
 
         ws.freeze_panes(stamp.FIRST_DATA_ROW - 1, 0)
         self.print_setup(ws, landscape=True)
         ws.repeat_rows(0, header_row)
-        self.ok(ws.print_area(0, 0, last, last_col), ws, "打印区域")
+        self.ok(ws.print_area(0, 0, last, fp.last_col), ws, "打印区域")
         ws.protect("", dict(_PROTECT_OPTIONS))
 
-    def data_format(self, f: Field):
-        if f.derived:
-            # Computed on merge; locked, grey, and left empty (never a formula).
-            return self.fmt(bg_color=_DERIVED_FILL, border=1, border_color="#808080")
-        props: dict = {"locked": False, "border": 1, "border_color": "#A6A6A6", "valign": "top"}
-        if f.type == "date":
-            props["num_format"] = "yyyy-mm-dd"
-            props["align"] = "center"
-        elif f.type == "integer":
-            props["num_format"] = "0"
-        elif f.type == "decimal":
-            props["num_format"] = "0." + "0" * f.decimals if f.decimals else ("0" if f.decimals == 0 else "General")
-        elif f.type in TEXT_TYPES:
-            props["num_format"] = "@"
-        if f.type in ("boolean", "choice"):
-            props["align"] = "center"
-        if f.multiline:
-            props["text_wrap"] = True
-        return self.fmt(**props)
-
-    def validate(self, ws: Worksheet, form: Form, f: Field, col: int, first: int, last: int) -> None:
-        opts, rule, error = _rule(f)
-        if (form.name, f.name) in self.list_ranges:
-            lcol, n = self.list_ranges[(form.name, f.name)]
-            letter = column_letter(lcol)
-            opts["source"] = f"='{self.lists_name}'!${letter}$1:${letter}${n}"
-        if f.derived:
-            rule = "" if f.help else "由汇总时自动计算，无需填写。"
-        elif f.required:
-            rule = "必填。" + rule
-        rule = _clip(rule, _MESSAGE_LIMIT // 2)
-        # The help first, cut to what Excel's 255-character limit leaves beside the rule.
-        room = _MESSAGE_LIMIT - _utf16_len(rule) - 1
-        message = f"{_clip(f.help, room)}\n{rule}" if f.help and rule else (f.help or rule)
-        opts.update(
-            input_title=_clip(f.label, _TITLE_LIMIT),
-            input_message=_clip(message, _MESSAGE_LIMIT),
-            error_title=_clip(f"“{f.label}”填写有误", _TITLE_LIMIT),
-            error_message=_clip(error, _MESSAGE_LIMIT),
-            error_type="stop",
-        )
-        self.ok(ws.data_validation(first, col, last, col, opts), ws, f"“{f.label}”列的数据验证")
-
     def lists_sheet(self) -> None:
-        ws = self.wb.add_worksheet(self.lists_name)
+        plan = self.plan
+        ws = self.wb.add_worksheet(plan.lists_name)
         for form in self.d.forms:
             for f in form.fields:
-                if (form.name, f.name) not in self.list_ranges:
+                if (form.name, f.name) not in plan.list_ranges:
                     continue
-                lcol, _ = self.list_ranges[(form.name, f.name)]
+                lcol, _ = plan.list_ranges[(form.name, f.name)]
                 ws.set_column(lcol, lcol, 24)
                 for r, choice in enumerate(f.choices):
                     self.text(ws, r, lcol, choice)
@@ -564,7 +672,8 @@ class _Builder:
         ws = self.wb.add_worksheet(stamp.META_SHEET)
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 60)
-        items = stamp.meta_items(self.d, self.unit.code, self.unit.name, self.deadline, self.generated.isoformat())
+        items = stamp.meta_items(self.d, self.unit.code, self.unit.name, self.plan.deadline,
+                                 self.plan.generated.isoformat())
         for r, (key, value) in enumerate(items):
             self.text(ws, r, 0, key)
             self.text(ws, r, 1, value)
