@@ -259,6 +259,10 @@ def _text(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
     missing = _required(field)
 
     def parse(s: str) -> tuple[object, list[Problem]]:
+        if s.isprintable():  # no CR, no control characters (a fast C check): most cells
+            if limit is not None and len(s) > limit:
+                return None, [_err("too_long", f"“{_shown(s)}”共 {len(s)} 个字，超过了 {limit} 字的限制，请精简")]
+            return s, []
         problems: list[Problem] = []
         if "\r" in s:
             s = s.replace("\r\n", "\n").replace("\r", "\n")
