@@ -72,7 +72,7 @@ def compute_figure(figure: Figure, rows: Iterable[tuple[str, Mapping[str, Any]]]
     selected = _selected(figure, rows)
     name = figure.field or ""
     if figure.op == "count":
-        return sum(1 for _ in selected)
+        return len(selected) if isinstance(selected, (list, tuple)) else sum(1 for _ in selected)
     if figure.op == "count_distinct":
         return len(_distinct(figure, selected))
     if name == "_unit":
@@ -139,9 +139,9 @@ class FigureTally:
         of values): pure, so it can be computed where the unit's rows are (a worker)."""
         out: dict[str, Any] = {}
         for form_name, figs in self._by_form.items():
-            rows = rows_by_form.get(form_name, ())
+            pairs = [(code, row) for row in rows_by_form.get(form_name, ())]
             for fig in figs:
-                out[fig.name] = _part(fig, code, rows)
+                out[fig.name] = _part(fig, pairs)
         return out
 
     def add(self, code: str, parts: Mapping[str, Any]) -> None:
@@ -178,9 +178,9 @@ class FigureTally:
         return figures, per_unit
 
 
-def _part(fig: Figure, code: str, rows: Sequence[Mapping[str, Any]]) -> Any:
-    """One unit's part of a figure: an int, a Decimal, or (count_distinct) the set of values."""
-    pairs = [(code, row) for row in rows]
+def _part(fig: Figure, pairs: Sequence[tuple[str, Mapping[str, Any]]]) -> Any:
+    """One unit's part of a figure over its ``(unit_code, values)`` pairs: an int, a Decimal,
+    or (count_distinct) the set of values."""
     if fig.op == "count_distinct":
         return _distinct(fig, _selected(fig, pairs))
     return compute_figure(fig, pairs)
