@@ -69,6 +69,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import operator
 import os
 import posixpath
 import re
@@ -618,7 +619,9 @@ _RE_OPEN_CELL_GENERAL = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>])(?=((?:[^>\"']+|\"[^\"]*\"|'[^']*')*))\1(?<!/)>"
 )
 _RE_PREFIXED_CELL = re.compile(rb":c[\s>]")
-_RE_GT_IN_VALUE = re.compile(rb">[^<]*[\"']")  # two searches: an alternation is 4x slower
+# Deleted from a copy of the XML to find a ">" followed by a quote before the next "<" (the
+# regular expression >[^<]*["'] takes twice as long): see _gt_before_quote.
+_NOT_TAG_OR_QUOTE = bytes(c for c in range(256) if c not in b"<>\"'")
 _RE_ATTRS = re.compile(rb"([^\s=/>\"']+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _RE_CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 
@@ -639,6 +642,60 @@ _RE_HIDDEN_ROW = re.compile(
 _RE_ROW_R = re.compile(rb"\br\s*=\s*[\"']([0-9]{1,8})[\"']")
 _RE_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 _RE_ZERO_HEIGHT_ON = re.compile(rb"""zeroHeight\s*=\s*["'](?:1|true)["']""")
+
+# The fast path of the cell scan (_scan_canonical_cells).  Nearly every writer opens a cell as
+# <c r="B7" s="3" t="s">: the reference first, upper-case, no "$", no leading zero in the row,
+# no other attribute named r, nothing holding "<", ">", "/" or "'".  _RE_CELLS matches exactly
+# where _RE_OPEN_CELL does and over the same bytes, taking such a "canonical" tag with its
+# reference captured (groups 1 and 2) and any other tag with empty groups, so one findall
+# delivers every cell's position with no Python work per cell — or tells that some cell needs
+# the per-cell loop (_scan_each_cell, the reference behaviour), which then scans the sheet.
+# Why the two agree, at any position: _RE_OPEN_CELL matches when "<c" is followed by a space or
+# ">" and the first ">" after it is not preceded by "/", up to that ">"; the lookahead of
+# _RE_CELLS rejects exactly the other case, a canonical tag ends at that first ">" (nothing in it
+# is ">"), and so does the second alternative.  For a canonical tag the per-cell code finds the
+# same single r attribute: a name r needs "r" followed by a space or "=", and every other "r"
+# in a canonical tag is followed by something else.
+# _RE_CELLS_GENERAL mirrors _RE_OPEN_CELL_GENERAL (prefixed cells, or a ">" that may sit in a
+# quoted value) the same way, its second alternative being that pattern itself: a canonical tag
+# there holds only double-quoted values with none of "<>/" in them, so the quote-aware scan also
+# ends at its first ">".
+_NOT_R = rb"r(?![\s=])"
+_CANON_REST = rb"[^<>/r']*(?:" + _NOT_R + rb"[^<>/r']*)*"
+_CANON_VALUE = rb'"[^"<>/r]*(?:' + _NOT_R + rb'[^"<>/r]*)*"'
+_CANON_REST_GENERAL = rb"[^<>/r\"']*(?:(?:" + _NOT_R + rb"|" + _CANON_VALUE + rb")[^<>/r\"']*)*"
+_CANON_REF = rb'[ ]r="([A-Z]{1,3})([1-9][0-9]{0,6})"'
+_RE_CELLS = re.compile(
+    rb"<c(?![^>]*/>)(?:" + _CANON_REF + _CANON_REST + rb">|(?=[\s>])[^>]*>)"
+)
+_RE_CELLS_GENERAL = re.compile(
+    rb"<" + _P + rb"c(?:" + _CANON_REF + _CANON_REST_GENERAL + rb">"
+    rb"|(?=[\s>])(?=((?:[^>\"']+|\"[^\"]*\"|'[^']*')*))\3(?<!/)>)"
+)
+# A cell tag whose quote-aware attribute scan would read a ">" inside a quoted value: only then
+# can a quote-aware match run past a ">", so only then must the general scan not be cut there.
+_RE_QUOTED_GT = re.compile(
+    rb"<" + _P + rb"c(?=[\s>])[^>\"']*(?:(?:\"[^>\"]*\"|'[^>']*')[^>\"']*)*(?:\"[^\">]*>|'[^'>]*>)"
+)
+
+
+def _rare_cells(general: bool, errors: bool) -> re.Pattern[bytes]:
+    """Canonical cells that may hold a formula (an <f> follows the tag) or, when ``errors``,
+    an error (t="e" among the attributes); group 1 holds the attributes, 2 and 3 the column
+    letters and row of the reference.  Where every cell is canonical these match exactly where
+    _RE_CELLS / _RE_CELLS_GENERAL took a tag (no match can start inside a canonical tag: it
+    holds no "<")."""
+    formula = rb"(?=[^>]*>\s*<" + _P + rb"f[\s>/])"
+    cond = rb"(?:(?=[^>]*t\s*=\s*[\"']e[\"'])|" + formula + rb")" if errors else formula
+    rest = _CANON_REST_GENERAL if general else _CANON_REST
+    return re.compile(rb"<" + (_P if general else b"") + rb"c" + cond + rb"(" + _CANON_REF + rest + rb")>")
+
+
+_RE_RARE = {(general, errors): _rare_cells(general, errors)
+            for general in (False, True) for errors in (False, True)}
+_SCAN_CHUNK = 1 << 20  # bytes of XML per findall: bounds the per-cell lists of a huge sheet
+_FIRST = operator.itemgetter(0)
+_SECOND = operator.itemgetter(1)
 
 
 def _col_index(letters: str | bytes) -> int:
@@ -716,42 +773,12 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
         # LibreOffice writes zeroHeight="false" on every sheet: only a true value needs the parse
         _parse_xlsx_sheet(xml, part, scan)
         return scan
-    general = _RE_PREFIXED_CELL.search(xml) or _RE_GT_IN_VALUE.search(xml)
-    pattern = _RE_OPEN_CELL_GENERAL if general else _RE_OPEN_CELL
-    for m in pattern.finditer(xml):
-        refs: list[bytes] = []
-        is_error = False
-        for name, dq, sq in _RE_ATTRS.findall(m.group(1)):
-            if name == b"r":
-                refs.append(dq or sq)
-            elif name == b"t":
-                is_error = (dq or sq) == b"e"
-        if not refs:  # cells positioned implicitly (e.g. Power BI exports)
-            scan = _SheetScan()
-            _parse_xlsx_sheet(xml, part, scan)
-            return scan
-        for ref in refs:
-            rm = _RE_CELL_REF.fullmatch(ref)
-            if rm is None:  # calamine would place it somewhere we cannot measure
-                raise _corrupt(f"{part} 中的单元格地址无效（{ref[:20].decode('ascii', 'replace')}）")
-            pos = int(rm.group(2)), _col_index(rm.group(1))
-            scan.see(*pos)
-        if not is_error and not _RE_F_NEXT.match(xml, m.end()):
-            continue
-        body = _RE_CELL_BODY.match(xml, m.end())
-        if body is None:
-            continue
-        f_attrs, f_text, v_text = body.groups()
-        if f_attrs is not None:
-            text = html.unescape((f_text or b"").decode("utf-8", "replace"))
-            scan.formulas[pos] = f"={text}" if text else ""
-            fa = dict(_RE_F_ATTR.findall(f_attrs))
-            if fa.get(b"t") in (b"array", b"dataTable") and fa.get(b"ref"):
-                rng = _parse_range(fa[b"ref"].decode("ascii", "replace"))
-                if rng:
-                    scan.formula_ranges.append(rng)
-        if is_error and v_text and v_text.strip():
-            scan.errors[pos] = html.unescape(v_text.decode("utf-8", "replace")).strip()
+    general = bool(_RE_PREFIXED_CELL.search(xml)) or _gt_before_quote(xml)
+    if not _scan_canonical_cells(xml, scan, general) and not _scan_each_cell(
+            xml, part, scan, _RE_OPEN_CELL_GENERAL if general else _RE_OPEN_CELL):
+        scan = _SheetScan()  # cells positioned implicitly (e.g. Power BI exports)
+        _parse_xlsx_sheet(xml, part, scan)
+        return scan
     if b"hidden=" in xml:
         for m in _RE_HIDDEN_ROW.finditer(xml):
             r = _RE_ROW_R.search(m.group(1))
@@ -764,6 +791,129 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
                 break
             scan.hidden_rows.add(row)
     return scan
+
+
+def _gt_before_quote(xml: bytes) -> bool:
+    """Whether ``>[^<]*["']`` matches somewhere in ``xml`` (a ">" that may sit in an attribute
+    value): with every byte but ``< > " '`` deleted, whether a ">" is directly followed by a
+    quote — the first quote after such a ">" has only ">"s between them."""
+    last = b""
+    for start in range(0, len(xml), _CHUNK):
+        kept = last + xml[start:start + _CHUNK].translate(None, _NOT_TAG_OR_QUOTE)
+        if b'>"' in kept or b">'" in kept:
+            return True
+        last = kept[-1:]
+    return False
+
+
+def _scan_canonical_cells(xml: bytes, scan: _SheetScan, general: bool) -> bool:
+    """The cell part of :func:`_scan_xlsx_sheet` when every cell tag is canonical (see
+    ``_RE_CELLS``): the same result as :func:`_scan_each_cell`, with the work per cell done by
+    ``findall``, ``map``, ``set`` and ``list.index`` only.  Returns False, leaving ``scan``
+    untouched, when some cell is not canonical."""
+    pattern = _RE_CELLS_GENERAL if general else _RE_CELLS
+    # Chunks end just after a ">": a match attempt never reads past the first ">" after its
+    # start (the quote-aware pattern: unless a quoted value holds one), so the chunks together
+    # find exactly the matches of one pass over the whole buffer.
+    size = len(xml)
+    step = _SCAN_CHUNK
+    if general and size > step and _RE_QUOTED_GT.search(xml):
+        step = size
+    columns: dict[bytes, int] = {}
+    n = 0  # cells in earlier chunks
+    best_row = best_col = 0  # largest row, largest column + 1 so far
+    row_at = col_at = (0, 0, 0)  # (index, row, column) of their first occurrences
+    start = 0
+    while start < size:
+        stop = xml.find(b">", start + step) + 1 if start + step < size else size
+        if stop <= 0:
+            stop = size
+        found = pattern.findall(xml, start, stop)
+        start = stop
+        if not found:
+            continue
+        letters = list(map(_FIRST, found))
+        if not all(letters):
+            return False
+        digits = list(map(_SECOND, found))
+        names = set(letters)
+        for name in names.difference(columns):
+            columns[name] = _col_index(name)
+        # no leading zeros, no lower case: equal numbers are equal bytes, so list.index finds
+        # the first cell with the largest row or column
+        top = max(map(int, set(digits)))
+        if top > best_row:
+            i = digits.index(b"%d" % top)
+            best_row, row_at = top, (n + i, top, columns[letters[i]])
+        right = max(map(columns.__getitem__, names))
+        if right + 1 > best_col:
+            i = letters.index(next(name for name in names if columns[name] == right))
+            best_col, col_at = right + 1, (n + i, int(digits[i]), right)
+        n += len(found)
+    if n == 0:
+        return True
+    # _SheetScan.see moves far_cell to each cell that raises the largest row or column: the last
+    # such cell is the first occurrence of the largest row or of the largest column, whichever
+    # comes later.
+    _, far_row, far_col = max(row_at, col_at)
+    scan.last_row, scan.last_col, scan.far_cell = best_row, best_col - 1, (far_row, far_col)
+    errors = b'"e"' in xml  # t="e" with any spacing (canonical tags hold no "'")
+    if errors or b"<f" in xml or b":f" in xml:
+        # Cells that may hold a formula or an error, in document order, through the per-cell
+        # code of _scan_each_cell (these patterns match only where ``pattern`` matched).
+        for m in _RE_RARE[general, errors].finditer(xml):
+            _, is_error = _cell_attributes(m.group(1))
+            _cell_extras(xml, m.end(), (int(m.group(3)), _col_index(m.group(2))), is_error, scan)
+    return True
+
+
+def _cell_attributes(attrs: bytes) -> tuple[list[bytes], bool]:
+    """A cell tag's r attributes (normally one) and whether it is error-typed (t="e")."""
+    refs: list[bytes] = []
+    is_error = False
+    for name, dq, sq in _RE_ATTRS.findall(attrs):
+        if name == b"r":
+            refs.append(dq or sq)
+        elif name == b"t":
+            is_error = (dq or sq) == b"e"
+    return refs, is_error
+
+
+def _scan_each_cell(xml: bytes, part: str, scan: _SheetScan, pattern: re.Pattern[bytes]) -> bool:
+    """The cell part of :func:`_scan_xlsx_sheet`, one match per cell: False when a cell has no
+    ``r`` attribute (the caller then parses the sheet in full)."""
+    for m in pattern.finditer(xml):
+        refs, is_error = _cell_attributes(m.group(1))
+        if not refs:  # cells positioned implicitly (e.g. Power BI exports)
+            return False
+        for ref in refs:
+            rm = _RE_CELL_REF.fullmatch(ref)
+            if rm is None:  # calamine would place it somewhere we cannot measure
+                raise _corrupt(f"{part} 中的单元格地址无效（{ref[:20].decode('ascii', 'replace')}）")
+            pos = int(rm.group(2)), _col_index(rm.group(1))
+            scan.see(*pos)
+        _cell_extras(xml, m.end(), pos, is_error, scan)
+    return True
+
+
+def _cell_extras(xml: bytes, end: int, pos: tuple[int, int], is_error: bool, scan: _SheetScan) -> None:
+    """Formula and error value of the cell whose opening tag ends at ``end``."""
+    if not is_error and not _RE_F_NEXT.match(xml, end):
+        return
+    body = _RE_CELL_BODY.match(xml, end)
+    if body is None:
+        return
+    f_attrs, f_text, v_text = body.groups()
+    if f_attrs is not None:
+        text = html.unescape((f_text or b"").decode("utf-8", "replace"))
+        scan.formulas[pos] = f"={text}" if text else ""
+        fa = dict(_RE_F_ATTR.findall(f_attrs))
+        if fa.get(b"t") in (b"array", b"dataTable") and fa.get(b"ref"):
+            rng = _parse_range(fa[b"ref"].decode("ascii", "replace"))
+            if rng:
+                scan.formula_ranges.append(rng)
+    if is_error and v_text and v_text.strip():
+        scan.errors[pos] = html.unescape(v_text.decode("utf-8", "replace")).strip()
 
 
 def _parse_xlsx_sheet(xml: bytes, part: str, scan: _SheetScan) -> None:

@@ -1,0 +1,160 @@
+"""The fast path of the xlsx cell scan (readers._scan_canonical_cells) gives exactly what the
+per-cell loop (readers._scan_each_cell, the reference behaviour) gives, on real worksheets and on
+hostile ones, whatever the chunking; and it is taken for the worksheets real writers produce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xltools import readers
+
+ROOT = Path(__file__).resolve().parent.parent
+_H = b'<?xml version="1.0"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+_T = b"</sheetData></worksheet>"
+
+
+def _sheet(body: bytes) -> bytes:
+    return _H + body + _T
+
+
+def _outcome(xml: bytes) -> tuple:
+    """Everything _scan_xlsx_sheet reports, order-sensitive where the scan has an order."""
+    try:
+        scan = readers._scan_xlsx_sheet(xml, "xl/worksheets/sheet1.xml")
+    except readers._Refused as exc:
+        return ("refused", exc.reason, exc.advice)
+    fields = dataclasses.asdict(scan)
+    fields["formulas"] = list(scan.formulas.items())
+    fields["errors"] = list(scan.errors.items())
+    fields["hidden_rows"] = sorted(scan.hidden_rows)
+    fields["visible_rows"] = sorted(scan.visible_rows)
+    return ("read", fields)
+
+
+def _reference(xml: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    with monkeypatch.context() as m:
+        m.setattr(readers, "_scan_canonical_cells", lambda xml, scan, general: False)
+        return _outcome(xml)
+
+
+def _assert_same(xml: bytes, monkeypatch: pytest.MonkeyPatch, chunks=(1, 2, 7, 64)) -> None:
+    want = _reference(xml, monkeypatch)
+    assert _outcome(xml) == want
+    for chunk in chunks:
+        with monkeypatch.context() as m:
+            m.setattr(readers, "_SCAN_CHUNK", chunk)
+            m.setattr(readers, "_CHUNK", chunk)
+            assert _outcome(xml) == want, f"chunk {chunk}"
+
+
+HOSTILE = {
+    "plain": b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>2</v></c></row>',
+    "rows without r": b'<row><c r="A1"><v>1</v></c></row><row><c r="C2"><v>1</v></c></row>',
+    "cell without r": b'<row r="1"><c><v>1</v></c><c r="B1"><v>2</v></c></row>',
+    "cell without r later": b'<row r="1"><c r="B1"><v>2</v></c><c t="n"><v>1</v></c></row>',
+    "bad ref then no r": b'<row r="1"><c r="1A"><v>2</v></c><c><v>1</v></c></row>',
+    "bare <c> at the end": b'<row r="1"><c r="A1"><v>1</v></c><c>',
+    "inline strings": b'<row r="1"><c r="A1" t="inlineStr"><is><t>He said "hi" &gt; x</t></is></c>'
+                      b'<c r="D3" t="inlineStr"><is><t>x</t></is></c></row>',
+    "huge spans": b'<row r="1" spans="1:16384"><c r="A1"><v>1</v></c></row>'
+                  b'<row r="1048576" spans="1:16384"><c r="B5"/></row>',
+    "self-closing": b'<row r="1"><c r="A1"/><c r="XFD1048576"/><c r="C3" /><c r="Z9"></c></row>',
+    "prefixed": b'<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="C1"><x:f>A1+1</x:f>'
+                b'<x:v>1</x:v></x:c><x:c r="D1" t="e"><x:v>#N/A</x:v></x:c></x:row>'
+                b'<x:row r="5" hidden="1"><x:c r="B5"><x:v>3</x:v></x:c></x:row>',
+    "mixed prefix": b'<row r="1"><c r="A1"><v>1</v></c><x:c r="Q1"><v>1</v></x:c></row>',
+    "formulas": b'<row r="1"><c r="A1"><f>SUM(B1:B3)</f><v>6</v></c><c r="B1"><f t="shared" ref="B1:B4" '
+                b'si="0">C1*2</f></c><c r="B2"><f t="shared" si="0"/></c><c r="C1"><f t="array" '
+                b'ref="C1:C3">A1:A3*2</f><v>1</v></c><c r="D1"><f>IF(A1="x","&lt;a&gt;",1)</f><v>1</v></c></row>',
+    "errors": b'<row r="1"><c r="A1" t="e"><v>#DIV/0!</v></c><c r="B1" t="e"><f>1/0</f><v> #REF! </v></c>'
+              b'<c r="C1" t="e"><v></v></c><c r="D1" t="e"/><c r="E1" t="e" t="s"><v>#N/A</v></c>'
+              b'<c r="F1" t = "e"><v>#N/A</v></c><c r="G1" t=\'e\'><v>#N/A</v></c></row>',
+    "two r attributes": b'<row r="1"><c r="A1" r="Z9"><v>1</v></c><c r="B1" r ="C7"><v>1</v></c></row>',
+    "lower case and $": b'<row r="1"><c r="a1"><v>1</v></c><c r="$B$7"><v>1</v></c></row>',
+    "row 0 and leading zeros": b'<row r="1"><c r="C0"><v>1</v></c><c r="A01"><v>1</v></c><c r="B3"/></row>',
+    "out of order": b'<row r="9"><c r="D9"><v>1</v></c><c r="B9"><v>1</v></c></row><row r="2"><c r="Z2">'
+                    b'<v>1</v></c></row><row r="9"><c r="Z9"><v>1</v></c><c r="AA1"><v>1</v></c></row>',
+    "too long a reference": b'<row r="1"><c r="A12345678"><v>1</v></c><c r="ABCD1"><v>1</v></c></row>',
+    "> in a value": b'<row r="1"><c r="A1" x="a>b"><v>1</v></c><c r="B2" x="/>" ><v>1</v></c></row>',
+    "< in a value": b'<row r="1"><c r="A1" x="<c r=&quot;Q9&quot;>"><v>1</v></c></row>',
+    "quoted > across cells": b'<row r="1"><c r="A1" x="' + b"a" * 40 + b">" + b'<c r="B2">' * 5
+                             + b'"><v>1</v></c><c r="C3"><v>"q"</v></c></row>',
+    "comment and CDATA": b'<row r="1"><!-- <c r="Q99"><f>1</f></c> --><c r="A1" t="inlineStr"><is><t>'
+                         b'<![CDATA[<c r="Z999">]]></t></is></c></row>',
+    "whitespace in tags": b'<row r="1"><c  r="A1"\n s="1"><v>1</v></c><c\tr="B2"><v>1</v></c>'
+                          b'<c r = "C3"><v>1</v></c><c r=\'D4\'><v>1</v></c></row>',
+    "r in other attributes": b'<row r="1"><c r="A1" xr="Q5" t="str"><f>"a"</f><v>a</v></c>'
+                             b'<c r="B1" x=" r="><v>1</v></c></row>',
+    "hidden rows": b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2" hidden="1"><c r="A2"><v>1</v></c>'
+                   b'</row><row r="3" hidden="true"/><row r="9" hidden="1"/>',
+    "hidden row without r": b'<row r="1"><c r="A1"><v>1</v></c></row><row hidden="1"><c r="A2"/></row>',
+    "no cells": b'<row r="1"/><row r="2" hidden="1"/>',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_fast_path_matches_the_per_cell_loop(name, monkeypatch):
+    _assert_same(_sheet(HOSTILE[name]), monkeypatch)
+
+
+def test_fast_path_matches_on_mutated_sheets(monkeypatch):
+    rng = random.Random(20261130)
+    pieces = [b"<c", b"<c ", b"<x:c ", b' r="A1"', b' r="Z10"', b' r="a1"', b' r="A01"', b" r='C3'",
+              b' s="1"', b' t="e"', b" t='e'", b' t="str"', b' x="a>b"', b' x="/>"', b'"', b"'", b">",
+              b"/>", b"<v>", b"</v>", b"#N/A", b"<f>", b"</f>", b"<f/>", b"<x:f>", b"</c>",
+              b'<row r="3">', b'<row hidden="1" r="2">', b"<row>", b"</row>", b"\n", b" ", b"r=",
+              b"<!-- ", b" -->"]
+    cells = [b'<c r="%s%d"%s>%s</c>' % (rng.choice([b"A", b"B", b"AA", b"XFD"]), rng.randint(1, 30),
+                                        rng.choice([b"", b' s="1"', b' t="e"', b' t="s" s="2"']),
+                                        rng.choice([b"<v>1</v>", b"<f>1+1</f><v>2</v>", b"<v>#N/A</v>", b""]))
+             for _ in range(30)]
+    for _ in range(400):
+        body = b"".join(rng.choice(cells) if rng.random() < 0.5 else rng.choice(pieces)
+                        for _ in range(rng.randint(1, 30)))
+        _assert_same(_sheet(body), monkeypatch, chunks=(1, rng.randint(2, 50)))
+
+
+def _worksheets(paths) -> list[bytes]:
+    out = []
+    for path in paths:
+        with zipfile.ZipFile(path) as zf:
+            out += [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    return out
+
+
+def test_fast_path_is_taken_and_agrees_on_sample_returns(monkeypatch):
+    sheets = _worksheets(sorted((ROOT / "samples").rglob("*.xlsx")))
+    assert sheets, "no sample workbooks"
+    taken = 0
+    real = readers._scan_canonical_cells
+
+    def counting(xml, scan, general):
+        nonlocal taken
+        ok = real(xml, scan, general)
+        taken += ok
+        return ok
+
+    for xml in sheets:
+        want = _reference(xml, monkeypatch)
+        with monkeypatch.context() as m:
+            m.setattr(readers, "_scan_canonical_cells", counting)
+            assert _outcome(xml) == want
+    assert taken == len(sheets)  # what openpyxl / Excel / XlsxWriter write is canonical
+
+
+def test_gt_before_quote_is_the_regular_expression(monkeypatch):
+    pattern = re.compile(rb">[^<]*[\"']")
+    rng = random.Random(7)
+    texts = [b"", b">", b'>"', b"> '", b'<a>"', b"<a>x<b>'", b'x="a>b"', b'>a<"', b">>>'", b"<>"]
+    texts += [bytes(rng.choice(b'<>"\'ab ') for _ in range(rng.randint(0, 12))) for _ in range(300)]
+    for chunk in (1, 2, 3, 1 << 20):
+        monkeypatch.setattr(readers, "_CHUNK", chunk)
+        for text in texts:
+            assert readers._gt_before_quote(text) == (pattern.search(text) is not None), (chunk, text)
