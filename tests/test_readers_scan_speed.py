@@ -158,3 +158,37 @@ def test_gt_before_quote_is_the_regular_expression(monkeypatch):
         monkeypatch.setattr(readers, "_CHUNK", chunk)
         for text in texts:
             assert readers._gt_before_quote(text) == (pattern.search(text) is not None), (chunk, text)
+
+
+# --------------------------------------------------------------------------- hostile: no quadratic scans
+
+
+_OLD_ATTRS = re.compile(rb"([^\s=/>\"']+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+def test_attribute_pattern_matches_as_before_on_random_attribute_runs():
+    rng = random.Random(7)
+    alphabet = [b"r", b"a", b"=", b" ", b'"', b"'", b"/", b">", b"1", b"t", b"e", b"\t"]
+    for _ in range(3000):
+        text = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert readers._RE_ATTRS.findall(text) == _OLD_ATTRS.findall(text), text
+
+
+def test_a_long_attribute_run_without_equals_is_read_in_linear_time():
+    # Quadratic before: 40 KB took 25 s, so 2 MB would take hours.  Lower-case "a1" makes the tag
+    # non-canonical, so the per-cell loop and its attribute pattern run.
+    xml = _sheet(b'<row r="1"><c r="a1" ' + b"a" * 2_000_000 + b"><v>1</v></c></row>")
+    outcome = _outcome(xml)
+    assert outcome[0] == "read" and (outcome[1]["last_row"], outcome[1]["last_col"]) == (1, 0)
+
+
+@pytest.mark.parametrize("body", [b"<c " * 200_000 + b"/>", b"<x:c " * 200_000 + b"/>",
+                                  b'<c r="A1" x="<c r="A2">'])
+def test_a_cell_tag_holding_lt_is_refused_not_scanned(body):
+    outcome = _outcome(_sheet(b'<row r="1">' + body + b"</row>"))
+    assert outcome[0] == "refused" and "不是有效的 XML" in outcome[1]
+
+
+def test_a_cell_without_attributes_is_not_taken_for_a_tag_holding_lt():
+    outcome = _outcome(_sheet(b'<row r="1"><c><v>1</v></c><c r="B1"><v>2</v></c></row>'))
+    assert outcome[0] == "read"

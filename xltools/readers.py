@@ -622,7 +622,12 @@ _RE_PREFIXED_CELL = re.compile(rb":c[\s>]")
 # Deleted from a copy of the XML to find a ">" followed by a quote before the next "<" (the
 # regular expression >[^<]*["'] takes twice as long): see _gt_before_quote.
 _NOT_TAG_OR_QUOTE = bytes(c for c in range(256) if c not in b"<>\"'")
-_RE_ATTRS = re.compile(rb"([^\s=/>\"']+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# A name starts only where no name character precedes it: the same matches as without the
+# lookbehind (an attempt inside a run of name characters fails exactly when the attempt at the
+# run's start does), in linear instead of quadratic time on a long run with no "=".
+_RE_ATTRS = re.compile(rb"(?<![^\s=/>\"'])([^\s=/>\"']+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+# "<" between a cell's "<c" and the next ">" (linear: each attempt stops at the next "<" or ">").
+_RE_LT_IN_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s[^<>]*<")
 _RE_CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 
 # What follows a cell's opening tag: CT_Cell is the sequence f?, v?, is? (ECMA-376 Part 1
@@ -773,6 +778,10 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
         # LibreOffice writes zeroHeight="false" on every sheet: only a true value needs the parse
         _parse_xlsx_sheet(xml, part, scan)
         return scan
+    if _RE_LT_IN_CELL_TAG.search(xml):
+        # Not well-formed XML (a tag cannot hold "<"), and the one shape that makes the cell
+        # patterns below quadratic (<c <c <c … />): refused before they run.
+        raise _corrupt(f"{part} 的单元格标记中含有“<”，不是有效的 XML")
     general = bool(_RE_PREFIXED_CELL.search(xml)) or _gt_before_quote(xml)
     if not _scan_canonical_cells(xml, scan, general) and not _scan_each_cell(
             xml, part, scan, _RE_OPEN_CELL_GENERAL if general else _RE_OPEN_CELL):
