@@ -176,3 +176,31 @@ def test_sums_stay_exact_decimal(kit):
     assert parts[fig.name] == Decimal("0.3")
     tally.add("A", parts)
     assert tally.result()[0][fig.name] == 0.3
+
+
+# --------------------------------------------------------------------------- the temporary directory
+
+
+def test_an_unwritable_temporary_directory_is_one_clear_error(kit, roster, tmp_path, monkeypatch):
+    import tempfile
+
+    from xltools.errors import OutputError
+
+    missing = tmp_path / "没有这个目录"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    with pytest.raises(OutputError) as err:
+        merge(kit, roster, [ROUND1], jobs=1)
+    assert "TMPDIR" in str(err.value) and str(missing) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_rows_that_cannot_be_spilled_stay_in_memory(kit, roster, plain, tmp_path, monkeypatch):
+    from xltools.merge import FileResult
+
+    def full_disk(self, path, definition):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileResult, "spill_to", full_disk)
+    cons = merge(kit, roster, [ROUND1], jobs=1)
+    assert not any(Path(cons.spill_dir.name).iterdir())
+    got = write_consolidated(cons, tmp_path / "memory.xlsx").read_bytes()
+    assert got == write_consolidated(plain, tmp_path / "plain.xlsx").read_bytes()

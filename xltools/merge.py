@@ -34,7 +34,7 @@ from typing import Any
 
 from . import stamp as st
 from .coerce import compile_field, format_value
-from .errors import ReturnReadError
+from .errors import OutputError, ReturnReadError
 from .figures import FigureTally
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
 from .headers import HeaderMatch, find_headers, label_index
@@ -240,7 +240,13 @@ class SpillDir:
     that holds it is garbage-collected, at exit, or on :meth:`close`."""
 
     def __init__(self) -> None:
-        self.name = tempfile.mkdtemp(prefix="xltools-merge-")
+        try:
+            self.name = tempfile.mkdtemp(prefix="xltools-merge-")
+        except OSError as exc:
+            raise OutputError(
+                f"无法在临时目录 {tempfile.gettempdir()} 中建立汇总用的临时文件（{exc.strerror or exc}），"
+                "请把环境变量 TMPDIR 设为一个可写、空间足够的目录后重试"
+            ) from None
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.name, True)
 
     def close(self) -> None:
@@ -1030,9 +1036,14 @@ def merge(
     combined in roster order so the output does not depend on it).  ``progress(done, total,
     path)`` is called after each file.
 
+    Rows wait in a temporary directory (``TMPDIR``; about 5× the returns' size) between reading
+    and writing, removed with the consolidation (:class:`SpillDir`); a file whose rows cannot be
+    written there keeps them in memory.
+
     Returns a :class:`Consolidation`.  Raises :class:`~xltools.errors.XltoolsError` only for
-    bad arguments (definition, roster, a return path that does not exist); problems in the
-    returns are issues.
+    bad arguments (definition, roster, a return path that does not exist), and
+    :class:`~xltools.errors.OutputError` when the temporary directory cannot be created;
+    problems in the returns are issues.
     """
     definition, roster = _load(definition, roster)
     roots = [Path(r) for r in returns]
@@ -1104,7 +1115,12 @@ def _read_and_spill(path: Path, name: str, index: int, definition: FormDefinitio
     res = read_one(path, definition, roster, limits, display=name)
     if spill_dir is None or not res.rows:
         return res
-    spilled = res.spill_to(os.path.join(spill_dir, f"{index:07d}.rows"), definition)
+    try:
+        spilled = res.spill_to(os.path.join(spill_dir, f"{index:07d}.rows"), definition)
+    except OSError:
+        # The disk is full or the directory went away: keep this file's rows in memory rather
+        # than lose them (the merge needs more memory, nothing else changes).
+        return res
     if res.status == "ok":
         # judge_unit adds issues to the rows it is given: these in-memory rows, already
         # spilled unchanged, so a second judgement (the unit sent more files) starts clean.
