@@ -192,3 +192,17 @@ def test_a_cell_tag_holding_lt_is_refused_not_scanned(body):
 def test_a_cell_without_attributes_is_not_taken_for_a_tag_holding_lt():
     outcome = _outcome(_sheet(b'<row r="1"><c><v>1</v></c><c r="B1"><v>2</v></c></row>'))
     assert outcome[0] == "read"
+
+
+def test_the_fast_lt_test_is_a_precondition_of_the_exact_one():
+    # _lt_after_lt guards _RE_LT_IN_CELL_TAG: whenever the exact pattern matches, the fast test
+    # must be true, or a hostile sheet would reach the quadratic cell patterns.
+    rng = random.Random(11)
+    pieces = [b"<c ", b"<x:c ", b"<", b">", b"a", b" ", b"/>", b'"', b"<!--", b"-->"]
+    for _ in range(5000):
+        text = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        if readers._RE_LT_IN_CELL_TAG.search(text):
+            assert readers._lt_after_lt(text), text
+    # across the chunk boundary
+    big = b"<row>" + b"a" * (readers._CHUNK - 5 - 3) + b"<c <c/>"
+    assert readers._lt_after_lt(big) and _outcome(_sheet(big))[0] == "refused"
