@@ -83,19 +83,23 @@ def _clean(text: Any) -> str:
 
 def _write_form_rows(ws, form, rows, cell, f_date) -> None:
     """One form's accepted rows, from sheet row 2: the fields in definition order, then the
-    provenance columns.  The hot loop of the consolidated workbook (issue 7): values of the
-    common types are written directly, the rest through ``cell``; text is cleaned by
-    :func:`_clean`, provenance once per source sheet."""
+    provenance columns.  The hot loop of the consolidated workbook (issue 7): rows come as
+    plain tuples (:meth:`~xltools.merge.AcceptedRows.records`), values of the common types are
+    written directly, the rest through ``cell``; text is cleaned by :func:`_clean`, provenance
+    once per source sheet."""
     names = [f.name for f in form.fields]
     n = len(names)
+    if hasattr(rows, "records"):
+        records = rows.records()
+    else:  # a plain list of rows
+        records = ((tuple([r.values.get(k) for k in names]), r.unit_code, r.unit_name, r.file, r.sheet, r.row)
+                   for r in rows)
     write_string = ws.write_string
     write_number = ws.write_number
     write_datetime = ws.write_datetime
     provenance: dict[tuple[str, str, str, str], tuple[str, str, str, str]] = {}
-    for i, row in enumerate(rows, start=1):
-        values = row.values
-        for c, name in enumerate(names):
-            v = values.get(name)
+    for i, (values, code, unit_name, file, sheet, source_row) in enumerate(records, start=1):
+        for c, v in enumerate(values):
             if v is None:
                 continue
             t = v.__class__
@@ -107,7 +111,7 @@ def _write_form_rows(ws, form, rows, cell, f_date) -> None:
                 write_datetime(i, c, datetime(v.year, v.month, v.day), f_date)
             else:
                 cell(ws, i, c, v)
-        key = (row.unit_code, row.unit_name, row.file, row.sheet)
+        key = (code, unit_name, file, sheet)
         shown = provenance.get(key)
         if shown is None:
             shown = provenance[key] = tuple(_clean(x) for x in key)  # type: ignore[assignment]
@@ -115,7 +119,7 @@ def _write_form_rows(ws, form, rows, cell, f_date) -> None:
         write_string(i, n + 1, shown[1])
         write_string(i, n + 2, shown[2])
         write_string(i, n + 3, shown[3])
-        write_number(i, n + 4, row.row)
+        write_number(i, n + 4, source_row)
 
 
 def write_consolidated(consolidation, out: str | Path) -> Path:

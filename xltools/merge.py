@@ -170,20 +170,30 @@ class FileResult:
         rows were spilled, in the order they were read)."""
         if self.spill is None:
             return list(self.rows.get(form_name, ()))
+        names = [f.name for f in definition.form(form_name).fields]
+        labels = tuple(f.label for f in definition.form(form_name).fields)
+        code, name, file = self.unit_code, self.unit_name, self.path
+        return [Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row, cells, columns, labels,
+                    list(issues) if issues else [])
+                for sheet, row, vals, cells, columns, issues in self._records(form_name)]
+
+    def values(self, form_name: str, definition: FormDefinition) -> list[tuple[str, int, tuple]]:
+        """``(sheet, row, values in field order)`` of the rows read for ``form_name``, in read
+        order, without building :class:`Row` objects (what the consolidated workbook needs)."""
+        if self.spill is None:
+            names = [f.name for f in definition.form(form_name).fields]
+            return [(r.sheet, r.row, tuple([r.values.get(n) for n in names])) for r in self.rows.get(form_name, ())]
+        return [(sheet, row, vals) for sheet, row, vals, _cells, _columns, _issues in self._records(form_name)]
+
+    def _records(self, form_name: str) -> list[tuple]:
+        assert self.spill is not None
         path, segments = self.spill
         if form_name not in segments:
             return []
         offset, length = segments[form_name]
         with open(path, "rb") as fh:
             fh.seek(offset)
-            records = pickle.loads(fh.read(length))
-        form = definition.form(form_name)
-        names = [f.name for f in form.fields]
-        labels = tuple(f.label for f in form.fields)
-        code, name, file = self.unit_code, self.unit_name, self.path
-        return [Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row, cells, columns, labels,
-                    list(issues) if issues else [])
-                for sheet, row, vals, cells, columns, issues in records]
+            return pickle.loads(fh.read(length))
 
     def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
         """Write the rows to ``path`` (pickle, one segment per form) and return a copy of this
@@ -291,6 +301,19 @@ class AcceptedRows(Sequence[Row]):
                 row = rows[i]
                 row.issues = list(issues.get(i, ()))
                 yield row
+
+    def records(self):
+        """Like iterating, but each accepted row as ``(values in field order, unit code, unit
+        name, file, sheet, row)``: no :class:`Row` objects (the consolidated workbook's loop)."""
+        for result, n, rejected, _issues in self._parts:
+            if not n:
+                continue
+            rows = result.values(self._form, self._definition)
+            keep = [(sheet, row, i) for i, (sheet, row, _v) in enumerate(rows) if i not in rejected]
+            keep.sort()
+            code, name, file = result.unit_code, result.unit_name, result.path
+            for sheet, row, i in keep:
+                yield rows[i][2], code, name, file, sheet, row
 
     def __getitem__(self, index):  # type: ignore[override]
         if self._list is None:
