@@ -204,3 +204,40 @@ def test_rows_that_cannot_be_spilled_stay_in_memory(kit, roster, plain, tmp_path
     assert not any(Path(cons.spill_dir.name).iterdir())
     got = write_consolidated(cons, tmp_path / "memory.xlsx").read_bytes()
     assert got == write_consolidated(plain, tmp_path / "plain.xlsx").read_bytes()
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def test_an_interrupt_during_a_pooled_merge_stops_it_and_removes_the_spill(kit, roster, tmp_path, monkeypatch):
+    import tempfile
+    import time
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen = []
+
+    def progress(done, total, path):
+        seen.append(done)
+        if done == 2:
+            raise KeyboardInterrupt
+
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        merge(kit, roster, [ROUND1], jobs=2, progress=progress)
+    assert seen == [1, 2]
+    gc.collect()
+    assert list(tmp_path.glob("xltools-merge-*")) == []
+    assert time.perf_counter() - t0 < 60  # returns, rather than waiting on the pool for ever
+
+
+def test_pool_workers_leave_ctrl_c_to_the_parent(kit, roster):
+    import signal
+
+    from xltools.merge import _init_worker
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        _init_worker(kit, roster, None, None)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -22,6 +22,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -1126,10 +1127,16 @@ def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefin
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx, initializer=_init_worker,
                              initargs=(definition, roster, limits, spill_dir)) as pool:
         chunk = max(1, min(16, total // (jobs * 4) or 1))
-        for i, res in enumerate(pool.map(_read_in_worker, files, names, range(1, total + 1), chunksize=chunk), 1):
-            results.append(res)
-            if progress:
-                progress(i, total, res.path)
+        try:
+            for i, res in enumerate(pool.map(_read_in_worker, files, names, range(1, total + 1), chunksize=chunk), 1):
+                results.append(res)
+                if progress:
+                    progress(i, total, res.path)
+        except BaseException:
+            # Ctrl-C (or any error here): drop the files not yet started, so leaving the pool
+            # waits only for the ones being read, instead of reading the whole batch first.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return results
 
 
@@ -1156,6 +1163,9 @@ _WORKER: tuple[FormDefinition, Roster, Limits | None, str | None] | None = None
 
 def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | None, spill_dir: str | None) -> None:
     global _WORKER
+    # Ctrl-C reaches the whole process group: only the parent handles it.  A worker interrupted
+    # inside the pool's queue machinery leaves the parent waiting for it for ever.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = (definition, roster, limits, spill_dir)
 
 
