@@ -241,3 +241,64 @@ def test_pool_workers_leave_ctrl_c_to_the_parent(kit, roster):
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+# --------------------------------------------------------------------------- the spill's lifetime
+
+
+def test_rows_outlive_the_consolidation_object(kit, roster):
+    rows = merge(kit, roster, [ROUND1], jobs=1).rows
+    gc.collect()
+    posts = list(rows["posts"])
+    assert len(posts) == len(rows["posts"]) > 0
+
+
+def test_rows_after_close_are_one_clear_error(kit, roster):
+    from xltools.errors import DataError
+
+    cons = merge(kit, roster, [ROUND1], jobs=1)
+    cons.spill_dir.close()
+    with pytest.raises(DataError) as err:
+        list(cons.rows["posts"])
+    assert "请重新汇总" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_forked_child_leaves_the_parents_spill_alone(tmp_path):
+    from xltools.merge import _remove_spill
+
+    d = tmp_path / "xltools-merge-x"
+    d.mkdir()
+    _remove_spill(str(d), os.getpid() + 1)  # what a forked child's exit runs
+    assert d.is_dir()
+    _remove_spill(str(d), os.getpid())
+    assert not d.exists()
+
+
+def test_sigterm_ends_the_command_and_removes_the_spill(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, time\n"
+        "from xltools.cli import _stop_on_term\n"
+        "from xltools.merge import SpillDir\n"
+        "_stop_on_term()\n"
+        "d = SpillDir()\n"
+        "print(d.name, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "time.sleep(30)\n"
+    )
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    spill = Path(proc.stdout.strip())
+    assert spill.parent == tmp_path and proc.returncode == 143
+    assert not spill.exists()
+
+
+def test_rejected_rows_keep_only_the_forms_cells(streamed):
+    cons = streamed[2]
+    assert cons.rejected
+    for row in cons.rejected:
+        assert isinstance(row.cells, dict)
+        assert set(row.cells) <= {c for c in row.columns.values() if c is not None}
+        assert len(row.raw) == len(row.labels)

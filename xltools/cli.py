@@ -160,8 +160,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
 from . import commands  # noqa: E402,F401
 
 
+def _stop_on_term() -> None:
+    """SIGTERM (``kill``, ``timeout``) and SIGHUP (a closed terminal) end the command like
+    Ctrl-C, unwinding normally, so temporary files (merge's spilled rows) are removed."""
+    import signal
+
+    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, stop)
+
+
 def main() -> None:
     """Console-script entry point."""
+    _stop_on_term()
     cli(prog_name="xltools")
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from . import stamp as st
 from .coerce import compile_field, format_value
-from .errors import OutputError, ReturnReadError
+from .errors import DataError, OutputError, ReturnReadError
 from .figures import FigureTally
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
 from .headers import HeaderMatch, find_headers, label_index
@@ -87,7 +87,7 @@ class Row:
     file: str
     sheet: str
     row: int
-    cells: Sequence[Any] = ()
+    cells: Sequence[Any] | dict[int, Any] = ()
     columns: dict[str, int | None] = field(default_factory=dict)
     labels: tuple[str, ...] = ()
     issues: list[Issue] = field(default_factory=list)
@@ -102,9 +102,23 @@ class Row:
         cells = self.cells
         out = []
         for c in self.columns.values():
-            v = cells[c] if c is not None and c < len(cells) else None
+            if c is None:
+                v = None
+            elif isinstance(cells, dict):
+                v = cells.get(c)
+            else:
+                v = cells[c] if c < len(cells) else None
             out.append(v if isinstance(v, str) else cell_text(v))
         return tuple(out)
+
+    def field_cells(self) -> dict[int, Any]:
+        """Only the cells of the form's columns (column → raw value): what :attr:`raw` needs,
+        without the rest of the sheet row (a return may carry hundreds of extra columns)."""
+        cells = self.cells
+        if isinstance(cells, dict):
+            return cells
+        n = len(cells)
+        return {c: cells[c] for c in self.columns.values() if c is not None and c < n}
 
     def cell(self, field_name: str) -> str:
         """The real cell address of a field on this row (``E7``), or "" when its column is missing."""
@@ -192,9 +206,14 @@ class FileResult:
         if form_name not in segments:
             return []
         offset, length = segments[form_name]
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            return pickle.loads(fh.read(length))
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                return pickle.loads(fh.read(length))
+        except FileNotFoundError:
+            raise DataError(
+                f"{self.path}：汇总时暂存的数据行已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
+            ) from None
 
     def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
         """Write the rows to ``path`` (pickle, one segment per form) and return a copy of this
@@ -204,7 +223,7 @@ class FileResult:
         with open(path, "wb") as fh:
             for form_name, rows in self.rows.items():
                 names = [f.name for f in definition.form(form_name).fields]
-                records = [(r.sheet, r.row, tuple([r.values.get(n) for n in names]), r.cells, r.columns,
+                records = [(r.sheet, r.row, tuple([r.values.get(n) for n in names]), r.field_cells(), r.columns,
                             tuple(r.issues)) for r in rows]
                 blob = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
                 segments[form_name] = (fh.tell(), len(blob))
@@ -258,10 +277,15 @@ class SpillDir:
                 f"无法在临时目录 {tempfile.gettempdir()} 中建立汇总用的临时文件（{exc.strerror or exc}），"
                 "请把环境变量 TMPDIR 设为一个可写、空间足够的目录后重试"
             ) from None
-        self._finalizer = weakref.finalize(self, shutil.rmtree, self.name, True)
+        self._finalizer = weakref.finalize(self, _remove_spill, self.name, os.getpid())
 
     def close(self) -> None:
         self._finalizer()
+
+
+def _remove_spill(path: str, owner: int) -> None:
+    if os.getpid() == owner:  # a forked child exiting must not remove its parent's rows
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class AcceptedRows(Sequence[Row]):
@@ -279,6 +303,8 @@ class AcceptedRows(Sequence[Row]):
         self._parts: list[tuple[FileResult, int, frozenset[int], dict[int, list[Issue]]]] = []
         self._len = 0
         self._list: list[Row] | None = None
+        #: the spill directory the rows live in, kept alive as long as this sequence
+        self.spill_dir: SpillDir | None = None
 
     def add(self, result: FileResult, n: int, rejected: frozenset[int], issues: dict[int, list[Issue]]) -> None:
         self._parts.append((result, n, rejected, issues))
@@ -339,7 +365,7 @@ class Consolidation:
 
     definition: FormDefinition
     roster: Roster
-    rows: dict[str, list[Row]]
+    rows: dict[str, AcceptedRows]
     rejected: list[Row]
     issues: list[Issue]
     ledger: list[LedgerEntry]
@@ -814,6 +840,7 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
             if row.issues:
                 issues.extend(row.issues)
                 if row.has_error:
+                    row.cells = row.field_cells()  # kept until the workbook is written
                     rejected.append(row)
                     rejected_at.add(i)
                     continue
@@ -953,6 +980,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         n_rej = 0
         for form_name in res.forms:
             for row in res.load(form_name, definition):
+                row.cells = row.field_cells()
                 rejected.append(row)
                 other_issues.extend(row.issues)
                 n_rej += 1
@@ -1081,6 +1109,9 @@ def merge(
                    skipped=[display_names(roots, skipped)[s] for s in skipped])
     cons.sources = {names[f]: str(f) for f in files}
     cons.spill_dir = spill
+    for rows in cons.rows.values():
+        if isinstance(rows, AcceptedRows):
+            rows.spill_dir = spill
     return cons
 
 
