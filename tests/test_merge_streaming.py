@@ -264,7 +264,7 @@ def test_rows_after_close_are_one_clear_error(kit, roster):
 
 
 def test_a_forked_child_leaves_the_parents_spill_alone(tmp_path):
-    from xltools.merge import _remove_spill
+    from xltools.spill import _remove_spill
 
     d = tmp_path / "xltools-merge-x"
     d.mkdir()

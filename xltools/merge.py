@@ -19,12 +19,8 @@ Accounting: ``rows_read == rows_accepted + rows_rejected`` always holds (asserte
 from __future__ import annotations
 
 import os
-import pickle
 import re
-import shutil
 import signal
-import tempfile
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -35,7 +31,7 @@ from typing import Any
 
 from . import stamp as st
 from .coerce import compile_field, format_value
-from .errors import DataError, OutputError, ReturnReadError
+from .errors import DataError, ReturnReadError
 from .figures import FigureTally
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
 from .headers import HeaderMatch, find_headers, label_index
@@ -52,6 +48,7 @@ from .identify import (
 from .issues import ERROR, WARNING, Issue, cell_address, column_letter
 from .readers import CellError, Limits, SheetData, find_returns, read_return
 from .roster import Roster, Unit, load_roster
+from .spill import AcceptedRows, SpillDir, read_segment, write_segments
 
 #: Ledger statuses (报送情况 状态).
 RETURNED = "已报送"
@@ -205,11 +202,8 @@ class FileResult:
         path, segments = self.spill
         if form_name not in segments:
             return []
-        offset, length = segments[form_name]
         try:
-            with open(path, "rb") as fh:
-                fh.seek(offset)
-                return pickle.loads(fh.read(length))
+            return read_segment(path, segments[form_name])
         except FileNotFoundError:
             raise DataError(
                 f"{self.path}：汇总时暂存的数据行已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
@@ -218,17 +212,13 @@ class FileResult:
     def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
         """Write the rows to ``path`` (pickle, one segment per form) and return a copy of this
         result without them (``counts`` and ``spill`` set)."""
-        segments: dict[str, tuple[int, int]] = {}
-        counts: dict[str, int] = {}
-        with open(path, "wb") as fh:
-            for form_name, rows in self.rows.items():
-                names = [f.name for f in definition.form(form_name).fields]
-                records = [(r.sheet, r.row, tuple([r.values.get(n) for n in names]), r.field_cells(), r.columns,
-                            tuple(r.issues)) for r in rows]
-                blob = pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
-                segments[form_name] = (fh.tell(), len(blob))
-                counts[form_name] = len(rows)
-                fh.write(blob)
+        records: dict[str, list[tuple]] = {}
+        for form_name, rows in self.rows.items():
+            names = [f.name for f in definition.form(form_name).fields]
+            records[form_name] = [(r.sheet, r.row, tuple([r.values.get(n) for n in names]), r.field_cells(),
+                                   r.columns, tuple(r.issues)) for r in rows]
+        segments = write_segments(path, records)
+        counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
         return replace(self, rows={}, counts=counts, spill=(str(path), segments))
 
 
@@ -263,92 +253,6 @@ class LedgerEntry:
             "phone": self.phone,
             "reason": self.reason,
         }
-
-
-class SpillDir:
-    """A temporary directory for :func:`merge`'s spilled rows, removed when the consolidation
-    that holds it is garbage-collected, at exit, or on :meth:`close`."""
-
-    def __init__(self) -> None:
-        try:
-            self.name = tempfile.mkdtemp(prefix="xltools-merge-")
-        except OSError as exc:
-            raise OutputError(
-                f"无法在临时目录 {tempfile.gettempdir()} 中建立汇总用的临时文件（{exc.strerror or exc}），"
-                "请把环境变量 TMPDIR 设为一个可写、空间足够的目录后重试"
-            ) from None
-        self._finalizer = weakref.finalize(self, _remove_spill, self.name, os.getpid())
-
-    def close(self) -> None:
-        self._finalizer()
-
-
-def _remove_spill(path: str, owner: int) -> None:
-    if os.getpid() == owner:  # a forked child exiting must not remove its parent's rows
-        shutil.rmtree(path, ignore_errors=True)
-
-
-class AcceptedRows(Sequence[Row]):
-    """The accepted rows of one form, in roster order, then file, sheet and source row.
-
-    A sequence that does not hold the rows: iterating reads each unit's rows back (from memory,
-    or from :func:`merge`'s spill file) one file at a time, skipping the rejected ones, so writing
-    a city's consolidated workbook needs the memory of one return (issue 7).  ``len`` is free;
-    indexing reads every row into a list once (for tests and small rounds)."""
-
-    def __init__(self, definition: FormDefinition, form_name: str) -> None:
-        self._definition = definition
-        self._form = form_name
-        #: (file result, accepted rows, indexes of rejected rows, index → issues of accepted rows)
-        self._parts: list[tuple[FileResult, int, frozenset[int], dict[int, list[Issue]]]] = []
-        self._len = 0
-        self._list: list[Row] | None = None
-        #: the spill directory the rows live in, kept alive as long as this sequence
-        self.spill_dir: SpillDir | None = None
-
-    def add(self, result: FileResult, n: int, rejected: frozenset[int], issues: dict[int, list[Issue]]) -> None:
-        self._parts.append((result, n, rejected, issues))
-        self._len += n
-        self._list = None
-
-    def __len__(self) -> int:
-        return self._len
-
-    def __iter__(self):
-        if self._list is not None:
-            yield from self._list
-            return
-        for result, n, rejected, issues in self._parts:
-            if not n:
-                continue
-            rows = result.load(self._form, self._definition)
-            keep = [(row.sheet, row.row, i) for i, row in enumerate(rows) if i not in rejected]
-            keep.sort()
-            for _sheet, _row, i in keep:
-                row = rows[i]
-                row.issues = list(issues.get(i, ()))
-                yield row
-
-    def records(self):
-        """Like iterating, but each accepted row as ``(values in field order, unit code, unit
-        name, file, sheet, row)``: no :class:`Row` objects (the consolidated workbook's loop)."""
-        for result, n, rejected, _issues in self._parts:
-            if not n:
-                continue
-            rows = result.values(self._form, self._definition)
-            keep = [(sheet, row, i) for i, (sheet, row, _v) in enumerate(rows) if i not in rejected]
-            keep.sort()
-            code, name, file = result.unit_code, result.unit_name, result.path
-            for sheet, row, i in keep:
-                yield rows[i][2], code, name, file, sheet, row
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if self._list is None:
-            self._list = list(iter(self))
-        return self._list[index]
-
-    def __repr__(self) -> str:
-        return f"<AcceptedRows {self._form}: {self._len} rows>"
 
 
 @dataclass
