@@ -500,12 +500,6 @@ def targets(res: dict[str, dict]) -> str:
         files = res["S4"]["manifest"]["units"]
         add("S4 merge jobs=cores: CPU time per file, all processes (ms)", s4n["cpu_median"] / files * 1000, "< 20",
             lambda v: v < 20)
-    exp = RESULTS / "experiments.json"
-    if exp.exists():
-        e1 = json.loads(exp.read_text("utf-8")).get("e1", {})
-        if "read_one_as_is" in e1:
-            add("S4 read_one per file, median of 300 (ms; experiment E1)", e1["read_one_as_is"]["median_ms"], "< 20",
-                lambda v: v < 20)
     g = summ("S2", "generate")
     add("generate 500 units, one core (s, CLI)", g.get("median"), "< 15", lambda v: v < 15)
     head = ["| target | measured | target | verdict |", "|---|---:|---:|---|"]

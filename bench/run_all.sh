@@ -14,5 +14,5 @@ $PY bench/run.py --scenario S3 --repeat 1 --only lib_j1,lib_jN,calamine,write_fl
 $PY bench/run.py --scenario S2 --repeat 1 --only lib_j1,lib_jN,calamine,pandas_read,write_floor,generate --timeout 1800
 # the first round's profiles, experiments and Rust-writer check (not re-run in the second round)
 # $PY bench/profile_merge.py --scenario S1
-# $PY bench/experiments.py --files 300
+# $PY bench/experiments.py
 # $PY bench/rust_writer.py --scenario S2 --repeat 2
