@@ -224,6 +224,13 @@ def posts_by_unit(
     return [u for u in grouped.values() if u["posts"] or str(u["code"]) in also]
 
 
+def _is_ole(path: Path) -> bool:
+    """Whether ``path`` is an OLE2 compound file: an old Word .doc, or an encrypted .docx
+    (Word wraps those in OLE2), never a .docx python-docx can open."""
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"\xd0\xcf\x11\xe0"
+
+
 def _check_docx(path: Path) -> None:
     """Raise DataError unless ``path`` opens as a Word document within the readers' size caps."""
     import zipfile
@@ -236,9 +243,7 @@ def _check_docx(path: Path) -> None:
     hint = "请用 Word 或 WPS 打开后另存为 .docx 再放入该文件夹"
     if path.stat().st_size > limits.max_file_bytes:
         raise DataError(f"{path}：文件超过 {limits.max_file_bytes // 2**20} MB，{hint}（可压缩其中的图片）")
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if _is_ole(path):
         raise DataError(f"{path}：是旧版 Word（.doc）或加密文件，请取消密码保护，{hint}")
     try:
         with zipfile.ZipFile(path) as zf:
@@ -424,9 +429,7 @@ class _Source:
         self.name = path.name
         if not path.is_file():
             raise TemplateError(f"模板 {path}：文件不存在")
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-        if head.startswith(b"\xd0\xcf\x11\xe0"):
+        if _is_ole(path):
             raise TemplateError(f"模板 {self.name} 是旧版 Word（.doc）或加密文件，请用 Word 或 WPS 另存为 .docx 后再用")
         try:
             self.tpl = DocxTemplate(str(path))
