@@ -154,6 +154,26 @@ def typed_rows(scenario: str) -> dict:
     return out
 
 
+def write_typed_sheet(ws, header: list[str], rows: list[list], f_date) -> int:
+    """The floor's cell calls on one XlsxWriter worksheet: the header, then every row's values
+    by type (string, number, datetime; None skipped).  Returns the number of cells written."""
+    for c, label in enumerate(header):
+        ws.write_string(0, c, label)
+    cells = 0
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, str):
+                ws.write_string(r, c, v)
+            elif isinstance(v, (int, float, Decimal)):
+                ws.write_number(r, c, float(v))
+            elif isinstance(v, date):
+                ws.write_datetime(r, c, datetime(v.year, v.month, v.day), f_date)
+            cells += 1
+    return cells
+
+
 def write_floor(scenario: str, work: Path) -> dict:
     import xlsxwriter
 
@@ -166,19 +186,7 @@ def write_floor(scenario: str, work: Path) -> dict:
     cells = 0
     for form, rows in data["forms"].items():
         ws = wb.add_worksheet(data["sheets"][form])
-        for c, label in enumerate(data["headers"][form] + provenance):
-            ws.write_string(0, c, label)
-        for r, row in enumerate(rows, start=1):
-            for c, v in enumerate(row):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    ws.write_string(r, c, v)
-                elif isinstance(v, (int, float, Decimal)):
-                    ws.write_number(r, c, float(v))
-                elif isinstance(v, date):
-                    ws.write_datetime(r, c, datetime(v.year, v.month, v.day), f_date)
-                cells += 1
+        cells += write_typed_sheet(ws, data["headers"][form] + provenance, rows, f_date)
     ws = wb.add_worksheet("问题清单")
     for r in range(1, data["issues"] + 1):
         for c in range(9):

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
@@ -57,6 +57,7 @@ def _sheets(scenario: str, limit: int | None):
 
 def write_xlsxwriter(scenario: str, out: Path, limit: int | None) -> float:
     import xlsxwriter
+    from contenders import write_typed_sheet
 
     sheets = list(_sheets(scenario, limit))
     t0 = time.perf_counter()
@@ -65,19 +66,7 @@ def write_xlsxwriter(scenario: str, out: Path, limit: int | None) -> float:
     wb.set_properties({"created": datetime(2000, 1, 1)})  # pinned, as consolidated.py does
     f_date = wb.add_format({"num_format": "yyyy-mm-dd"})
     for name, header, rows in sheets:
-        ws = wb.add_worksheet(name)
-        for c, label in enumerate(header):
-            ws.write_string(0, c, label)
-        for r, row in enumerate(rows, start=1):
-            for c, v in enumerate(row):
-                if v is None:
-                    continue
-                if isinstance(v, str):
-                    ws.write_string(r, c, v)
-                elif isinstance(v, (int, float, Decimal)):
-                    ws.write_number(r, c, float(v))
-                elif isinstance(v, date):
-                    ws.write_datetime(r, c, datetime(v.year, v.month, v.day), f_date)
+        write_typed_sheet(wb.add_worksheet(name), header, rows, f_date)
     wb.close()
     return time.perf_counter() - t0
 
