@@ -92,8 +92,7 @@ def _write_form_rows(ws, form, rows, cell, f_date) -> None:
     if hasattr(rows, "records"):
         records = rows.records()
     else:  # a plain list of rows
-        records = ((tuple([r.values.get(k) for k in names]), r.unit_code, r.unit_name, r.file, r.sheet, r.row)
-                   for r in rows)
+        records = ((r.field_values(names), r.unit_code, r.unit_name, r.file, r.sheet, r.row) for r in rows)
     write_string = ws.write_string
     write_number = ws.write_number
     write_datetime = ws.write_datetime

@@ -96,17 +96,17 @@ class Row:
     @property
     def raw(self) -> tuple[str, ...]:
         """The cells' text as found, in the form's field order ("" for a missing column)."""
-        cells = self.cells
+        cells = self.field_cells()
         out = []
         for c in self.columns.values():
-            if c is None:
-                v = None
-            elif isinstance(cells, dict):
-                v = cells.get(c)
-            else:
-                v = cells[c] if c < len(cells) else None
+            v = cells.get(c) if c is not None else None
             out.append(v if isinstance(v, str) else cell_text(v))
         return tuple(out)
+
+    def field_values(self, names: Sequence[str]) -> tuple[Any, ...]:
+        """The typed values of fields ``names``, in that order (None for a missing one)."""
+        values = self.values
+        return tuple([values.get(n) for n in names])
 
     def field_cells(self) -> dict[int, Any]:
         """Only the cells of the form's columns (column → raw value): what :attr:`raw` needs,
@@ -194,7 +194,7 @@ class FileResult:
         order, without building :class:`Row` objects (what the consolidated workbook needs)."""
         if self.spill is None:
             names = [f.name for f in definition.form(form_name).fields]
-            return [(r.sheet, r.row, tuple([r.values.get(n) for n in names])) for r in self.rows.get(form_name, ())]
+            return [(r.sheet, r.row, r.field_values(names)) for r in self.rows.get(form_name, ())]
         return [(sheet, row, vals) for sheet, row, vals, _cells, _columns, _issues in self._records(form_name)]
 
     def _records(self, form_name: str) -> list[tuple]:
@@ -215,8 +215,8 @@ class FileResult:
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
-            records[form_name] = [(r.sheet, r.row, tuple([r.values.get(n) for n in names]), r.field_cells(),
-                                   r.columns, tuple(r.issues)) for r in rows]
+            records[form_name] = [(r.sheet, r.row, r.field_values(names), r.field_cells(), r.columns, tuple(r.issues))
+                                  for r in rows]
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
         return replace(self, rows={}, counts=counts, spill=(str(path), segments))
