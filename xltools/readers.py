@@ -803,31 +803,31 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
     return scan
 
 
-def _lt_after_lt(xml: bytes) -> bool:
-    """Whether two "<" follow each other with no ">" between them somewhere in ``xml`` — never
-    in well-formed XML outside comments and CDATA, and a precondition of a cell tag holding
-    "<".  A fast C test (``bytes.translate``) that spares the exact regular expression its
-    per-tag work on ordinary sheets."""
+def _kept_pair(xml: bytes, delete: bytes, pairs: tuple[bytes, ...]) -> bool:
+    """Whether one of the two-byte ``pairs`` occurs in ``xml`` once every byte in ``delete`` is
+    removed (``bytes.translate``, chunk by chunk, carrying the last kept byte across chunks):
+    a fast C test of "this byte, then that one, with only deleted bytes between"."""
     last = b""
     for start in range(0, len(xml), _CHUNK):
-        kept = last + xml[start:start + _CHUNK].translate(None, _NOT_LT_GT)
-        if b"<<" in kept:
+        kept = last + xml[start:start + _CHUNK].translate(None, delete)
+        if any(pair in kept for pair in pairs):
             return True
         last = kept[-1:]
     return False
+
+
+def _lt_after_lt(xml: bytes) -> bool:
+    """Whether two "<" follow each other with no ">" between them somewhere in ``xml`` — never
+    in well-formed XML outside comments and CDATA, and a precondition of a cell tag holding
+    "<".  Spares the exact regular expression its per-tag work on ordinary sheets."""
+    return _kept_pair(xml, _NOT_LT_GT, (b"<<",))
 
 
 def _gt_before_quote(xml: bytes) -> bool:
     """Whether ``>[^<]*["']`` matches somewhere in ``xml`` (a ">" that may sit in an attribute
     value): with every byte but ``< > " '`` deleted, whether a ">" is directly followed by a
     quote — the first quote after such a ">" has only ">"s between them."""
-    last = b""
-    for start in range(0, len(xml), _CHUNK):
-        kept = last + xml[start:start + _CHUNK].translate(None, _NOT_TAG_OR_QUOTE)
-        if b'>"' in kept or b">'" in kept:
-            return True
-        last = kept[-1:]
-    return False
+    return _kept_pair(xml, _NOT_TAG_OR_QUOTE, (b'>"', b">'"))
 
 
 def _scan_canonical_cells(xml: bytes, scan: _SheetScan, general: bool) -> bool:
