@@ -24,8 +24,9 @@ import signal
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +331,59 @@ def _is_blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+_BLANK_ROW = object()
+_MANY = object()
+#: Raw value types a column may mix and still be coerced one distinct value at a time: no
+#: value of one type equals a value of another (``1 == 1.0 == True`` would merge in a dict,
+#: so at most one of int, float and bool may occur; ``0.0 == -0.0`` prints differently).
+_PLAIN_KINDS = frozenset({type(None), str, date, datetime, int, float, bool})
+_NUMBER_KINDS = frozenset({int, float, bool})
+
+
+def _excel_limit(result: tuple[Any, list]) -> tuple[Any, list]:
+    """``result`` with the too_long_for_excel error added when its value is text longer than
+    an Excel cell can hold (Microsoft, "Excel specifications and limits": 32,767 characters)."""
+    value, problems = result
+    if value.__class__ is str and len(value) > EXCEL_CELL_LIMIT:
+        return value, [*problems, (ERROR, "too_long_for_excel",
+                                   f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，请精简后重新报送")]
+    return result
+
+
+def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, list]], list[int]]:
+    """Coerce a column's raw values (the coercer is pure: equal raw values give equal results):
+    each distinct value once when the column's types allow it (see ``_PLAIN_KINDS``), else cell
+    by cell.  Returns ``(value, problems)`` per cell and the indexes of cells with problems."""
+    kinds = set(map(type, col))
+    numbers = kinds & _NUMBER_KINDS
+    if kinds <= _PLAIN_KINDS and len(numbers) <= 1 and not (float in numbers and 0 in col):
+        known = {v: coerce(v) for v in set(col)}
+        if str in kinds:
+            for v, result in known.items():
+                if result[0].__class__ is str and len(result[0]) > EXCEL_CELL_LIMIT:
+                    known[v] = _excel_limit(result)
+        results = list(map(known.__getitem__, col))
+        troubled = {v for v, (_value, problems) in known.items() if problems}
+        bad = [i for i, v in enumerate(col) if v in troubled] if troubled else []
+        return results, bad
+    results = [_excel_limit(coerce(v)) for v in col]
+    return results, [i for i, (_value, problems) in enumerate(results) if problems]
+
+
+def _sole_value(cells: Sequence[Any]) -> Any:
+    """``_BLANK_ROW`` when every cell is blank (None or whitespace), the value when exactly one
+    is not (a footer such as 填表人：… is such a row), else ``_MANY`` — looking no further than
+    the second non-blank cell (the check runs on every row of every return)."""
+    found = _BLANK_ROW
+    for v in cells:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        if found is not _BLANK_ROW:
+            return _MANY
+        found = v
+    return found
+
+
 def _read_form_sheet(
     sheet: SheetData, match: HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
     coercers: dict[str, dict[str, Callable]],
@@ -389,12 +443,13 @@ def _read_form_sheet(
     missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
     # --- data rows -------------------------------------------------------------------------
     # Everything about a column is decided here once (DESIGN.md §5; issue 7: coercion is
-    # compiled per column, not decided per cell); the loop below only runs the plan.
+    # compiled per column, not decided per cell), and a column is coerced as a whole: each
+    # distinct value once (see _coerce_column).
     field_cols = [(f, cols.get(f.name)) for f in form.fields]
     columns = {f.name: c for f, c in field_cols}  # shared by the sheet's rows
     labels = tuple(f.label for f in form.fields)
     form_coercers = coercers[form.name]
-    absent = {f.name: None for f, c in field_cols if c is None}
+    absent = [f.name for f, c in field_cols if c is None]
     plan = [(f.name, c, form_coercers[f.name], f.label) for f, c in field_cols if c is not None and not f.derived]
     typed = [(f.name, c) for f, c in field_cols if c is not None and f.derived]
     derived = [(f, c) for f, c in field_cols if f.derived]
@@ -402,56 +457,64 @@ def _read_form_sheet(
         f"所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，本行未采用" if missing_required else ""
     )
     unit_code, unit_name, sheet_name = where["unit_code"], where["unit_name"], sheet.name
-    rows_out: list[Row] = []
-    hidden_seen: list[int] = []
-    hidden_rows = sheet.hidden_rows
-    formulas = sheet.formulas
     data = sheet.rows
+    picked: list[int] = []  # 0-based sheet rows that hold data, up to a footer
     for r in range(hr + 1, len(data)):
-        cells = data[r]
-        non_blank = [v for v in cells if v is not None and not (isinstance(v, str) and not v.strip())]
-        if not non_blank:
+        only = _sole_value(data[r])
+        if only is _BLANK_ROW:
             continue
-        if len(non_blank) == 1 and isinstance(non_blank[0], str) and _FOOTER_RE.match(non_blank[0]):
+        if isinstance(only, str) and _FOOTER_RE.match(only):
             break  # a footer such as 填表人：… ends the table
-        excel_row = r + 1
-        if hidden_rows and excel_row in hidden_rows:
-            hidden_seen.append(excel_row)
-        values: dict[str, Any] = dict(absent)
-        row_issues: list[Issue] = []
-        width = len(cells)
-        for name, c, coerce, label in plan:
-            raw = cells[c] if c < width else None
-            if formulas and (excel_row, c) in formulas:
+        picked.append(r)
+    lines = [data[r] for r in picked]
+    n = len(lines)
+    narrowest = min(map(len, lines), default=0)
+    formulas = sheet.formulas
+    at = {r + 1: i for i, r in enumerate(picked)} if formulas else {}
+    row_issues: list[list[Issue]] = [[] for _ in range(n)]
+    value_columns: list[list[Any]] = [[None] * n for _ in absent]
+    for _name, c, coerce, label in plan:
+        col = list(map(itemgetter(c), lines)) if c < narrowest else [v[c] if c < len(v) else None for v in lines]
+        results, bad = _coerce_column(col, coerce)
+        values = list(map(itemgetter(0), results))
+        flagged: dict[int, Issue | None] = dict.fromkeys(bad)
+        for excel_row, fc in formulas:  # formula cells: never the cached result (DESIGN.md §5)
+            if fc == c and excel_row in at:
+                i = at[excel_row]
+                values[i] = None
                 formula = formulas[(excel_row, c)]
-                row_issues.append(_issue(
+                flagged[i] = _issue(
                     ERROR, "formula",
                     f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
-                    raw=_one_line(cell_text(raw)), cell=cell_address(excel_row, c), row=excel_row, field=label,
-                    **where))
-                values[name] = None
+                    raw=_one_line(cell_text(col[i])), cell=cell_address(excel_row, c), row=excel_row, field=label,
+                    **where)
+        for i in sorted(flagged):
+            if flagged[i] is not None:
+                row_issues[i].append(flagged[i])
                 continue
-            value, problems = coerce(raw)
-            if value.__class__ is str and len(value) > EXCEL_CELL_LIMIT:
-                problems = [*problems, (ERROR, "too_long_for_excel",
-                                        f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，请精简后重新报送")]
-            values[name] = value
-            if problems:
-                addr = cell_address(excel_row, c)
-                shown = _one_line(cell_text(raw))[:200]
-                for severity, kind, message in problems:
-                    row_issues.append(_issue(severity, kind, message, raw=shown, cell=addr, row=excel_row,
-                                             field=label, **where))
-        for name, c in typed:  # compared with the computed value below
-            values[name] = cells[c] if c < width else None
-        row = Row(form.name, values, unit_code, unit_name, file, sheet_name, excel_row, cells, columns, labels,
-                  row_issues)
+            excel_row = picked[i] + 1
+            addr = cell_address(excel_row, c)
+            shown = _one_line(cell_text(col[i]))[:200]
+            for severity, kind, message in results[i][1]:
+                row_issues[i].append(_issue(severity, kind, message, raw=shown, cell=addr, row=excel_row,
+                                            field=label, **where))
+        value_columns.append(values)
+    for _name, c in typed:  # compared with the computed value below
+        value_columns.append([v[c] if c < len(v) else None for v in lines])
+    keys = [*absent, *(p[0] for p in plan), *(t[0] for t in typed)]
+    rows_out: list[Row] = []
+    for i, vals in enumerate(zip(*value_columns)):
+        excel_row = picked[i] + 1
+        row = Row(form.name, dict(zip(keys, vals)), unit_code, unit_name, file, sheet_name, excel_row, lines[i],
+                  columns, labels, row_issues[i])
         for f, c in derived:
             _derive(row, f, c, sheet, where)
         if missing_issue:
-            row_issues.append(_issue(ERROR, "row_missing_column", f"第 {excel_row} 行{missing_issue}",
+            row.issues.append(_issue(ERROR, "row_missing_column", f"第 {excel_row} 行{missing_issue}",
                                      row=excel_row, **where))
         rows_out.append(row)
+    hidden_rows = sheet.hidden_rows
+    hidden_seen = [r + 1 for r in picked if r + 1 in hidden_rows] if hidden_rows else []
     if hidden_seen:
         shown = "、".join(str(x) for x in hidden_seen[:10]) + ("等" if len(hidden_seen) > 10 else "")
         issues.append(_issue(WARNING, "hidden_rows",
