@@ -186,8 +186,8 @@ class FileResult:
         names = [f.name for f in definition.form(form_name).fields]
         labels = tuple(f.label for f in definition.form(form_name).fields)
         code, name, file = self.unit_code, self.unit_name, self.path
-        return [Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row, cells, columns, labels,
-                    list(issues) if issues else [])
+        return [Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row,
+                    dict(zip(_present(columns), cells)), columns, labels, list(issues) if issues else [])
                 for sheet, row, vals, cells, columns, issues in self._records(form_name)]
 
     def values(self, form_name: str, definition: FormDefinition) -> list[tuple[str, int, tuple]]:
@@ -216,11 +216,28 @@ class FileResult:
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
-            records[form_name] = [(r.sheet, r.row, r.field_values(names), r.field_cells(), r.columns, tuple(r.issues))
-                                  for r in rows]
+            # per row: (sheet, row, typed values in field order, the raw cells of the columns
+            # the form has in this sheet (_present order), columns, issues)
+            records[form_name] = [(r.sheet, r.row, tuple(map(r.values.get, names)), _raw_cells(r), r.columns,
+                                   tuple(r.issues)) for r in rows]
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
         return replace(self, rows={}, counts=counts, spill=(str(path), segments))
+
+
+def _present(columns: dict[str, int | None]) -> list[int]:
+    """The columns a form has in a sheet, in field order (missing fields left out)."""
+    return [c for c in columns.values() if c is not None]
+
+
+def _raw_cells(row: Row) -> tuple[Any, ...]:
+    """The row's raw cells in :func:`_present` order (None beyond a short row's end): what
+    :attr:`Row.raw` needs, as a tuple (cheaper to pickle than :meth:`Row.field_cells`' dict)."""
+    cells = row.cells
+    if isinstance(cells, dict):
+        return tuple([cells.get(c) for c in _present(row.columns)])
+    n = len(cells)
+    return tuple([cells[c] if c < n else None for c in _present(row.columns)])
 
 
 @dataclass
