@@ -218,8 +218,18 @@ class FileResult:
             names = [f.name for f in definition.form(form_name).fields]
             # per row: (sheet, row, typed values in field order, the raw cells of the columns
             # the form has in this sheet (_present order), columns, issues)
-            records[form_name] = [(r.sheet, r.row, tuple(map(r.values.get, names)), _raw_cells(r), r.columns,
-                                   tuple(r.issues)) for r in rows]
+            out: list[tuple] = []
+            last_columns: dict | None = None
+            for r in rows:
+                if r.columns is not last_columns:  # a new sheet (rows come sheet by sheet)
+                    last_columns = r.columns
+                    present = _present(last_columns)
+                    pick = itemgetter(*present) if len(present) > 1 else None
+                    reach = max(present, default=-1)
+                cells = r.cells
+                raw = pick(cells) if pick is not None and cells.__class__ is list and len(cells) > reach else _raw_cells(r)
+                out.append((r.sheet, r.row, tuple(map(r.values.get, names)), raw, last_columns, tuple(r.issues)))
+            records[form_name] = out
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
         return replace(self, rows={}, counts=counts, spill=(str(path), segments))
