@@ -81,6 +81,13 @@ def _clean(text: Any) -> str:
     return s if len(s) <= 32767 else s[:32760] + "…（已截断）"
 
 
+#: Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 is the 1900-02-29 that never
+#: was (kept for Lotus 1-2-3), so from 1900-03-01 a date's serial is its ordinal minus this
+#: (Microsoft, "Date systems in Excel"); the value XlsxWriter's write_datetime stores for it.
+_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
+_LAST_LOTUS_DAY = date(1900, 2, 28)
+
+
 def _write_form_rows(ws, form, rows, cell, f_date) -> None:
     """One form's accepted rows, from sheet row 2: the fields in definition order, then the
     provenance columns.  The hot loop of the consolidated workbook (issue 7): rows come as
@@ -106,6 +113,8 @@ def _write_form_rows(ws, form, rows, cell, f_date) -> None:
                 write_string(i, c, _clean(v))
             elif t is int or t is Decimal or t is float:
                 write_number(i, c, float(v))
+            elif t is date and v > _LAST_LOTUS_DAY:
+                write_number(i, c, float(v.toordinal() - _EXCEL_EPOCH), f_date)
             elif t is date:
                 write_datetime(i, c, datetime(v.year, v.month, v.day), f_date)
             else:
