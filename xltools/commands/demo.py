@@ -10,7 +10,7 @@ from ..cli import cli
 @cli.command("demo")
 @click.option("--out", "out", default="xltools-demo", show_default=True, type=click.Path(file_okay=False),
               help="输出目录。")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="汇总时并行读取的进程数（默认：CPU 核数）。")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="进程数", help="汇总时并行读取的进程数（默认：CPU 核数）。")
 def demo_command(out, jobs):
     """用随附的示例数据演示一次完整的填报：下发、第一轮汇总、最终汇总、起草文稿。
 

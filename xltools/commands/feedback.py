@@ -16,7 +16,7 @@ _LIST_LIMIT = 10
 
 @cli.command("feedback")
 @click.argument("returns", nargs=-1, required=True, metavar="报送文件或目录...")
-@click.option("--form", "form_definition", required=True,
+@click.option("--form", "form_definition", required=True, metavar="表单定义",
               help="表单定义（YAML 路径，或随附定义的名称如 pioneer_posts）。")
 @click.option("--roster", required=True, type=click.Path(dir_okay=False), help="填报单位名单（.xlsx 或 .csv）。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),

@@ -91,9 +91,9 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="另存汇总指标 JSON（供 xltools report 使用）。")
 @click.option("--on-duplicate", type=click.Choice(["newest", "error"]), default="newest", show_default=True,
               help="同一单位重复报送时：newest 采用较新的文件；error 同样采用较新的，但记为错误。")
-@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="并行读取的进程数（默认：CPU 核数）。")
-@click.option("--max-mb", type=click.IntRange(1), default=None, help="单个报送文件解压后的大小上限（MB，默认 1024）。")
-@click.option("--max-rows", type=click.IntRange(1), default=None, help="每个工作表的行数上限（默认 1048576）。")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, metavar="进程数", help="并行读取的进程数（默认：CPU 核数）。")
+@click.option("--max-mb", type=click.IntRange(1), default=None, metavar="MB", help="单个报送文件解压后的大小上限（MB，默认 1024）。")
+@click.option("--max-rows", type=click.IntRange(1), default=None, metavar="行数", help="每个工作表的行数上限（默认 1048576）。")
 def merge_command(form_definition, returns, roster, out, json_out, on_duplicate, jobs, max_mb, max_rows):
     """汇总报送文件：生成汇总表（汇总指标、各表明细、分单位统计、报送情况、问题清单）。
 
@@ -122,7 +122,7 @@ def merge_command(form_definition, returns, roster, out, json_out, on_duplicate,
 
 @cli.command("check")
 @click.argument("return_file", metavar="报送文件", type=click.Path(dir_okay=False))
-@click.option("--form", "form_definition", required=True, help="表单定义（YAML 路径，或随附定义的名称如 pioneer_posts）。")
+@click.option("--form", "form_definition", required=True, metavar="表单定义", help="表单定义（YAML 路径，或随附定义的名称如 pioneer_posts）。")
 @click.option("--roster", type=click.Path(dir_okay=False), default=None, help="填报单位名单（可选；用于核对单位）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出问题。")
 def check_command(return_file, form_definition, roster, as_json):
