@@ -446,7 +446,9 @@ class _Package:
                                 raise self._bomb(limits)
                             if check_dtd:
                                 window = tail + chunk
-                                if (b"<!" in window or b"<\x00!" in window) and any(
+                                # Every pattern holds "!" (0x21, also in UTF-16): one memchr
+                                # clears nearly every chunk before the slower pair searches.
+                                if b"!" in window and (b"<!" in window or b"<\x00!" in window) and any(
                                         p in window for p in _DTD_PATTERNS):
                                     raise _Refused("含有 XML 实体声明，已拒绝（疑似 XML 炸弹）",
                                                    _ADVICE_RESAVE)
@@ -671,8 +673,13 @@ _CANON_REST = rb"[^<>/r']*(?:" + _NOT_R + rb"[^<>/r']*)*"
 _CANON_VALUE = rb'"[^"<>/r]*(?:' + _NOT_R + rb'[^"<>/r]*)*"'
 _CANON_REST_GENERAL = rb"[^<>/r\"']*(?:(?:" + _NOT_R + rb"|" + _CANON_VALUE + rb")[^<>/r\"']*)*"
 _CANON_REF = rb'[ ]r="([A-Z]{1,3})([1-9][0-9]{0,6})"'
+# _RE_CELLS is _CANON_REF + _CANON_REST + ">" or the lookahead (?![^>]*/>) then the other tag,
+# written for speed: a canonical tag satisfies that lookahead anyway (its first ">" follows no
+# "/"), so only the second alternative tests it, and the rest of a canonical tag is the same
+# language as _CANON_REST + ">" with the common case (no "r" in it) taking no repeat.
+_CANON_REST_END = rb"[^<>/r']*(?:>|" + _NOT_R + rb"(?:[^<>/r']|" + _NOT_R + rb")*>)"
 _RE_CELLS = re.compile(
-    rb"<c(?![^>]*/>)(?:" + _CANON_REF + _CANON_REST + rb">|(?=[\s>])[^>]*>)"
+    rb"<c(?:" + _CANON_REF + _CANON_REST_END + rb"|(?![^>]*/>)(?=[\s>])[^>]*>)"
 )
 _RE_CELLS_GENERAL = re.compile(
     rb"<" + _P + rb"c(?:" + _CANON_REF + _CANON_REST_GENERAL + rb">"
@@ -775,21 +782,22 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
     head = xml[:200]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
         raise _corrupt(f"{part} 使用了不支持的 UTF-16 编码")
-    if b"zeroHeight=" in xml and _RE_ZERO_HEIGHT_ON.search(xml):
+    if _contains(xml, b"zeroHeight=", 0) and _RE_ZERO_HEIGHT_ON.search(xml):
         # LibreOffice writes zeroHeight="false" on every sheet: only a true value needs the parse
         _parse_xlsx_sheet(xml, part, scan)
         return scan
-    if _lt_after_lt(xml) and _RE_LT_IN_CELL_TAG.search(xml):
+    lt_after_lt, gt_before_quote = _tag_tests(xml)
+    if lt_after_lt and _RE_LT_IN_CELL_TAG.search(xml):
         # Not well-formed XML (a tag cannot hold "<"), and the one shape that makes the cell
         # patterns below quadratic (<c <c <c … />): refused before they run.
         raise _corrupt(f"{part} 的单元格标记中含有“<”，不是有效的 XML")
-    general = bool(_RE_PREFIXED_CELL.search(xml)) or _gt_before_quote(xml)
+    general = bool(_RE_PREFIXED_CELL.search(xml)) or gt_before_quote
     if not _scan_canonical_cells(xml, scan, general) and not _scan_each_cell(
             xml, part, scan, _RE_OPEN_CELL_GENERAL if general else _RE_OPEN_CELL):
         scan = _SheetScan()  # cells positioned implicitly (e.g. Power BI exports)
         _parse_xlsx_sheet(xml, part, scan)
         return scan
-    if b"hidden=" in xml:
+    if _contains(xml, b"hidden=", 0):
         for m in _RE_HIDDEN_ROW.finditer(xml):
             r = _RE_ROW_R.search(m.group(1))
             if r is None:  # rows positioned implicitly: let the parser count them
@@ -814,6 +822,45 @@ def _kept_pair(xml: bytes, delete: bytes, pairs: tuple[bytes, ...]) -> bool:
             return True
         last = kept[-1:]
     return False
+
+
+def _contains(xml: bytes, needle: bytes, at: int) -> bool:
+    """``needle in xml``, found through the occurrences of ``needle[at]`` (``bytes.find`` of one
+    byte is a memchr): far faster than the substring search, whose work grows with the
+    occurrences of the needle's last byte, when that byte is rare in the buffer.  After one miss
+    per KB the substring search takes over from the last miss, so a common byte costs little
+    more than the plain test."""
+    key = needle[at:at + 1]
+    i = xml.find(key, at)
+    for _ in range(len(xml) >> 10):
+        if i < 0:
+            return False
+        if xml.startswith(needle, i - at):
+            return True
+        i = xml.find(key, i + 1)
+    # every occurrence not yet checked starts at i - at or later
+    return i >= 0 and xml.find(needle, i - at) >= 0
+
+
+_QUOTES_AS_ONE = bytes.maketrans(b"'", b'"')
+
+
+def _tag_tests(xml: bytes) -> tuple[bool, bool]:
+    """``(_lt_after_lt(xml), _gt_before_quote(xml))`` from one ``translate`` of the buffer: it
+    keeps ``< > " '`` with "'" mapped to '"' (so '>"' stands for both pairs of
+    _gt_before_quote), and deleting the quotes from that small copy leaves _lt_after_lt's."""
+    lt = gt = False
+    last_q = last_t = b""
+    for start in range(0, len(xml), _CHUNK):
+        new = xml[start:start + _CHUNK].translate(_QUOTES_AS_ONE, _NOT_TAG_OR_QUOTE)
+        kept = last_q + new
+        tags = last_t + new.translate(None, b'"')
+        gt = gt or b'>"' in kept
+        lt = lt or b"<<" in tags
+        if lt and gt:
+            break
+        last_q, last_t = kept[-1:], tags[-1:]
+    return lt, gt
 
 
 def _lt_after_lt(xml: bytes) -> bool:
@@ -856,23 +903,22 @@ def _scan_canonical_cells(xml: bytes, scan: _SheetScan, general: bool) -> bool:
         start = stop
         if not found:
             continue
-        letters = list(map(_FIRST, found))
-        if not all(letters):
+        names = set(map(_FIRST, found))
+        if b"" in names:  # a tag that is not canonical
             return False
-        digits = list(map(_SECOND, found))
-        names = set(letters)
         for name in names.difference(columns):
             columns[name] = _col_index(name)
-        # no leading zeros, no lower case: equal numbers are equal bytes, so list.index finds
-        # the first cell with the largest row or column
-        top = max(map(int, set(digits)))
+        # no leading zeros, no lower case: equal numbers are equal bytes, so operator.indexOf
+        # finds the first cell with the largest row or column (no per-cell lists are built)
+        top = max(map(int, set(map(_SECOND, found))))
         if top > best_row:
-            i = digits.index(b"%d" % top)
-            best_row, row_at = top, (n + i, top, columns[letters[i]])
+            i = operator.indexOf(map(_SECOND, found), b"%d" % top)
+            best_row, row_at = top, (n + i, top, columns[found[i][0]])
         right = max(map(columns.__getitem__, names))
         if right + 1 > best_col:
-            i = letters.index(next(name for name in names if columns[name] == right))
-            best_col, col_at = right + 1, (n + i, int(digits[i]), right)
+            i = operator.indexOf(map(_FIRST, found),
+                                 next(name for name in names if columns[name] == right))
+            best_col, col_at = right + 1, (n + i, int(found[i][1]), right)
         n += len(found)
     if n == 0:
         return True
@@ -881,8 +927,8 @@ def _scan_canonical_cells(xml: bytes, scan: _SheetScan, general: bool) -> bool:
     # comes later.
     _, far_row, far_col = max(row_at, col_at)
     scan.last_row, scan.last_col, scan.far_cell = best_row, best_col - 1, (far_row, far_col)
-    errors = b'"e"' in xml  # t="e" with any spacing (canonical tags hold no "'")
-    if errors or b"<f" in xml or b":f" in xml:
+    errors = _contains(xml, b'"e"', 1)  # t="e" with any spacing (canonical tags hold no "'")
+    if errors or _contains(xml, b"<f", 1) or _contains(xml, b":f", 1):
         # Cells that may hold a formula or an error, in document order, through the per-cell
         # code of _scan_each_cell (these patterns match only where ``pattern`` matched).
         for m in _RE_RARE[general, errors].finditer(xml):
@@ -1611,11 +1657,12 @@ def _assemble(path: Path, kind: str, data: bytes, scans: dict[str, _SheetScan],
 
 def _sheet_data(name: str, state: str, raw: list[list[object]], scan: _SheetScan,
                 calamine_merged: list[tuple[tuple[int, int], tuple[int, int]]] | None) -> SheetData:
-    rows: list[list[object]] = [[None if v == "" else v for v in r] for r in raw]
+    # calamine's fresh row lists are reused: only a row holding "" is rebuilt
+    rows: list[list[object]] = [[None if v == "" else v for v in r] if "" in r else r for r in raw]
     formulas = dict(scan.formulas)
     # Cells of array formulas / data tables: clipped to the used area.
     last_row = max([len(rows), *(r for r, _ in formulas), *(r for r, _ in scan.errors)])
-    last_col = max([max((len(r) for r in rows), default=0) - 1, *(c for _, c in formulas),
+    last_col = max([max(map(len, rows), default=0) - 1, *(c for _, c in formulas),
                     *(c for _, c in scan.errors)])
     for r0, c0, r1, c1 in scan.formula_ranges:
         for r in range(r0, min(r1, last_row) + 1):
@@ -1652,13 +1699,23 @@ def _put(rows: list[list[object]], r: int, c: int, value: object, only_extend: b
 
 def _rectangle(rows: list[list[object]], formulas: dict[tuple[int, int], str]) -> list[list[object]]:
     """Trim trailing empty rows/columns (keeping formula cells) and pad rows to one width."""
+    # Fast path (calamine's grid): every row as wide as the last one, a value in the last row
+    # and in the last column, no formula outside — nothing to trim or pad, ``rows`` is returned.
+    n = len(rows)
+    width = len(rows[-1]) if rows else 0
+    if (width and rows[-1].count(None) != width
+            and list(map(len, rows)).count(width) == n
+            and list(map(operator.itemgetter(width - 1), rows)).count(None) != n
+            and max(map(_FIRST, formulas), default=0) <= n
+            and max(map(_SECOND, formulas), default=-1) < width):
+        return rows
     last_row, last_col = 0, -1
     for i, r in enumerate(rows):
         for j in range(len(r) - 1, last_col, -1):
             if r[j] is not None:
                 last_col = j
                 break
-        if last_row < i + 1 and any(v is not None for v in r):
+        if last_row < i + 1 and r.count(None) != len(r):  # a value (no value type equals None)
             last_row = i + 1
     for r, c in formulas:
         last_row, last_col = max(last_row, r), max(last_col, c)
