@@ -58,6 +58,15 @@ def _selected(figure: Figure, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> 
     conds = [(c.field, c) for c in figure.where]
     if not conds:
         return rows
+    if len(conds) == 1:
+        name, c = conds[0]
+        if name != "_unit" and c.op == "eq" and c.value.__class__ in (str, bool):
+            # the common "field eq text/true" filter, without a call per row: for a str or bool
+            # target, == gives what _matches gives (None, numbers, tuples and dates never equal
+            # a str; 1, 1.0 and Decimal 1 equal True either way)
+            target = c.value
+            return [(code, row) for code, row in rows if row.get(name) == target]
+        return [(code, row) for code, row in rows if _matches(code if name == "_unit" else row.get(name), c)]
     return [
         (code, row) for code, row in rows
         if all(_matches(code if name == "_unit" else row.get(name), c) for name, c in conds)
@@ -83,7 +92,9 @@ def compute_figure(figure: Figure, rows: Iterable[tuple[str, Mapping[str, Any]]]
         total = Decimal(0)
         for v in values:
             if v is not None and v != "" and not isinstance(v, bool):
-                total += v if isinstance(v, Decimal) else Decimal(str(v))
+                # an int converts exactly (Decimal(7) == Decimal("7")); a float through its
+                # shortest repr, as typed (Decimal(0.1) would be 0.1000000000000000055…)
+                total += v if isinstance(v, Decimal) else Decimal(v) if v.__class__ is int else Decimal(str(v))
         return total
     if figure.op == "count_names":
         n = 0
