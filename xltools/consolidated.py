@@ -329,11 +329,35 @@ def _write(cons, path: Path) -> None:
         form.name: {"sheet": form.sheet, "fields": [[f.name, f.type] for f in form.fields]}
         for form in d.forms
     }
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=_json_default)
-    for i in range(0, max(len(text), 1), _CHUNK):
-        ws.write_string(i // _CHUNK, 0, text[i : i + _CHUNK])
+    # Encoded piece by piece and written in cells of _CHUNK characters as it comes: a roster of
+    # 5,000 units makes megabytes of text that never needs to exist whole (issue 7).
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_default)
+    for i, chunk in enumerate(_chunked(encoder.iterencode(payload), _CHUNK)):
+        ws.write_string(i, 0, chunk)
+    del payload
     ws.hide()
     wb.close()
+
+
+def _chunked(pieces, size: int):
+    """The concatenation of ``pieces`` cut into strings of ``size`` characters (the last may be
+    shorter; one empty string when there is no text), without building the whole text."""
+    buf: list[str] = []
+    n = 0
+    emitted = False
+    for piece in pieces:
+        buf.append(piece)
+        n += len(piece)
+        if n >= size:
+            text = "".join(buf)
+            cut = len(text) - len(text) % size
+            for i in range(0, cut, size):
+                yield text[i : i + size]
+            emitted = True
+            rest = text[cut:]
+            buf, n = ([rest], len(rest)) if rest else ([], 0)
+    if n or not emitted:
+        yield "".join(buf)
 
 
 def _wrapped_height(text: str, width: float) -> float:

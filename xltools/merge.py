@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -49,7 +49,15 @@ from .identify import (
 from .issues import ERROR, WARNING, Issue, cell_address, column_letter
 from .readers import CellError, Limits, SheetData, find_returns, read_return
 from .roster import Roster, Unit, load_roster
-from .spill import AcceptedRows, SpillDir, read_segment, write_segments
+from .spill import (
+    AcceptedRows,
+    IssueList,
+    RejectedRows,
+    SpillDir,
+    append_segment,
+    read_segment,
+    write_segments,
+)
 
 #: Ledger statuses (报送情况 状态).
 RETURNED = "已报送"
@@ -289,8 +297,10 @@ class Consolidation:
 
     ``rows``: form name → accepted rows in roster order, then file, then source row (an
     :class:`AcceptedRows` sequence: read back one file at a time when iterated).
-    ``rejected``: rows with an error-level issue, with their raw values.  ``issues``: every issue,
-    ordered by roster order, file, sheet, row.  ``ledger``: one entry per roster unit (roster
+    ``rejected``: rows with an error-level issue, with their raw values (a
+    :class:`~xltools.spill.RejectedRows` sequence).  ``issues``: every issue, ordered by roster
+    order, file, sheet, row (an :class:`~xltools.spill.IssueList`; both read each unit's part
+    back from the spill files when iterated, issue 7).  ``ledger``: one entry per roster unit (roster
     order) then one per unreadable / unidentified / superseded file.  ``figures``: name → int or
     float.  ``per_unit``: code → {figure name → value}.  ``counts``: units, returned, missing,
     rows_read, rows_accepted, rows_rejected, errors, warnings, files, skipped."""
@@ -298,8 +308,8 @@ class Consolidation:
     definition: FormDefinition
     roster: Roster
     rows: dict[str, AcceptedRows]
-    rejected: list[Row]
-    issues: list[Issue]
+    rejected: Sequence[Row]
+    issues: Sequence[Issue]
     ledger: list[LedgerEntry]
     figures: dict[str, Any]
     per_unit: dict[str, dict[str, Any]]
@@ -749,12 +759,86 @@ class UnitVerdict:
 
     issues: list[Issue]
     rejected: list[Row]
-    forms: dict[str, tuple[int, frozenset[int], dict[int, list[Issue]]]]
+    forms: dict[str, tuple[int, frozenset[int], Mapping[int, list[Issue]]]]
     figures: dict[str, Any]
+    #: once :func:`_stow_verdict` has moved ``issues`` and ``rejected`` to a spill file (issue 7):
+    #: ``(spill file, (offset, length), issues, error-level issues, rejected rows)``; the two
+    #: lists are then empty and :meth:`load` reads them back
+    stowed: tuple[str, tuple[int, int], int, int, int] | None = None
 
     @property
     def accepted(self) -> int:
         return sum(n for n, _, _ in self.forms.values())
+
+    @property
+    def n_issues(self) -> int:
+        return self.stowed[2] if self.stowed else len(self.issues)
+
+    @property
+    def n_errors(self) -> int:
+        return self.stowed[3] if self.stowed else sum(1 for i in self.issues if i.is_error)
+
+    @property
+    def n_rejected(self) -> int:
+        return self.stowed[4] if self.stowed else len(self.rejected)
+
+    def load(self) -> tuple[list[Issue], list[Row]]:
+        """``(issues, rejected rows)``, read back from the spill file when stowed."""
+        if self.stowed is None:
+            return self.issues, self.rejected
+        path, segment = self.stowed[:2]
+        try:
+            return read_segment(path, segment)  # type: ignore[return-value]
+        except FileNotFoundError:
+            raise DataError(
+                f"汇总时暂存的问题清单已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
+            ) from None
+
+    def stowed_issues(self) -> list[Issue]:
+        return self.load()[0]
+
+    def stowed_rejected(self) -> list[Row]:
+        return self.load()[1]
+
+
+class _NoRows(frozenset):
+    """The empty set of rejected rows, one object in each process (pickled by name)."""
+
+    def __reduce__(self) -> str:
+        return "_NO_ROWS"
+
+
+class _NoFlags(dict):
+    """The empty map of flagged rows, one object in each process (pickled by name); never
+    written to."""
+
+    def __reduce__(self) -> str:
+        return "_NO_FLAGS"
+
+
+_NO_ROWS: frozenset[int] = _NoRows()
+_NO_FLAGS: Mapping[int, list[Issue]] = _NoFlags()
+
+
+def _stow_verdict(res: FileResult) -> FileResult:
+    """Move the verdict's issues and rejected rows (with their raw cells) to the end of the
+    file's spill file, keeping only their counts (issue 7: a round of 5,000 small returns with
+    15,000 bad cells must not hold them all until the workbook is written).  Runs where the file
+    was read (the pool worker), so only the counts travel back.  A result without a spill file,
+    or whose spill file cannot be written to, keeps them in memory."""
+    verdict, spill = res.verdict, res.spill
+    if verdict is None or verdict.stowed is not None or not isinstance(spill, tuple) or not spill:
+        return res
+    if not verdict.issues and not verdict.rejected:
+        return res
+    try:
+        segment = append_segment(spill[0], (verdict.issues, verdict.rejected))
+    except OSError:
+        return res
+    res.verdict = replace(verdict, issues=[], rejected=[],
+                          stowed=(str(spill[0]), segment, len(verdict.issues),
+                                  sum(1 for i in verdict.issues if i.is_error), len(verdict.rejected)))
+    return res
 
 
 def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, FileResult],
@@ -824,7 +908,7 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
     # Accepted rows stay where they are (memory or spill file); the verdict keeps which of
     # the file's rows were rejected and the issues of the accepted ones.
     rejected: list[Row] = []
-    forms: dict[str, tuple[int, frozenset[int], dict[int, list[Issue]]]] = {}
+    forms: dict[str, tuple[int, frozenset[int], Mapping[int, list[Issue]]]] = {}
     accepted_values: dict[str, list[dict[str, Any]]] = {}
     for form in definition.forms:
         rejected_at: set[int] = set()
@@ -842,7 +926,10 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
             values.append(row.values)
         accepted_values[form.name] = values
         if form.name in chosen:
-            forms[form.name] = (len(values), frozenset(rejected_at), flagged)
+            # one shared empty set and map for the (many) forms without problems: 280 bytes a
+            # form a file otherwise, held until the workbook is written (issue 7)
+            forms[form.name] = (len(values), frozenset(rejected_at) if rejected_at else _NO_ROWS,
+                                flagged or _NO_FLAGS)
     tally = tally or FigureTally(definition, ())
     return UnitVerdict(issues=issues, rejected=rejected, forms=forms,
                        figures=tally.parts(unit_code, accepted_values))
@@ -864,11 +951,16 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             by_unit.setdefault(res.unit_code, []).append(res)
         else:
             others.append(res)
-    issues_by_unit: dict[str, list[Issue]] = {}
+    # Issues and rejected rows are kept per unit, in memory or (judged in a worker) still in the
+    # spill file, and read back in order when the workbook is written (issue 7).
+    issues = IssueList(_issue_order)
+    order = {u.code: i for i, u in enumerate(roster)}
+    n_errors = n_warnings = 0
+    lean: dict[int, FileResult] = {}  # id(result) → the result without its verdict and issues
     accepted = {f.name: AcceptedRows(definition, f.name) for f in definition.forms}
     form_counts: dict[str, dict[str, int]] = {u.code: {f.name: 0 for f in definition.forms} for u in roster}
     tally = FigureTally(definition, [u.code for u in roster])
-    rejected: list[Row] = []
+    rejected = RejectedRows()
     ledger: list[LedgerEntry] = []
     superseded_files: list[str] = []
     superseded_why: dict[str, str] = {}
@@ -924,34 +1016,41 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             verdict = files[0].verdict
         else:
             verdict = judge_unit(definition, unit.code, {f: chosen[f][0] for f in chosen})
-        unit_issues.extend(verdict.issues)
-        rejected.extend(verdict.rejected)
-        n_acc, n_rej = verdict.accepted, len(verdict.rejected)
+        # The unit's issues: those found here and in its files (before), the judged ones (in
+        # memory, or still in the spill file of a unit judged in a worker), then those below.
+        after: list[Issue] = []
+        if verdict.stowed is not None:
+            rejected.add(order[unit.code], verdict.stowed_rejected, verdict.n_rejected)
+        else:
+            rejected.add(order[unit.code], verdict.rejected, len(verdict.rejected))
+        n_acc, n_rej = verdict.accepted, verdict.n_rejected
         for form_name, (n, rejected_at, flagged) in verdict.forms.items():
             form_counts[unit.code][form_name] = n
-            accepted[form_name].add(chosen[form_name][0], n, rejected_at, flagged)
+            res = chosen[form_name][0]
+            if id(res) not in lean:  # the rows' part needs the spill, not the verdict or issues
+                lean[id(res)] = replace(res, issues=[], verdict=None)
+            accepted[form_name].add(lean[id(res)], n, rejected_at, flagged)
         tally.add(unit.code, verdict.figures)
         if files:
             for form in definition.forms:
                 if form.name not in chosen and not form.optional:
-                    unit_issues.append(_issue(WARNING, "form_missing",
-                                              f"报送文件中没有找到{form.title}，如本单位确无此项内容可忽略，否则请补报",
-                                              file=used[0] if used else files[0].path, sheet=form.sheet, **where))
-        unit_issues = [i.at(**where) for i in unit_issues]
-        issues_by_unit[unit.code] = unit_issues
-        n_err = sum(1 for i in unit_issues if i.is_error)
-        n_warn = len(unit_issues) - n_err
+                    after.append(_issue(WARNING, "form_missing",
+                                        f"报送文件中没有找到{form.title}，如本单位确无此项内容可忽略，否则请补报",
+                                        file=used[0] if used else files[0].path, sheet=form.sheet, **where))
         broken = [r for r in others if r.unit_code == unit.code]
         reason = ""
         if not files and broken:
             # The unit did send something, but nothing usable: not 未报送, and not chased as such.
             for r in broken:
-                unit_issues.extend(i.at(**where) for i in r.issues)
-            n_err = sum(1 for i in unit_issues if i.is_error)
-            n_warn = len(unit_issues) - n_err
+                after.extend(r.issues)
             used = [r.path for r in broken]
             reason = "报送的文件无法使用（" + "；".join(r.reason for r in broken) + "），请重新报送"
-            issues_by_unit[unit.code] = unit_issues
+        issues.add(unit_issues, verdict.stowed_issues if verdict.stowed is not None else verdict.issues,
+                   verdict.n_issues, after, where)
+        n_err = sum(1 for i in unit_issues if i.is_error) + verdict.n_errors + sum(1 for i in after if i.is_error)
+        n_warn = len(unit_issues) + verdict.n_issues + len(after) - n_err
+        n_errors += n_err
+        n_warnings += n_warn
         if not files and not broken:
             status = MISSING
         elif n_err:
@@ -975,7 +1074,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         for form_name in res.forms:
             for row in res.load(form_name, definition):
                 row.cells = row.field_cells()
-                rejected.append(row)
+                rejected.add(order.get(row.unit_code, len(order)), [row], 1)
                 other_issues.extend(row.issues)
                 n_rej += 1
         if res.unit_code not in roster_codes:  # else already listed under its unit
@@ -986,12 +1085,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                                   rejected=n_rej, errors=n_err,
                                   warnings=sum(1 for i in res.issues if not i.is_error), reason=res.reason))
     # --- order, figures, counts ------------------------------------------------------------------
-    order = {u.code: i for i, u in enumerate(roster)}
-    rejected.sort(key=lambda r: (order.get(r.unit_code, len(order)), r.file, r.sheet, r.row))
-    issues: list[Issue] = []
-    for unit in roster:
-        issues.extend(sorted(issues_by_unit.get(unit.code, []), key=_issue_order))
-    issues.extend(sorted(other_issues, key=_issue_order))
+    issues.add((), other_issues, len(other_issues), (), None)
+    n_errors += sum(1 for i in other_issues if i.is_error)
+    n_warnings += sum(1 for i in other_issues if not i.is_error)
     figures, per_unit = tally.result()
     rows_read = sum(res.rows_read for res in results) - rows_superseded
     n_accepted = sum(len(v) for v in accepted.values())
@@ -1008,8 +1104,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         "rows_superseded": rows_superseded,
         "rows_accepted": n_accepted,
         "rows_rejected": len(rejected),
-        "errors": sum(1 for i in issues if i.is_error),
-        "warnings": sum(1 for i in issues if not i.is_error),
+        "errors": n_errors,
+        "warnings": n_warnings,
     }
     if counts["rows_read"] != counts["rows_accepted"] + counts["rows_rejected"]:  # pragma: no cover
         raise AssertionError(f"row accounting broken: {counts}")
@@ -1103,9 +1199,9 @@ def merge(
                    skipped=[display_names(roots, skipped)[s] for s in skipped])
     cons.sources = {names[f]: str(f) for f in files}
     cons.spill_dir = spill
-    for rows in cons.rows.values():
-        if isinstance(rows, AcceptedRows):
-            rows.spill_dir = spill
+    for seq in [*cons.rows.values(), cons.issues, cons.rejected]:
+        if isinstance(seq, (AcceptedRows, IssueList, RejectedRows)):
+            seq.spill_dir = spill
     return cons
 
 
@@ -1141,7 +1237,7 @@ def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefin
     results: list[FileResult] = []
     if jobs <= 1 or total < 4:
         for i, (f, name) in enumerate(zip(files, names), 1):
-            results.append(_read_and_spill(f, name, i, definition, roster, limits, spill_dir))
+            results.append(_stow_verdict(_read_and_spill(f, name, i, definition, roster, limits, spill_dir)))
             if progress:
                 progress(i, total, name)
         return results
@@ -1197,7 +1293,7 @@ def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | No
 def _read_in_worker(path: Path, name: str, index: int) -> FileResult:
     assert _WORKER is not None
     definition, roster, limits, spill_dir = _WORKER
-    return _read_and_spill(path, name, index, definition, roster, limits, spill_dir)
+    return _stow_verdict(_read_and_spill(path, name, index, definition, roster, limits, spill_dir))
 
 
 @dataclass

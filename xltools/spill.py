@@ -6,9 +6,12 @@ read — by the pool worker that read it — and read back one file at a time wh
 workbook is written (:class:`AcceptedRows`).
 
 The file format is private to one run: per return, one pickle segment per form, each a list of
-``(sheet, row, values in field order, {column: raw cell}, columns, issues)`` tuples
-(:func:`write_segments`, :func:`read_segment`).  Only the process that read the returns reads the
-files, and they are removed with the consolidation (or at exit, or on SIGTERM through the CLI).
+``(sheet, row, values in field order, raw cells of the form's columns, columns, issues)``
+tuples (:func:`write_segments`, :func:`read_segment`); when the file's unit was judged in the
+worker and had problems, one more segment appended after them (:func:`append_segment`) holds
+the verdict's ``(issues, rejected rows)`` (:class:`IssueList`, :class:`RejectedRows`).  Only the
+process that read the returns reads the files, and they are removed with the consolidation (or
+at exit, or on SIGTERM through the CLI).
 """
 
 from __future__ import annotations
@@ -49,6 +52,17 @@ def read_segment(path: str | Path, segment: tuple[int, int]) -> list[tuple]:
     with open(path, "rb") as fh:
         fh.seek(offset)
         return pickle.loads(fh.read(length))
+
+
+def append_segment(path: str | Path, obj: object) -> tuple[int, int]:
+    """Append ``obj`` to the spill file ``path`` as one more pickle segment (the segments
+    already there keep their offsets); returns its ``(offset, length)`` for :func:`read_segment`.
+    Raises ``OSError``."""
+    blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    with open(path, "ab") as fh:
+        offset = fh.seek(0, os.SEEK_END)
+        fh.write(blob)
+    return offset, len(blob)
 
 
 class SpillDir:
@@ -137,3 +151,101 @@ class AcceptedRows(Sequence):
         return f"<AcceptedRows {self._form}: {self._len} rows>"
 
 
+
+# Issue 7, second part: a round of thousands of small returns has thousands of problems, and each
+# unit's error-level issues and rejected rows (with their raw cells) wait in the spill file of the
+# return they came from (``UnitVerdict.stowed``) until the workbook is written.  The two sequences
+# below stand for :attr:`Consolidation.issues` and :attr:`Consolidation.rejected`: ``len`` is free,
+# iterating reads one unit's part back at a time, indexing reads everything into a list once.
+
+
+class IssueList(Sequence):
+    """Every issue of a consolidation, in roster order, then file, sheet, row, column and kind.
+
+    Each part is one unit's issues (or the issues outside any unit): the issues held in memory
+    before and after the unit's judged issues, the judged issues themselves (a list, or a
+    loader that reads them back from a spill file), the unit's code and name to stamp on each
+    issue (or None), and whether to sort the part (a stable sort by :func:`order_key`)."""
+
+    def __init__(self, order_key) -> None:
+        self._order_key = order_key
+        self._parts: list[tuple] = []
+        self._len = 0
+        self._list: list[Issue] | None = None
+        #: the spill directory stowed issues live in, kept alive as long as this sequence
+        self.spill_dir: SpillDir | None = None
+
+    def add(self, before: Sequence[Issue], judged, n_judged: int, after: Sequence[Issue],
+            where: dict[str, str] | None, sort: bool = True) -> None:
+        self._parts.append((tuple(before), judged, tuple(after), where, sort))
+        self._len += len(before) + n_judged + len(after)
+        self._list = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self):
+        if self._list is not None:
+            yield from self._list
+            return
+        for before, judged, after, where, sort in self._parts:
+            part = [*before, *(judged() if callable(judged) else judged), *after]
+            if where:
+                part = [i.at(**where) for i in part]
+            if sort:
+                part.sort(key=self._order_key)
+            yield from part
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if self._list is None:
+            self._list = list(iter(self))
+        return self._list[index]
+
+    def __repr__(self) -> str:
+        return f"<IssueList: {self._len} issues>"
+
+
+class RejectedRows(Sequence):
+    """The rejected rows of a consolidation, in roster order (``rank``), then file, sheet and
+    source row.  Each part is one unit's rows (a list, or a loader that reads them back from a
+    spill file) under the unit's rank; parts of the same rank are read together."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[int, object]] = []
+        self._len = 0
+        self._list: list[Row] | None = None
+        #: the spill directory stowed rows live in, kept alive as long as this sequence
+        self.spill_dir: SpillDir | None = None
+
+    def add(self, rank: int, rows, n: int) -> None:
+        if n:
+            self._parts.append((rank, rows))
+            self._len += n
+            self._list = None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self):
+        if self._list is not None:
+            yield from self._list
+            return
+        parts = sorted(range(len(self._parts)), key=lambda k: self._parts[k][0])  # stable
+        k = 0
+        while k < len(parts):
+            rank = self._parts[parts[k]][0]
+            group: list[Row] = []
+            while k < len(parts) and self._parts[parts[k]][0] == rank:
+                rows = self._parts[parts[k]][1]
+                group.extend(rows() if callable(rows) else rows)
+                k += 1
+            group.sort(key=lambda r: (r.file, r.sheet, r.row))
+            yield from group
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if self._list is None:
+            self._list = list(iter(self))
+        return self._list[index]
+
+    def __repr__(self) -> str:
+        return f"<RejectedRows: {self._len} rows>"
