@@ -80,6 +80,22 @@ def lib(scenario: str, work: Path, jobs: int) -> dict:
                      "output": str(out), "output_bytes": out.stat().st_size}}
 
 
+def merge_only(scenario: str, work: Path, jobs: int) -> dict:
+    """``merge()`` alone (read, identify, coerce, validate, figures: everything before the
+    write), so that phase can be repeated against the calamine floor without the long write."""
+    from xltools.forms import load_form_definition
+    from xltools.merge import merge
+
+    base = DATA / scenario
+    definition = load_form_definition(KIT)
+    t0 = time.perf_counter()
+    cons = merge(definition, base / "roster.xlsx", [base / "returns"], jobs=jobs)
+    t1 = time.perf_counter()
+    return {"seconds": t1 - t0, "phases": {"merge": t1 - t0},
+            "info": {"counts": cons.counts, "rss_merge_kb": _maxrss(resource.RUSAGE_SELF),
+                     "rss_workers_kb": _maxrss(resource.RUSAGE_CHILDREN)}}
+
+
 def calamine(scenario: str, work: Path) -> dict:
     from python_calamine import CalamineWorkbook
 
@@ -210,6 +226,8 @@ def report_lib(scenario: str, work: Path) -> dict:
 CONTENDERS = {
     "lib_j1": lambda s, w: lib(s, w, 1),
     "lib_jN": lambda s, w: lib(s, w, os.cpu_count() or 1),
+    "merge_j1": lambda s, w: merge_only(s, w, 1),
+    "merge_jN": lambda s, w: merge_only(s, w, os.cpu_count() or 1),
     "calamine": calamine,
     "pandas_read": lambda s, w: _pandas(s, w, False),
     "pandas_e2e": lambda s, w: _pandas(s, w, True),
