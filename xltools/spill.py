@@ -88,26 +88,18 @@ def _remove_spill(path: str, owner: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-class AcceptedRows(Sequence):
-    """The accepted rows of one form, in roster order, then file, sheet and source row.
+class _ReadBack(Sequence):
+    """A sequence of a consolidation's rows or issues that does not hold them: ``len`` is free,
+    iterating reads the parts back (:meth:`_read`, one unit or file at a time), indexing reads
+    everything into a list once (for tests and small rounds).  ``spill_dir`` keeps the spill
+    directory alive as long as the sequence."""
 
-    A sequence that does not hold the rows: iterating reads each unit's rows back (from memory,
-    or from :func:`merge`'s spill file) one file at a time, skipping the rejected ones, so writing
-    a city's consolidated workbook needs the memory of one return (issue 7).  ``len`` is free;
-    indexing reads every row into a list once (for tests and small rounds)."""
-
-    def __init__(self, definition: FormDefinition, form_name: str) -> None:
-        self._definition = definition
-        self._form = form_name
-        #: (file result, accepted rows, indexes of rejected rows, index → issues of accepted rows)
-        self._parts: list[tuple[FileResult, int, frozenset[int], dict[int, list[Issue]]]] = []
+    def __init__(self) -> None:
         self._len = 0
-        self._list: list[Row] | None = None
-        #: the spill directory the rows live in, kept alive as long as this sequence
+        self._list: list | None = None
         self.spill_dir: SpillDir | None = None
 
-    def add(self, result: FileResult, n: int, rejected: frozenset[int], issues: dict[int, list[Issue]]) -> None:
-        self._parts.append((result, n, rejected, issues))
+    def _grew(self, n: int) -> None:
         self._len += n
         self._list = None
 
@@ -118,6 +110,37 @@ class AcceptedRows(Sequence):
         if self._list is not None:
             yield from self._list
             return
+        yield from self._read()
+
+    def _read(self):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if self._list is None:
+            self._list = list(iter(self))
+        return self._list[index]
+
+
+class AcceptedRows(_ReadBack):
+    """The accepted rows of one form, in roster order, then file, sheet and source row.
+
+    A sequence that does not hold the rows: iterating reads each unit's rows back (from memory,
+    or from :func:`merge`'s spill file) one file at a time, skipping the rejected ones, so writing
+    a city's consolidated workbook needs the memory of one return (issue 7).  ``len`` is free;
+    indexing reads every row into a list once (for tests and small rounds)."""
+
+    def __init__(self, definition: FormDefinition, form_name: str) -> None:
+        super().__init__()
+        self._definition = definition
+        self._form = form_name
+        #: (file result, accepted rows, indexes of rejected rows, index → issues of accepted rows)
+        self._parts: list[tuple[FileResult, int, frozenset[int], dict[int, list[Issue]]]] = []
+
+    def add(self, result: FileResult, n: int, rejected: frozenset[int], issues: dict[int, list[Issue]]) -> None:
+        self._parts.append((result, n, rejected, issues))
+        self._grew(n)
+
+    def _read(self):
         for result, n, rejected, issues in self._parts:
             if not n:
                 continue
@@ -142,14 +165,8 @@ class AcceptedRows(Sequence):
             for sheet, row, i in keep:
                 yield rows[i][2], code, name, file, sheet, row
 
-    def __getitem__(self, index):  # type: ignore[override]
-        if self._list is None:
-            self._list = list(iter(self))
-        return self._list[index]
-
     def __repr__(self) -> str:
         return f"<AcceptedRows {self._form}: {self._len} rows>"
-
 
 
 # Issue 7, second part: a round of thousands of small returns has thousands of problems, and each
@@ -159,7 +176,7 @@ class AcceptedRows(Sequence):
 # iterating reads one unit's part back at a time, indexing reads everything into a list once.
 
 
-class IssueList(Sequence):
+class IssueList(_ReadBack):
     """Every issue of a consolidation, in roster order, then file, sheet, row, column and kind.
 
     Each part is one unit's issues (or the issues outside any unit): the issues held in memory
@@ -168,26 +185,16 @@ class IssueList(Sequence):
     issue (or None), and whether to sort the part (a stable sort by :func:`order_key`)."""
 
     def __init__(self, order_key) -> None:
+        super().__init__()
         self._order_key = order_key
         self._parts: list[tuple] = []
-        self._len = 0
-        self._list: list[Issue] | None = None
-        #: the spill directory stowed issues live in, kept alive as long as this sequence
-        self.spill_dir: SpillDir | None = None
 
     def add(self, before: Sequence[Issue], judged, n_judged: int, after: Sequence[Issue],
             where: dict[str, str] | None, sort: bool = True) -> None:
         self._parts.append((tuple(before), judged, tuple(after), where, sort))
-        self._len += len(before) + n_judged + len(after)
-        self._list = None
+        self._grew(len(before) + n_judged + len(after))
 
-    def __len__(self) -> int:
-        return self._len
-
-    def __iter__(self):
-        if self._list is not None:
-            yield from self._list
-            return
+    def _read(self):
         for before, judged, after, where, sort in self._parts:
             part = [*before, *(judged() if callable(judged) else judged), *after]
             if where:
@@ -196,40 +203,25 @@ class IssueList(Sequence):
                 part.sort(key=self._order_key)
             yield from part
 
-    def __getitem__(self, index):  # type: ignore[override]
-        if self._list is None:
-            self._list = list(iter(self))
-        return self._list[index]
-
     def __repr__(self) -> str:
         return f"<IssueList: {self._len} issues>"
 
 
-class RejectedRows(Sequence):
+class RejectedRows(_ReadBack):
     """The rejected rows of a consolidation, in roster order (``rank``), then file, sheet and
     source row.  Each part is one unit's rows (a list, or a loader that reads them back from a
     spill file) under the unit's rank; parts of the same rank are read together."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._parts: list[tuple[int, object]] = []
-        self._len = 0
-        self._list: list[Row] | None = None
-        #: the spill directory stowed rows live in, kept alive as long as this sequence
-        self.spill_dir: SpillDir | None = None
 
     def add(self, rank: int, rows, n: int) -> None:
         if n:
             self._parts.append((rank, rows))
-            self._len += n
-            self._list = None
+            self._grew(n)
 
-    def __len__(self) -> int:
-        return self._len
-
-    def __iter__(self):
-        if self._list is not None:
-            yield from self._list
-            return
+    def _read(self):
         parts = sorted(range(len(self._parts)), key=lambda k: self._parts[k][0])  # stable
         k = 0
         while k < len(parts):
@@ -241,11 +233,6 @@ class RejectedRows(Sequence):
                 k += 1
             group.sort(key=lambda r: (r.file, r.sheet, r.row))
             yield from group
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if self._list is None:
-            self._list = list(iter(self))
-        return self._list[index]
 
     def __repr__(self) -> str:
         return f"<RejectedRows: {self._len} rows>"
