@@ -188,3 +188,24 @@ def test_streamed_json_equals_json_dumps():
     enc = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_default)
     assert "".join(enc.iterencode(payload)) == json.dumps(payload, ensure_ascii=False, sort_keys=True,
                                                           default=_json_default)
+
+
+def test_read_back_sequences_compare_and_add_like_lists(stowed):
+    cons = next(iter(stowed.values()))
+    issues = list(cons.issues)
+    assert cons.issues == issues and issues == cons.issues
+    assert cons.issues != issues[:-1]
+    assert cons.rejected == list(cons.rejected)
+    extra = Issue(severity=ERROR, kind="x", message="附加")
+    assert cons.issues + [extra] == [*issues, extra]
+    assert [extra] + cons.issues == [extra, *issues]
+    assert (cons.issues == "not a list") is False
+
+
+def test_the_shared_empty_flag_map_cannot_be_changed():
+    flags = merge_mod._NO_FLAGS
+    for change in (lambda: flags.__setitem__(1, []), lambda: flags.update({1: []}),
+                   lambda: flags.setdefault(1, []), lambda: flags.pop(1), lambda: flags.clear()):
+        with pytest.raises(TypeError):
+            change()
+    assert flags == {} and len(flags) == 0

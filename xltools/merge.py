@@ -390,7 +390,9 @@ def _excel_limit(result: tuple[Any, list]) -> tuple[Any, list]:
 def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, list]], list[int]]:
     """Coerce a column's raw values (the coercer is pure: equal raw values give equal results):
     each distinct value once when the column's types allow it (see ``_PLAIN_KINDS``), else cell
-    by cell.  Returns ``(value, problems)`` per cell and the indexes of cells with problems."""
+    by cell.  Returns ``(value, problems)`` per cell and the indexes of cells with problems.
+    Cells with equal raw values then share one value object: typed values are immutable (str,
+    int, Decimal, date, bool, tuple of names), and the problem lists are only read."""
     kinds = set(map(type, col))
     numbers = kinds & _NUMBER_KINDS
     if kinds <= _PLAIN_KINDS and len(numbers) <= 1 and not (float in numbers and 0 in col):
@@ -809,11 +811,16 @@ class _NoRows(frozenset):
 
 
 class _NoFlags(dict):
-    """The empty map of flagged rows, one object in each process (pickled by name); never
-    written to."""
+    """The empty map of flagged rows, one object in each process (pickled by name).  Shared by
+    every form without flagged rows, so it refuses to be changed."""
 
     def __reduce__(self) -> str:
         return "_NO_FLAGS"
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("the shared empty map of flagged rows cannot be changed")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = __ior__ = _refuse  # type: ignore[assignment]
 
 
 _NO_ROWS: frozenset[int] = _NoRows()

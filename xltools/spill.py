@@ -120,6 +120,24 @@ class _ReadBack(Sequence):
             self._list = list(iter(self))
         return self._list[index]
 
+    # compared and concatenated like the lists they replaced (issue 7)
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, _ReadBack)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other):
+        if isinstance(other, (list, _ReadBack)):
+            return list(self) + list(other)
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, list):
+            return other + list(self)
+        return NotImplemented
+
 
 class AcceptedRows(_ReadBack):
     """The accepted rows of one form, in roster order, then file, sheet and source row.
