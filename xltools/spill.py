@@ -30,7 +30,7 @@ from .errors import OutputError
 if TYPE_CHECKING:
     from .forms import FormDefinition
     from .issues import Issue
-    from .merge import FileResult, Row
+    from .returns import FileResult, Row
 
 
 def write_segments(path: str | Path, records: dict[str, list[tuple]]) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,557 @@
+"""Per unit: the files' results → a :class:`Consolidation` (the second stage of
+:func:`xltools.merge.merge`).
+
+The files of each unit are combined: a newer copy supersedes an older one form by form (the
+time saved inside the file decides, then the file system's), duplicate keys and cross-form
+references are checked (:func:`judge_unit`, pure: it runs in the worker that read a unit's only
+file, or here for a unit that sent several), and every row is accepted (no error-level issue)
+or rejected (kept, with its raw values, in :attr:`Consolidation.rejected`).  The ledger
+(报送情况), the issue list and the figures are built in roster order.
+
+Accounting: ``rows_read == rows_accepted + rows_rejected`` always holds (asserted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .coerce import format_value
+from .errors import DataError
+from .figures import FigureTally
+from .forms import Form, FormDefinition, normalise_label
+from .issues import ERROR, WARNING, Issue
+from .returns import FileResult, Row, _issue
+from .roster import Roster, Unit
+from .spill import (
+    AcceptedRows,
+    IssueList,
+    RejectedRows,
+    append_segment,
+    read_segment,
+)
+
+#: Ledger statuses (报送情况 状态).
+RETURNED = "已报送"
+MISSING = "未报送"
+HAS_ERRORS = "有错误"
+DUPLICATE = "重复报送"
+SUPERSEDED = "已被替代"
+UNIDENTIFIED = "无法识别"
+UNREADABLE = "无法读取"
+
+
+@dataclass
+class LedgerEntry:
+    """One row of the returns ledger (报送情况).  Roster units have a ``code``; files that could
+    not be read or identified, and superseded copies, have their own rows."""
+
+    code: str
+    name: str
+    status: str
+    files: list[str] = field(default_factory=list)
+    accepted: int = 0
+    rejected: int = 0
+    errors: int = 0
+    warnings: int = 0
+    contact: str = ""
+    phone: str = ""
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "status": self.status,
+            "file": "；".join(self.files),
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "contact": self.contact,
+            "phone": self.phone,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class Consolidation:
+    """The result of :func:`merge`.
+
+    ``rows``: form name → accepted rows in roster order, then file, then source row (an
+    :class:`AcceptedRows` sequence: read back one file at a time when iterated).
+    ``rejected``: rows with an error-level issue, with their raw values (a
+    :class:`~xltools.spill.RejectedRows` sequence).  ``issues``: every issue, ordered by roster
+    order, file, sheet, row (an :class:`~xltools.spill.IssueList`; both read each unit's part
+    back from the spill files when iterated, issue 7).  ``ledger``: one entry per roster unit (roster
+    order) then one per unreadable / unidentified / superseded file.  ``figures``: name → int or
+    float.  ``per_unit``: code → {figure name → value}.  ``counts``: units, returned, missing,
+    rows_read, rows_accepted, rows_rejected, errors, warnings, files, skipped."""
+
+    definition: FormDefinition
+    roster: Roster
+    rows: dict[str, AcceptedRows]
+    rejected: Sequence[Row]
+    issues: Sequence[Issue]
+    ledger: list[LedgerEntry]
+    figures: dict[str, Any]
+    per_unit: dict[str, dict[str, Any]]
+    counts: dict[str, int]
+    skipped: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    deadline: str = ""
+    saved_at: datetime | None = None
+    #: file name as shown in the ledger and issue list → the path it was read from
+    sources: dict[str, str] = field(default_factory=dict)
+    #: unit code → form name → accepted rows
+    form_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: keeps :func:`merge`'s spill directory alive as long as the rows are needed
+    spill_dir: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.counts.get("errors", 0) > 0
+
+    @property
+    def missing_units(self) -> list[Unit]:
+        missing = {e.code for e in self.ledger if e.status == MISSING}
+        return [u for u in self.roster if u.code in missing]
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures JSON (``xltools merge --json``); documented in the README."""
+        from . import __version__
+
+        d = self.definition
+        per_unit = [
+            {"code": u.code, "name": u.name, **self.per_unit.get(u.code, {})} for u in self.roster
+        ]
+        return {
+            "xltools": __version__,
+            "form": {"id": d.id, "version": d.version, "title": d.title},
+            "round": {"title": d.title, "deadline": self.deadline},
+            "figures": dict(self.figures),
+            "figure_info": [
+                {"name": f.name, "label": f.label, "unit": f.unit, "value": self.figures.get(f.name)}
+                for f in d.figures
+            ],
+            "per_unit": per_unit,
+            "ledger": [e.to_dict() for e in self.ledger],
+            "counts": dict(self.counts),
+        }
+
+
+# --------------------------------------------------------------------------- per unit
+
+
+def _key_of(row: Row, form: Form) -> tuple | None:
+    key = tuple(row.values.get(k) for k in form.key)
+    if any(v is None for v in key):
+        return None
+    return tuple(normalise_label(format_value(v)) for v in key)
+
+
+@dataclass
+class UnitVerdict:
+    """The row-level outcome for one unit (see :func:`judge_unit`): ``issues`` raised on its rows
+    and across them, in order; the ``rejected`` rows; per form ``(accepted rows, indexes of the
+    rejected rows, index → issues of accepted rows with warnings)`` in the chosen file's read
+    order; ``figures``: the unit's part of each figure (:meth:`FigureTally.parts`)."""
+
+    issues: list[Issue]
+    rejected: list[Row]
+    forms: dict[str, tuple[int, frozenset[int], Mapping[int, list[Issue]]]]
+    figures: dict[str, Any]
+    #: once :func:`_stow_verdict` has moved ``issues`` and ``rejected`` to a spill file (issue 7):
+    #: ``(spill file, (offset, length), issues, error-level issues, rejected rows)``; the two
+    #: lists are then empty and :meth:`load` reads them back
+    stowed: tuple[str, tuple[int, int], int, int, int] | None = None
+
+    @property
+    def accepted(self) -> int:
+        return sum(n for n, _, _ in self.forms.values())
+
+    @property
+    def n_issues(self) -> int:
+        return self.stowed[2] if self.stowed else len(self.issues)
+
+    @property
+    def n_errors(self) -> int:
+        return self.stowed[3] if self.stowed else sum(1 for i in self.issues if i.is_error)
+
+    @property
+    def n_rejected(self) -> int:
+        return self.stowed[4] if self.stowed else len(self.rejected)
+
+    def load(self) -> tuple[list[Issue], list[Row]]:
+        """``(issues, rejected rows)``, read back from the spill file when stowed."""
+        if self.stowed is None:
+            return self.issues, self.rejected
+        path, segment = self.stowed[:2]
+        try:
+            return read_segment(path, segment)  # type: ignore[return-value]
+        except FileNotFoundError:
+            raise DataError(
+                f"汇总时暂存的问题清单已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
+            ) from None
+
+    def stowed_issues(self) -> list[Issue]:
+        return self.load()[0]
+
+    def stowed_rejected(self) -> list[Row]:
+        return self.load()[1]
+
+
+class _NoRows(frozenset):
+    """The empty set of rejected rows, one object in each process (pickled by name)."""
+
+    def __reduce__(self) -> str:
+        return "_NO_ROWS"
+
+
+class _NoFlags(dict):
+    """The empty map of flagged rows, one object in each process (pickled by name).  Shared by
+    every form without flagged rows, so it refuses to be changed."""
+
+    def __reduce__(self) -> str:
+        return "_NO_FLAGS"
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("the shared empty map of flagged rows cannot be changed")
+
+    __setitem__ = __delitem__ = update = setdefault = pop = popitem = clear = __ior__ = _refuse  # type: ignore[assignment]
+
+
+_NO_ROWS: frozenset[int] = _NoRows()
+_NO_FLAGS: Mapping[int, list[Issue]] = _NoFlags()
+
+
+def _stow_verdict(res: FileResult) -> FileResult:
+    """Move the verdict's issues and rejected rows (with their raw cells) to the end of the
+    file's spill file, keeping only their counts (issue 7: a round of 5,000 small returns with
+    15,000 bad cells must not hold them all until the workbook is written).  Runs where the file
+    was read (the pool worker), so only the counts travel back.  A result without a spill file,
+    or whose spill file cannot be written to, keeps them in memory."""
+    verdict, spill = res.verdict, res.spill
+    if verdict is None or verdict.stowed is not None or not isinstance(spill, tuple) or not spill:
+        return res
+    if not verdict.issues and not verdict.rejected:
+        return res
+    try:
+        segment = append_segment(spill[0], (verdict.issues, verdict.rejected))
+    except OSError:
+        return res
+    res.verdict = replace(verdict, issues=[], rejected=[],
+                          stowed=(str(spill[0]), segment, len(verdict.issues),
+                                  sum(1 for i in verdict.issues if i.is_error), len(verdict.rejected)))
+    return res
+
+
+def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, FileResult],
+               tally: FigureTally | None = None) -> UnitVerdict:
+    """Judge one unit's rows: duplicate keys within the unit, cross-form references and
+    ``complete_for``, then accept (no error-level issue) or reject each row.  ``chosen`` maps
+    form name → the file whose rows count for that form.  Pure; runs in the worker that read a
+    unit's only file, or in :func:`combine` when the unit sent several."""
+    unit_rows: dict[str, list[Row]] = {f.name: chosen[f.name].load(f.name, definition) if f.name in chosen else []
+                                       for f in definition.forms}
+    issues: list[Issue] = []
+    for form in definition.forms:
+        if not form.key:
+            continue
+        seen: dict[tuple, Row] = {}
+        for row in unit_rows[form.name]:
+            k = _key_of(row, form)
+            if k is None:
+                continue
+            if k in seen:
+                first = seen[k]
+                label = "、".join(form.field(n).label for n in form.key)
+                shown = "、".join(format_value(row.values.get(n)) for n in form.key)
+                c = _field_cell(row, form, form.key[0])
+                row.issues.append(_issue(ERROR, "duplicate_key",
+                                         f"{label}“{shown}”与第 {first.row} 行重复（同一单位内不能重复），请删除或合并",
+                                         file=row.file, sheet=row.sheet, cell=c, row=row.row,
+                                         field=form.field(form.key[0]).label, raw=shown,
+                                         unit_code=row.unit_code, unit_name=row.unit_name))
+            else:
+                seen[k] = row
+    present_forms = set(chosen)
+    for form in definition.forms:
+        for fld in form.fields:
+            if not fld.ref or fld.ref[0] not in present_forms:
+                continue
+            targets = {normalise_label(format_value(r.values.get(fld.ref[1])))
+                       for r in unit_rows[fld.ref[0]] if r.values.get(fld.ref[1]) is not None}
+            ref_form = definition.form(fld.ref[0])
+            for row in unit_rows[form.name]:
+                v = row.values.get(fld.name)
+                if v is None or normalise_label(format_value(v)) in targets:
+                    continue
+                row.issues.append(_issue(form.ref_severity, "unknown_reference",
+                                         f"{fld.label}“{format_value(v)}”不在本单位的{ref_form.title}中，请与登记表中的名称保持一致",
+                                         file=row.file, sheet=row.sheet, cell=_field_cell(row, form, fld.name),
+                                         row=row.row, field=fld.label, raw=format_value(v),
+                                         unit_code=row.unit_code, unit_name=row.unit_name))
+        if form.complete_for and form.complete_for[0] in present_forms and form.name in present_forms:
+            src_form = definition.form(form.complete_for[0])
+            src_field = form.complete_for[1]
+            have = {normalise_label(format_value(r.values.get(src_field))) for r in unit_rows[form.name]
+                    if r.values.get(src_field) is not None}
+            for r in unit_rows[src_form.name]:
+                v = r.values.get(src_field)
+                if v is None or r.has_error:
+                    continue
+                if normalise_label(format_value(v)) not in have:
+                    sheet_name = unit_rows[form.name][0].sheet if unit_rows[form.name] else form.sheet
+                    issues.append(_issue(WARNING, "missing_complete_for",
+                                         f"{src_form.title}中的“{format_value(v)}”在{form.title}中没有对应行，请补填",
+                                         file=chosen[form.name].path, sheet=sheet_name,
+                                         field=src_form.field(src_field).label, raw=format_value(v),
+                                         unit_code=chosen[form.name].unit_code,
+                                         unit_name=chosen[form.name].unit_name))
+    # --- accept / reject -------------------------------------------------------------------
+    # Accepted rows stay where they are (memory or spill file); the verdict keeps which of
+    # the file's rows were rejected and the issues of the accepted ones.
+    rejected: list[Row] = []
+    forms: dict[str, tuple[int, frozenset[int], Mapping[int, list[Issue]]]] = {}
+    accepted_values: dict[str, list[dict[str, Any]]] = {}
+    for form in definition.forms:
+        rejected_at: set[int] = set()
+        flagged: dict[int, list[Issue]] = {}
+        values: list[dict[str, Any]] = []
+        for i, row in enumerate(unit_rows[form.name]):
+            if row.issues:
+                issues.extend(row.issues)
+                if row.has_error:
+                    row.cells = row.field_cells()  # kept until the workbook is written
+                    rejected.append(row)
+                    rejected_at.add(i)
+                    continue
+                flagged[i] = row.issues
+            values.append(row.values)
+        accepted_values[form.name] = values
+        if form.name in chosen:
+            # one shared empty set and map for the (many) forms without problems: 280 bytes a
+            # form a file otherwise, held until the workbook is written (issue 7)
+            forms[form.name] = (len(values), frozenset(rejected_at) if rejected_at else _NO_ROWS,
+                                flagged or _NO_FLAGS)
+    tally = tally or FigureTally(definition, ())
+    return UnitVerdict(issues=issues, rejected=rejected, forms=forms,
+                       figures=tally.parts(unit_code, accepted_values))
+
+
+def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult],
+            on_duplicate: str = "newest", skipped: Sequence[str] = ()) -> Consolidation:
+    """Stage 2: combine per-file results into a :class:`Consolidation` (roster order; results
+    may come in any order).  ``on_duplicate``: ``"newest"`` (default) uses the newer copy of each
+    form and lists the other as superseded (已被替代); ``"error"`` does the same but makes it an
+    error-level issue."""
+    if on_duplicate not in ("newest", "error"):
+        raise ValueError("on_duplicate must be 'newest' or 'error'")
+    results = sorted(results, key=lambda r: r.path)
+    by_unit: dict[str, list[FileResult]] = {}
+    others: list[FileResult] = []
+    for res in results:
+        if res.status == "ok":
+            by_unit.setdefault(res.unit_code, []).append(res)
+        else:
+            others.append(res)
+    # Issues and rejected rows are kept per unit, in memory or (judged in a worker) still in the
+    # spill file, and read back in order when the workbook is written (issue 7).
+    issues = IssueList(_issue_order)
+    order = {u.code: i for i, u in enumerate(roster)}
+    n_errors = n_warnings = 0
+    lean: dict[int, FileResult] = {}  # id(result) → the result without its verdict and issues
+    accepted = {f.name: AcceptedRows(definition, f.name) for f in definition.forms}
+    form_counts: dict[str, dict[str, int]] = {u.code: {f.name: 0 for f in definition.forms} for u in roster}
+    tally = FigureTally(definition, [u.code for u in roster])
+    rejected = RejectedRows()
+    ledger: list[LedgerEntry] = []
+    superseded_files: list[str] = []
+    superseded_why: dict[str, str] = {}
+    rows_superseded = 0
+    deadline = ""
+    for unit in roster:
+        files = by_unit.get(unit.code, [])
+        unit_issues: list[Issue] = []
+        where = {"unit_code": unit.code, "unit_name": unit.name}
+        # --- which file supplies each form -------------------------------------------------
+        chosen: dict[str, list[FileResult]] = {}
+        replaced: dict[tuple[str, str, bool], list[str]] = {}  # (old, newest, tie) -> form titles
+        for form in definition.forms:
+            having = [r for r in files if form.name in r.forms]
+            if not having:
+                continue
+            if len(having) > 1:
+                having.sort(key=_age)
+                newest = having[-1]
+                tie = _age(having[-2])[:2] == _age(newest)[:2]
+                for old in having[:-1]:
+                    replaced.setdefault((old.path, newest.path, tie), []).append(form.title)
+                having = [newest]
+            chosen[form.name] = having
+        for (old_path, new_path, tie), titles in replaced.items():
+            newest = next(r for r in files if r.path == new_path)
+            what = "" if len(titles) == len(definition.forms) else f"（{'、'.join(titles)}）"
+            if tie:
+                sev, why = ERROR, (f"“{Path(old_path).name}”与“{Path(new_path).name}”是同一单位的重复报送{what}，"
+                                   f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
+                superseded_why[old_path] = f"与“{Path(new_path).name}”保存时间相同，无法判断哪份较新，暂用后者"
+            else:
+                sev = ERROR if on_duplicate == "error" else WARNING
+                why = (f"同一单位重复报送{what}：已采用较新的“{Path(new_path).name}”（保存于 {_fmt_time(newest.saved_at)}），"
+                       f"“{Path(old_path).name}”已被替代")
+                superseded_why[old_path] = f"被同一单位较新的“{Path(new_path).name}”替代（本文件保存于 {_fmt_time(_file(files, old_path).saved_at)}）"
+            unit_issues.append(_issue(sev, "duplicate_return", why, file=old_path, **where))
+        used = sorted({r.path for rs in chosen.values() for r in rs})
+        for r in files:
+            if r.path not in used and r.path not in superseded_files:
+                superseded_files.append(r.path)
+            # rows of forms another copy replaced are not part of this consolidation
+            rows_superseded += sum(r.count(form_name) for form_name in r.forms
+                                   if r not in chosen.get(form_name, []))
+        used_results = [r for r in files if r.path in used]
+        for r in used_results:
+            unit_issues.extend(r.issues)
+            deadline = deadline or r.deadline
+        # --- rows: key duplicates, cross-form references, accept / reject --------------------
+        # Judged in the worker that read the file when the unit sent one file (the usual case);
+        # else here, from the spill files.
+        if len(files) == 1 and files[0].verdict is not None:
+            verdict = files[0].verdict
+        else:
+            verdict = judge_unit(definition, unit.code, {f: chosen[f][0] for f in chosen})
+        # The unit's issues: those found here and in its files (before), the judged ones (in
+        # memory, or still in the spill file of a unit judged in a worker), then those below.
+        after: list[Issue] = []
+        if verdict.stowed is not None:
+            rejected.add(order[unit.code], verdict.stowed_rejected, verdict.n_rejected)
+        else:
+            rejected.add(order[unit.code], verdict.rejected, len(verdict.rejected))
+        n_acc, n_rej = verdict.accepted, verdict.n_rejected
+        for form_name, (n, rejected_at, flagged) in verdict.forms.items():
+            form_counts[unit.code][form_name] = n
+            res = chosen[form_name][0]
+            if id(res) not in lean:  # the rows' part needs the spill, not the verdict or issues
+                lean[id(res)] = replace(res, issues=[], verdict=None)
+            accepted[form_name].add(lean[id(res)], n, rejected_at, flagged)
+        tally.add(unit.code, verdict.figures)
+        if files:
+            for form in definition.forms:
+                if form.name not in chosen and not form.optional:
+                    after.append(_issue(WARNING, "form_missing",
+                                        f"报送文件中没有找到{form.title}，如本单位确无此项内容可忽略，否则请补报",
+                                        file=used[0] if used else files[0].path, sheet=form.sheet, **where))
+        broken = [r for r in others if r.unit_code == unit.code]
+        reason = ""
+        if not files and broken:
+            # The unit did send something, but nothing usable: not 未报送, and not chased as such.
+            for r in broken:
+                after.extend(r.issues)
+            used = [r.path for r in broken]
+            reason = "报送的文件无法使用（" + "；".join(r.reason for r in broken) + "），请重新报送"
+        issues.add(unit_issues, verdict.stowed_issues if verdict.stowed is not None else verdict.issues,
+                   verdict.n_issues, after, where)
+        n_err = sum(1 for i in unit_issues if i.is_error) + verdict.n_errors + sum(1 for i in after if i.is_error)
+        n_warn = len(unit_issues) + verdict.n_issues + len(after) - n_err
+        n_errors += n_err
+        n_warnings += n_warn
+        if not files and not broken:
+            status = MISSING
+        elif n_err:
+            status = HAS_ERRORS
+        elif len(files) > len(used):
+            status = DUPLICATE
+        else:
+            status = RETURNED
+        ledger.append(LedgerEntry(code=unit.code, name=unit.name, status=status,
+                                  files=used, accepted=n_acc, rejected=n_rej, errors=n_err, warnings=n_warn,
+                                  contact=unit.contact, phone=unit.phone, reason=reason))
+    # --- files outside the roster's units ----------------------------------------------------
+    other_issues: list[Issue] = []
+    for path in superseded_files:
+        res = _file(results, path)
+        ledger.append(LedgerEntry(code=res.unit_code, name=res.unit_name, status=SUPERSEDED, files=[path],
+                                  reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{res.rows_read} 行未计入"))
+    roster_codes = {u.code for u in roster}
+    for res in others:
+        n_rej = 0
+        for form_name in res.forms:
+            for row in res.load(form_name, definition):
+                row.cells = row.field_cells()
+                rejected.add(order.get(row.unit_code, len(order)), [row], 1)
+                other_issues.extend(row.issues)
+                n_rej += 1
+        if res.unit_code not in roster_codes:  # else already listed under its unit
+            other_issues.extend(res.issues)
+        status = UNREADABLE if res.status == "unreadable" else UNIDENTIFIED
+        n_err = sum(1 for i in res.issues if i.is_error) + n_rej
+        ledger.append(LedgerEntry(code="", name=res.unit_name, status=status, files=[res.path],
+                                  rejected=n_rej, errors=n_err,
+                                  warnings=sum(1 for i in res.issues if not i.is_error), reason=res.reason))
+    # --- order, figures, counts ------------------------------------------------------------------
+    issues.add((), other_issues, len(other_issues), (), None)
+    n_errors += sum(1 for i in other_issues if i.is_error)
+    n_warnings += sum(1 for i in other_issues if not i.is_error)
+    figures, per_unit = tally.result()
+    rows_read = sum(res.rows_read for res in results) - rows_superseded
+    n_accepted = sum(len(v) for v in accepted.values())
+    counts = {
+        "units": len(roster),
+        "returned": sum(1 for e in ledger[: len(roster)] if e.status != MISSING),
+        "missing": sum(1 for e in ledger[: len(roster)] if e.status == MISSING),
+        "files": len(results),
+        "superseded": len(superseded_files),
+        "unreadable": sum(1 for r in others if r.status == "unreadable"),
+        "unidentified": sum(1 for r in others if r.status == "unidentified"),
+        "skipped": len(skipped),
+        "rows_read": rows_read,
+        "rows_superseded": rows_superseded,
+        "rows_accepted": n_accepted,
+        "rows_rejected": len(rejected),
+        "errors": n_errors,
+        "warnings": n_warnings,
+    }
+    if counts["rows_read"] != counts["rows_accepted"] + counts["rows_rejected"]:  # pragma: no cover
+        raise AssertionError(f"row accounting broken: {counts}")
+    saved = [r.saved_at for r in results if r.saved_at and r.path not in superseded_files]
+    return Consolidation(definition=definition, roster=roster, rows=accepted, rejected=rejected, issues=issues,
+                         ledger=ledger, figures=figures, per_unit=per_unit, counts=counts,
+                         skipped=[str(s) for s in skipped], superseded=superseded_files, deadline=deadline,
+                         saved_at=max(saved) if saved else None, form_counts=form_counts)
+
+
+def _file(results: Sequence[FileResult], path: str) -> FileResult:
+    return next(r for r in results if r.path == path)
+
+
+def _age(r: FileResult) -> tuple:
+    """Sort key: the time saved inside the file, then the file system's time, then the path."""
+    floor = datetime.min.replace(tzinfo=timezone.utc)
+    return (r.saved_at or floor, r.mtime or floor, r.path)
+
+
+def _issue_order(i: Issue) -> tuple:
+    return (i.file, i.sheet, i.row or 0, _col_index(i.cell), i.kind)
+
+
+def _col_index(cell: str) -> int:
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch.upper()) - 64)
+    return n
+
+
+def _field_cell(row: Row, form: Form, field_name: str) -> str:
+    """The real cell address of a field on a row (empty when the column is missing)."""
+    return row.cell(field_name)
+
+
+def _fmt_time(t: datetime | None) -> str:
+    if t is None:
+        return "未知时间"
+    return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,622 @@
+"""Per return: one file → its rows and issues (the first stage of :func:`xltools.merge.merge`).
+
+:func:`read_one` is a pure function of ``(path, definition, roster)``: it opens the return
+safely (:func:`xltools.readers.read_return`), identifies the unit and the form (``_meta`` sheet →
+custom properties → identity line → file name), finds each form's sheet and header by
+normalised labels and aliases, reads the data rows and coerces every cell (:mod:`xltools.coerce`),
+a column at a time.  Its :class:`FileResult` combines with the others in any order
+(:mod:`xltools.combine`), so the files can be read by a process pool and, one day, by a cluster.
+:meth:`FileResult.spill_to` moves the rows to a spill file (:mod:`xltools.spill`, issue 7).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from operator import itemgetter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import stamp as st
+from .coerce import compile_field, format_value
+from .errors import DataError, ReturnReadError
+from .forms import FormDefinition, normalise_label
+from .headers import HeaderMatch, find_headers, label_index
+from .identify import (
+    cell_text,
+    file_mtime,
+    filename_unit,
+    filename_units,
+    identity_on_sheet,
+    meta_stamp,
+    property_stamp,
+    saved_time,
+)
+from .issues import ERROR, WARNING, Issue, cell_address, column_letter
+from .readers import CellError, Limits, SheetData, read_return
+from .roster import Roster, Unit
+from .spill import (
+    read_segment,
+    write_segments,
+)
+
+if TYPE_CHECKING:
+    from .combine import UnitVerdict
+
+
+EXCEL_CELL_LIMIT = 32767
+#: The unit code ``check`` uses for a file without a stamp when no roster is given.
+UNKNOWN_UNIT = "?"
+_FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|负责人|联系人|填报人|单位负责人|填表日期|制表日期)\s*[:：]")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(slots=True)
+class Row:
+    """One data row of a return: ``values`` maps field name → typed value (None when blank;
+    names as a tuple of str; decimals as Decimal; dates as date).  Provenance: the unit, the file
+    as given, the sheet name and the 1-based sheet row.  ``cells`` is the sheet row as read (raw
+    values, every column); ``columns`` maps field name → 0-based column (None for a missing
+    column) and ``labels`` are the form's field labels, both shared by every row of the sheet.
+    :attr:`raw` gives the cells' text in field order (for rejected rows and correction copies)."""
+
+    form: str
+    values: dict[str, Any]
+    unit_code: str
+    unit_name: str
+    file: str
+    sheet: str
+    row: int
+    cells: Sequence[Any] | dict[int, Any] = ()
+    columns: dict[str, int | None] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def has_error(self) -> bool:
+        return any(i.is_error for i in self.issues)
+
+    @property
+    def raw(self) -> tuple[str, ...]:
+        """The cells' text as found, in the form's field order ("" for a missing column)."""
+        cells = self.field_cells()
+        out = []
+        for c in self.columns.values():
+            v = cells.get(c) if c is not None else None
+            out.append(v if isinstance(v, str) else cell_text(v))
+        return tuple(out)
+
+    def field_values(self, names: Sequence[str]) -> tuple[Any, ...]:
+        """The typed values of fields ``names``, in that order (None for a missing one)."""
+        values = self.values
+        return tuple([values.get(n) for n in names])
+
+    def field_cells(self) -> dict[int, Any]:
+        """Only the cells of the form's columns (column → raw value): what :attr:`raw` needs,
+        without the rest of the sheet row (a return may carry hundreds of extra columns)."""
+        cells = self.cells
+        if isinstance(cells, dict):
+            return cells
+        n = len(cells)
+        return {c: cells[c] for c in self.columns.values() if c is not None and c < n}
+
+    def cell(self, field_name: str) -> str:
+        """The real cell address of a field on this row (``E7``), or "" when its column is missing."""
+        c = self.columns.get(field_name)
+        return cell_address(self.row, c) if c is not None else ""
+
+    def raw_items(self) -> list[tuple[str, str]]:
+        """``(label, raw text)`` pairs in field order."""
+        return list(zip(self.labels, self.raw))
+
+
+@dataclass
+class FileResult:
+    """What one return contributed (the output of :func:`read_one`).
+
+    ``status``: ``"ok"``, ``"unreadable"`` or ``"unidentified"``.  ``rows`` maps form name → rows
+    read (not yet accepted or rejected).  ``issues`` are file- and sheet-level issues (cell issues
+    live on their rows).  ``saved_at``: when the file was last saved (inside the file where the
+    format records it, else the file system's modification time), used to pick the newer of two
+    copies.
+
+    :func:`merge` moves the rows to a spill file as soon as the file has been read (memory is
+    bounded by the largest return, not by the total: issue 7); then ``rows`` is empty,
+    ``spill`` names the file and ``counts`` gives rows per form.  :meth:`load` returns a form's
+    rows either way."""
+
+    path: str
+    status: str
+    unit_code: str = ""
+    unit_name: str = ""
+    identified_by: str = ""
+    reason: str = ""
+    saved_at: datetime | None = None
+    mtime: datetime | None = None
+    deadline: str = ""
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    #: form name → number of rows; set when the rows are spilled
+    counts: dict[str, int] = field(default_factory=dict)
+    #: (spill file, form name → (offset, length)) once the rows are on disk
+    spill: tuple[str, dict[str, tuple[int, int]]] | None = None
+    #: the unit's verdict if this turns out to be its only file (judged while the rows were
+    #: in memory; :func:`combine` uses it then, else judges again)
+    verdict: UnitVerdict | None = None
+
+    @property
+    def forms(self) -> list[str]:
+        """The forms this file has rows (or a sheet) for."""
+        return list(self.counts) if self.spill is not None else list(self.rows)
+
+    def count(self, form_name: str) -> int:
+        if self.spill is not None:
+            return self.counts.get(form_name, 0)
+        return len(self.rows.get(form_name, ()))
+
+    @property
+    def rows_read(self) -> int:
+        if self.spill is not None:
+            return sum(self.counts.values())
+        return sum(len(v) for v in self.rows.values())
+
+    def load(self, form_name: str, definition: FormDefinition) -> list[Row]:
+        """The rows read for ``form_name`` (a new list; read back from the spill file when the
+        rows were spilled, in the order they were read)."""
+        if self.spill is None:
+            return list(self.rows.get(form_name, ()))
+        names = [f.name for f in definition.form(form_name).fields]
+        labels = tuple(f.label for f in definition.form(form_name).fields)
+        code, name, file = self.unit_code, self.unit_name, self.path
+        return [Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row,
+                    dict(zip(_present(columns), cells)), columns, labels, list(issues) if issues else [])
+                for sheet, row, vals, cells, columns, issues in self._records(form_name)]
+
+    def values(self, form_name: str, definition: FormDefinition) -> list[tuple[str, int, tuple]]:
+        """``(sheet, row, values in field order)`` of the rows read for ``form_name``, in read
+        order, without building :class:`Row` objects (what the consolidated workbook needs)."""
+        if self.spill is None:
+            names = [f.name for f in definition.form(form_name).fields]
+            return [(r.sheet, r.row, r.field_values(names)) for r in self.rows.get(form_name, ())]
+        return [(sheet, row, vals) for sheet, row, vals, _cells, _columns, _issues in self._records(form_name)]
+
+    def _records(self, form_name: str) -> list[tuple]:
+        assert self.spill is not None
+        path, segments = self.spill
+        if form_name not in segments:
+            return []
+        try:
+            return read_segment(path, segments[form_name])
+        except FileNotFoundError:
+            raise DataError(
+                f"{self.path}：汇总时暂存的数据行已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
+            ) from None
+
+    def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
+        """Write the rows to ``path`` (pickle, one segment per form) and return a copy of this
+        result without them (``counts`` and ``spill`` set)."""
+        records: dict[str, list[tuple]] = {}
+        for form_name, rows in self.rows.items():
+            names = [f.name for f in definition.form(form_name).fields]
+            # per row: (sheet, row, typed values in field order, the raw cells of the columns
+            # the form has in this sheet (_present order), columns, issues)
+            out: list[tuple] = []
+            last_columns: dict | None = None
+            for r in rows:
+                if r.columns is not last_columns:  # a new sheet (rows come sheet by sheet)
+                    last_columns = r.columns
+                    present = _present(last_columns)
+                    pick = itemgetter(*present) if len(present) > 1 else None
+                    reach = max(present, default=-1)
+                cells = r.cells
+                raw = pick(cells) if pick is not None and cells.__class__ is list and len(cells) > reach else _raw_cells(r)
+                out.append((r.sheet, r.row, tuple(map(r.values.get, names)), raw, last_columns, tuple(r.issues)))
+            records[form_name] = out
+        segments = write_segments(path, records)
+        counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
+        return replace(self, rows={}, counts=counts, spill=(str(path), segments))
+
+
+def _present(columns: dict[str, int | None]) -> list[int]:
+    """The columns a form has in a sheet, in field order (missing fields left out)."""
+    return [c for c in columns.values() if c is not None]
+
+
+def _raw_cells(row: Row) -> tuple[Any, ...]:
+    """The row's raw cells in :func:`_present` order (None beyond a short row's end): what
+    :attr:`Row.raw` needs, as a tuple (cheaper to pickle than :meth:`Row.field_cells`' dict)."""
+    cells = row.cells
+    if isinstance(cells, dict):
+        return tuple([cells.get(c) for c in _present(row.columns)])
+    n = len(cells)
+    return tuple([cells[c] if c < n else None for c in _present(row.columns)])
+
+
+# --------------------------------------------------------------------------- per file
+
+
+def _issue(severity: str, kind: str, message: str, **where: Any) -> Issue:
+    return Issue(severity=severity, kind=kind, message=message, **where)
+
+
+def _is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+_BLANK_ROW = object()
+_MANY = object()
+#: Raw value types a column may mix and still be coerced one distinct value at a time: no
+#: value of one type equals a value of another (``1 == 1.0 == True`` would merge in a dict,
+#: so at most one of int, float and bool may occur; ``0.0 == -0.0`` prints differently).
+_PLAIN_KINDS = frozenset({type(None), str, date, datetime, int, float, bool})
+_NUMBER_KINDS = frozenset({int, float, bool})
+
+
+def _excel_limit(result: tuple[Any, list]) -> tuple[Any, list]:
+    """``result`` with the too_long_for_excel error added when its value is text longer than
+    an Excel cell can hold (Microsoft, "Excel specifications and limits": 32,767 characters)."""
+    value, problems = result
+    if value.__class__ is str and len(value) > EXCEL_CELL_LIMIT:
+        return value, [*problems, (ERROR, "too_long_for_excel",
+                                   f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {EXCEL_CELL_LIMIT}，请精简后重新报送")]
+    return result
+
+
+def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, list]], list[int]]:
+    """Coerce a column's raw values (the coercer is pure: equal raw values give equal results):
+    each distinct value once when the column's types allow it (see ``_PLAIN_KINDS``), else cell
+    by cell.  Returns ``(value, problems)`` per cell and the indexes of cells with problems.
+    Cells with equal raw values then share one value object: typed values are immutable (str,
+    int, Decimal, date, bool, tuple of names), and the problem lists are only read."""
+    kinds = set(map(type, col))
+    numbers = kinds & _NUMBER_KINDS
+    if kinds <= _PLAIN_KINDS and len(numbers) <= 1 and not (float in numbers and 0 in col):
+        known = {v: coerce(v) for v in set(col)}
+        if str in kinds:
+            for v, result in known.items():
+                if result[0].__class__ is str and len(result[0]) > EXCEL_CELL_LIMIT:
+                    known[v] = _excel_limit(result)
+        results = list(map(known.__getitem__, col))
+        troubled = {v for v, (_value, problems) in known.items() if problems}
+        bad = [i for i, v in enumerate(col) if v in troubled] if troubled else []
+        return results, bad
+    results = [_excel_limit(coerce(v)) for v in col]
+    return results, [i for i, (_value, problems) in enumerate(results) if problems]
+
+
+def _sole_value(cells: Sequence[Any]) -> Any:
+    """``_BLANK_ROW`` when every cell is blank (None or whitespace), the value when exactly one
+    is not (a footer such as 填表人：… is such a row), else ``_MANY`` — looking no further than
+    the second non-blank cell (the check runs on every row of every return)."""
+    found = _BLANK_ROW
+    for v in cells:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        if found is not _BLANK_ROW:
+            return _MANY
+        found = v
+    return found
+
+
+def _read_form_sheet(
+    sheet: SheetData, match: HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
+    coercers: dict[str, dict[str, Callable]],
+) -> tuple[list[Row], list[Issue]]:
+    form = match.form
+    where = {"file": file, "sheet": sheet.name,
+             "unit_code": unit.code if unit else "", "unit_name": unit.name if unit else ""}
+    issues: list[Issue] = []
+    hr = match.header_row  # 0-based
+    cols = match.columns
+    # --- header report -------------------------------------------------------------------
+    expected_sheet = stamped.sheets.get(form.name) if stamped else None
+    if expected_sheet and expected_sheet != sheet.name:
+        issues.append(_issue(WARNING, "sheet_renamed",
+                             f"工作表名称被改为“{sheet.name}”（原为“{expected_sheet}”），已按表头识别为{form.title}", **where))
+    if stamped and stamped.fingerprints and hr + 1 != st.HEADER_ROW:
+        issues.append(_issue(WARNING, "header_moved",
+                             f"{form.sheet}的表头不在第 {st.HEADER_ROW} 行而在第 {hr + 1} 行（上方插入了行），已按表头位置读取",
+                             row=hr + 1, **where))
+    for f in form.fields:
+        c = cols.get(f.name)
+        if c is None:
+            if f.required and not f.derived:
+                issues.append(_issue(ERROR, "missing_column",
+                                     f"缺少必填列“{f.label}”，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送",
+                                     field=f.label, row=hr + 1, **where))
+            else:
+                issues.append(_issue(WARNING, "missing_optional_column",
+                                     f"缺少列“{f.label}”（非必填），该列按空白处理", field=f.label, row=hr + 1, **where))
+            continue
+        found = match.labels.get(c, "")
+        if normalise_label(found) != normalise_label(f.label):
+            issues.append(_issue(WARNING, "alias_header",
+                                 f"表头“{_one_line(found)}”按“{f.label}”读取", field=f.label,
+                                 cell=cell_address(hr + 1, c), row=hr + 1, raw=_one_line(found), **where))
+    positions = [cols[f.name] for f in form.fields if f.name in cols]
+    if positions != sorted(positions):
+        issues.append(_issue(WARNING, "columns_reordered",
+                             f"{form.sheet}的列顺序与下发的登记表不同，已按表头对应读取", row=hr + 1, **where))
+    used = set(cols.values())
+    extra_cols = []
+    width = max((len(r) for r in sheet.rows[hr:]), default=0)
+    for c in range(width):
+        if c in used:
+            continue
+        label = match.labels.get(c)
+        has_data = any(c < len(r) and not _is_blank(r[c]) for r in sheet.rows[hr + 1:])
+        if label is not None or has_data:
+            extra_cols.append((c, label, has_data))
+    for c, label, has_data in extra_cols:
+        if label is not None:
+            msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
+        else:
+            msg = f"第 {column_letter(c)} 列没有表头但有内容，未汇总；如需汇总请填到对应列中"
+        issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(hr + 1, c), row=hr + 1,
+                             raw=_one_line(label or ""), **where))
+    missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
+    # --- data rows -------------------------------------------------------------------------
+    # Everything about a column is decided here once (DESIGN.md §5; issue 7: coercion is
+    # compiled per column, not decided per cell), and a column is coerced as a whole: each
+    # distinct value once (see _coerce_column).
+    field_cols = [(f, cols.get(f.name)) for f in form.fields]
+    columns = {f.name: c for f, c in field_cols}  # shared by the sheet's rows
+    labels = tuple(f.label for f in form.fields)
+    form_coercers = coercers[form.name]
+    absent = [f.name for f, c in field_cols if c is None]
+    plan = [(f.name, c, form_coercers[f.name], f.label) for f, c in field_cols if c is not None and not f.derived]
+    typed = [(f.name, c) for f, c in field_cols if c is not None and f.derived]
+    derived = [(f, c) for f, c in field_cols if f.derived]
+    missing_issue = (
+        f"所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，本行未采用" if missing_required else ""
+    )
+    unit_code, unit_name, sheet_name = where["unit_code"], where["unit_name"], sheet.name
+    data = sheet.rows
+    picked: list[int] = []  # 0-based sheet rows that hold data, up to a footer
+    for r in range(hr + 1, len(data)):
+        only = _sole_value(data[r])
+        if only is _BLANK_ROW:
+            continue
+        if isinstance(only, str) and _FOOTER_RE.match(only):
+            break  # a footer such as 填表人：… ends the table
+        picked.append(r)
+    lines = [data[r] for r in picked]
+    n = len(lines)
+    narrowest = min(map(len, lines), default=0)
+    formulas = sheet.formulas
+    at = {r + 1: i for i, r in enumerate(picked)} if formulas else {}
+    row_issues: list[list[Issue]] = [[] for _ in range(n)]
+    value_columns: list[list[Any]] = [[None] * n for _ in absent]
+    for _name, c, coerce, label in plan:
+        col = list(map(itemgetter(c), lines)) if c < narrowest else [v[c] if c < len(v) else None for v in lines]
+        results, bad = _coerce_column(col, coerce)
+        values = list(map(itemgetter(0), results))
+        flagged: dict[int, Issue | None] = dict.fromkeys(bad)
+        for excel_row, fc in formulas:  # formula cells: never the cached result (DESIGN.md §5)
+            if fc == c and excel_row in at:
+                i = at[excel_row]
+                values[i] = None
+                formula = formulas[(excel_row, c)]
+                flagged[i] = _issue(
+                    ERROR, "formula",
+                    f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
+                    raw=_one_line(cell_text(col[i])), cell=cell_address(excel_row, c), row=excel_row, field=label,
+                    **where)
+        for i in sorted(flagged):
+            if flagged[i] is not None:
+                row_issues[i].append(flagged[i])
+                continue
+            excel_row = picked[i] + 1
+            addr = cell_address(excel_row, c)
+            shown = _one_line(cell_text(col[i]))[:200]
+            for severity, kind, message in results[i][1]:
+                row_issues[i].append(_issue(severity, kind, message, raw=shown, cell=addr, row=excel_row,
+                                            field=label, **where))
+        value_columns.append(values)
+    for _name, c in typed:  # compared with the computed value below
+        value_columns.append([v[c] if c < len(v) else None for v in lines])
+    keys = [*absent, *(p[0] for p in plan), *(t[0] for t in typed)]
+    rows_out: list[Row] = []
+    for i, vals in enumerate(zip(*value_columns)):
+        excel_row = picked[i] + 1
+        row = Row(form.name, dict(zip(keys, vals)), unit_code, unit_name, file, sheet_name, excel_row, lines[i],
+                  columns, labels, row_issues[i])
+        for f, c in derived:
+            _derive(row, f, c, sheet, where)
+        if missing_issue:
+            row.issues.append(_issue(ERROR, "row_missing_column", f"第 {excel_row} 行{missing_issue}",
+                                     row=excel_row, **where))
+        rows_out.append(row)
+    hidden_rows = sheet.hidden_rows
+    hidden_seen = [r + 1 for r in picked if r + 1 in hidden_rows] if hidden_rows else []
+    if hidden_seen:
+        shown = "、".join(str(x) for x in hidden_seen[:10]) + ("等" if len(hidden_seen) > 10 else "")
+        issues.append(_issue(WARNING, "hidden_rows",
+                             f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
+    return rows_out, issues
+
+
+def _derive(row: Row, f, c: int | None, sheet: SheetData, where: dict) -> None:
+    """Compute a derived field (DESIGN.md §5: formulas are never trusted) and compare with what
+    the unit typed (or a formula's cached value)."""
+    assert f.derived is not None
+    typed = row.values.get(f.name)
+    parts = [row.values.get(src) for src in f.derived.fields]
+    computed: Any = None
+    if all(p is not None and not isinstance(p, (str, bool, tuple)) for p in parts):
+        total = sum((Decimal(str(p)) for p in parts), Decimal(0))
+        computed = int(total) if f.type == "integer" and total == total.to_integral_value() else total
+    row.values[f.name] = computed
+    if _is_blank(typed) or c is None:
+        return
+    typed_num: Decimal | None
+    try:
+        typed_num = Decimal(cell_text(typed)) if not isinstance(typed, (bool, CellError)) else None
+    except ArithmeticError:
+        typed_num = None
+    if computed is not None and typed_num is not None and typed_num == Decimal(str(computed)):
+        return
+    addr = cell_address(row.row, c)
+    shown = format_value(computed) if computed is not None else "（分项不全，无法计算）"
+    row.issues.append(_issue(
+        WARNING, "derived_mismatch",
+        f"“{f.label}”由汇总时按分项自动计算为 {shown}，表中填写的 {cell_text(typed)} 不一致，已按计算值汇总；此列无需填写",
+        cell=addr, row=row.row, field=f.label, raw=cell_text(typed), **where))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+_COMPILED: list[tuple[FormDefinition, Any, dict[str, dict[str, Callable]]]] = []
+
+
+def _compiled(definition: FormDefinition) -> tuple[Any, dict[str, dict[str, Callable]]]:
+    """The definition's header-label index and per-field coercers, built once per definition
+    object (by identity; the last few are kept) rather than once per file: 1.6 ms of every
+    file's cost with the pioneer-post kit (issue 7)."""
+    for d, index, coercers in _COMPILED:
+        if d is definition:
+            return index, coercers
+    index = label_index(definition)
+    coercers = {f.name: {fld.name: compile_field(fld) for fld in f.fields} for f in definition.forms}
+    _COMPILED.insert(0, (definition, index, coercers))
+    del _COMPILED[4:]
+    return index, coercers
+
+
+def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None,
+             limits: Limits | None = None, display: str | None = None) -> FileResult:
+    """Read, identify and coerce one return (stage 1 of the merge).  Pure: depends only on its
+    arguments and the file; never raises for bad data (an unreadable file gives
+    ``status="unreadable"`` with the reason).  Rows are not yet accepted or rejected: duplicate
+    keys and cross-form rules need all of a unit's files (see :func:`combine`).
+
+    ``roster=None`` (``xltools check`` without a roster): the unit the stamp names is taken as
+    it stands, and a file without a stamp is still checked, under a placeholder unit ``?``
+    with a warning."""
+    p = Path(path)
+    file = display or str(path)
+    try:
+        book = read_return(p, limits or Limits())
+    except ReturnReadError as exc:
+        # The unit it came from, if the file name says so: that unit did send something.
+        guess = filename_unit(p, roster) if roster is not None else None
+        return FileResult(path=file, status="unreadable", reason=exc.reason,
+                          unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
+                          issues=[_issue(ERROR, "unreadable", f"{exc.reason}；{exc.advice}", file=file)])
+    saved = saved_time(p, book.kind)
+    mtime = file_mtime(p)
+    index, coercers = _compiled(definition)
+    matches: list[tuple[SheetData, HeaderMatch]] = []
+    for sheet in book.sheets:
+        if sheet.name in (st.META_SHEET, st.INSTRUCTIONS_SHEET):
+            continue
+        for m in find_headers(sheet, definition, index):
+            matches.append((sheet, m))
+    # --- identify the unit ----------------------------------------------------------------
+    carriers: list[st.Stamp] = []
+    meta = meta_stamp(book)
+    if meta:
+        carriers.append(meta)
+    props = property_stamp(book)
+    if props:
+        carriers.append(props)
+    for sheet, m in matches:
+        ident = identity_on_sheet(sheet, m.header_row)
+        if ident:
+            carriers.append(ident)
+            break
+    issues: list[Issue] = []
+    by_file = filename_unit(p, roster) if roster is not None else None
+    foreign = [c for c in carriers if c.form_id and c.form_id != definition.id]
+    if foreign and not matches:
+        c = foreign[0]
+        reason = f"这是表单“{c.form_id}”的文件，不是本次汇总的“{definition.id}”"
+        return FileResult(path=file, status="unidentified", reason=reason, saved_at=saved,
+                          issues=[_issue(ERROR, "other_form", f"{reason}；请确认是否报错了文件", file=file)])
+    unit: Unit | None = None
+    identified_by = ""
+    stamped = carriers[0] if carriers and carriers[0].source in ("_meta", "properties") else None
+    for c in carriers:
+        if c.unit_code:
+            unit = roster.by_code(c.unit_code) if roster is not None else Unit(c.unit_code, c.unit_name)
+            identified_by = c.source
+            if unit is None:
+                reason = f"标识中的单位代码 {c.unit_code}（{c.unit_name}）不在填报单位名单中"
+                return FileResult(path=file, status="unidentified", reason=reason, saved_at=saved,
+                                  issues=[_issue(ERROR, "unknown_unit", f"{reason}；请核对名单或文件来源", file=file)])
+            break
+    names = {"_meta": "隐藏的标识页", "properties": "文档属性", "identity": "标识行"}
+    if unit is not None:
+        codes = {c.unit_code for c in carriers if c.unit_code}
+        if len(codes) > 1:
+            said = "，".join(f"{names[c.source]}为 {c.unit_code}" for c in carriers if c.unit_code)
+            issues.append(_issue(ERROR, "identity_conflict",
+                                 f"文件的标识互相矛盾（{said}），可能是转发或复制的登记表；已按{names[identified_by]}计入 {unit.code} {unit.name}，请核实后让实际填报单位用本单位的登记表重新报送",
+                                 file=file))
+        elif by_file is not None and by_file.code != unit.code:
+            issues.append(_issue(ERROR, "forwarded",
+                                 f"文件标识为 {unit.code} {unit.name}，但文件名指向 {by_file.code} {by_file.name}：可能是转发给其他单位填写的登记表；已按标识计入 {unit.code}，请核实后让实际填报单位用本单位的登记表重新报送",
+                                 file=file))
+        for c in carriers:
+            if c.form_id == definition.id and c.version and c.version != definition.version:
+                issues.append(_issue(WARNING, "old_version",
+                                     f"登记表版本为 {c.version}，本次汇总使用版本 {definition.version}，请核对表头是否一致", file=file))
+                break
+    elif matches and by_file is not None:
+        unit = by_file
+        identified_by = "filename"
+        issues.append(_issue(WARNING, "identified_by_filename",
+                             f"文件没有标识（可能是把数据粘贴到了新工作簿），已按文件名识别为 {unit.code} {unit.name}，请核对",
+                             file=file))
+    elif matches and roster is None:
+        unit = Unit(UNKNOWN_UNIT, "（未识别单位）")
+        identified_by = "none"
+        issues.append(_issue(WARNING, "no_stamp",
+                             "文件没有标识（可能是把数据粘贴到了新工作簿），无法确定填报单位；汇总时须在文件名中写明单位名称，或改用下发的登记表",
+                             file=file))
+    if not matches:
+        reason = "找不到任何登记表的表头" if book.sheets else "工作簿中没有工作表"
+        return FileResult(path=file, status="unidentified", reason=reason, saved_at=saved,
+                          unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
+                          issues=[*issues, _issue(ERROR, "no_form", f"{reason}；请使用下发的登记表填写后重新报送", file=file)])
+    for issue_index, i in enumerate(issues):
+        if unit is not None:
+            issues[issue_index] = i.at(unit_code=unit.code, unit_name=unit.name)
+    result = FileResult(path=file, status="ok" if unit else "unidentified",
+                        unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
+                        identified_by=identified_by, saved_at=saved, mtime=mtime,
+                        deadline=(meta.deadline if meta else "") or (props.deadline if props else ""),
+                        issues=issues)
+    if unit is None:
+        several = filename_units(p, roster) if roster is not None else []
+        if len(several) > 1:
+            names = "、".join(f"{u.code} {u.name}" for u in several)
+            result.reason = f"无法确定填报单位（没有标识，文件名同时符合 {names}）"
+        else:
+            result.reason = "无法确定填报单位（没有标识，文件名中也没有单位名称或代码）"
+        result.issues.append(_issue(ERROR, "unidentified",
+                                    f"{result.reason}；请在文件名中写明单位名称，或使用下发的登记表重新报送", file=file))
+    seen_forms: dict[str, int] = {}
+    for sheet, m in matches:
+        rows, sheet_issues = _read_form_sheet(sheet, m, file, unit, stamped, coercers)
+        result.rows.setdefault(m.form.name, []).extend(rows)
+        result.issues.extend(sheet_issues)
+        seen_forms[m.form.name] = seen_forms.get(m.form.name, 0) + 1
+    for form_name, n in seen_forms.items():
+        if n > 1:
+            result.issues.append(_issue(WARNING, "form_on_several_sheets",
+                                        f"{definition.form(form_name).title}出现在 {n} 个工作表中，已全部读取", file=file,
+                                        unit_code=result.unit_code, unit_name=result.unit_name))
+    if unit is None:
+        for rows in result.rows.values():
+            for row in rows:
+                row.issues.append(_issue(ERROR, "row_unidentified", f"第 {row.row} 行所在文件无法确定填报单位，本行未采用",
+                                         file=file, sheet=row.sheet, row=row.row))
+    return result
