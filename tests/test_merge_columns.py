@@ -50,7 +50,7 @@ def test_each_raw_value_alone_and_repeated_matches_cell_by_cell(kit):
         coerce = compile_field(f)
         for v in RAW:
             col = [v, v, None, v]
-            results, bad = _coerce_column(col, coerce)
+            results, bad, _distinct = _coerce_column(col, coerce)
             expected = reference(col, coerce)
             assert shape(results) == shape(expected), (f.name, v)
             assert bad == [i for i, (_v, p) in enumerate(expected) if p], (f.name, v)
@@ -63,7 +63,7 @@ def test_random_mixed_columns_match_cell_by_cell(kit):
         f = rng.choice(fields)
         coerce = compile_field(f)
         col = [rng.choice(RAW) for _ in range(rng.randint(0, 40))]
-        results, bad = _coerce_column(col, coerce)
+        results, bad, _distinct = _coerce_column(col, coerce)
         expected = reference(col, coerce)
         assert shape(results) == shape(expected), (f.name, col)
         assert bad == [i for i, (_v, p) in enumerate(expected) if p], (f.name, col)
@@ -71,7 +71,7 @@ def test_random_mixed_columns_match_cell_by_cell(kit):
 
 def test_equal_across_types_values_are_not_merged(kit):
     count = next(f for f in all_fields(kit) if f.type == "text")
-    results, _ = _coerce_column([1, 1.0, True, 0.0, -0.0], compile_field(count))
+    results, _bad, _distinct = _coerce_column([1, 1.0, True, 0.0, -0.0], compile_field(count))
     # a text field shows each as it was typed: merging 1/1.0/True or 0.0/-0.0 would not
     assert [v for v, _ in results] == [v for v, _ in reference([1, 1.0, True, 0.0, -0.0], compile_field(count))]
 
@@ -79,7 +79,7 @@ def test_equal_across_types_values_are_not_merged(kit):
 def test_over_long_text_is_an_error_each_time_it_occurs(kit):
     f = replace(next(f for f in all_fields(kit) if f.type == "text"), max_length=None)
     long = "长" * (EXCEL_CELL_LIMIT + 5)
-    results, bad = _coerce_column([long, "短", long], compile_field(f))
+    results, bad, _distinct = _coerce_column([long, "短", long], compile_field(f))
     assert bad == [0, 2]
     assert [p[-1][1] for _v, p in (results[0], results[2])] == ["too_long_for_excel", "too_long_for_excel"]
     assert results[1] == ("短", [])
@@ -132,3 +132,32 @@ def test_repeated_values_formulas_and_short_rows_keep_their_own_cells(kit, tmp_p
     assert short == sorted(f.label for f in form.fields[2:] if f.required)
     accepted = {r.row: r.values["members"] for r in cons.rows["posts"]}
     assert all(accepted[r] == 3 for r in accepted), accepted
+
+
+def test_equal_raw_cells_of_a_column_become_one_object_of_the_same_type(kit, tmp_path):
+    """Equal cells of a column share one object after reading (the spill file then stores each
+    value once, issue 7); a value's type never changes."""
+    roster = Roster([Unit(code="T01", name="测试单位")])
+    base = ["窗口服务岗", "政务服务科", "是", "张三", 3, "目标", "措施", date(2024, 3, 5), "是"]
+    rows = []
+    for i in range(4):
+        row = list(base)
+        row[0] = f"岗位{i}"
+        rows.append(row)
+    rows[3][4] = 3.5  # one different number in a column of equal ones
+    src = _return(tmp_path / "测试单位_先锋岗.xlsx", kit, rows)
+    from xltools.returns import read_one
+
+    res = read_one(src, kit, roster)
+    got = res.rows["posts"]
+    assert len(got) == 4
+    cols = got[0].columns
+    for name in ("department", "is_window", "set_up_date", "has_sign", "goal"):
+        c = cols[name]
+        first = got[0].cells[c]
+        assert all(r.cells[c] == first and type(r.cells[c]) is type(first) for r in got)
+        assert all(r.cells[c] is first for r in got), name
+    # the typed text is the very object of the raw cell
+    assert got[1].values["department"] is got[1].cells[cols["department"]]
+    # raw text shown for a rejected row is unchanged
+    assert [r.raw for r in got][0][1] == "政务服务科"

@@ -267,10 +267,11 @@ def _excel_limit(result: tuple[Any, list]) -> tuple[Any, list]:
     return result
 
 
-def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, list]], list[int]]:
+def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, list]], list[int], dict | None]:
     """Coerce a column's raw values (the coercer is pure: equal raw values give equal results):
     each distinct value once when the column's types allow it (see ``_PLAIN_KINDS``), else cell
-    by cell.  Returns ``(value, problems)`` per cell and the indexes of cells with problems.
+    by cell.  Returns ``(value, problems)`` per cell, the indexes of cells with problems, and
+    the distinct values (a dict keyed by one object per value; None when coerced cell by cell).
     Cells with equal raw values then share one value object: typed values are immutable (str,
     int, Decimal, date, bool, tuple of names), and the problem lists are only read."""
     kinds = set(map(type, col))
@@ -284,9 +285,9 @@ def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, li
         results = list(map(known.__getitem__, col))
         troubled = {v for v, (_value, problems) in known.items() if problems}
         bad = [i for i, v in enumerate(col) if v in troubled] if troubled else []
-        return results, bad
+        return results, bad, known
     results = [_excel_limit(coerce(v)) for v in col]
-    return results, [i for i, (_value, problems) in enumerate(results) if problems]
+    return results, [i for i, (_value, problems) in enumerate(results) if problems], None
 
 
 def _sole_value(cells: Sequence[Any]) -> Any:
@@ -394,7 +395,13 @@ def _read_form_sheet(
     value_columns: list[list[Any]] = [[None] * n for _ in absent]
     for _name, c, coerce, label in plan:
         col = list(map(itemgetter(c), lines)) if c < narrowest else [v[c] if c < len(v) else None for v in lines]
-        results, bad = _coerce_column(col, coerce)
+        results, bad, distinct = _coerce_column(col, coerce)
+        if distinct is not None and len(distinct) < n and c < narrowest:
+            # Equal raw cells become one object (same type, same value: see _PLAIN_KINDS), the
+            # one the typed value came from: the spill file then stores each value once.
+            one = dict(zip(distinct, distinct))
+            for line, v in zip(lines, map(one.__getitem__, col)):
+                line[c] = v
         values = list(map(itemgetter(0), results))
         flagged: dict[int, Issue | None] = dict.fromkeys(bad)
         for excel_row, fc in formulas:  # formula cells: never the cached result (DESIGN.md §5)
