@@ -182,11 +182,13 @@ def test_error_values_are_issues_with_addresses(kit, roster, blank, tmp_path):
     assert accounting(cons) == (2, 1, 1)
 
 
-@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
-def test_csv_returns_in_gbk_and_utf8_bom(kit, roster, tmp_path, encoding):
-    lines = [",".join(POSTS_HEADER)]
-    lines.append("秘书科党员先锋岗,秘书科,否,张明、李华,6,服务领导,集中学习,2005-03-01,是")
-    lines.append("信访窗口党员先锋岗,信访科,是,王芳,\"1,234\",热情接待,首问负责,2005年4月2日,√")
+@pytest.mark.parametrize(("encoding", "sep"), [("gbk", ","), ("utf-8-sig", ","), ("utf-16", "\t")])
+def test_csv_returns_in_gbk_and_utf8_bom(kit, roster, tmp_path, encoding, sep):
+    # utf-16 with tabs: Excel's "Unicode text", saved under a .csv name
+    lines = [sep.join(POSTS_HEADER)]
+    lines.append(sep.join("秘书科党员先锋岗,秘书科,否,张明、李华,6,服务领导,集中学习,2005-03-01,是".split(",")))
+    lines.append(sep.join(["信访窗口党员先锋岗", "信访科", "是", "王芳", "\"1,234\"" if sep == "," else "1,234",
+                           "热情接待", "首问负责", "2005年4月2日", "√"]))
     path = tmp_path / "r" / "区政府办_先锋岗登记表.csv"
     path.parent.mkdir()
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))

@@ -163,6 +163,24 @@ def test_csv_with_binary_content_is_refused(tmp_path):
     assert "CSV" in refused(path).reason
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "gb18030"])
+def test_tab_separated_csv_reads_like_comma_separated(tmp_path, encoding):
+    # Excel's "Unicode text" (UTF-16, tabs) and "Text (tab delimited)" saved under a .csv name
+    comma = tmp_path / "comma.csv"
+    comma.write_text("党员先锋岗登记表\n单位,人数,备注\n区委办,12,\"含,逗号\"\n", encoding="utf-8")
+    tabbed = tmp_path / "tabbed.csv"
+    tabbed.write_bytes("党员先锋岗登记表\n单位\t人数\t备注\n区委办\t12\t含,逗号\n".encode(encoding))
+    expected = [["党员先锋岗登记表", None, None], ["单位", "人数", "备注"], ["区委办", "12", "含,逗号"]]
+    assert only_sheet(read_return(comma)).rows == expected
+    assert only_sheet(read_return(tabbed)).rows == expected
+
+
+def test_comma_csv_with_tabs_inside_values_stays_comma_separated(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("单位,备注\n区委办,\"a\tb\"\n", encoding="utf-8")
+    assert only_sheet(read_return(path)).rows == [["单位", "备注"], ["区委办", "a\tb"]]
+
+
 def test_csv_ragged_rows_are_padded(tmp_path):
     path = tmp_path / "ragged.csv"
     path.write_text("a,b,c\n1\n\n", encoding="utf-8")

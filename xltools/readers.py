@@ -1587,6 +1587,16 @@ def _parse_user_properties(stream: bytes) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 
 
+def _csv_delimiter(text: str) -> str:
+    """Tab for a tab-separated file (Excel's "Unicode text" and "Text (tab delimited)" saved
+    with a .csv name), else comma: decided by the first of the first 20 lines holding either —
+    a tab and no comma means tabs (a title line above the header holds neither)."""
+    for line in text.splitlines()[:20]:
+        if "\t" in line or "," in line:
+            return "\t" if "," not in line else ","
+    return ","
+
+
 def _read_csv(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
     if data.startswith(b"\xef\xbb\xbf"):
         encodings: tuple[str, ...] = ("utf-8-sig",)
@@ -1607,7 +1617,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
     rows: list[list[object]] = []
     width = 0
     try:
-        for record in csv.reader(io.StringIO(text, newline="")):
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=_csv_delimiter(text)):
             if len(rows) >= limits.max_rows_per_sheet:
                 raise _Refused(f"CSV 超过 {limits.max_rows_per_sheet} 行上限", _ADVICE_TRIM)
             rows.append([v if v != "" else None for v in record])
