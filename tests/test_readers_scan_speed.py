@@ -150,6 +150,7 @@ def test_fast_path_is_taken_and_agrees_on_sample_returns(monkeypatch):
 
 
 def test_gt_before_quote_is_the_regular_expression(monkeypatch):
+    # the second of _tag_tests' answers
     pattern = re.compile(rb">[^<]*[\"']")
     rng = random.Random(7)
     texts = [b"", b">", b'>"', b"> '", b'<a>"', b"<a>x<b>'", b'x="a>b"', b'>a<"', b">>>'", b"<>"]
@@ -157,7 +158,7 @@ def test_gt_before_quote_is_the_regular_expression(monkeypatch):
     for chunk in (1, 2, 3, 1 << 20):
         monkeypatch.setattr(readers, "_CHUNK", chunk)
         for text in texts:
-            assert readers._gt_before_quote(text) == (pattern.search(text) is not None), (chunk, text)
+            assert readers._tag_tests(text)[1] == (pattern.search(text) is not None), (chunk, text)
 
 
 # --------------------------------------------------------------------------- hostile: no quadratic scans
@@ -195,14 +196,14 @@ def test_a_cell_without_attributes_is_not_taken_for_a_tag_holding_lt():
 
 
 def test_the_fast_lt_test_is_a_precondition_of_the_exact_one():
-    # _lt_after_lt guards _RE_LT_IN_CELL_TAG: whenever the exact pattern matches, the fast test
+    # _tag_tests' lt_after_lt guards _RE_LT_IN_CELL_TAG: whenever the exact pattern matches, the fast test
     # must be true, or a hostile sheet would reach the quadratic cell patterns.
     rng = random.Random(11)
     pieces = [b"<c ", b"<x:c ", b"<", b">", b"a", b" ", b"/>", b'"', b"<!--", b"-->"]
     for _ in range(5000):
         text = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         if readers._RE_LT_IN_CELL_TAG.search(text):
-            assert readers._lt_after_lt(text), text
+            assert readers._tag_tests(text)[0], text
     # across the chunk boundary
     big = b"<row>" + b"a" * (readers._CHUNK - 5 - 3) + b"<c <c/>"
-    assert readers._lt_after_lt(big) and _outcome(_sheet(big))[0] == "refused"
+    assert readers._tag_tests(big)[0] and _outcome(_sheet(big))[0] == "refused"

@@ -622,9 +622,8 @@ _RE_OPEN_CELL_GENERAL = re.compile(
 )
 _RE_PREFIXED_CELL = re.compile(rb":c[\s>]")
 # Deleted from a copy of the XML to find a ">" followed by a quote before the next "<" (the
-# regular expression >[^<]*["'] takes twice as long): see _gt_before_quote.
+# regular expression >[^<]*["'] takes twice as long): see _tag_tests.
 _NOT_TAG_OR_QUOTE = bytes(c for c in range(256) if c not in b"<>\"'")
-_NOT_LT_GT = bytes(c for c in range(256) if c not in b"<>")
 # A name starts only where no name character precedes it: the same matches as without the
 # lookbehind (an attempt inside a run of name characters fails exactly when the attempt at the
 # run's start does), in linear instead of quadratic time on a long run with no "=".
@@ -811,19 +810,6 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
     return scan
 
 
-def _kept_pair(xml: bytes, delete: bytes, pairs: tuple[bytes, ...]) -> bool:
-    """Whether one of the two-byte ``pairs`` occurs in ``xml`` once every byte in ``delete`` is
-    removed (``bytes.translate``, chunk by chunk, carrying the last kept byte across chunks):
-    a fast C test of "this byte, then that one, with only deleted bytes between"."""
-    last = b""
-    for start in range(0, len(xml), _CHUNK):
-        kept = last + xml[start:start + _CHUNK].translate(None, delete)
-        if any(pair in kept for pair in pairs):
-            return True
-        last = kept[-1:]
-    return False
-
-
 def _contains(xml: bytes, needle: bytes, at: int) -> bool:
     """``needle in xml``, found through the occurrences of ``needle[at]`` (``bytes.find`` of one
     byte is a memchr): far faster than the substring search, whose work grows with the
@@ -846,9 +832,17 @@ _QUOTES_AS_ONE = bytes.maketrans(b"'", b'"')
 
 
 def _tag_tests(xml: bytes) -> tuple[bool, bool]:
-    """``(_lt_after_lt(xml), _gt_before_quote(xml))`` from one ``translate`` of the buffer: it
-    keeps ``< > " '`` with "'" mapped to '"' (so '>"' stands for both pairs of
-    _gt_before_quote), and deleting the quotes from that small copy leaves _lt_after_lt's."""
+    """``(lt_after_lt, gt_before_quote)`` from one ``translate`` of the buffer, chunk by chunk
+    (carrying the last kept byte across chunks):
+
+    * *lt_after_lt*: two "<" follow each other with no ">" between them somewhere — never in
+      well-formed XML outside comments and CDATA, and a precondition of a cell tag holding "<"
+      (it spares the exact regular expression its per-tag work on ordinary sheets);
+    * *gt_before_quote*: ``>[^<]*["']`` matches somewhere (a ">" that may sit in an attribute
+      value).
+
+    The copy keeps only ``< > " '``, with "'" mapped to '"': a ">" directly followed by '"' there
+    is gt_before_quote; deleting the quotes from it leaves "<<" exactly where lt_after_lt holds."""
     lt = gt = False
     last_q = last_t = b""
     for start in range(0, len(xml), _CHUNK):
@@ -861,20 +855,6 @@ def _tag_tests(xml: bytes) -> tuple[bool, bool]:
             break
         last_q, last_t = kept[-1:], tags[-1:]
     return lt, gt
-
-
-def _lt_after_lt(xml: bytes) -> bool:
-    """Whether two "<" follow each other with no ">" between them somewhere in ``xml`` — never
-    in well-formed XML outside comments and CDATA, and a precondition of a cell tag holding
-    "<".  Spares the exact regular expression its per-tag work on ordinary sheets."""
-    return _kept_pair(xml, _NOT_LT_GT, (b"<<",))
-
-
-def _gt_before_quote(xml: bytes) -> bool:
-    """Whether ``>[^<]*["']`` matches somewhere in ``xml`` (a ">" that may sit in an attribute
-    value): with every byte but ``< > " '`` deleted, whether a ">" is directly followed by a
-    quote — the first quote after such a ">" has only ">"s between them."""
-    return _kept_pair(xml, _NOT_TAG_OR_QUOTE, (b'>"', b">'"))
 
 
 def _scan_canonical_cells(xml: bytes, scan: _SheetScan, general: bool) -> bool:
