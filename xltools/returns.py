@@ -93,8 +93,7 @@ class Row:
 
     def field_values(self, names: Sequence[str]) -> tuple[Any, ...]:
         """The typed values of fields ``names``, in that order (None for a missing one)."""
-        values = self.values
-        return tuple([values.get(n) for n in names])
+        return tuple(map(self.values.get, names))
 
     def field_cells(self) -> dict[int, Any]:
         """Only the cells of the form's columns (column → raw value): what :attr:`raw` needs,
@@ -215,7 +214,7 @@ class FileResult:
                     reach = max(present, default=-1)
                 cells = r.cells
                 raw = pick(cells) if pick is not None and cells.__class__ is list and len(cells) > reach else _raw_cells(r)
-                out.append((r.sheet, r.row, tuple(map(r.values.get, names)), raw, last_columns, tuple(r.issues)))
+                out.append((r.sheet, r.row, r.field_values(names), raw, last_columns, tuple(r.issues)))
             records[form_name] = out
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
@@ -390,7 +389,13 @@ def _read_form_sheet(
     n = len(lines)
     narrowest = min(map(len, lines), default=0)
     formulas = sheet.formulas
-    at = {r + 1: i for i, r in enumerate(picked)} if formulas else {}
+    # formula cells among the picked rows, by column: (index in the picked rows, Excel row)
+    formula_cells: dict[int, list[tuple[int, int]]] = {}
+    if formulas:
+        at = {r + 1: i for i, r in enumerate(picked)}
+        for excel_row, fc in formulas:
+            if excel_row in at:
+                formula_cells.setdefault(fc, []).append((at[excel_row], excel_row))
     row_issues: list[list[Issue]] = [[] for _ in range(n)]
     value_columns: list[list[Any]] = [[None] * n for _ in absent]
     for _name, c, coerce, label in plan:
@@ -404,16 +409,14 @@ def _read_form_sheet(
                 line[c] = v
         values = list(map(itemgetter(0), results))
         flagged: dict[int, Issue | None] = dict.fromkeys(bad)
-        for excel_row, fc in formulas:  # formula cells: never the cached result (DESIGN.md §5)
-            if fc == c and excel_row in at:
-                i = at[excel_row]
-                values[i] = None
-                formula = formulas[(excel_row, c)]
-                flagged[i] = _issue(
-                    ERROR, "formula",
-                    f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
-                    raw=_one_line(cell_text(col[i])), cell=cell_address(excel_row, c), row=excel_row, field=label,
-                    **where)
+        for i, excel_row in formula_cells.get(c, ()):  # never the cached result (DESIGN.md §5)
+            values[i] = None
+            formula = formulas[(excel_row, c)]
+            flagged[i] = _issue(
+                ERROR, "formula",
+                f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
+                raw=_one_line(cell_text(col[i])), cell=cell_address(excel_row, c), row=excel_row, field=label,
+                **where)
         for i in sorted(flagged):
             if flagged[i] is not None:
                 row_issues[i].append(flagged[i])
