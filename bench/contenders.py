@@ -61,7 +61,11 @@ def _maxrss(who: int) -> int:
 # --------------------------------------------------------------------------- contenders
 
 
-def lib(scenario: str, work: Path, jobs: int) -> dict:
+def lib(scenario: str, work: Path, jobs: int, write: bool = True) -> dict:
+    """``merge()`` then, with ``write``, ``write_consolidated()`` in this process; phases
+    ``merge`` (read, identify, coerce, validate, figures: everything before the write) and
+    ``write``.  Without ``write`` (the ``merge_*`` contenders) the merge phase can be repeated
+    against the calamine floor without the long write."""
     from xltools.consolidated import write_consolidated
     from xltools.forms import load_form_definition
     from xltools.merge import merge
@@ -71,29 +75,14 @@ def lib(scenario: str, work: Path, jobs: int) -> dict:
     t0 = time.perf_counter()
     cons = merge(definition, base / "roster.xlsx", [base / "returns"], jobs=jobs)
     t1 = time.perf_counter()
-    rss_merge = _maxrss(resource.RUSAGE_SELF)
-    rss_workers = _maxrss(resource.RUSAGE_CHILDREN)
+    info = {"counts": cons.counts, "rss_merge_kb": _maxrss(resource.RUSAGE_SELF),
+            "rss_workers_kb": _maxrss(resource.RUSAGE_CHILDREN)}
+    if not write:
+        return {"seconds": t1 - t0, "phases": {"merge": t1 - t0}, "info": info}
     out = write_consolidated(cons, work / "consolidated.xlsx")
     t2 = time.perf_counter()
     return {"seconds": t2 - t0, "phases": {"merge": t1 - t0, "write": t2 - t1},
-            "info": {"counts": cons.counts, "rss_merge_kb": rss_merge, "rss_workers_kb": rss_workers,
-                     "output": str(out), "output_bytes": out.stat().st_size}}
-
-
-def merge_only(scenario: str, work: Path, jobs: int) -> dict:
-    """``merge()`` alone (read, identify, coerce, validate, figures: everything before the
-    write), so that phase can be repeated against the calamine floor without the long write."""
-    from xltools.forms import load_form_definition
-    from xltools.merge import merge
-
-    base = DATA / scenario
-    definition = load_form_definition(KIT)
-    t0 = time.perf_counter()
-    cons = merge(definition, base / "roster.xlsx", [base / "returns"], jobs=jobs)
-    t1 = time.perf_counter()
-    return {"seconds": t1 - t0, "phases": {"merge": t1 - t0},
-            "info": {"counts": cons.counts, "rss_merge_kb": _maxrss(resource.RUSAGE_SELF),
-                     "rss_workers_kb": _maxrss(resource.RUSAGE_CHILDREN)}}
+            "info": info | {"output": str(out), "output_bytes": out.stat().st_size}}
 
 
 def calamine(scenario: str, work: Path) -> dict:
@@ -226,8 +215,8 @@ def report_lib(scenario: str, work: Path) -> dict:
 CONTENDERS = {
     "lib_j1": lambda s, w: lib(s, w, 1),
     "lib_jN": lambda s, w: lib(s, w, os.cpu_count() or 1),
-    "merge_j1": lambda s, w: merge_only(s, w, 1),
-    "merge_jN": lambda s, w: merge_only(s, w, os.cpu_count() or 1),
+    "merge_j1": lambda s, w: lib(s, w, 1, write=False),
+    "merge_jN": lambda s, w: lib(s, w, os.cpu_count() or 1, write=False),
     "calamine": calamine,
     "pandas_read": lambda s, w: _pandas(s, w, False),
     "pandas_e2e": lambda s, w: _pandas(s, w, True),
