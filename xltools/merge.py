@@ -14,6 +14,8 @@ other modules and the tests import from it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import signal
 from collections.abc import Callable, Iterable, Sequence
@@ -141,7 +143,7 @@ def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefin
     results: list[FileResult] = []
     if jobs <= 1 or total < 4:
         for i, (f, name) in enumerate(zip(files, names), 1):
-            results.append(_stow_verdict(_read_and_spill(f, name, i, definition, roster, limits, spill_dir)))
+            results.append(_read_file(f, name, i, definition, roster, limits, spill_dir))
             if progress:
                 progress(i, total, name)
         return results
@@ -163,6 +165,34 @@ def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefin
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return results
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """No cyclic garbage collection inside the block (the previous state is restored after).
+
+    CPython collects the youngest generation every 700 net allocations of container objects
+    and, as survivors pile up, the older ones too (``gc.get_threshold``; the gc module's
+    documentation).  Reading one return allocates hundreds of thousands of tuples and lists
+    that live until the file is done and form no reference cycles, so those collections find
+    nothing and cost 10–20 % of the read (issue 7, measured on S2 returns: bench/README.md).
+    Cycles made inside the block are collected by the first collection after it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_file(path: Path, name: str, index: int, definition: FormDefinition, roster: Roster | None,
+               limits: Limits | None, spill_dir: str | None) -> FileResult:
+    """The whole per-file task of a merge, in this process or a worker: read, spill, judge a
+    unit's only return and stow its issues (:func:`_read_and_spill`, ``_stow_verdict``), with
+    the garbage collector paused (:func:`_gc_paused`)."""
+    with _gc_paused():
+        return _stow_verdict(_read_and_spill(path, name, index, definition, roster, limits, spill_dir))
 
 
 def _read_and_spill(path: Path, name: str, index: int, definition: FormDefinition, roster: Roster | None,
@@ -197,7 +227,7 @@ def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | No
 def _read_in_worker(path: Path, name: str, index: int) -> FileResult:
     assert _WORKER is not None
     definition, roster, limits, spill_dir = _WORKER
-    return _stow_verdict(_read_and_spill(path, name, index, definition, roster, limits, spill_dir))
+    return _read_file(path, name, index, definition, roster, limits, spill_dir)
 
 
 @dataclass
