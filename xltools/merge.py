@@ -116,16 +116,19 @@ def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, st
     the command line is named from that folder (``round1/D01_区委办.xlsx``), a file given
     directly as given.  Unique: on a clash the full path is used."""
     out: dict[Path, str] = {}
+    # Each folder is resolved once (files given one by one are roots too: a loop over them for
+    # every file was quadratic, one second for 500 files).
+    folders = [(r, Path(r.name)) for r in (root.resolve() for root in roots if root.is_dir())]
     for f in files:
         name = str(f)
-        for root in roots:
-            try:
-                if root.is_dir():
-                    rel = Path(f).resolve().relative_to(root.resolve())
-                    name = str(Path(root.resolve().name) / rel)
+        if folders:
+            resolved = Path(f).resolve()
+            for folder, shown in folders:
+                try:
+                    name = str(shown / resolved.relative_to(folder))
                     break
-            except ValueError:
-                continue
+                except ValueError:
+                    continue
         out[f] = name
     seen: dict[str, int] = {}
     for name in out.values():
