@@ -88,6 +88,28 @@ _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 _LAST_LOTUS_DAY = date(1900, 2, 28)
 
 
+#: Use XlsxWriter's undecorated cell methods in the form sheets' loop (see :func:`_cell_writers`).
+_UNDECORATED = True
+
+
+def _cell_writers(ws) -> tuple[Any, Any]:
+    """``(write_string, write_number)`` for the hot loop of :func:`_write_form_rows`.
+
+    XlsxWriter's public ``write_string`` and ``write_number`` are wrapped by a decorator that
+    accepts A1 notation (``convert_cell_args`` in its worksheet.py: a Python frame, a ``try``
+    and an ``int()`` call per cell) and then call ``_write_string`` / ``_write_number``, which
+    the library keeps as their "undecorated versions" with the same arguments and return codes.
+    Calling those directly writes the same bytes (tests/test_consolidated_writers.py) with about
+    a fifth less of the loop's time (issue 7: the write is most of a merge's time at every
+    scale).  Should a future XlsxWriter drop them, the public methods are used."""
+    if _UNDECORATED:
+        string = getattr(ws, "_write_string", None)
+        number = getattr(ws, "_write_number", None)
+        if callable(string) and callable(number):
+            return string, number
+    return ws.write_string, ws.write_number
+
+
 def _write_form_rows(ws, form, rows, cell, f_date) -> None:
     """One form's accepted rows, from sheet row 2: the fields in definition order, then the
     provenance columns.  The hot loop of the consolidated workbook (issue 7): rows come as
@@ -100,8 +122,7 @@ def _write_form_rows(ws, form, rows, cell, f_date) -> None:
         records = rows.records()
     else:  # a plain list of rows
         records = ((r.field_values(names), r.unit_code, r.unit_name, r.file, r.sheet, r.row) for r in rows)
-    write_string = ws.write_string
-    write_number = ws.write_number
+    write_string, write_number = _cell_writers(ws)
     write_datetime = ws.write_datetime
     provenance: dict[tuple[str, str, str, str], tuple[str, str, str, str]] = {}
     for i, (values, code, unit_name, file, sheet, source_row) in enumerate(records, start=1):
