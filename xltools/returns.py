@@ -276,7 +276,8 @@ def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, li
     kinds = set(map(type, col))
     numbers = kinds & _NUMBER_KINDS
     if kinds <= _PLAIN_KINDS and len(numbers) <= 1 and not (float in numbers and 0 in col):
-        known = {v: coerce(v) for v in set(col)}
+        many = getattr(coerce, "many", None)  # plain strings in one batch (coerce.compile_field)
+        known = many(col) if many is not None else {v: coerce(v) for v in set(col)}
         if str in kinds:
             for v, result in known.items():
                 if result[0].__class__ is str and len(result[0]) > EXCEL_CELL_LIMIT:

@@ -1,0 +1,70 @@
+"""Issue 7: a names column's plain strings are coerced in one batch (``coerce._many`` with
+``_names_plain``).  The batch must give exactly what the per-value coercer gives, for every
+value: names, separators of every kind, interpuncts, zero-width and full-width characters,
+digits, long names, blanks, error codes, and values that are not strings."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from xltools import coerce as C
+from xltools.forms import Field
+
+PIECES = [
+    "张明", "李华", "王强", "赵敏", "欧阳娜娜", "阿依古丽", "买买提", "Tom", "ＡＢＣ", "李１", "王2",
+    "长" * 21, "短" * 20, "、", "，", ",", ";", "；", "/", "／", " ", "  ", "\u3000", "\t", "\n", "\r\n",
+    "·", "•", "・", " • ", "\u200b", "\ufeff", "\u00a0", "#", "#N/A", "0", "１２", "ﾃｽﾄ", "①", "e\u0301",
+    "\u0301", "ᄀ", "ᅡ", "\uffff", "\x00", "\x1f", "无", "/", "—", "...",
+]
+
+
+def _random_values(rng: random.Random, n: int) -> list[object]:
+    out: list[object] = []
+    for _ in range(n):
+        k = rng.randint(0, 6)
+        out.append("".join(rng.choice(PIECES) for _ in range(k)))
+    out += [None, 12, 3.5, True, date(2024, 3, 5), "", " ", "#DIV/0!", "张明、李华", " 张明", "张明 "]
+    return out
+
+
+def _field(**kw) -> Field:
+    return Field(name="members", label="参与人员", type="names", **kw)
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_batch_equals_per_value(required):
+    coerce = C.compile_field(_field(required=required))
+    assert coerce.many is not None
+    rng = random.Random(20261130)
+    for _ in range(300):
+        values = _random_values(rng, rng.randint(0, 40))
+        assert coerce.many(values) == {v: coerce(v) for v in set(values)}
+
+
+def test_typical_column():
+    coerce = C.compile_field(_field())
+    values = ["张明、李华", "王强，赵敏", "阿依古丽 • 买买提", "李１", "长" * 21, "#N/A", " 张明 ", "无"]
+    got = coerce.many(values)
+    assert got["张明、李华"] == (("张明", "李华"), [])
+    assert got["王强，赵敏"] == (("王强", "赵敏"), [])
+    assert got["阿依古丽 • 买买提"] == (("阿依古丽·买买提",), [])
+    assert got["李１"][0] == ("李1",) and got["李１"][1][0][1] == "odd_name"
+    assert got["长" * 21][1][0][1] == "odd_name"
+    assert got["#N/A"][0] is None and got["#N/A"][1][0][1] == "error_value"
+    assert got[" 张明 "] == (("张明",), [])
+    assert got == {v: coerce(v) for v in values}
+
+
+def test_only_the_space_is_both_printable_and_stripped():
+    # the plain path of _many relies on it: a printable string holds no other _WS character
+    assert [c for c in C._WS if c.isprintable()] == [" "]
+    assert not C._NFKC_JOIN.isprintable()
+
+
+def test_other_field_types_have_no_batch():
+    for t in ("text", "integer", "decimal", "date", "choice", "boolean"):
+        kw = {"choices": ("是", "否")} if t == "choice" else {}
+        assert C.compile_field(Field(name="x", label="x", type=t, **kw)).many is None
