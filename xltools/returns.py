@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from operator import itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,9 +173,13 @@ class FileResult:
         names = [f.name for f in definition.form(form_name).fields]
         labels = tuple(f.label for f in definition.form(form_name).fields)
         code, name, file = self.unit_code, self.unit_name, self.path
-        return [Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row,
-                    dict(zip(_present(columns), cells)), columns, labels, list(issues) if issues else [])
-                for sheet, row, vals, cells, columns, issues in self._records(form_name)]
+        out: list[Row] = []
+        for sheet, columns, numbers, values, raw, issues in self._blocks(form_name):
+            present = _present(columns)
+            for i, (row, vals, cells) in enumerate(zip(numbers, zip(*values), zip(*raw) if raw else repeat(()))):
+                out.append(Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row,
+                               dict(zip(present, cells)), columns, labels, list(issues.get(i, ()))))
+        return out
 
     def values(self, form_name: str, definition: FormDefinition) -> list[tuple[str, int, tuple]]:
         """``(sheet, row, values in field order)`` of the rows read for ``form_name``, in read
@@ -182,40 +187,61 @@ class FileResult:
         if self.spill is None:
             names = [f.name for f in definition.form(form_name).fields]
             return [(r.sheet, r.row, r.field_values(names)) for r in self.rows.get(form_name, ())]
-        return [(sheet, row, vals) for sheet, row, vals, _cells, _columns, _issues in self._records(form_name)]
+        out: list[tuple[str, int, tuple]] = []
+        for sheet, _columns, numbers, values, _raw, _issues in self._blocks(form_name):
+            out += zip(repeat(sheet), numbers, zip(*values))
+        return out
 
-    def _records(self, form_name: str) -> list[tuple]:
+    def _blocks(self, form_name: str) -> list[tuple]:
+        """The spilled rows of ``form_name`` as :meth:`spill_to` wrote them: one block per
+        source sheet, ``(sheet, columns, row numbers, value columns in field order, raw-cell
+        columns in _present order, row index → issues)``, with each raw column that was the
+        same objects as its field's values restored from them."""
         assert self.spill is not None
         path, segments = self.spill
         if form_name not in segments:
             return []
         try:
-            return read_segment(path, segments[form_name])
+            blocks = read_segment(path, segments[form_name])
         except FileNotFoundError:
             raise DataError(
                 f"{self.path}：汇总时暂存的数据行已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
             ) from None
+        for _sheet, columns, _numbers, values, raw, _issues in blocks:
+            if None in raw:
+                fields = [k for k, c in enumerate(columns.values()) if c is not None]
+                raw[:] = [values[fields[j]] if col is None else col for j, col in enumerate(raw)]
+        return blocks
 
     def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
-        """Write the rows to ``path`` (pickle, one segment per form) and return a copy of this
-        result without them (``counts`` and ``spill`` set)."""
+        """Write the rows to ``path`` (pickle, one segment per form; see :meth:`_blocks` for
+        the layout) and return a copy of this result without them (``counts`` and ``spill``
+        set).  Column by column: a few lists per sheet rather than tuples per row, and a raw
+        column holding the very objects of its field's values (text as typed) is stored as
+        None (issue 7: the spill was a tenth of a return's cost)."""
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
-            # per row: (sheet, row, typed values in field order, the raw cells of the columns
-            # the form has in this sheet (_present order), columns, issues)
-            out: list[tuple] = []
-            last_columns: dict | None = None
-            for r in rows:
-                if r.columns is not last_columns:  # a new sheet (rows come sheet by sheet)
-                    last_columns = r.columns
-                    present = _present(last_columns)
-                    pick = itemgetter(*present) if len(present) > 1 else None
-                    reach = max(present, default=-1)
-                cells = r.cells
-                raw = pick(cells) if pick is not None and cells.__class__ is list and len(cells) > reach else _raw_cells(r)
-                out.append((r.sheet, r.row, r.field_values(names), raw, last_columns, tuple(r.issues)))
-            records[form_name] = out
+            blocks: list[tuple] = []
+            start, n = 0, len(rows)
+            while start < n:  # rows come sheet by sheet, each sheet's rows sharing one columns map
+                columns = rows[start].columns
+                end = start + 1
+                while end < n and rows[end].columns is columns:
+                    end += 1
+                part = rows[start:end]
+                start = end
+                values = [[r.values.get(name) for r in part] for name in names]
+                present = _present(columns)
+                if all(r.cells.__class__ is list for r in part) and min(len(r.cells) for r in part) > max(present, default=-1):
+                    raw: list[Any] = [list(map(itemgetter(c), (r.cells for r in part))) for c in present]
+                else:
+                    raw = [list(col) for col in zip(*map(_raw_cells, part))] if present else []
+                fields = [k for k, c in enumerate(columns.values()) if c is not None]
+                raw = [None if all(map(is_, col, values[fields[j]])) else col for j, col in enumerate(raw)]
+                issues = {i: tuple(r.issues) for i, r in enumerate(part) if r.issues}
+                blocks.append((part[0].sheet, columns, [r.row for r in part], values, raw, issues))
+            records[form_name] = blocks
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
         return replace(self, rows={}, counts=counts, spill=(str(path), segments))

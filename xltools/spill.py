@@ -6,8 +6,8 @@ read — by the pool worker that read it — and read back one file at a time wh
 workbook is written (:class:`AcceptedRows`).
 
 The file format is private to one run: per return, one pickle segment per form, each a list of
-``(sheet, row, values in field order, raw cells of the form's columns, columns, issues)``
-tuples (:func:`write_segments`, :func:`read_segment`); when the file's unit was judged in the
+blocks, one per source sheet, holding the sheet's rows column by column (the layout is
+:meth:`xltools.returns.FileResult._blocks`'; :func:`write_segments`, :func:`read_segment`); when the file's unit was judged in the
 worker and had problems, one more segment appended after them (:func:`append_segment`) holds
 the verdict's ``(issues, rejected rows)`` (:class:`IssueList`, :class:`RejectedRows`).  Only the
 process that read the returns reads the files, and they are removed with the consolidation (or
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 def write_segments(path: str | Path, records: dict[str, list[tuple]]) -> dict[str, tuple[int, int]]:
-    """Write each form's records to ``path`` as one pickle segment; returns form name →
+    """Write each form's records (any picklable list) to ``path`` as one pickle segment; returns form name →
     ``(offset, length)`` in bytes.  Raises ``OSError`` (disk full, directory gone)."""
     segments: dict[str, tuple[int, int]] = {}
     with open(path, "wb") as fh:
