@@ -240,3 +240,17 @@ def test_cell_pattern_is_the_one_it_replaced():
         for i in range(len(x)):
             a, b = old.match(x, i), readers._RE_CELLS.match(x, i)
             assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (x, i)
+
+
+def test_blank_to_none_matches_the_cell_by_cell_replacement():
+    from xltools.readers import _blank_to_none
+
+    rng = random.Random(20261130)
+    kinds = ["", "a", 0.0, 1, None, "x", False, True, " ", "0", -0.0]
+    for _ in range(3000):
+        row = [rng.choice(kinds) for _ in range(rng.randint(1, 25))]
+        want = [None if v == "" else v for v in row]
+        if "" in row:
+            _blank_to_none(row)
+        assert row == want
+        assert [type(v) for v in row] == [type(v) for v in want]
