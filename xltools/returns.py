@@ -195,8 +195,8 @@ class FileResult:
     def _blocks(self, form_name: str) -> list[tuple]:
         """The spilled rows of ``form_name`` as :meth:`spill_to` wrote them: one block per
         source sheet, ``(sheet, columns, row numbers, value columns in field order, raw-cell
-        columns in _present order, row index → issues)``, with each raw column that was the
-        same objects as its field's values restored from them."""
+        columns in _present order, row index → issues)``; a raw column stored as the index of
+        the values column it was, object for object, is that column again."""
         assert self.spill is not None
         path, segments = self.spill
         if form_name not in segments:
@@ -207,18 +207,16 @@ class FileResult:
             raise DataError(
                 f"{self.path}：汇总时暂存的数据行已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
             ) from None
-        for _sheet, columns, _numbers, values, raw, _issues in blocks:
-            if None in raw:
-                fields = [k for k, c in enumerate(columns.values()) if c is not None]
-                raw[:] = [values[fields[j]] if col is None else col for j, col in enumerate(raw)]
+        for _sheet, _columns, _numbers, values, raw, _issues in blocks:
+            raw[:] = [values[col] if col.__class__ is int else col for col in raw]
         return blocks
 
     def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
         """Write the rows to ``path`` (pickle, one segment per form; see :meth:`_blocks` for
         the layout) and return a copy of this result without them (``counts`` and ``spill``
         set).  Column by column: a few lists per sheet rather than tuples per row, and a raw
-        column holding the very objects of its field's values (text as typed) is stored as
-        None (issue 7: the spill was a tenth of a return's cost)."""
+        column holding the very objects of its field's values (text as typed) is stored as the
+        index of that values column (issue 7: the spill was a tenth of a return's cost)."""
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
@@ -237,8 +235,10 @@ class FileResult:
                     raw: list[Any] = [list(map(itemgetter(c), (r.cells for r in part))) for c in present]
                 else:
                     raw = [list(col) for col in zip(*map(_raw_cells, part))] if present else []
-                fields = [k for k, c in enumerate(columns.values()) if c is not None]
-                raw = [None if all(map(is_, col, values[fields[j]])) else col for j, col in enumerate(raw)]
+                # a raw column that is its field's values, object for object: stored as the index
+                # of that values column
+                fields = [names.index(name) for name, c in columns.items() if c is not None]
+                raw = [k if all(map(is_, col, values[k])) else col for k, col in zip(fields, raw)]
                 issues = {i: tuple(r.issues) for i, r in enumerate(part) if r.issues}
                 blocks.append((part[0].sheet, columns, [r.row for r in part], values, raw, issues))
             records[form_name] = blocks
