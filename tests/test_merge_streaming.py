@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from xltools.consolidated import figures_json, write_consolidated
+from xltools.errors import DataError
 from xltools.figures import FigureTally, compute_figures
 from xltools.merge import AcceptedRows, combine, display_names, merge, read_one
 from xltools.readers import find_returns
@@ -254,8 +255,6 @@ def test_rows_outlive_the_consolidation_object(kit, roster):
 
 
 def test_rows_after_close_are_one_clear_error(kit, roster):
-    from xltools.errors import DataError
-
     cons = merge(kit, roster, [ROUND1], jobs=1)
     cons.spill_dir.close()
     with pytest.raises(DataError) as err:
@@ -302,3 +301,16 @@ def test_rejected_rows_keep_only_the_forms_cells(streamed):
         assert isinstance(row.cells, dict)
         assert set(row.cells) <= {c for c in row.columns.values() if c is not None}
         assert len(row.raw) == len(row.labels)
+
+
+def test_consolidation_closes_as_a_context_manager(kit, roster):
+    with merge(kit, roster, [ROUND1], jobs=1) as cons:
+        spill = cons.spill_dir.name
+        assert os.path.isdir(spill)
+        accepted = sum(len(list(rows)) for rows in cons.rows.values())
+        assert accepted == cons.counts["rows_accepted"] > 0
+    assert not os.path.exists(spill)
+    assert cons.counts["rows_accepted"] == accepted and cons.figures  # what stays after close
+    with pytest.raises(DataError):
+        list(cons.rows[kit.forms[0].name])
+    cons.close()  # idempotent

@@ -111,6 +111,20 @@ class Consolidation:
     #: keeps :func:`merge`'s spill directory alive as long as the rows are needed
     spill_dir: Any = field(default=None, repr=False, compare=False)
 
+    def close(self) -> None:
+        """Remove :func:`merge`'s temporary spill files now rather than when this object is
+        garbage-collected.  Afterwards reading ``rows``, ``rejected`` or ``issues`` raises
+        :class:`~xltools.errors.DataError`; the figures, counts and ledger stay.  Idempotent."""
+        if self.spill_dir is not None:
+            self.spill_dir.close()
+
+    def __enter__(self) -> Consolidation:
+        """``with merge(...) as cons:`` closes the consolidation (:meth:`close`) on leaving."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def has_errors(self) -> bool:
         return self.counts.get("errors", 0) > 0
