@@ -11,6 +11,10 @@ from pathlib import Path
 
 from .errors import OutputError
 
+#: The signature of an OLE2 compound file (Microsoft, [MS-CFB] 2.2: the header's first 8 bytes):
+#: an .xls workbook, an old Word .doc, or an encrypted .xlsx/.docx, which Office wraps in OLE2.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 
 

@@ -85,6 +85,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as _xml_fromstring
 from defusedxml.ElementTree import iterparse as _xml_iterparse
 
+from ._io import OLE2_MAGIC
 from .errors import ReturnReadError
 from .issues import cell_address
 
@@ -289,7 +290,7 @@ def find_returns(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
 # Dispatch
 # ---------------------------------------------------------------------------------------------
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE_MAGIC = OLE2_MAGIC  # shared with report (old .doc, encrypted .docx)
 
 
 def _short(exc: BaseException) -> str:

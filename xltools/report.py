@@ -41,7 +41,7 @@ import jinja2
 from jinja2 import meta, nodes
 from markupsafe import Markup
 
-from ._io import atomic_path
+from ._io import OLE2_MAGIC, atomic_path
 from .errors import DataError, OutputError, TemplateError
 from .filters import FILTERS
 from .resources import bundled
@@ -228,7 +228,7 @@ def _is_ole(path: Path) -> bool:
     """Whether ``path`` is an OLE2 compound file: an old Word .doc, or an encrypted .docx
     (Word wraps those in OLE2), never a .docx python-docx can open."""
     with open(path, "rb") as fh:
-        return fh.read(4) == b"\xd0\xcf\x11\xe0"
+        return fh.read(len(OLE2_MAGIC)) == OLE2_MAGIC
 
 
 def _check_docx(path: Path) -> None:
