@@ -424,8 +424,11 @@ def _f(x, digits=2) -> str:
 
 def table(result: dict) -> str:
     s, m = result["summary"], result["manifest"]
+    # runs per contender: partial reruns (--only) merge into the latest results, so they differ
+    ns = sorted({x["n"] for x in s.values() if x.get("n")}) or [result["repeat"]]
+    repeat = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]}–{ns[-1]}"
     lines = [f"### {result['scenario']} — {m['note']}（{m['units']} 个文件，{m['rows_total']:,} 行，"
-             f"{m['bytes_returns'] / 2**20:.1f} MB；重复 {result['repeat']} 次）", "",
+             f"{m['bytes_returns'] / 2**20:.1f} MB；每个参赛者运行 {repeat} 次）", "",
              "| contender | median s | min–max s | merge s | write s | CPU s | peak RSS MB | tree PSS MB | check |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for name, (_, desc) in CONTENDERS.items():
