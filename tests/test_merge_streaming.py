@@ -314,3 +314,16 @@ def test_consolidation_closes_as_a_context_manager(kit, roster):
     with pytest.raises(DataError):
         list(cons.rows[kit.forms[0].name])
     cons.close()  # idempotent
+
+
+def test_feedback_refuses_a_closed_consolidation_before_writing(kit, roster, tmp_path):
+    from xltools.feedback import feedback
+
+    cons = merge(kit, roster, [ROUND1], jobs=1)
+    assert not cons.closed
+    cons.close()
+    assert cons.closed
+    out = tmp_path / "退回"
+    with pytest.raises(DataError, match="已关闭"):
+        feedback(kit, roster, [ROUND1], out, consolidation=cons)
+    assert not out.exists()

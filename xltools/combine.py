@@ -118,6 +118,12 @@ class Consolidation:
         if self.spill_dir is not None:
             self.spill_dir.close()
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has removed the spilled rows (``rows``, ``rejected`` and
+        ``issues`` can then no longer be read)."""
+        return self.spill_dir is not None and self.spill_dir.closed
+
     def __enter__(self) -> Consolidation:
         """``with merge(...) as cons:`` closes the consolidation (:meth:`close`) on leaving."""
         return self

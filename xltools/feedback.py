@@ -51,7 +51,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from . import stamp
 from ._dates import chinese_date, iso_deadline
 from ._io import atomic_path, prepare_dir, refuse_among_returns, safe_filename
-from .errors import OutputError, XltoolsError
+from .errors import DataError, OutputError, XltoolsError
 from .forms import FormDefinition, load_form_definition
 from .generate import generate_workbook
 from .issues import Issue
@@ -144,10 +144,14 @@ def feedback(
 
     Returns a :class:`FeedbackResult`.  Raises :class:`~xltools.errors.OutputError` for an
     unusable ``out_dir``, :class:`~xltools.errors.XltoolsError` for a deadline that is not a
-    date, and what :func:`~xltools.merge.merge` raises.
+    date, :class:`~xltools.errors.DataError` for a ``consolidation`` already closed (before
+    anything is written), and what :func:`~xltools.merge.merge` raises.
     """
     roots = [Path(r) for r in returns]
     deadline = iso_deadline(deadline)
+    if consolidation is not None and consolidation.closed:
+        # before the output folder is made: nothing is left behind for a call that cannot work
+        raise DataError("汇总结果已关闭（close()），其中的数据行已删除；请重新汇总后再生成退回修改表")
     out = _prepare_out_dir(Path(out_dir), roots)
     if consolidation is None:
         if not isinstance(definition, FormDefinition):

@@ -82,6 +82,11 @@ class SpillDir:
     def close(self) -> None:
         self._finalizer()
 
+    @property
+    def closed(self) -> bool:
+        """Whether the directory has been removed (:meth:`close`, or the owner's exit)."""
+        return not self._finalizer.alive
+
 
 def _remove_spill(path: str, owner: int) -> None:
     if os.getpid() == owner:  # a forked child exiting must not remove its parent's rows
