@@ -327,3 +327,13 @@ def test_feedback_refuses_a_closed_consolidation_before_writing(kit, roster, tmp
     with pytest.raises(DataError, match="已关闭"):
         feedback(kit, roster, [ROUND1], out, consolidation=cons)
     assert not out.exists()
+
+
+def test_every_read_back_sequence_refuses_at_once_after_close(kit, roster):
+    cons = merge(kit, roster, [ROUND1], jobs=2)
+    assert len(cons.issues) > 0 and len(cons.rejected) > 0
+    cons.close()
+    for seq in [cons.issues, cons.rejected, *cons.rows.values()]:
+        it = iter(seq)
+        with pytest.raises(DataError, match="已关闭"):
+            next(it)  # the first item already: nothing is yielded before the error

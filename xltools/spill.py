@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import OutputError
+from .errors import DataError, OutputError
 
 if TYPE_CHECKING:
     from .forms import FormDefinition
@@ -115,6 +115,9 @@ class _ReadBack(Sequence):
         if self._list is not None:
             yield from self._list
             return
+        if self.spill_dir is not None and self.spill_dir.closed:
+            # one clear error before anything is yielded, not part of the sequence and then one
+            raise DataError("汇总结果已关闭（close()），暂存的数据行和问题已删除，请重新汇总")
         yield from self._read()
 
     def _read(self):  # pragma: no cover - every subclass defines it
