@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xltools import readers
+from xltools import readers, xlsx_scan
 from xltools.errors import ReturnReadError
 from xltools.readers import CellError, read_return
 
@@ -184,10 +184,10 @@ def test_an_exclamation_mark_is_not_a_dtd_but_a_doctype_still_is(tmp_path):
 
 def _kept_pair(xml: bytes, delete: bytes, pairs: tuple[bytes, ...]) -> bool:
     """The two pre-checks as they were before _tag_tests (the reference behaviour): whether a
-    pair occurs once every byte in ``delete`` is removed, chunk by chunk (readers._CHUNK)."""
+    pair occurs once every byte in ``delete`` is removed, chunk by chunk (xlsx_scan._CHUNK)."""
     last = b""
-    for start in range(0, len(xml), readers._CHUNK):
-        kept = last + xml[start:start + readers._CHUNK].translate(None, delete)
+    for start in range(0, len(xml), xlsx_scan._CHUNK):
+        kept = last + xml[start:start + xlsx_scan._CHUNK].translate(None, delete)
         if any(pair in kept for pair in pairs):
             return True
         last = kept[-1:]
@@ -199,7 +199,7 @@ def _old_lt_after_lt(xml: bytes) -> bool:
 
 
 def _old_gt_before_quote(xml: bytes) -> bool:
-    return _kept_pair(xml, readers._NOT_TAG_OR_QUOTE, (b'>"', b">'"))
+    return _kept_pair(xml, xlsx_scan._NOT_TAG_OR_QUOTE, (b'>"', b">'"))
 
 
 def test_tag_tests_are_the_two_separate_tests():
@@ -208,10 +208,10 @@ def test_tag_tests_are_the_two_separate_tests():
     texts += [bytes(rng.choice(b"<>\"'ab ") for _ in range(rng.randint(0, 14))) for _ in range(1500)]
     for chunk in (1, 2, 3, 5, 1 << 20):
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(readers, "_CHUNK", chunk)
+            m.setattr(xlsx_scan, "_CHUNK", chunk)
             for text in texts:
                 want = (_old_lt_after_lt(text), _old_gt_before_quote(text))
-                assert readers._tag_tests(text) == want, (chunk, text)
+                assert xlsx_scan._tag_tests(text) == want, (chunk, text)
 
 
 def test_contains_is_the_substring_test():
@@ -223,22 +223,22 @@ def test_contains_is_the_substring_test():
         alphabet = b'"e<f:hidn=zroHgt x'
         text = bytes(rng.choice(alphabet) for _ in range(size))
         for needle, at in needles:
-            assert readers._contains(text, needle, at) == (needle in text), (needle, text[:60])
+            assert xlsx_scan._contains(text, needle, at) == (needle in text), (needle, text[:60])
     many = b"e" * 5000 + b'"e"'
-    assert readers._contains(many, b'"e"', 1) and not readers._contains(many[:-1], b'"e"', 1)
+    assert xlsx_scan._contains(many, b'"e"', 1) and not xlsx_scan._contains(many[:-1], b'"e"', 1)
 
 
 def test_cell_pattern_is_the_one_it_replaced():
-    old = re.compile(rb"<c(?![^>]*/>)(?:" + readers._CANON_REF + readers._CANON_REST
+    old = re.compile(rb"<c(?![^>]*/>)(?:" + xlsx_scan._CANON_REF + xlsx_scan._CANON_REST
                      + rb">|(?=[\s>])[^>]*>)")
     rng = random.Random(5)
     pieces = [b"<c", b" ", b'r="', b"A", b"Z", b"1", b"0", b'"', b"'", b"r", b"r ", b"r=",
               b"/", b">", b"<", b"/>", b' s="3"', b"t", b"=", b"\t", b'<c r="A1"', b"<col", b"ar"]
     for _ in range(20000):
         x = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
-        assert readers._RE_CELLS.findall(x) == old.findall(x), x
+        assert xlsx_scan._RE_CELLS.findall(x) == old.findall(x), x
         for i in range(len(x)):
-            a, b = old.match(x, i), readers._RE_CELLS.match(x, i)
+            a, b = old.match(x, i), xlsx_scan._RE_CELLS.match(x, i)
             assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (x, i)
 
 

@@ -1,5 +1,5 @@
-"""The fast path of the xlsx cell scan (readers._scan_canonical_cells) gives exactly what the
-per-cell loop (readers._scan_each_cell, the reference behaviour) gives, on real worksheets and on
+"""The fast path of the xlsx cell scan (xlsx_scan._scan_canonical_cells) gives exactly what the
+per-cell loop (xlsx_scan._scan_each_cell, the reference behaviour) gives, on real worksheets and on
 hostile ones, whatever the chunking; and it is taken for the worksheets real writers produce.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from xltools import readers
+from xltools import readers, xlsx_scan
 
 ROOT = Path(__file__).resolve().parent.parent
 _H = b'<?xml version="1.0"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -27,8 +27,8 @@ def _sheet(body: bytes) -> bytes:
 def _outcome(xml: bytes) -> tuple:
     """Everything _scan_xlsx_sheet reports, order-sensitive where the scan has an order."""
     try:
-        scan = readers._scan_xlsx_sheet(xml, "xl/worksheets/sheet1.xml")
-    except readers._Refused as exc:
+        scan = xlsx_scan._scan_xlsx_sheet(xml, "xl/worksheets/sheet1.xml")
+    except xlsx_scan._Refused as exc:
         return ("refused", exc.reason, exc.advice)
     fields = dataclasses.asdict(scan)
     fields["formulas"] = list(scan.formulas.items())
@@ -40,7 +40,7 @@ def _outcome(xml: bytes) -> tuple:
 
 def _reference(xml: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple:
     with monkeypatch.context() as m:
-        m.setattr(readers, "_scan_canonical_cells", lambda xml, scan, general: False)
+        m.setattr(xlsx_scan, "_scan_canonical_cells", lambda xml, scan, general: False)
         return _outcome(xml)
 
 
@@ -49,8 +49,9 @@ def _assert_same(xml: bytes, monkeypatch: pytest.MonkeyPatch, chunks=(1, 2, 7, 6
     assert _outcome(xml) == want
     for chunk in chunks:
         with monkeypatch.context() as m:
-            m.setattr(readers, "_SCAN_CHUNK", chunk)
-            m.setattr(readers, "_CHUNK", chunk)
+            m.setattr(xlsx_scan, "_SCAN_CHUNK", chunk)
+            m.setattr(xlsx_scan, "_CHUNK", chunk)  # the tag tests' chunks
+            m.setattr(readers, "_CHUNK", chunk)  # the zip reader's (and its DTD check's)
             assert _outcome(xml) == want, f"chunk {chunk}"
 
 
@@ -133,7 +134,7 @@ def test_fast_path_is_taken_and_agrees_on_sample_returns(monkeypatch):
     sheets = _worksheets(sorted((ROOT / "samples").rglob("*.xlsx")))
     assert sheets, "no sample workbooks"
     taken = 0
-    real = readers._scan_canonical_cells
+    real = xlsx_scan._scan_canonical_cells
 
     def counting(xml, scan, general):
         nonlocal taken
@@ -144,7 +145,7 @@ def test_fast_path_is_taken_and_agrees_on_sample_returns(monkeypatch):
     for xml in sheets:
         want = _reference(xml, monkeypatch)
         with monkeypatch.context() as m:
-            m.setattr(readers, "_scan_canonical_cells", counting)
+            m.setattr(xlsx_scan, "_scan_canonical_cells", counting)
             assert _outcome(xml) == want
     assert taken == len(sheets)  # what openpyxl / Excel / XlsxWriter write is canonical
 
@@ -156,9 +157,9 @@ def test_gt_before_quote_is_the_regular_expression(monkeypatch):
     texts = [b"", b">", b'>"', b"> '", b'<a>"', b"<a>x<b>'", b'x="a>b"', b'>a<"', b">>>'", b"<>"]
     texts += [bytes(rng.choice(b'<>"\'ab ') for _ in range(rng.randint(0, 12))) for _ in range(300)]
     for chunk in (1, 2, 3, 1 << 20):
-        monkeypatch.setattr(readers, "_CHUNK", chunk)
+        monkeypatch.setattr(xlsx_scan, "_CHUNK", chunk)
         for text in texts:
-            assert readers._tag_tests(text)[1] == (pattern.search(text) is not None), (chunk, text)
+            assert xlsx_scan._tag_tests(text)[1] == (pattern.search(text) is not None), (chunk, text)
 
 
 # --------------------------------------------------------------------------- hostile: no quadratic scans
@@ -172,7 +173,7 @@ def test_attribute_pattern_matches_as_before_on_random_attribute_runs():
     alphabet = [b"r", b"a", b"=", b" ", b'"', b"'", b"/", b">", b"1", b"t", b"e", b"\t"]
     for _ in range(3000):
         text = b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-        assert readers._RE_ATTRS.findall(text) == _OLD_ATTRS.findall(text), text
+        assert xlsx_scan._RE_ATTRS.findall(text) == _OLD_ATTRS.findall(text), text
 
 
 def test_a_long_attribute_run_without_equals_is_read_in_linear_time():
@@ -202,8 +203,8 @@ def test_the_fast_lt_test_is_a_precondition_of_the_exact_one():
     pieces = [b"<c ", b"<x:c ", b"<", b">", b"a", b" ", b"/>", b'"', b"<!--", b"-->"]
     for _ in range(5000):
         text = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
-        if readers._RE_LT_IN_CELL_TAG.search(text):
-            assert readers._tag_tests(text)[0], text
+        if xlsx_scan._RE_LT_IN_CELL_TAG.search(text):
+            assert xlsx_scan._tag_tests(text)[0], text
     # across the chunk boundary
-    big = b"<row>" + b"a" * (readers._CHUNK - 5 - 3) + b"<c <c/>"
-    assert readers._tag_tests(big)[0] and _outcome(_sheet(big))[0] == "refused"
+    big = b"<row>" + b"a" * (xlsx_scan._CHUNK - 5 - 3) + b"<c <c/>"
+    assert xlsx_scan._tag_tests(big)[0] and _outcome(_sheet(big))[0] == "refused"
