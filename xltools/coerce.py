@@ -260,14 +260,17 @@ def _many(coerce: Coercer, batch: Callable[[list[str]], list[tuple[object, list[
 
 
 @lru_cache(maxsize=512)
-def _compiled(field: Field) -> Coercer:
+def compiled(field: Field) -> Coercer:
+    """:func:`compile_field`, cached per field (fields are frozen and compare by value: equal
+    fields of two definitions share one coercer, which is pure).  The merge's coercers and
+    :func:`coerce_value`'s come from here."""
     return compile_field(field)
 
 
 def coerce_value(field: Field, raw: object) -> tuple[object, list[Problem]]:
     """Coerce one raw cell value for ``field``: ``compile_field(field)(raw)`` (compiled
-    coercers are cached per field)."""
-    return _compiled(field)(raw)
+    coercers are cached per field: :func:`compiled`)."""
+    return compiled(field)(raw)
 
 
 _StrParser = Callable[[str], tuple[object, list[Problem]]]
@@ -830,4 +833,4 @@ _BUILDERS: dict[str, _Builder] = {
 #: per-value path is already a strip and an ``isprintable`` (a batch measured slower).
 _PLAIN_BATCHES = {"names": _names_plain}
 
-__all__ = ["Problem", "coerce_value", "compile_field", "format_value", "split_names"]
+__all__ = ["Problem", "coerce_value", "compile_field", "compiled", "format_value", "split_names"]

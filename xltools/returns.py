@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import stamp as st
-from .coerce import compile_field, format_value
+from .coerce import compiled, format_value
 from .errors import DataError, ReturnReadError
 from .forms import FormDefinition, normalise_label
 from .headers import HeaderMatch, find_headers, label_index
@@ -516,12 +516,13 @@ _COMPILED: list[tuple[FormDefinition, Any, dict[str, dict[str, Callable]]]] = []
 def _compiled(definition: FormDefinition) -> tuple[Any, dict[str, dict[str, Callable]]]:
     """The definition's header-label index and per-field coercers, built once per definition
     object (by identity; the last few are kept) rather than once per file: 1.6 ms of every
-    file's cost with the pioneer-post kit (issue 7)."""
+    file's cost with the pioneer-post kit (issue 7).  The coercers come from the one per-field
+    cache (:func:`xltools.coerce.compiled`), which :func:`~xltools.coerce.coerce_value` uses too."""
     for d, index, coercers in _COMPILED:
         if d is definition:
             return index, coercers
     index = label_index(definition)
-    coercers = {f.name: {fld.name: compile_field(fld) for fld in f.fields} for f in definition.forms}
+    coercers = {f.name: {fld.name: compiled(fld) for fld in f.fields} for f in definition.forms}
     _COMPILED.insert(0, (definition, index, coercers))
     del _COMPILED[4:]
     return index, coercers
