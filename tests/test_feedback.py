@@ -411,3 +411,29 @@ def test_control_characters_in_a_return_do_not_stop_feedback(tmp_path, kit, rost
     assert any("控制字符" in v for v in notes)  # the merge's warning reached the clerk
     assert not any("\x01" in v for v in notes)
     assert copy["先锋岗登记表"]["D4"].comment is not None  # the blank required cell is marked
+
+
+def test_only_the_returns_to_correct_are_read_back(round1, kit, monkeypatch, tmp_path):
+    """Issue 7: a city's round holds a million rows, of which feedback needs those of the few
+    returns it copies; the other returns' spilled rows are not read back."""
+    from xltools.returns import FileResult
+
+    cons = merge(kit, round1["result"].consolidation.roster, [round1["returns"]], jobs=1)
+    loaded: list[str] = []
+    real = FileResult.load
+
+    def spy(self, form_name, definition):
+        loaded.append(self.path)
+        return real(self, form_name, definition)
+
+    monkeypatch.setattr(FileResult, "load", spy)
+    result = feedback(kit, cons.roster, [round1["returns"]], tmp_path / "退回", deadline="2006-01-20",
+                      consolidation=cons)
+    corrected = {c.source for c in result.corrections}
+    returned = {f for e in cons.ledger for f in e.files}
+    assert corrected and set(loaded) <= corrected < returned  # some returns were never read back
+    # and the copies hold the same cells as the feedback made from the full round above
+    for mine, theirs in zip(result.corrections, round1["result"].corrections):
+        a, b = openpyxl.load_workbook(mine.path), openpyxl.load_workbook(theirs.path)
+        assert [[c.value for c in r] for ws in a for r in ws.iter_rows()] == \
+               [[c.value for c in r] for ws in b for r in ws.iter_rows()]

@@ -161,14 +161,19 @@ def feedback(
         consolidation = merge(definition, roster, roots)
     cons = consolidation
     deadline = deadline or iso_deadline(cons.deadline, quiet=True)
-    all_rows = [r for rows in cons.rows.values() for r in rows] + list(cons.rejected)
-    corrections: list[Correction] = []
+    # Issues grouped by unit in one pass, and rows kept only for the files that get a
+    # correction copy: a city's round has a million rows and thousands of units, of which a
+    # few need correcting (issue 7: memory bounded by what is needed, not by the total).
+    by_unit: dict[str, list[Issue]] = {}
+    for i in cons.issues:
+        by_unit.setdefault(i.unit_code, []).append(i)
     ledger = {e.code: e for e in cons.ledger if e.code}
+    plan: list[tuple[Unit, str, list[Issue], Path]] = []
     for unit in cons.roster:
         entry = ledger.get(unit.code)
         if entry is None or entry.status == MISSING or not entry.files:
             continue
-        issues = [i for i in cons.issues if i.unit_code == unit.code]
+        issues = by_unit.get(unit.code, [])
         if not any(i.is_error for i in issues):
             continue
         used = list(entry.files)
@@ -179,8 +184,18 @@ def feedback(
                 mine += [i for i in issues if i.file not in targets]
             suffix = "" if n == 1 else f"_{n}"
             target = out / (safe_filename(f"{unit.code}_{unit.name}_退回修改{suffix}") + ".xlsx")
-            rows = [r for r in all_rows if r.file == source]
-            corrections.append(_write_correction(cons, unit, source, mine, rows, target, deadline))
+            plan.append((unit, source, mine, target))
+    needed = {source for _unit, source, _mine, _target in plan}
+    rows_of: dict[str, list[Row]] = {source: [] for source in needed}
+    if needed:
+        for form_rows in cons.rows.values():
+            for r in _rows_of_files(form_rows, needed):
+                rows_of[r.file].append(r)
+        for r in cons.rejected:
+            if r.file in needed:
+                rows_of[r.file].append(r)
+    corrections = [_write_correction(cons, unit, source, mine, rows_of[source], target, deadline)
+                   for unit, source, mine, target in plan]
     missing = cons.missing_units
     chase_xlsx = write_chase_xlsx(missing, out / CHASE_XLSX, deadline)
     chase_txt = write_chase_txt(missing, out / CHASE_TXT, deadline, cons.definition.title)
@@ -239,6 +254,16 @@ def write_chase_txt(units: Sequence[Unit], path: str | Path, deadline: str = "",
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _rows_of_files(rows: Sequence[Row], files: set[str]):
+    """The rows of ``rows`` that came from ``files``, in order.  For a consolidation's
+    :class:`~xltools.spill.AcceptedRows` only those files' rows are read back
+    (:meth:`~xltools.spill.AcceptedRows.of_files`); any other sequence is filtered."""
+    of_files = getattr(rows, "of_files", None)
+    if of_files is not None:
+        return of_files(files)
+    return (r for r in rows if r.file in files)
 
 
 def _prepare_out_dir(out: Path, roots: Sequence[Path]) -> Path:

@@ -115,10 +115,13 @@ class _ReadBack(Sequence):
         if self._list is not None:
             yield from self._list
             return
+        self._check_open()
+        yield from self._read()
+
+    def _check_open(self) -> None:
         if self.spill_dir is not None and self.spill_dir.closed:
             # one clear error before anything is yielded, not part of the sequence and then one
             raise DataError("汇总结果已关闭（close()），暂存的数据行和问题已删除，请重新汇总")
-        yield from self._read()
 
     def _read(self):  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -166,9 +169,18 @@ class AcceptedRows(_ReadBack):
         self._parts.append((result, n, rejected, issues))
         self._grew(n)
 
-    def _read(self):
+    def of_files(self, files: set[str]):
+        """Like iterating, but only the rows of the returns named in ``files`` (as
+        :attr:`Row.file`): the other returns' spill files are not read.  Raises
+        :class:`~xltools.errors.DataError` at once when the consolidation is closed."""
+        if self._list is not None:
+            return (r for r in self._list if r.file in files)
+        self._check_open()
+        return self._read(files)
+
+    def _read(self, files: set[str] | None = None):
         for result, n, rejected, issues in self._parts:
-            if not n:
+            if not n or (files is not None and result.path not in files):
                 continue
             rows = result.load(self._form, self._definition)
             keep = [(row.sheet, row.row, i) for i, row in enumerate(rows) if i not in rejected]
