@@ -66,3 +66,34 @@ def test_same_consolidation_with_and_without_the_pause(kit, roster, monkeypatch,
     paused = merge(kit, roster, [ROUND1], jobs=1).to_json()
     monkeypatch.setattr(merge_mod, "_gc_paused", contextlib.nullcontext)
     assert merge(kit, roster, [ROUND1], jobs=1).to_json() == paused
+
+
+def test_objects_are_frozen_while_the_pool_forks_and_thawed_after(kit, roster, monkeypatch, gc_on):
+    """--jobs N: the parent's objects are frozen (gc.freeze) while the pool's workers are forked
+    and run, so collections in the workers leave their pages shared; thawed afterwards."""
+    seen: list[int] = []
+    real = merge_mod._pool_read
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(merge_mod, "_pool_read", spy)
+    cons = merge(kit, roster, [ROUND1], jobs=2)
+    assert seen and seen[0] > 1000  # the imported modules, the definition, the roster …
+    assert gc.get_freeze_count() == 0
+    assert cons.counts["rows_read"] > 0
+    with pytest.raises(RuntimeError):
+        monkeypatch.setattr(merge_mod, "_pool_read", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
+        merge(kit, roster, [ROUND1], jobs=2)
+    assert gc.get_freeze_count() == 0  # thawed when the pool fails too
+
+
+def test_a_callers_own_freeze_is_kept(kit, roster, gc_on):
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        merge(kit, roster, [ROUND1], jobs=2)
+        assert gc.get_freeze_count() >= before > 0
+    finally:
+        gc.unfreeze()

@@ -153,6 +153,23 @@ def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefin
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
+    # Forked workers share this process's memory until they write to it, and a collection in a
+    # worker writes to every object it scans: frozen, the objects alive now are never scanned
+    # there, so their pages stay shared (the gc module's documentation of gc.freeze()).
+    # A caller that froze objects itself keeps them (and ours) frozen.
+    frozen_before = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        return _pool_read(files, names, definition, roster, jobs, limits, progress, spill_dir, ctx)
+    finally:
+        if not frozen_before:
+            gc.unfreeze()
+
+
+def _pool_read(files, names, definition, roster, jobs, limits, progress, spill_dir, ctx) -> list[FileResult]:
+    """:func:`_read_all` with ``jobs`` worker processes: results in file order."""
+    total = len(files)
+    results: list[FileResult] = []
     # The definition, roster and limits go to each worker once, not with every file.
     with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx, initializer=_init_worker,
                              initargs=(definition, roster, limits, spill_dir)) as pool:
