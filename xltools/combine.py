@@ -178,12 +178,13 @@ class UnitVerdict:
     """The row-level outcome for one unit (see :func:`judge_unit`): ``issues`` raised on its rows
     and across them, in order; the ``rejected`` rows; per form ``(accepted rows, indexes of the
     rejected rows, index → issues of accepted rows with warnings)`` in the chosen file's read
-    order; ``figures``: the unit's part of each figure (:meth:`FigureTally.parts`)."""
+    order; ``figures``: the unit's part of each figure, in the definition's figure order
+    (:meth:`FigureTally.parts_in_order`)."""
 
     issues: list[Issue]
     rejected: list[Row]
     forms: dict[str, tuple[int, frozenset[int], Mapping[int, list[Issue]]]]
-    figures: dict[str, Any]
+    figures: tuple[Any, ...]
     #: once :func:`_stow_verdict` has moved ``issues`` and ``rejected`` to a spill file (issue 7):
     #: ``(spill file, (offset, length), issues, error-level issues, rejected rows)``; the two
     #: lists are then empty and :meth:`load` reads them back
@@ -360,7 +361,7 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                                 flagged or _NO_FLAGS)
     tally = tally or FigureTally(definition, ())
     return UnitVerdict(issues=issues, rejected=rejected, forms=forms,
-                       figures=tally.parts(unit_code, accepted_values))
+                       figures=tally.parts_in_order(unit_code, accepted_values))
 
 
 def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult],
@@ -458,7 +459,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             if id(res) not in lean:  # the rows' part needs the spill, not the verdict or issues
                 lean[id(res)] = replace(res, issues=[], verdict=None)
             accepted[form_name].add(lean[id(res)], n, rejected_at, flagged)
-        tally.add(unit.code, verdict.figures)
+        tally.add_in_order(unit.code, verdict.figures)
         if files:
             for form in definition.forms:
                 if form.name not in chosen and not form.optional:
