@@ -25,15 +25,16 @@ def gc_on():
         gc.disable()
 
 
-def _spy(monkeypatch) -> list[bool]:
-    seen: list[bool] = []
-    real = merge_mod._read_and_spill
+def _spy(monkeypatch, name: str = "_read_and_spill", probe=gc.isenabled) -> list:
+    """``probe()`` recorded at each call of ``merge.<name>``."""
+    seen: list = []
+    real = getattr(merge_mod, name)
 
     def spy(*args, **kwargs):
-        seen.append(gc.isenabled())
+        seen.append(probe())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(merge_mod, "_read_and_spill", spy)
+    monkeypatch.setattr(merge_mod, name, spy)
     return seen
 
 
@@ -71,14 +72,7 @@ def test_same_consolidation_with_and_without_the_pause(kit, roster, monkeypatch,
 def test_objects_are_frozen_while_the_pool_forks_and_thawed_after(kit, roster, monkeypatch, gc_on):
     """--jobs N: the parent's objects are frozen (gc.freeze) while the pool's workers are forked
     and run, so collections in the workers leave their pages shared; thawed afterwards."""
-    seen: list[int] = []
-    real = merge_mod._pool_read
-
-    def spy(*args, **kwargs):
-        seen.append(gc.get_freeze_count())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(merge_mod, "_pool_read", spy)
+    seen = _spy(monkeypatch, "_pool_read", gc.get_freeze_count)
     cons = merge(kit, roster, [ROUND1], jobs=2)
     assert seen and seen[0] > 1000  # the imported modules, the definition, the roster …
     assert gc.get_freeze_count() == 0
