@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -226,6 +227,8 @@ def test_an_interrupt_during_a_pooled_merge_stops_it_and_removes_the_spill(kit, 
     with pytest.raises(KeyboardInterrupt):
         merge(kit, roster, [ROUND1], jobs=2, progress=progress)
     assert seen == [1, 2]
+    # no worker is still reading (and writing a spill file) once merge has raised
+    assert multiprocessing.active_children() == []
     gc.collect()
     assert list(tmp_path.glob("xltools-merge-*")) == []
     assert time.perf_counter() - t0 < 60  # returns, rather than waiting on the pool for ever

@@ -180,9 +180,13 @@ def _pool_read(files, names, definition, roster, jobs, limits, progress, spill_d
                 if progress:
                     progress(i, total, res.path)
         except BaseException:
-            # Ctrl-C (or any error here): drop the files not yet started, so leaving the pool
-            # waits only for the ones being read, instead of reading the whole batch first.
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Ctrl-C (or any error here): drop the files not yet started and wait only for the
+            # ones being read, instead of reading the whole batch first.  The wait matters: a
+            # worker still writing its spill file after this returns could race the removal of
+            # the spill directory and leave it behind (and shutdown(wait=False) here would make
+            # the pool's own exit skip its wait: CPython's ProcessPoolExecutor.shutdown forgets
+            # its manager thread on the first call).
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
     return results
 
