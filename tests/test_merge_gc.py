@@ -72,13 +72,13 @@ def test_same_consolidation_with_and_without_the_pause(kit, roster, monkeypatch,
 def test_objects_are_frozen_while_the_pool_forks_and_thawed_after(kit, roster, monkeypatch, gc_on):
     """--jobs N: the parent's objects are frozen (gc.freeze) while the pool's workers are forked
     and run, so collections in the workers leave their pages shared; thawed afterwards."""
-    seen = _spy(monkeypatch, "_pool_read", gc.get_freeze_count)
+    seen = _spy(monkeypatch, "ProcessPoolExecutor", gc.get_freeze_count)
     cons = merge(kit, roster, [ROUND1], jobs=2)
     assert seen and seen[0] > 1000  # the imported modules, the definition, the roster …
     assert gc.get_freeze_count() == 0
     assert cons.counts["rows_read"] > 0
     with pytest.raises(RuntimeError):
-        monkeypatch.setattr(merge_mod, "_pool_read", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
+        monkeypatch.setattr(merge_mod, "ProcessPoolExecutor", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("x")))
         merge(kit, roster, [ROUND1], jobs=2)
     assert gc.get_freeze_count() == 0  # thawed when the pool fails too
 
