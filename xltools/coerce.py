@@ -371,6 +371,11 @@ def _places(d: Decimal) -> int:
     return -exp if isinstance(exp, int) and exp < 0 else 0
 
 
+def _quoted(d: Decimal, shown: str | None) -> str:
+    """The text a number's message quotes: ``shown`` as typed, or the number's own text."""
+    return format_value(d) if shown is None else shown
+
+
 def _numeric(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
     integer = field.type == "integer"
     lo: Decimal | None = field.min
@@ -397,15 +402,14 @@ def _numeric(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
         # is only made when there is a message (issue 7: most cells have none)
         if integer:
             if d != d.to_integral_value():
-                return None, [_err("not_integer", f"“{_shown(format_value(d) if shown is None else shown)}”不是整数，本栏只能填整数{hint}")]
+                return None, [_err("not_integer", f"“{_shown(_quoted(d, shown))}”不是整数，本栏只能填整数{hint}")]
             value: object = int(d)
         else:
             value = d
         if (lo is not None and d < lo) or (hi is not None and d > hi):
-            return out_of_range(format_value(d) if shown is None else shown)
+            return out_of_range(_quoted(d, shown))
         if places is not None and _places(d) > places:
-            problems.append(_warn("too_many_decimals",
-                                  f"“{_shown(format_value(d) if shown is None else shown)}”的小数超过 {places} 位，已按原值保留，请核实"))
+            problems.append(_warn("too_many_decimals", f"“{_shown(_quoted(d, shown))}”的小数超过 {places} 位，已按原值保留，请核实"))
         return value, problems
 
     def not_number(shown: str) -> tuple[None, list[Problem]]:
