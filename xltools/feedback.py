@@ -189,7 +189,7 @@ def feedback(
     rows_of: dict[str, list[Row]] = {source: [] for source in needed}
     if needed:
         for form_rows in cons.rows.values():
-            for r in _rows_of_files(form_rows, needed):
+            for r in form_rows.of_files(needed):  # only those returns' spill files are read
                 rows_of[r.file].append(r)
         for r in cons.rejected:
             if r.file in needed:
@@ -254,16 +254,6 @@ def write_chase_txt(units: Sequence[Unit], path: str | Path, deadline: str = "",
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _rows_of_files(rows: Sequence[Row], files: set[str]):
-    """The rows of ``rows`` that came from ``files``, in order.  For a consolidation's
-    :class:`~xltools.spill.AcceptedRows` only those files' rows are read back
-    (:meth:`~xltools.spill.AcceptedRows.of_files`); any other sequence is filtered."""
-    of_files = getattr(rows, "of_files", None)
-    if of_files is not None:
-        return of_files(files)
-    return (r for r in rows if r.file in files)
 
 
 def _prepare_out_dir(out: Path, roots: Sequence[Path]) -> Path:
