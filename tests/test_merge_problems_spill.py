@@ -62,7 +62,8 @@ def plain(kit, roster):
 def test_units_judged_in_workers_keep_no_problems_in_memory(kit, roster, tmp_path):
     files, _ = find_returns([ROUND1])
     names = display_names([ROUND1], files)
-    results = merge_mod._read_all(files, [names[f] for f in files], kit, roster, 1, None, None, str(tmp_path))
+    packed = merge_mod._read_all(files, [names[f] for f in files], kit, roster, 1, None, None, str(tmp_path))
+    results = [p.unpack() for p in packed]
     stowed = [r for r in results if r.verdict is not None and r.verdict.stowed is not None]
     assert stowed, "the sample round has units with bad cells"
     for res in stowed:

@@ -24,7 +24,7 @@ from .errors import DataError
 from .figures import FigureTally
 from .forms import Form, FormDefinition, normalise_label
 from .issues import ERROR, WARNING, Issue
-from .returns import FileResult, Row, _issue
+from .returns import FileResult, PackedResult, Row, _issue
 from .roster import Roster, Unit
 from .spill import (
     AcceptedRows,
@@ -364,10 +364,11 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                        figures=tally.parts_in_order(unit_code, accepted_values))
 
 
-def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult],
+def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult | PackedResult],
             on_duplicate: str = "newest", skipped: Sequence[str] = ()) -> Consolidation:
     """Stage 2: combine per-file results into a :class:`Consolidation` (roster order; results
-    may come in any order).  ``on_duplicate``: ``"newest"`` (default) uses the newer copy of each
+    may come in any order, as :class:`FileResult` or :class:`PackedResult`: a packed one is
+    unpacked when its unit is reached and not kept after).  ``on_duplicate``: ``"newest"`` (default) uses the newer copy of each
     form and lists the other as superseded (已被替代); ``"error"`` does the same but makes it an
     error-level issue."""
     if on_duplicate not in ("newest", "error"):
@@ -379,13 +380,13 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         if res.status == "ok":
             by_unit.setdefault(res.unit_code, []).append(res)
         else:
-            others.append(res)
+            others.append(_unpacked(res))
     # Issues and rejected rows are kept per unit, in memory or (judged in a worker) still in the
     # spill file, and read back in order when the workbook is written (issue 7).
     issues = IssueList(_issue_order)
     order = {u.code: i for i, u in enumerate(roster)}
     n_errors = n_warnings = 0
-    lean: dict[int, FileResult] = {}  # id(result) → the result without its verdict and issues
+    lean: dict[str, FileResult] = {}  # path → the result without its verdict and issues
     accepted = {f.name: AcceptedRows(definition, f.name) for f in definition.forms}
     form_counts: dict[str, dict[str, int]] = {u.code: {f.name: 0 for f in definition.forms} for u in roster}
     tally = FigureTally(definition, [u.code for u in roster])
@@ -396,7 +397,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     rows_superseded = 0
     deadline = ""
     for unit in roster:
-        files = by_unit.get(unit.code, [])
+        files = [_unpacked(r) for r in by_unit.get(unit.code, ())]
         unit_issues: list[Issue] = []
         where = {"unit_code": unit.code, "unit_name": unit.name}
         # --- which file supplies each form -------------------------------------------------
@@ -456,9 +457,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         for form_name, (n, rejected_at, flagged) in verdict.forms.items():
             form_counts[unit.code][form_name] = n
             res = chosen[form_name][0]
-            if id(res) not in lean:  # the rows' part needs the spill, not the verdict or issues
-                lean[id(res)] = replace(res, issues=[], verdict=None)
-            accepted[form_name].add(lean[id(res)], n, rejected_at, flagged)
+            if res.path not in lean:  # the rows' part needs the spill, not the verdict or issues
+                lean[res.path] = replace(res, issues=[], verdict=None)
+            accepted[form_name].add(lean[res.path], n, rejected_at, flagged)
         tally.add_in_order(unit.code, verdict.figures)
         if files:
             for form in definition.forms:
@@ -494,7 +495,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     # --- files outside the roster's units ----------------------------------------------------
     other_issues: list[Issue] = []
     for path in superseded_files:
-        res = _file(results, path)
+        res = _unpacked(_file(results, path))
         ledger.append(LedgerEntry(code=res.unit_code, name=res.unit_name, status=SUPERSEDED, files=[path],
                                   reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{res.rows_read} 行未计入"))
     roster_codes = {u.code for u in roster}
@@ -545,8 +546,12 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                          saved_at=max(saved) if saved else None, form_counts=form_counts)
 
 
-def _file(results: Sequence[FileResult], path: str) -> FileResult:
+def _file(results: Sequence[FileResult | PackedResult], path: str) -> FileResult | PackedResult:
     return next(r for r in results if r.path == path)
+
+
+def _unpacked(res: FileResult | PackedResult) -> FileResult:
+    return res.unpack() if isinstance(res, PackedResult) else res
 
 
 def _age(r: FileResult) -> tuple:

@@ -47,6 +47,7 @@ from .returns import (  # noqa: F401 - re-exported
     EXCEL_CELL_LIMIT,
     UNKNOWN_UNIT,
     FileResult,
+    PackedResult,
     Row,
     _coerce_column,
     _excel_limit,
@@ -137,13 +138,14 @@ def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, st
 
 
 def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefinition, roster: Roster,
-              jobs: int | None, limits: Limits | None, progress, spill_dir: str | None = None) -> list[FileResult]:
+              jobs: int | None, limits: Limits | None, progress, spill_dir: str | None = None) -> list[PackedResult]:
     """Read every file (stage 1), in a process pool when ``jobs`` > 1.  With ``spill_dir``, each
     file's rows are written there as soon as it is read (in the worker) and only the summary
-    comes back, so neither the workers nor this process hold more than one return's rows."""
+    comes back, so neither the workers nor this process hold more than one return's rows; each
+    result comes back packed (:class:`PackedResult`)."""
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
     total = len(files)
-    results: list[FileResult] = []
+    results: list[PackedResult] = []
     if jobs <= 1 or total < 4:
         for i, (f, name) in enumerate(zip(files, names), 1):
             results.append(_read_file(f, name, i, definition, roster, limits, spill_dir))
@@ -211,12 +213,14 @@ def _gc_paused():
 
 
 def _read_file(path: Path, name: str, index: int, definition: FormDefinition, roster: Roster | None,
-               limits: Limits | None, spill_dir: str | None) -> FileResult:
+               limits: Limits | None, spill_dir: str | None) -> PackedResult:
     """The whole per-file task of a merge, in this process or a worker: read, spill, judge a
     unit's only return and stow its issues (:func:`_read_and_spill`, ``_stow_verdict``), with
-    the garbage collector paused (:func:`_gc_paused`)."""
+    the garbage collector paused (:func:`_gc_paused`); packed (:class:`PackedResult`) to wait
+    for :func:`combine` in little memory."""
     with _gc_paused():
-        return _stow_verdict(_read_and_spill(path, name, index, definition, roster, limits, spill_dir))
+        return PackedResult.of(_stow_verdict(_read_and_spill(path, name, index, definition, roster, limits,
+                                                             spill_dir)))
 
 
 def _read_and_spill(path: Path, name: str, index: int, definition: FormDefinition, roster: Roster | None,
@@ -248,7 +252,7 @@ def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | No
     _WORKER = (definition, roster, limits, spill_dir)
 
 
-def _read_in_worker(path: Path, name: str, index: int) -> FileResult:
+def _read_in_worker(path: Path, name: str, index: int) -> PackedResult:
     assert _WORKER is not None
     definition, roster, limits, spill_dir = _WORKER
     return _read_file(path, name, index, definition, roster, limits, spill_dir)
