@@ -386,7 +386,6 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     issues = IssueList(_issue_order)
     order = {u.code: i for i, u in enumerate(roster)}
     n_errors = n_warnings = 0
-    lean: dict[str, FileResult] = {}  # path → the result without its verdict and issues
     accepted = {f.name: AcceptedRows(definition, f.name) for f in definition.forms}
     form_counts: dict[str, dict[str, int]] = {u.code: {f.name: 0 for f in definition.forms} for u in roster}
     tally = FigureTally(definition, [u.code for u in roster])
@@ -398,6 +397,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     deadline = ""
     for unit in roster:
         files = [_unpacked(r) for r in by_unit.get(unit.code, ())]
+        # id(result) → the result without its verdict and issues, shared by its forms; per unit,
+        # while the unit's results are alive (an id of a freed result can be reused)
+        lean: dict[int, FileResult] = {}
         unit_issues: list[Issue] = []
         where = {"unit_code": unit.code, "unit_name": unit.name}
         # --- which file supplies each form -------------------------------------------------
@@ -457,9 +459,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         for form_name, (n, rejected_at, flagged) in verdict.forms.items():
             form_counts[unit.code][form_name] = n
             res = chosen[form_name][0]
-            if res.path not in lean:  # the rows' part needs the spill, not the verdict or issues
-                lean[res.path] = replace(res, issues=[], verdict=None)
-            accepted[form_name].add(lean[res.path], n, rejected_at, flagged)
+            if id(res) not in lean:  # the rows' part needs the spill, not the verdict or issues
+                lean[id(res)] = replace(res, issues=[], verdict=None)
+            accepted[form_name].add(lean[id(res)], n, rejected_at, flagged)
         tally.add_in_order(unit.code, verdict.figures)
         if files:
             for form in definition.forms:
