@@ -17,7 +17,9 @@ subprocess (peak memory as in bench/run.py), alternating, ``--repeat`` times.
 Checks, each reported, none assumed:
 
 * reproducible — the same rows written twice, a second apart, give the same bytes (xltools pins
-  its workbooks' dates so that equal inputs give equal files);
+  its workbooks' dates so that equal inputs give equal files); for the Rust writers also after
+  :func:`pin_core_dates` (the bindings cannot set the dates), with its cost on the full file and
+  the file checked afterwards (``testzip``, the pinned dates, the values for S1/S5 or a ``--limit``);
 * values equal — both files read back with python-calamine, every cell of every sheet compared
   (dates as dates, numbers as floats, text exact);
 * LibreOffice — with ``--libreoffice``, each file is converted by ``soffice --convert-to xlsx``
@@ -30,12 +32,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+import zlib
 from datetime import datetime
 from decimal import Decimal
 from importlib import metadata
@@ -101,6 +107,57 @@ def write_rvgs(scenario: str, out: Path, limit: int | None) -> float:
 
 
 WRITERS = {"xlsxwriter": write_xlsxwriter, "rust": write_rust, "rvgs": write_rvgs}
+
+_CORE = "docProps/core.xml"
+_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
+
+
+def pin_core_dates(path: Path, stamp: bytes = b"2000-01-01T00:00:00Z") -> None:
+    """Rewrite the document's creation and modification dates (``docProps/core.xml``) to
+    ``stamp`` in place, every other member copied as its compressed bytes: what a caller of
+    either binding would have to do for reproducible files, since neither lets it set the
+    dates (rust_xlsxwriter itself can).  The ZIP layout is APPNOTE.TXT's (local header 4.3.7,
+    data descriptor 4.3.9, central directory 4.3.12, end record 4.3.16); ZIP64 and archive
+    comments are refused (rust_xlsxwriter writes neither below 4 GB)."""
+    data = path.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0 or len(data) != end + 22:
+        raise ValueError(f"{path}: no plain end-of-central-directory record")
+    n, cd_size, cd_off = struct.unpack_from("<HII", data, end + 10)
+    out = bytearray()
+    central = bytearray()
+    pos = cd_off
+    for _ in range(n):
+        if data[pos:pos + 4] != b"PK\x01\x02":
+            raise ValueError(f"{path}: broken central directory")
+        flags, method = struct.unpack_from("<HH", data, pos + 8)
+        crc, csize, usize, nlen, xlen, clen = struct.unpack_from("<IIIHHH", data, pos + 16)
+        local = struct.unpack_from("<I", data, pos + 42)[0]
+        name = data[pos + 46:pos + 46 + nlen].decode("utf-8")
+        record = bytearray(data[pos:pos + 46 + nlen + xlen + clen])
+        pos += len(record)
+        lnlen, lxlen = struct.unpack_from("<HH", data, local + 26)
+        start = local + 30 + lnlen + lxlen
+        stop = start + csize
+        if flags & 0x08:  # a data descriptor follows the data, with or without its signature
+            stop += 16 if data[stop:stop + 4] == b"PK\x07\x08" else 12
+        struct.pack_into("<I", record, 42, len(out))
+        if name == _CORE and method == 8:
+            xml = _W3CDTF.sub(lambda m: m.group(1) + stamp + m.group(2), zlib.decompress(data[start:start + csize], -15))
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            body = packer.compress(xml) + packer.flush()
+            crc, csize, usize = zlib.crc32(xml), len(body), len(xml)
+            head = bytearray(data[local:start])
+            struct.pack_into("<H", head, 6, flags & ~0x08)
+            struct.pack_into("<III", head, 14, crc, csize, usize)
+            struct.pack_into("<H", record, 8, flags & ~0x08)
+            struct.pack_into("<III", record, 16, crc, csize, usize)
+            out += head + body
+        else:
+            out += data[local:stop]
+        central += record
+    out += central + struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, n, n, len(central), len(out), 0)
+    path.write_bytes(bytes(out))
 
 
 def values(path: Path) -> dict[str, list[list]]:
@@ -212,6 +269,23 @@ def main() -> None:
         time.sleep(1.1)
         WRITERS[n](args.scenario, again, 1000)
         result["same_bytes_twice"][n] = first.read_bytes() == again.read_bytes()
+    # With the dates pinned afterwards (pin_core_dates): reproducible? still intact? at what cost?
+    result["same_bytes_twice_pinned"], result["pin_seconds"], result["pinned_values_equal"] = {}, {}, {}
+    for n in rust:
+        first, again = work / f"{n}-first.xlsx", work / f"{n}-again.xlsx"
+        pin_core_dates(first)
+        pin_core_dates(again)
+        result["same_bytes_twice_pinned"][n] = first.read_bytes() == again.read_bytes()
+        big = work / f"{n}.xlsx"
+        before = values(big) if args.limit or args.scenario in ("S1", "S5") else None
+        t0 = time.perf_counter()
+        pin_core_dates(big)
+        result["pin_seconds"][n] = time.perf_counter() - t0
+        with zipfile.ZipFile(big) as zf:
+            bad = zf.testzip()
+            core = zf.read(_CORE)
+        ok = bad is None and b"2000-01-01T00:00:00Z" in core and (before is None or values(big) == before)
+        result["pinned_values_equal"][n] = "intact" if ok else f"damaged ({bad})"
     if args.libreoffice:
         result["libreoffice"] = {n: libreoffice_roundtrip(work / f"{n}.xlsx", work) for n in WRITERS}
     (HERE / "results").mkdir(exist_ok=True)
