@@ -73,7 +73,7 @@ import os
 import posixpath
 import struct
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -205,7 +205,8 @@ def _size_text(n: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def read_return(path: str | Path, limits: Limits = Limits()) -> ReturnWorkbook:  # noqa: B008
+def read_return(path: str | Path, limits: Limits = Limits(), *,  # noqa: B008
+                sheets: Collection[str] | None = None) -> ReturnWorkbook:
     """Read one return: ``path`` → :class:`ReturnWorkbook`.
 
     The file is read once into memory (it is at most ``limits.max_file_bytes``), opened
@@ -214,10 +215,22 @@ def read_return(path: str | Path, limits: Limits = Limits()) -> ReturnWorkbook: 
     cannot be read — encrypted, corrupt, truncated, not a spreadsheet, over a limit, a zip or
     XML bomb — and never any other exception (calamine's exceptions, and any panic from its
     Rust code, are wrapped).  See the module docstring for the checks and per-format limits.
+
+    ``sheets``: only the worksheets with these names (compared as :meth:`ReturnWorkbook.sheet`
+    does: exactly, else ignoring case and surrounding spaces) are delivered, in workbook order.
+    In an .xlsx/.xlsm the others are still checked as part of the zip (size, CRC, entity
+    declarations) but neither measured nor parsed, and their XML is not kept: what
+    :func:`xltools.consolidated.read_consolidated` needs to read one form sheet of a city's
+    consolidated workbook (issue 7).  Other formats are read whole, then filtered.
     """
     p = Path(path)
     try:
-        return _read(p, limits)
+        if sheets is None:
+            return _read(p, limits)
+        wanted = _SheetFilter(sheets)
+        book = _read(p, limits, wanted)
+        book.sheets = [s for s in book.sheets if wanted(s.name)]
+        return book
     except _Refused as exc:
         raise ReturnReadError(str(p), exc.reason, exc.advice) from None
     except ReturnReadError:
@@ -286,7 +299,18 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _read(path: Path, limits: Limits) -> ReturnWorkbook:
+class _SheetFilter:
+    """Which sheets :func:`read_return` delivers when given ``sheets``."""
+
+    def __init__(self, names: Collection[str]) -> None:
+        self._exact = set(names)
+        self._folded = {n.strip().casefold() for n in names}
+
+    def __call__(self, name: str) -> bool:
+        return name in self._exact or name.strip().casefold() in self._folded
+
+
+def _read(path: Path, limits: Limits, wanted: _SheetFilter | None = None) -> ReturnWorkbook:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -314,7 +338,7 @@ def _read(path: Path, limits: Limits) -> ReturnWorkbook:
         raise _Refused("文件为空（0 字节）", "请重新保存登记表后再报送")
 
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return _read_zip(path, data, limits)
+        return _read_zip(path, data, limits, wanted)
     if data.startswith(_OLE_MAGIC):
         return _read_ole(path, data, limits)
     if path.suffix.lower() == ".csv":
@@ -384,11 +408,17 @@ def _norm(name: str) -> str:
 
 
 class _Package:
-    """The members of a checked zip, decompressed once; lookup by normalised name."""
+    """The members of a checked zip, decompressed once; lookup by normalised name.
 
-    def __init__(self, data: bytes, limits: Limits) -> None:
+    With ``lazy_sheets``, the XML of .xlsx worksheets (``…/worksheets/….xml``) is checked like
+    every member but not kept: :meth:`get` decompresses it again when asked, so a caller that
+    reads a few sheets of a big workbook never holds the others."""
+
+    def __init__(self, data: bytes, limits: Limits, lazy_sheets: bool = False) -> None:
         self.members: dict[str, bytes] = {}
         self.names: set[str] = set()
+        self._data = data
+        self._lazy: dict[str, zipfile.ZipInfo] = {}
         self._check_entry_count(data, limits)
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
@@ -422,6 +452,9 @@ class _Package:
                     name.endswith(_KEEP_SUFFIXES) and "vbaproject" not in name
                     and "/embeddings/" not in f"/{name}"
                 )
+                if keep and lazy_sheets and name.endswith(".xml") and "/worksheets/" in f"/{name}":
+                    keep = False
+                    self._lazy[name] = info
                 chunks: list[bytes] = []
                 tail = b""
                 try:
@@ -479,11 +512,23 @@ class _Package:
                 )
 
     def get(self, name: str) -> bytes | None:
-        return self.members.get(_norm(name))
+        name = _norm(name)
+        found = self.members.get(name)
+        if found is None and name in self._lazy:
+            # checked when the package was opened (size, CRC, no entity declarations)
+            with zipfile.ZipFile(io.BytesIO(self._data)) as zf:
+                found = zf.read(self._lazy[name])
+        return found
+
+    def kept(self) -> list[str]:
+        """Every member :meth:`get` can return, in the zip's order of checking."""
+        return [*self.members, *self._lazy]
 
 
-def _read_zip(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
-    pkg = _Package(data, limits)
+def _read_zip(path: Path, data: bytes, limits: Limits, wanted: _SheetFilter | None = None) -> ReturnWorkbook:
+    # With a sheet filter, worksheet XML is kept only on demand (_Package.get): the sheets left
+    # out are never held.
+    pkg = _Package(data, limits, lazy_sheets=wanted is not None)
     names = pkg.names
     if pkg.get("mimetype") is not None or "content.xml" in names:
         mimetype = (pkg.get("mimetype") or b"").strip()
@@ -507,7 +552,7 @@ def _read_zip(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
         raise _Refused("不是电子表格（压缩包里没有工作簿）", _ADVICE_NOT_SHEET)
     if wb_part.endswith(".bin"):
         return _read_xlsb(path, data, pkg, wb_part, limits)
-    return _read_xlsx(path, data, pkg, wb_part, limits)
+    return _read_xlsx(path, data, pkg, wb_part, limits, wanted)
 
 
 def _office_document_part(pkg: _Package) -> str | None:
@@ -594,7 +639,8 @@ def _state(visible: object) -> str:
     return "visible"
 
 
-def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Limits) -> ReturnWorkbook:
+def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Limits,
+               wanted: _SheetFilter | None = None) -> ReturnWorkbook:
     content_types = pkg.get("[Content_Types].xml") or b""
     macro = b"macroEnabled" in content_types or any(n.endswith("vbaproject.bin") for n in pkg.names)
     kind = "xlsm" if macro else "xlsx"
@@ -607,19 +653,25 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
                 sheet_parts[el.get("name", "")] = targets[rid]
     scans: dict[str, _SheetScan] = {}
     for name, part in sheet_parts.items():
+        if wanted is not None and not wanted(name):
+            continue  # neither measured nor handed to calamine (_assemble skips it too)
         xml = pkg.get(part)
         if xml is None:
             continue
         scan = _scan_xlsx_sheet(xml, part)
+        del xml
         _check_extent(scan, name, limits)
         scans[name] = scan
     # Any other part holding cells (an unusual package layout calamine might resolve
     # differently): measured too, so nothing reaches calamine unmeasured.
     mapped = set(sheet_parts.values())
-    for member, xml in pkg.members.items():
-        if member not in mapped and member.endswith(".xml") and b"sheetData" in xml:
+    for member in pkg.kept():
+        if member in mapped or not member.endswith(".xml"):
+            continue
+        xml = pkg.get(member)
+        if xml is not None and b"sheetData" in xml:
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
-    return _assemble(path, kind, data, scans, _custom_properties(pkg), limits)
+    return _assemble(path, kind, data, scans, _custom_properties(pkg), limits, wanted=wanted)
 
 
 # --- xlsb ---------------------------------------------------------------------------------------
@@ -1187,16 +1239,19 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
 
 def _assemble(path: Path, kind: str, data: bytes, scans: dict[str, _SheetScan],
               properties: dict[str, str], limits: Limits,
-              ordered: list[_SheetScan] | None = None) -> ReturnWorkbook:
+              ordered: list[_SheetScan] | None = None,
+              wanted: _SheetFilter | None = None) -> ReturnWorkbook:
     """Values from calamine for every worksheet our own pass has measured (by name, or for
     .xls by position, since BIFF5 names depend on a code page); never hand calamine a sheet
-    whose size we have not checked."""
+    whose size we have not checked.  With ``wanted``, the other sheets are skipped."""
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     sheets: list[SheetData] = []
     with wb:
         metas = wb.sheets_metadata
         for i, meta in enumerate(metas):
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            if wanted is not None and not wanted(meta.name):
                 continue
             scan = scans.get(meta.name)
             if scan is None and ordered is not None and len(ordered) == len(metas):

@@ -82,10 +82,12 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x06\x08\x0e-\x1f\ufffe\uffff]")
 # --------------------------------------------------------------------------- context
 
 
-def load_report_data(data: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
+def load_report_data(data: Mapping[str, Any] | str | Path,
+                     forms: Collection[str] | None = None) -> tuple[dict[str, Any], str]:
     """The report data as a dict (a figures JSON, or :func:`xltools.consolidated.read_consolidated`
-    of a consolidated workbook), and a name for messages.  Raises
-    :class:`~xltools.errors.DataError` for a missing, malformed or unsupported file."""
+    of a consolidated workbook, reading only the rows of ``forms`` when given), and a name for
+    messages.  Raises :class:`~xltools.errors.DataError` for a missing, malformed or unsupported
+    file."""
     if isinstance(data, Mapping):
         return dict(data), "数据"
     p = Path(data)
@@ -105,7 +107,7 @@ def load_report_data(data: Mapping[str, Any] | str | Path) -> tuple[dict[str, An
     if suffix in (".xlsx", ".xlsm"):
         from .consolidated import read_consolidated
 
-        return dict(read_consolidated(p)), str(p)
+        return dict(read_consolidated(p, forms)), str(p)
     raise DataError(f"{p}：不支持的数据文件类型 {suffix or '(无扩展名)'}，请使用汇总表（.xlsx）或汇总指标（.json）")
 
 
@@ -309,12 +311,44 @@ def _example_name(roster: Any) -> str:
     return f"{first.code}_{first.name}_先进事迹.docx" if first is not None else "D01_区委办_先进事迹.docx"
 
 
+#: the forms whose rows :func:`top_ten` and :func:`posts_by_unit` use
+_TOP10_FORMS = ("assessment", "posts")
+_POSTS_BY_UNIT_FORMS = ("posts", "deeds", "results", "assessment", "stories")
+
+
+def _forms_needed(needed: Collection[str] | None, extra: Mapping[str, Any]) -> set[str] | None:
+    """The forms whose rows templates using the variables ``needed`` can reach (None: every
+    form; ``needed`` None means not known)."""
+    if needed is None:
+        return None
+    if extra.get("forms"):
+        return set()  # rows given by the caller replace the data's
+    if "forms" in needed:
+        return None
+    out: set[str] = set()
+    if "top10" in needed and "top10" not in extra:
+        out.update(_TOP10_FORMS)
+    if "posts_by_unit" in needed and "posts_by_unit" not in extra:
+        out.update(_POSTS_BY_UNIT_FORMS)
+    return out
+
+
+def forms_used(templates: Sequence[str | Path], extra: Mapping[str, Any] | None = None) -> set[str] | None:
+    """The names of the forms whose rows ``templates`` (paths or bundled names) can reach
+    through their variables (:func:`list_template_vars`): ``None`` when one uses ``forms``
+    itself (every form), else those ``top10`` and ``posts_by_unit`` join, less what ``extra``
+    supplies — what :func:`load_report_data` needs to read (issue 7).  Raises TemplateError as
+    :func:`list_template_vars` does."""
+    return _forms_needed({name for t in templates for name in list_template_vars(t)}, extra or {})
+
+
 def report_context(
     data: Mapping[str, Any] | str | Path,
     *,
     extra: Mapping[str, Any] | None = None,
     date: _dt.date | None = None,
     unit_docs: str | Path | None = None,
+    needed: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The context a report template sees (documented in the README, section "Report templates: context and filters").
 
@@ -326,6 +360,11 @@ def report_context(
     used instead of the one computed, and ``forms`` given here replace the data's rows (and
     feed ``top10`` and ``posts_by_unit``).  ``unit_docs``: a folder of the units' deeds
     documents (:func:`find_unit_docs`); those units are in ``posts_by_unit`` even without posts.
+    ``needed``: the variables the templates to be rendered use (:func:`list_template_vars`), when
+    known: a consolidated workbook's form rows are then read only for the forms those variables
+    reach (``forms`` → every form; ``top10`` → 年度考核 and 先锋岗; ``posts_by_unit`` → the five
+    forms it joins), and the other forms are absent from ``forms`` (issue 7: the commendation
+    of a city's round reads 100,000 rows of its 1,000,000).
 
     Keys: every figure by name (``posts_total`` …); ``figures`` (name → value) and
     ``figure_info`` (list of {name, label, unit, value}); ``units`` (the per-unit rows, roster
@@ -338,7 +377,7 @@ def report_context(
     Raises :class:`~xltools.errors.DataError` when the data cannot be read, lacks ``figures``,
     ``counts``, ``per_unit`` or ``ledger``, a figure is named like one of the keys above, or a
     file in ``unit_docs`` is refused (:func:`find_unit_docs`)."""
-    d, source = load_report_data(data)
+    d, source = load_report_data(data, _forms_needed(needed, extra or {}))
     for key, kind in (("figures", dict), ("counts", dict), ("per_unit", list), ("ledger", list)):
         if not isinstance(d.get(key), kind):
             raise DataError(
@@ -683,7 +722,8 @@ def report(
     for p, t in zip(paths, targets):
         if t.exists() and t.resolve() == p.resolve():
             raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
-    context = report_context(data, extra=extra, date=date, unit_docs=unit_docs)
+    needed = {name for p in paths for name in _Source(p).check()}
+    context = report_context(data, extra=extra, date=date, unit_docs=unit_docs, needed=needed)
     blobs = [render_template(p, context) for p in paths]
     if out.suffix.lower() != ".docx":
         try:
@@ -700,6 +740,7 @@ __all__ = [
     "BUNDLED_TEMPLATES",
     "CONTEXT_KEYS",
     "find_unit_docs",
+    "forms_used",
     "list_template_vars",
     "load_report_data",
     "posts_by_unit",

@@ -80,6 +80,7 @@ def report_command(
       xltools report work_report --list-vars --data 汇总表.xlsx
     """
     from ..report import (
+        forms_used,
         list_template_vars,
         load_report_data,
         report,
@@ -88,7 +89,8 @@ def report_command(
     )
 
     if list_vars:
-        context = report_context(data, date=report_date) if data else None
+        needed = {name for template in templates for name in list_template_vars(template)}
+        context = report_context(data, date=report_date, needed=needed) if data else None
         for template in templates:
             path = resolve_template(template)
             names = list_template_vars(path)
@@ -110,7 +112,8 @@ def report_command(
         from ..ballot import load_tally_top10
 
         extra = {"top10": load_tally_top10(tally_json)}
-    loaded, _ = load_report_data(data)  # read once: the drafts and the warning below use it
+    # read once, only the forms the templates reach: the drafts and the warning below use it
+    loaded, _ = load_report_data(data, forms_used(templates, extra))
     written = report(list(templates), loaded, out, date=report_date, extra=extra, unit_docs=unit_docs)
     counts = loaded.get("counts") or {}
     if counts.get("missing") or counts.get("errors"):

@@ -1,0 +1,185 @@
+"""Issue 7: reading only some sheets of a workbook — ``read_return(..., sheets=...)``,
+``read_consolidated(path, forms)`` and ``xltools report`` reading only the forms its templates
+reach.  What is read must be exactly what a whole read gives; what is left out must never be
+parsed or held; the zip's own checks must still cover every member."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import xltools.readers as readers
+from xltools.cli import cli
+from xltools.consolidated import DATA_SHEET, read_consolidated, write_consolidated
+from xltools.errors import ReturnReadError
+from xltools.merge import merge
+from xltools.readers import Limits, read_return
+from xltools.report import BUNDLED_TEMPLATES, forms_used, report
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "returns"
+RETURN = sorted((ROOT / "samples" / "returns" / "round1").glob("*.xlsx"))[0]
+DAY = dt.date(2024, 12, 31)
+
+
+def _sheet_facts(s):
+    return (s.name, s.state, s.rows, s.formulas, s.hidden_rows, s.merged)
+
+
+# --------------------------------------------------------------------------- read_return
+
+
+def test_only_the_named_sheets_are_delivered_equal_to_a_whole_read():
+    whole = read_return(RETURN)
+    names = [s.name for s in whole.sheets]
+    assert len(names) >= 5
+    for pick in ([names[1]], [names[3], names[1]], names, []):
+        part = read_return(RETURN, sheets=pick)
+        assert [s.name for s in part.sheets] == [n for n in names if n in pick]  # workbook order
+        assert [_sheet_facts(s) for s in part.sheets] == [_sheet_facts(whole.sheet(n)) for n in names if n in pick]
+        assert part.properties == whole.properties and part.kind == whole.kind
+
+
+def test_sheet_names_match_as_the_workbook_lookup_does():
+    name = read_return(RETURN).sheets[1].name
+    assert [s.name for s in read_return(RETURN, sheets=[f"  {name.upper()} "]).sheets] == [name]
+    assert read_return(RETURN, sheets=["没有这个工作表"]).sheets == []
+
+
+@pytest.mark.parametrize("name", ["same-values.xlsx", "same-values-lo.ods", "same-values-lo.xls",
+                                  "binary-workbook.xlsb", "csv-utf8.csv"])
+def test_every_format_filters_to_the_same_sheets(name):
+    whole = read_return(FIXTURES / name)
+    first = whole.sheets[0].name
+    part = read_return(FIXTURES / name, sheets=[first])
+    assert [_sheet_facts(s) for s in part.sheets] == [_sheet_facts(whole.sheets[0])]
+
+
+def _workbook_with_bad_second_sheet(tmp_path: Path, bad_xml: bytes) -> Path:
+    """A copy of a sample return whose second worksheet part is replaced by ``bad_xml``."""
+    out = tmp_path / "bad-second-sheet.xlsx"
+    with zipfile.ZipFile(RETURN) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        parts = sorted(n for n in src.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info.filename, bad_xml if info.filename == parts[1] else data)
+    return out
+
+
+def test_a_sheet_left_out_is_still_checked_as_part_of_the_zip(tmp_path):
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>'
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+    path = _workbook_with_bad_second_sheet(tmp_path, bomb)
+    first = read_return(RETURN).sheets[0].name
+    with pytest.raises(ReturnReadError, match="XML"):
+        read_return(path, sheets=[first])
+
+
+def test_a_sheet_left_out_is_neither_measured_nor_parsed(tmp_path):
+    # A stray cell at XFD1048576 in the sheet left out: a whole read refuses the file (the extent
+    # check), a read of the other sheets never looks at it.
+    far = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+           b'spreadsheetml/2006/main"><sheetData><row r="1048576"><c r="XFD1048576" t="inlineStr">'
+           b'<is><t>x</t></is></c></row></sheetData></worksheet>')
+    path = _workbook_with_bad_second_sheet(tmp_path, far)
+    with pytest.raises(ReturnReadError):
+        read_return(path)
+    whole = read_return(RETURN)
+    first = whole.sheets[0].name
+    assert [_sheet_facts(s) for s in read_return(path, sheets=[first]).sheets] == [_sheet_facts(whole.sheets[0])]
+
+
+def test_worksheet_xml_left_out_is_not_held():
+    data = RETURN.read_bytes()
+    lazy = readers._Package(data, Limits(), lazy_sheets=True)
+    eager = readers._Package(data, Limits())
+    sheets = [n for n in eager.members if "/worksheets/" in n and n.endswith(".xml")]
+    assert sheets and not any(n in lazy.members for n in sheets)
+    assert all(lazy.get(n) == eager.members[n] for n in sheets)  # decompressed again on demand
+    assert sorted(lazy.kept()) == sorted(eager.members)
+
+
+# --------------------------------------------------------------------------- read_consolidated
+
+
+@pytest.fixture(scope="module")
+def consolidated(kit, roster, tmp_path_factory) -> Path:
+    with merge(kit, roster, [ROOT / "samples" / "returns" / "round1"], jobs=1) as cons:
+        return write_consolidated(cons, tmp_path_factory.mktemp("cons") / "汇总表.xlsx")
+
+
+def _spy_sheets(monkeypatch) -> list:
+    asked: list = []
+    real = readers.read_return
+
+    def spy(path, limits=Limits(), *, sheets=None):  # noqa: B008
+        asked.append(None if sheets is None else sorted(sheets))
+        return real(path, limits, sheets=sheets)
+
+    monkeypatch.setattr(readers, "read_return", spy)
+    return asked
+
+
+def test_read_consolidated_reads_only_the_forms_asked_for(consolidated, kit, monkeypatch):
+    whole = read_consolidated(consolidated)
+    assert set(whole["forms"]) == {f.name for f in kit.forms}
+    asked = _spy_sheets(monkeypatch)
+    part = read_consolidated(consolidated, forms={"assessment", "posts"})
+    assert set(part["forms"]) == {"assessment", "posts"}
+    for name in part["forms"]:
+        assert part["forms"][name] == whole["forms"][name] and part["forms"][name]
+    assert {k: v for k, v in part.items() if k != "forms"} == {k: v for k, v in whole.items() if k != "forms"}
+    sheets = {f.name: f.sheet for f in kit.forms}
+    assert asked == [[DATA_SHEET], sorted([sheets["assessment"], sheets["posts"]])]
+    asked.clear()
+    none = read_consolidated(consolidated, forms=())
+    assert none["forms"] == {} and asked == [[DATA_SHEET]]
+    assert none["figures"] == whole["figures"]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def test_forms_used_by_the_bundled_templates():
+    assert set(BUNDLED_TEMPLATES) == {"work_report", "commendation", "deeds_compilation"}
+    assert forms_used(["commendation"]) == {"assessment", "posts"}
+    joined = {"posts", "deeds", "results", "assessment", "stories"}
+    assert forms_used(["deeds_compilation"]) == joined
+    assert forms_used(["work_report"]) is None  # it tests `'results' in forms`
+    assert forms_used(["commendation"], extra={"top10": []}) == set()  # a tally's top ten
+    assert forms_used(["commendation", "deeds_compilation"]) == joined
+
+
+def _document_text(path: Path) -> str:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("word/document.xml").decode("utf-8")
+
+
+def test_report_reads_only_what_its_templates_reach_and_writes_the_same(consolidated, tmp_path, monkeypatch):
+    full = read_consolidated(consolidated)  # every form, as before issue 7's change
+    want = {t: _document_text(report([t], full, tmp_path / f"full-{t}.docx", date=DAY)[0])
+            for t in ("commendation", "deeds_compilation")}
+    asked = _spy_sheets(monkeypatch)
+    got = _document_text(report(["commendation"], consolidated, tmp_path / "c.docx", date=DAY)[0])
+    assert got == want["commendation"] and "先锋岗" in got
+    assert len(asked) == 2 and DATA_SHEET not in asked[1] and len(asked[1]) == 2
+    asked.clear()
+    got = _document_text(report(["deeds_compilation"], consolidated, tmp_path / "d.docx", date=DAY)[0])
+    assert got == want["deeds_compilation"]
+    assert len(asked) == 2 and len(asked[1]) >= 4
+
+
+def test_cli_report_of_the_commendation_reads_two_form_sheets(consolidated, tmp_path, monkeypatch):
+    asked = _spy_sheets(monkeypatch)
+    out = tmp_path / "表彰.docx"
+    result = CliRunner().invoke(cli, ["report", "commendation", "--data", str(consolidated), "--out", str(out),
+                                      "--date", "2024-12-31"])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and len(asked) == 2 and len(asked[1]) == 2
+    listed = CliRunner().invoke(cli, ["report", "commendation", "--list-vars", "--data", str(consolidated)])
+    assert listed.exit_code == 0 and "✓ top10" in listed.output and "✗" not in listed.output
