@@ -367,8 +367,9 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
 def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult | PackedResult],
             on_duplicate: str = "newest", skipped: Sequence[str] = ()) -> Consolidation:
     """Stage 2: combine per-file results into a :class:`Consolidation` (roster order; results
-    may come in any order, as :class:`FileResult` or :class:`PackedResult`: a packed one is
-    unpacked when its unit is reached and not kept after).  ``on_duplicate``: ``"newest"`` (default) uses the newer copy of each
+    may come in any order, as :class:`FileResult` or :class:`PackedResult`: a usable return is
+    unpacked when its unit is reached and not kept after; an unreadable or unidentified file is
+    unpacked at the start and kept to the end, for its ledger line and issues).  ``on_duplicate``: ``"newest"`` (default) uses the newer copy of each
     form and lists the other as superseded (已被替代); ``"error"`` does the same but makes it an
     error-level issue."""
     if on_duplicate not in ("newest", "error"):
@@ -393,6 +394,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     ledger: list[LedgerEntry] = []
     superseded_files: list[str] = []
     superseded_why: dict[str, str] = {}
+    listed_under_unit: set[str] = set()  # unusable files whose issues are in their unit's part
     rows_superseded = 0
     deadline = ""
     for unit in roster:
@@ -475,6 +477,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             # The unit did send something, but nothing usable: not 未报送, and not chased as such.
             for r in broken:
                 after.extend(r.issues)
+                listed_under_unit.add(r.path)
             used = [r.path for r in broken]
             reason = "报送的文件无法使用（" + "；".join(r.reason for r in broken) + "），请重新报送"
         issues.add(unit_issues, verdict.stowed_issues if verdict.stowed is not None else verdict.issues,
@@ -500,7 +503,6 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         res = _unpacked(_file(results, path))
         ledger.append(LedgerEntry(code=res.unit_code, name=res.unit_name, status=SUPERSEDED, files=[path],
                                   reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{res.rows_read} 行未计入"))
-    roster_codes = {u.code for u in roster}
     for res in others:
         n_rej = 0
         for form_name in res.forms:
@@ -509,7 +511,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 rejected.add(order.get(row.unit_code, len(order)), [row], 1)
                 other_issues.extend(row.issues)
                 n_rej += 1
-        if res.unit_code not in roster_codes:  # else already listed under its unit
+        if res.path not in listed_under_unit:
+            # Listed here unless its unit sent nothing usable (then under the unit, above): an
+            # unreadable resend of a unit whose older return was used must not go unmentioned.
             other_issues.extend(res.issues)
         status = UNREADABLE if res.status == "unreadable" else UNIDENTIFIED
         n_err = sum(1 for i in res.issues if i.is_error) + n_rej
