@@ -42,10 +42,25 @@ def test_a_packed_result_keeps_what_combine_sorts_by_and_unpacks_equal(packed):
         assert isinstance(res, FileResult)
         assert (p.path, p.status, p.unit_code, p.rows_read, p.saved_at) == (
             res.path, res.status, res.unit_code, res.rows_read, res.saved_at)
-        assert res == pickle.loads(p.blob) and res is not p.unpack()  # a new, equal result each time
-    # the point of packing: the pickled result is smaller than the result's objects would be
-    ok = [p for p in packed if p.status == "ok"]
-    assert ok and all(len(p.blob) < 4096 for p in ok)
+        assert res == p.unpack() and res is not p.unpack()  # a new, equal result each time
+        # a return with rows waits in its spill file, anything else (no spill file) in memory
+        if res.spill is not None:
+            assert p.blob is None and p.stored is not None and p.stored[0] == res.spill[0]
+        else:
+            assert p.stored is None and pickle.loads(p.blob) == res
+    assert any(p.stored for p in packed) and any(p.blob for p in packed)
+
+
+def test_a_result_whose_spill_file_cannot_be_written_stays_in_memory(packed, monkeypatch):
+    import xltools.returns as returns_mod
+
+    def full(path, obj):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(returns_mod, "append_segment", full)
+    res = next(p for p in packed if p.stored is not None).unpack()
+    again = PackedResult.of(res)
+    assert again.stored is None and again.blob and again.unpack() == res
 
 
 def test_combine_gives_the_same_consolidation_packed_unpacked_or_mixed(kit, roster, packed, tmp_path):

@@ -41,6 +41,7 @@ from .issues import ERROR, WARNING, Issue, cell_address, column_letter
 from .readers import CellError, Limits, SheetData, read_return
 from .roster import Roster, Unit
 from .spill import (
+    append_segment,
     read_segment,
     write_segments,
 )
@@ -253,27 +254,38 @@ class PackedResult:
     """A :class:`FileResult` as :func:`xltools.merge.merge` holds it until
     :func:`xltools.combine.combine` reaches its unit: what ``combine`` sorts, groups and counts
     by (``path``, ``status``, ``unit_code``, ``rows_read``, ``saved_at``), and the whole result
-    pickled in ``blob``.
+    pickled — appended to the return's own spill file (``stored``: path and ``(offset, length)``),
+    or, for a file with no spill file (unreadable, no rows, a full disk), in ``blob``.
 
     Issue 7: a spilled result of a small return is about 0.9 KB pickled and 4.3 KB as objects
-    (its verdict's per-form tuples and sets, the figure parts' ``Decimal`` s, the strings), so a
-    province's 5,000 returns held while the pool's workers read the rest cost the merging
-    process 4.5 MB instead of 21 MB — the total, not the largest return, is what would grow.
-    :meth:`unpack` gives a new, equal :class:`FileResult` (pickle's round trip)."""
+    (its verdict's per-form tuples and sets, the figure parts' ``Decimal`` s, the strings), and a
+    province's 5,000 results were all held while the pool's workers read the rest — the total,
+    not the largest return, is what grew.  Stored, each waits as a few short strings.
+    :meth:`unpack` gives a new, equal :class:`FileResult` (pickle's round trip); it raises
+    ``FileNotFoundError`` once the spill directory is gone."""
 
     path: str
     status: str
     unit_code: str
     rows_read: int
     saved_at: datetime | None
-    blob: bytes
+    blob: bytes | None
+    stored: tuple[str, tuple[int, int]] | None = None
 
     @classmethod
     def of(cls, res: FileResult) -> PackedResult:
-        return cls(res.path, res.status, res.unit_code, res.rows_read, res.saved_at,
-                   pickle.dumps(res, pickle.HIGHEST_PROTOCOL))
+        keys = (res.path, res.status, res.unit_code, res.rows_read, res.saved_at)
+        if isinstance(res.spill, tuple) and res.spill:
+            try:
+                return cls(*keys, None, (res.spill[0], append_segment(res.spill[0], res)))
+            except OSError:
+                pass  # the disk is full or the directory went away: keep it in memory
+        return cls(*keys, pickle.dumps(res, pickle.HIGHEST_PROTOCOL))
 
     def unpack(self) -> FileResult:
+        if self.stored is not None:
+            return read_segment(*self.stored)  # type: ignore[return-value]
+        assert self.blob is not None
         return pickle.loads(self.blob)
 
 
