@@ -142,12 +142,21 @@ class Consolidation:
 
     def to_json(self) -> dict[str, Any]:
         """The figures JSON (``xltools merge --json``); documented in the README."""
+        out = self.json_parts()
+        out["per_unit"] = list(out["per_unit"])
+        out["ledger"] = list(out["ledger"])
+        return out
+
+    def json_parts(self) -> dict[str, Any]:
+        """:meth:`to_json` with ``per_unit`` and ``ledger`` as iterators that make each unit's
+        dict when it is reached: a province's 5,000 units need not exist as dicts all at once
+        while the workbook's ``_data`` sheet is encoded (issue 7)."""
         from . import __version__
 
         d = self.definition
-        per_unit = [
+        per_unit = (
             {"code": u.code, "name": u.name, **self.per_unit.get(u.code, {})} for u in self.roster
-        ]
+        )
         return {
             "xltools": __version__,
             "form": {"id": d.id, "version": d.version, "title": d.title},
@@ -158,7 +167,7 @@ class Consolidation:
                 for f in d.figures
             ],
             "per_unit": per_unit,
-            "ledger": [e.to_dict() for e in self.ledger],
+            "ledger": (e.to_dict() for e in self.ledger),
             "counts": dict(self.counts),
         }
 
@@ -395,6 +404,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     superseded_files: list[str] = []
     superseded_why: dict[str, str] = {}
     listed_under_unit: set[str] = set()  # unusable files whose issues are in their unit's part
+    form_names = {f.name: f.name for f in definition.forms}  # one string per form name, shared
     rows_superseded = 0
     deadline = ""
     for unit in roster:
@@ -462,7 +472,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             form_counts[unit.code][form_name] = n
             res = chosen[form_name][0]
             if id(res) not in lean:  # the rows' part needs the spill, not the verdict or issues
-                lean[id(res)] = replace(res, issues=[], verdict=None)
+                lean[id(res)] = _lean(res, form_names)
             accepted[form_name].add(lean[id(res)], n, rejected_at, flagged)
         tally.add_in_order(unit.code, verdict.figures)
         if files:
@@ -554,6 +564,18 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
 
 def _file(results: Sequence[FileResult | PackedResult], path: str) -> FileResult | PackedResult:
     return next(r for r in results if r.path == path)
+
+
+def _lean(res: FileResult, names: Mapping[str, str]) -> FileResult:
+    """What the accepted rows need of a return until the workbook is written
+    (:meth:`FileResult.load` and :meth:`FileResult.values`: where its rows are, whose they are),
+    with the definition's form-name strings as keys: a province's 5,000 returns keep 5,000 of
+    these (issue 7), so no save times, issues or verdict, and no unpickled copy of each form name."""
+    spill = res.spill
+    if spill is not None:
+        spill = (spill[0], {names.get(k, k): v for k, v in spill[1].items()})
+    return FileResult(path=res.path, status=res.status, unit_code=res.unit_code, unit_name=res.unit_name,
+                      rows=res.rows, counts={names.get(k, k): v for k, v in res.counts.items()}, spill=spill)
 
 
 def _unpacked(res: FileResult | PackedResult) -> FileResult:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -346,19 +346,44 @@ def _write(cons, path: Path) -> None:
 
     # 7. _data (hidden) ------------------------------------------------------------------------------
     ws = wb.add_worksheet(DATA_SHEET)
-    payload = cons.to_json()
+    payload = cons.json_parts()
     payload["columns"] = {
         form.name: {"sheet": form.sheet, "fields": [[f.name, f.type] for f in form.fields]}
         for form in d.forms
     }
-    # Encoded piece by piece and written in cells of _CHUNK characters as it comes: a roster of
-    # 5,000 units makes megabytes of text that never needs to exist whole (issue 7).
+    # Encoded piece by piece, unit by unit, and written in cells of _CHUNK characters as it
+    # comes: a roster of 5,000 units makes megabytes of text, and thousands of dicts, that never
+    # need to exist whole (issue 7).
     encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_default)
-    for i, chunk in enumerate(_chunked(encoder.iterencode(payload), _CHUNK)):
+    for i, chunk in enumerate(_chunked(_encode_streaming(encoder, payload), _CHUNK)):
         ws.write_string(i, 0, chunk)
     del payload
     ws.hide()
     wb.close()
+
+
+def _encode_streaming(encoder: json.JSONEncoder, payload: dict[str, Any]):
+    """The text of ``encoder.iterencode(payload)``, piece by piece, for a dict whose values may
+    be iterators: each is encoded as a JSON array, item by item, without being made a list.
+    ``encoder`` must sort keys and not indent: then the text is the same as for the dict with
+    those iterators made lists (json's documented output; tested in
+    test_consolidated_streaming.py)."""
+    assert encoder.sort_keys and encoder.indent is None
+    sep, colon = encoder.item_separator, encoder.key_separator
+    yield "{"
+    for n, key in enumerate(sorted(payload)):
+        yield (sep if n else "") + encoder.encode(key) + colon
+        value = payload[key]
+        if isinstance(value, Iterator):
+            yield "["
+            for k, item in enumerate(value):
+                if k:
+                    yield sep
+                yield from encoder.iterencode(item)
+            yield "]"
+        else:
+            yield from encoder.iterencode(value)
+    yield "}"
 
 
 def _chunked(pieces, size: int):
