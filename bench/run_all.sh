@@ -1,5 +1,7 @@
 #!/bin/sh
-# The benchmark behind bench/README.md's fourth round (about 30 minutes on 2 cores); run from the
+# The benchmark behind bench/README.md's fourth round (about 30 minutes on 2 cores); the fifth
+# round re-ran S1 (all, 5 rounds), S4 and S2 lib_jN (2 rounds each) and S2 merge_jN + calamine
+# (3 rounds), the lines below with those --repeat values.  Run from the
 # repository root (or a snapshot of it, so commits cannot change the code under the run), in the
 # background:  nohup sh bench/run_all.sh > bench/data/run_all.log 2>&1 &
 # Needs the data first:  /work/venv/bin/python bench/make_returns.py --scenario all

@@ -45,6 +45,7 @@ def test_every_unusable_file_is_in_the_issue_list_and_counted(kit, roster, round
             listed = [i for i in issues if i.file == path]
             assert len(listed) == entry.errors == 1 and listed[0].is_error, path
             assert ("不是" in listed[0].message or "空" in listed[0].message)
+            assert (listed[0].unit_code, listed[0].unit_name) == ("D02", "区人大办")  # named like D02
         assert cons.counts["errors"] == sum(1 for i in issues if i.is_error)
         assert cons.counts["warnings"] == sum(1 for i in issues if not i.is_error)
         d02 = next(e for e in cons.ledger if e.code == "D02")

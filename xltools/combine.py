@@ -509,6 +509,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                                   contact=unit.contact, phone=unit.phone, reason=reason))
     # --- files outside the roster's units ----------------------------------------------------
     other_issues: list[Issue] = []
+    units_by_code = {u.code: u for u in roster}
     for path in superseded_files:
         res = _unpacked(_file(results, path))
         ledger.append(LedgerEntry(code=res.unit_code, name=res.unit_name, status=SUPERSEDED, files=[path],
@@ -523,8 +524,11 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 n_rej += 1
         if res.path not in listed_under_unit:
             # Listed here unless its unit sent nothing usable (then under the unit, above): an
-            # unreadable resend of a unit whose older return was used must not go unmentioned.
-            other_issues.extend(res.issues)
+            # unreadable resend of a unit whose older return was used must not go unmentioned,
+            # and names its unit.
+            unit = units_by_code.get(res.unit_code)
+            other_issues.extend(res.issues if unit is None else
+                                [i.at(unit_code=unit.code, unit_name=unit.name) for i in res.issues])
         status = UNREADABLE if res.status == "unreadable" else UNIDENTIFIED
         n_err = sum(1 for i in res.issues if i.is_error) + n_rej
         ledger.append(LedgerEntry(code="", name=res.unit_name, status=status, files=[res.path],
