@@ -46,3 +46,8 @@ def test_the_data_sheet_payload_equals_the_figures_json(kit, roster):
         enc = _encoder()
         assert "".join(_encode_streaming(enc, parts)) == enc.encode(cons.to_json())
         assert len(cons.to_json()["per_unit"]) == len(cons.roster) and cons.to_json()["ledger"]
+
+
+def test_a_key_that_is_not_text_is_refused_not_written_as_invalid_json():
+    with pytest.raises(TypeError):
+        "".join(_encode_streaming(_encoder(), {1: "x"}))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -183,3 +185,97 @@ def test_cli_report_of_the_commendation_reads_two_form_sheets(consolidated, tmp_
     assert out.is_file() and len(asked) == 2 and len(asked[1]) == 2
     listed = CliRunner().invoke(cli, ["report", "commendation", "--list-vars", "--data", str(consolidated)])
     assert listed.exit_code == 0 and "✓ top10" in listed.output and "✗" not in listed.output
+
+
+# --------------------------------------------------------------------------- hostile resolution
+# Found by a hostile review: where our sheet-name → part resolution and calamine's differ, a
+# sheet left out unmeasured could be the part calamine loads for a wanted sheet — with a far cell
+# there, calamine allocates the dense grid and aborts the process.  Such files are measured whole.
+
+_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_WS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+
+
+def _sheet_xml(far: str) -> str:
+    row = int(re.sub(r"[A-Z]", "", far))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}><sheetData>'
+            f'<row r="1"><c r="A1" t="inlineStr"><is><t>甲</t></is></c></row>'
+            + (f'<row r="{row}"><c r="{far}" t="inlineStr"><is><t>x</t></is></c></row>' if row > 1 else "")
+            + "</sheetData></worksheet>")
+
+
+def _hostile_book(path: Path, sheets: str, rels: list[tuple[str, str]], office_doc: str = "xl/workbook.xml",
+                  extra_workbook: str | None = None, far: str = "A500") -> Path:
+    wb = f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS}><sheets>{sheets}</sheets></workbook>'
+    rel = "".join(f'<Relationship Id="{i}" Type="{_WS}" Target="{t}"/>' for i, t in rels)
+    rels_xml = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                f'package/2006/relationships">{rel}</Relationships>')
+    root = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            f'2006/relationships/officeDocument" Target="{office_doc}"/></Relationships>')
+    ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+          'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+          'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", ct)
+        z.writestr("_rels/.rels", root)
+        z.writestr(office_doc, wb)
+        if extra_workbook is not None:  # what calamine reads whatever _rels/.rels says
+            z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS}><sheets>'
+                                          f'{extra_workbook}</sheets></workbook>')
+            z.writestr("xl/_rels/workbook.xml.rels", rels_xml)
+        z.writestr(office_doc.replace("xl/", "xl/_rels/") + ".rels", rels_xml)
+        z.writestr("xl/worksheets/ok.xml", _sheet_xml("A1"))
+        z.writestr("xl/worksheets/bad.xml", _sheet_xml(far))
+    return path
+
+
+HOSTILE = {
+    # an unprefixed id="rId2" before r:id: we took the first (ok.xml), calamine reads r:id (bad.xml)
+    "id_attribute": dict(sheets='<sheet name="W" sheetId="1" id="rId2" r:id="rId1"/><sheet name="U" sheetId="2" r:id="rId1"/>',
+                         rels=[("rId1", "worksheets/bad.xml"), ("rId2", "worksheets/ok.xml")]),
+    # _rels/.rels names another workbook part; calamine reads xl/workbook.xml, where W is bad.xml
+    "workbook_part": dict(sheets='<sheet name="W" sheetId="1" r:id="rId2"/><sheet name="U" sheetId="2" r:id="rId1"/>',
+                          rels=[("rId1", "worksheets/bad.xml"), ("rId2", "worksheets/ok.xml")],
+                          office_doc="xl/wb2.xml",
+                          extra_workbook='<sheet name="W" sheetId="1" r:id="rId1"/>'),
+    # a literal tab becomes a space in our parse, stays a tab in calamine's
+    "tab_in_name": dict(sheets='<sheet name="P\tQ" sheetId="1" r:id="rId1"/><sheet name="P&#9;Q" sheetId="2" r:id="rId2"/>',
+                        rels=[("rId1", "worksheets/bad.xml"), ("rId2", "worksheets/ok.xml")]),
+}
+WANT = {"id_attribute": "W", "workbook_part": "W", "tab_in_name": "P\tQ"}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_an_ambiguous_workbook_is_measured_whole(case, tmp_path, monkeypatch):
+    path = _hostile_book(tmp_path / f"{case}.xlsx", **HOSTILE[case])
+    small = Limits(max_rows_per_sheet=100)
+    with pytest.raises(ReturnReadError) as whole:
+        read_return(path, small)
+    scanned: list[str] = []
+    real = readers._scan_xlsx_sheet
+    monkeypatch.setattr(readers, "_scan_xlsx_sheet", lambda xml, part: scanned.append(part) or real(xml, part))
+    with pytest.raises(ReturnReadError) as part:
+        read_return(path, small, sheets=[WANT[case]])
+    assert "xl/worksheets/bad.xml" in scanned  # measured by us, before calamine saw it
+    assert part.value.reason == whole.value.reason
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_an_ambiguous_workbook_with_a_far_cell_is_refused_not_a_crash(case, tmp_path):
+    path = _hostile_book(tmp_path / f"{case}.xlsx", far="XFD1048576", **HOSTILE[case])
+    code = ("import sys; from xltools.readers import read_return, ReturnReadError\n"
+            "try:\n    read_return(sys.argv[1], sheets=[sys.argv[2]])\nexcept ReturnReadError as e:\n"
+            "    print('refused', e.reason)\n")
+    run = subprocess.run([sys.executable, "-c", code, str(path), WANT[case]], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0 and run.stdout.startswith("refused"), (run.returncode, run.stderr[-300:])
+    assert "XFD1048576" in run.stdout
+
+
+def test_sheets_must_be_names():
+    with pytest.raises(TypeError):
+        read_return(RETURN, sheets="先锋岗登记表")  # a string, not a collection of names
+    with pytest.raises(TypeError):
+        read_return(RETURN, sheets=[None])

@@ -372,6 +372,8 @@ def _encode_streaming(encoder: json.JSONEncoder, payload: dict[str, Any]):
     sep, colon = encoder.item_separator, encoder.key_separator
     yield "{"
     for n, key in enumerate(sorted(payload)):
+        if not isinstance(key, str):  # json would write it as a string; this payload never has one
+            raise TypeError(f"_data keys are text, got {key!r}")
         yield (sep if n else "") + encoder.encode(key) + colon
         value = payload[key]
         if isinstance(value, Iterator):
@@ -479,7 +481,10 @@ def read_consolidated(path: str | Path, forms: Collection[str] | None = None) ->
         if forms is not None:
             columns = {name: spec for name, spec in columns.items() if name in forms}
             # the form sheets wanted, in a second pass (the _data sheet names them)
-            book = read([spec["sheet"] for spec in columns.values()]) if columns else book
+            names = [spec["sheet"] for spec in columns.values()]
+            if not all(isinstance(n, str) for n in names):
+                raise ValueError(f"sheet names {names!r}")
+            book = read(names) if columns else book
         out_forms: dict[str, list[dict[str, Any]]] = {}
         for form_name, spec in columns.items():
             fields = spec["fields"]

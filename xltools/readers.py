@@ -71,6 +71,7 @@ import io
 import operator
 import os
 import posixpath
+import re
 import struct
 import zipfile
 from collections.abc import Collection, Iterable, Iterator
@@ -216,18 +217,20 @@ def read_return(path: str | Path, limits: Limits = Limits(), *,  # noqa: B008
     XML bomb — and never any other exception (calamine's exceptions, and any panic from its
     Rust code, are wrapped).  See the module docstring for the checks and per-format limits.
 
-    ``sheets``: only the worksheets with these names (compared as :meth:`ReturnWorkbook.sheet`
-    does: exactly, else ignoring case and surrounding spaces) are delivered, in workbook order.
-    In an .xlsx/.xlsm the others are still checked as part of the zip (size, CRC, entity
-    declarations) but neither measured nor parsed, and their XML is not kept: what
+    ``sheets``: only the worksheets whose name equals one of these, exactly or ignoring case and
+    surrounding spaces (every such sheet), are delivered, in workbook order.  In an .xlsx/.xlsm
+    the others are still checked as part of the zip (size, CRC, entity declarations) but not
+    parsed, and their XML is not kept; they are not measured either where calamine is sure to
+    resolve sheet names to the parts we do (:func:`_resolution_unambiguous`), else measured as
+    in a whole read.  What
     :func:`xltools.consolidated.read_consolidated` needs to read one form sheet of a city's
     consolidated workbook (issue 7).  Other formats are read whole, then filtered.
     """
     p = Path(path)
+    wanted = None if sheets is None else _SheetFilter(sheets)  # TypeError for a name not text
     try:
-        if sheets is None:
+        if wanted is None:
             return _read(p, limits)
-        wanted = _SheetFilter(sheets)
         book = _read(p, limits, wanted)
         book.sheets = [s for s in book.sheets if wanted(s.name)]
         return book
@@ -303,6 +306,8 @@ class _SheetFilter:
     """Which sheets :func:`read_return` delivers when given ``sheets``."""
 
     def __init__(self, names: Collection[str]) -> None:
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"sheets must be a collection of sheet names (text), got {names!r}")
         self._exact = set(names)
         self._folded = {n.strip().casefold() for n in names}
 
@@ -646,14 +651,19 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
     kind = "xlsm" if macro else "xlsx"
     targets = _rels_targets(pkg, wb_part)
     sheet_parts: dict[str, str] = {}
-    for el in _parse_xml(pkg.get(wb_part) or b"", wb_part).iter():
-        if _local(el.tag) == "sheet":
-            rid = _attr(el, "id")
-            if el.get("name") is not None and rid in targets:
-                sheet_parts[el.get("name", "")] = targets[rid]
+    wb_xml = pkg.get(wb_part) or b""
+    sheet_elements = [el for el in _parse_xml(wb_xml, wb_part).iter() if _local(el.tag) == "sheet"]
+    for el in sheet_elements:
+        rid = _attr(el, "id")
+        if el.get("name") is not None and rid in targets:
+            sheet_parts[el.get("name", "")] = targets[rid]
+    # A sheet left out is not measured only where calamine is sure to resolve every name to the
+    # part we do; else every sheet is measured as in a whole read (calamine then loads only the
+    # wanted ones): a crafted file must never get an unmeasured part loaded.
+    skip = wanted is not None and _resolution_unambiguous(pkg, wb_part, wb_xml, sheet_elements)
     scans: dict[str, _SheetScan] = {}
     for name, part in sheet_parts.items():
-        if wanted is not None and not wanted(name):
+        if skip and wanted is not None and not wanted(name):
             continue  # neither measured nor handed to calamine (_assemble skips it too)
         xml = pkg.get(part)
         if xml is None:
@@ -672,6 +682,52 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
         if xml is not None and b"sheetData" in xml:
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
     return _assemble(path, kind, data, scans, _custom_properties(pkg), limits, wanted=wanted)
+
+
+_REL_NAMESPACES = ("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}",
+                   "{http://purl.oclc.org/ooxml/officeDocument/relationships}")
+_RE_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s[^>]*>")
+_RE_NAME_VALUE = re.compile(rb"""\sname\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_RE_PLAIN_SHEET_TARGET = re.compile(r"(?:/xl/)?worksheets/[A-Za-z0-9_]+\.xml")
+
+
+def _resolution_unambiguous(pkg: _Package, wb_part: str, wb_xml: bytes, sheet_elements: list[Element]) -> bool:
+    """Whether calamine is sure to resolve each sheet name to the part :func:`_read_xlsx` does,
+    so that ``read_return(..., sheets=)`` may leave the other sheets unmeasured.  Each way the
+    two were seen to differ (a hostile review in issue 7's fifth round, each of which made
+    calamine load an unmeasured far cell and abort the process) is refused here: a workbook part
+    other than ``xl/workbook.xml`` (calamine does not follow ``_rels/.rels``); a ``<sheet>``
+    with any ``id`` attribute but the one relationships ``r:id`` calamine reads; a name holding
+    a tab, line break or character reference (XML normalises attribute values, calamine does
+    not); repeated relationship ids; a worksheet target other than a plain
+    ``worksheets/x.xml`` or ``/xl/worksheets/x.xml``.  Anything else: False, measure all."""
+    if wb_part != "xl/workbook.xml":
+        return False
+    for el in sheet_elements:
+        ids = [k for k in el.attrib if _local(k) == "id"]
+        if len(ids) != 1 or not ids[0].startswith(_REL_NAMESPACES):
+            return False
+    tags = _RE_SHEET_TAG.findall(wb_xml)
+    if len(tags) != len(sheet_elements):
+        return False
+    for tag in tags:
+        m = _RE_NAME_VALUE.search(tag)
+        if m is None or any(ch in (m.group(1) if m.group(1) is not None else m.group(2)) for ch in b"\t\r\n&"):
+            return False
+    rels = pkg.get("xl/_rels/workbook.xml.rels")
+    if rels is None:
+        return False
+    seen: set[str] = set()
+    for rel in _parse_xml(rels, "xl/_rels/workbook.xml.rels"):
+        rid = rel.get("Id", "")
+        if rid in seen:
+            return False
+        seen.add(rid)
+        if rel.get("Type", "").endswith("/worksheet") and (
+                rel.get("TargetMode") == "External"
+                or not _RE_PLAIN_SHEET_TARGET.fullmatch(rel.get("Target", ""))):
+            return False
+    return True
 
 
 # --- xlsb ---------------------------------------------------------------------------------------
