@@ -402,6 +402,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     rejected = RejectedRows()
     ledger: list[LedgerEntry] = []
     superseded_files: list[str] = []
+    superseded_of: dict[str, tuple[str, str, int]] = {}  # path → (unit code, unit name, rows read)
     superseded_why: dict[str, str] = {}
     listed_under_unit: set[str] = set()  # unusable files whose issues are in their unit's part
     form_names = {f.name: f.name for f in definition.forms}  # one string per form name, shared
@@ -444,8 +445,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             unit_issues.append(_issue(sev, "duplicate_return", why, file=old_path, **where))
         used = sorted({r.path for rs in chosen.values() for r in rs})
         for r in files:
-            if r.path not in used and r.path not in superseded_files:
+            if r.path not in used and r.path not in superseded_of:
                 superseded_files.append(r.path)
+                superseded_of[r.path] = (r.unit_code, r.unit_name, r.rows_read)
             # rows of forms another copy replaced are not part of this consolidation
             rows_superseded += sum(r.count(form_name) for form_name in r.forms
                                    if r not in chosen.get(form_name, []))
@@ -511,9 +513,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     other_issues: list[Issue] = []
     units_by_code = {u.code: u for u in roster}
     for path in superseded_files:
-        res = _unpacked(_file(results, path))
-        ledger.append(LedgerEntry(code=res.unit_code, name=res.unit_name, status=SUPERSEDED, files=[path],
-                                  reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{res.rows_read} 行未计入"))
+        code, name, rows_read = superseded_of[path]
+        ledger.append(LedgerEntry(code=code, name=name, status=SUPERSEDED, files=[path],
+                                  reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{rows_read} 行未计入"))
     for res in others:
         n_rej = 0
         for form_name in res.forms:
@@ -559,7 +561,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     }
     if counts["rows_read"] != counts["rows_accepted"] + counts["rows_rejected"]:  # pragma: no cover
         raise AssertionError(f"row accounting broken: {counts}")
-    saved = [r.saved_at for r in results if r.saved_at and r.path not in superseded_files]
+    saved = [r.saved_at for r in results if r.saved_at and r.path not in superseded_of]
     return Consolidation(definition=definition, roster=roster, rows=accepted, rejected=rejected, issues=issues,
                          ledger=ledger, figures=figures, per_unit=per_unit, counts=counts,
                          skipped=[str(s) for s in skipped], superseded=superseded_files, deadline=deadline,
