@@ -401,8 +401,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     tally = FigureTally(definition, [u.code for u in roster])
     rejected = RejectedRows()
     ledger: list[LedgerEntry] = []
-    superseded_files: list[str] = []
-    superseded_of: dict[str, tuple[str, str, int]] = {}  # path → (unit code, unit name, rows read)
+    # path → (unit code, unit name, rows read), in the order the files were superseded
+    superseded_of: dict[str, tuple[str, str, int]] = {}
     superseded_why: dict[str, str] = {}
     listed_under_unit: set[str] = set()  # unusable files whose issues are in their unit's part
     form_names = {f.name: f.name for f in definition.forms}  # one string per form name, shared
@@ -446,7 +446,6 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         used = sorted({r.path for rs in chosen.values() for r in rs})
         for r in files:
             if r.path not in used and r.path not in superseded_of:
-                superseded_files.append(r.path)
                 superseded_of[r.path] = (r.unit_code, r.unit_name, r.rows_read)
             # rows of forms another copy replaced are not part of this consolidation
             rows_superseded += sum(r.count(form_name) for form_name in r.forms
@@ -512,8 +511,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     # --- files outside the roster's units ----------------------------------------------------
     other_issues: list[Issue] = []
     units_by_code = {u.code: u for u in roster}
-    for path in superseded_files:
-        code, name, rows_read = superseded_of[path]
+    for path, (code, name, rows_read) in superseded_of.items():
         ledger.append(LedgerEntry(code=code, name=name, status=SUPERSEDED, files=[path],
                                   reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{rows_read} 行未计入"))
     for res in others:
@@ -548,7 +546,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         "returned": sum(1 for e in ledger[: len(roster)] if e.status != MISSING),
         "missing": sum(1 for e in ledger[: len(roster)] if e.status == MISSING),
         "files": len(results),
-        "superseded": len(superseded_files),
+        "superseded": len(superseded_of),
         "unreadable": sum(1 for r in others if r.status == "unreadable"),
         "unidentified": sum(1 for r in others if r.status == "unidentified"),
         "skipped": len(skipped),
@@ -564,7 +562,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     saved = [r.saved_at for r in results if r.saved_at and r.path not in superseded_of]
     return Consolidation(definition=definition, roster=roster, rows=accepted, rejected=rejected, issues=issues,
                          ledger=ledger, figures=figures, per_unit=per_unit, counts=counts,
-                         skipped=[str(s) for s in skipped], superseded=superseded_files, deadline=deadline,
+                         skipped=[str(s) for s in skipped], superseded=list(superseded_of), deadline=deadline,
                          saved_at=max(saved) if saved else None, form_counts=form_counts)
 
 
