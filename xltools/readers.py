@@ -167,11 +167,17 @@ class ReturnWorkbook:
         for s in self.sheets:
             if s.name == name:
                 return s
-        want = name.strip().casefold()
+        want = _sheet_key(name)
         for s in self.sheets:
-            if s.name.strip().casefold() == want:
+            if _sheet_key(s.name) == want:
                 return s
         return None
+
+
+def _sheet_key(name: str) -> str:
+    """A sheet name as Excel compares it: case-insensitively, surrounding whitespace aside
+    (:meth:`ReturnWorkbook.sheet`, ``read_return(..., sheets=)``)."""
+    return name.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -309,10 +315,10 @@ class _SheetFilter:
         if isinstance(names, str) or not all(isinstance(n, str) for n in names):
             raise TypeError(f"sheets must be a collection of sheet names (text), got {names!r}")
         self._exact = set(names)
-        self._folded = {n.strip().casefold() for n in names}
+        self._folded = {_sheet_key(n) for n in names}
 
     def __call__(self, name: str) -> bool:
-        return name in self._exact or name.strip().casefold() in self._folded
+        return name in self._exact or _sheet_key(name) in self._folded
 
 
 def _read(path: Path, limits: Limits, wanted: _SheetFilter | None = None) -> ReturnWorkbook:
