@@ -24,9 +24,10 @@ only its work (``time.perf_counter``) and prints one JSON line: ``{"seconds": �
     cell calls by type (string, number, datetime) plus one issue row per injected bad cell, and
     nothing else.  The typed rows are prepared before the clock starts (cached in
     ``DATA/rows.pickle``).
-``report``
-    ``xltools.report.report`` of the three bundled templates from ``DATA/consolidated.xlsx``
-    (the CLI command is used by run.py when it is registered).
+``report_lib``
+    ``xltools.report.report`` of the bundled templates named after WORKDIR (default: all three)
+    from ``DATA/consolidated.xlsx`` — run.py's ``report*`` contenders when the CLI command is
+    not registered (it uses the command when it is).
 """
 
 from __future__ import annotations
@@ -206,12 +207,13 @@ def write_floor(scenario: str, work: Path, direct: bool = False) -> dict:
                                          "output_bytes": (work / "floor.xlsx").stat().st_size}}
 
 
-def report_lib(scenario: str, work: Path) -> dict:
+def report_lib(scenario: str, work: Path, *templates: str) -> dict:
     from xltools.report import report
 
     src = DATA / scenario / "consolidated.xlsx"
     t0 = time.perf_counter()
-    paths = report(["work_report", "commendation", "deeds_compilation"], src, work / "docs", date=date(2024, 12, 31))
+    paths = report(list(templates or ("work_report", "commendation", "deeds_compilation")), src, work / "docs",
+                   date=date(2024, 12, 31))
     t1 = time.perf_counter()
     return {"seconds": t1 - t0, "info": {"docx_bytes": {p.name: p.stat().st_size for p in paths}}}
 
@@ -231,15 +233,16 @@ CONTENDERS = {
 
 
 def main() -> None:
-    if len(sys.argv) != 4 or sys.argv[1] not in (*CONTENDERS, "prepare_rows"):
-        raise SystemExit(f"用法：contenders.py NAME SCENARIO WORKDIR，NAME 为 {'、'.join(CONTENDERS)} 或 prepare_rows"
+    if not (len(sys.argv) == 4 or (len(sys.argv) > 4 and sys.argv[1] == "report_lib")) or sys.argv[1] not in (
+            *CONTENDERS, "prepare_rows"):
+        raise SystemExit(f"用法：contenders.py NAME SCENARIO WORKDIR [模板…]，NAME 为 {'、'.join(CONTENDERS)} 或 prepare_rows"
                          "（通常由 bench/run.py 调用）")
     name, scenario, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     work.mkdir(parents=True, exist_ok=True)
     if name == "prepare_rows":
         typed_rows(scenario)
         return
-    result = CONTENDERS[name](scenario, work)
+    result = report_lib(scenario, work, *sys.argv[4:]) if name == "report_lib" else CONTENDERS[name](scenario, work)
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 

@@ -72,7 +72,13 @@ CONTENDERS = {
     "write_floor_direct": ("worker", "写出下限，同上但用 XlsxWriter 未加装饰的 _write_string/_write_number（xltools 的写法）"),
     "generate": ("cli", "xltools generate（本情景的名单）"),
     "report": ("cli", "xltools report 三个随附模板"),
+    "report_work": ("cli", "xltools report work_report（汇报材料）"),
+    "report_commend": ("cli", "xltools report commendation（通报表彰）"),
+    "report_deeds": ("cli", "xltools report deeds_compilation（事迹汇编）"),
 }
+#: report contenders → the templates each renders (one ``xltools report`` command)
+REPORTS = {"report": TEMPLATES, "report_work": ("work_report",), "report_commend": ("commendation",),
+           "report_deeds": ("deeds_compilation",)}
 
 
 # --------------------------------------------------------------------------- measuring
@@ -180,12 +186,12 @@ def run_one(name: str, scenario: str, timeout: float, report_cli: bool) -> dict:
     elif name == "generate":
         argv = [PY, "-m", "xltools", "generate", str(KIT), "--roster", str(base / "roster.xlsx"),
                 "--out", str(work / "issued"), "--date", "2024-01-15", "--deadline", "2024-12-31"]
-    elif name == "report":
+    elif name in REPORTS:
         if report_cli:
-            argv = [PY, "-m", "xltools", "report", *TEMPLATES, "--data", str(base / "consolidated.xlsx"),
+            argv = [PY, "-m", "xltools", "report", *REPORTS[name], "--data", str(base / "consolidated.xlsx"),
                     "--out", str(work / "docs"), "--date", "2024-12-31"]
         else:
-            argv = [PY, str(HERE / "contenders.py"), "report_lib", scenario, str(work)]
+            argv = [PY, str(HERE / "contenders.py"), "report_lib", scenario, str(work), *REPORTS[name]]
     else:
         assert kind == "worker"
         argv = [PY, str(HERE / "contenders.py"), name, scenario, str(work)]
@@ -194,7 +200,7 @@ def run_one(name: str, scenario: str, timeout: float, report_cli: bool) -> dict:
     rec = {"src": src}
     rec |= {k: m[k] for k in ("wall", "cpu", "load", "rc", "timed_out", "maxrss_mb", "pss_mb")}
     rec["seconds"] = m["wall"]
-    if kind == "worker" or (name == "report" and not report_cli):
+    if kind == "worker" or (name in REPORTS and not report_cli):
         lines = [x for x in m["stdout"].splitlines() if x.startswith("{")]
         if m["rc"] != 0 or not lines:
             rec["error"] = (m["stderr"] or m["stdout"])[-800:]
@@ -203,7 +209,7 @@ def run_one(name: str, scenario: str, timeout: float, report_cli: bool) -> dict:
         rec["seconds"] = res["seconds"]
         rec["phases"] = res.get("phases", {})
         rec["info"] = res.get("info", {})
-    elif (name.startswith("cli_") and m["rc"] not in (0, 1)) or (name in ("generate", "report") and m["rc"] != 0):
+    elif (name.startswith("cli_") and m["rc"] not in (0, 1)) or ((name == "generate" or name in REPORTS) and m["rc"] != 0):
         rec["error"] = m["stderr"][-800:]
         return rec
     # --- correctness ------------------------------------------------------------------------
@@ -227,9 +233,9 @@ def run_one(name: str, scenario: str, timeout: float, report_cli: bool) -> dict:
     if name == "generate":
         n = len(list((work / "issued").glob("*.xlsx")))
         rec["check"] = "ok" if n == manifest["units"] else f"{n} workbooks for {manifest['units']} units"
-    if name == "report":
+    if name in REPORTS:
         docs = sorted((work / "docs").glob("*.docx"))
-        rec["check"] = "ok" if len(docs) == len(TEMPLATES) else f"{len(docs)} documents"
+        rec["check"] = "ok" if len(docs) == len(REPORTS[name]) else f"{len(docs)} documents"
         rec["via"] = "cli" if report_cli else "library (xltools report not registered)"
     if name.startswith("pandas_"):
         sys.path.insert(0, str(ROOT))
@@ -377,15 +383,16 @@ def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -
                        check=True, cwd=ROOT)
     if any(n.startswith(("cli_", "lib_")) for n in names):
         (base / "consolidated.xlsx").unlink(missing_ok=True)  # report reads this round's output
-    elif "report" in names and not (base / "consolidated.xlsx").exists():
+    elif any(n in REPORTS for n in names) and not (base / "consolidated.xlsx").exists():
         raise SystemExit("report 需要汇总表：请同时运行一个 merge 参赛者（cli_* 或 lib_*）")
-    report_cli = "report" in names and _report_cli_available()
-    rotating = [n for n in names if n != "report"]
+    report_cli = any(n in REPORTS for n in names) and _report_cli_available()
+    rotating = [n for n in names if n not in REPORTS]
+    reports = [n for n in names if n in REPORTS]  # last: they read this round's consolidated workbook
     runs: dict[str, list[dict]] = {n: [] for n in names}
     started = datetime.now().isoformat(timespec="seconds")
     for i in range(repeat):
         k = i % max(1, len(rotating))
-        order = rotating[k:] + rotating[:k] + (["report"] if "report" in names else [])
+        order = rotating[k:] + rotating[:k] + reports
         for name in order:
             rec = run_one(name, scenario, timeout, report_cli)
             runs[name].append(rec)

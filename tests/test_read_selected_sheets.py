@@ -148,13 +148,14 @@ def test_read_consolidated_reads_only_the_forms_asked_for(consolidated, kit, mon
 
 
 def test_forms_used_by_the_bundled_templates():
+    """What is read at once: top10's two forms, the posts posts_by_unit groups; a post's joins
+    and ``forms[...]`` are read when a template reaches them (test_report_lazy_rows.py)."""
     assert set(BUNDLED_TEMPLATES) == {"work_report", "commendation", "deeds_compilation"}
     assert forms_used(["commendation"]) == {"assessment", "posts"}
-    joined = {"posts", "deeds", "results", "assessment", "stories"}
-    assert forms_used(["deeds_compilation"]) == joined
-    assert forms_used(["work_report"]) is None  # it tests `'results' in forms`
+    assert forms_used(["deeds_compilation"]) == {"posts"}
+    assert forms_used(["work_report"]) == {"posts"}  # its `'results' in forms` reads nothing
     assert forms_used(["commendation"], extra={"top10": []}) == set()  # a tally's top ten
-    assert forms_used(["commendation", "deeds_compilation"]) == joined
+    assert forms_used(["commendation", "deeds_compilation"]) == {"assessment", "posts"}
 
 
 def _document_text(path: Path) -> str:
@@ -162,18 +163,28 @@ def _document_text(path: Path) -> str:
         return zf.read("word/document.xml").decode("utf-8")
 
 
-def test_report_reads_only_what_its_templates_reach_and_writes_the_same(consolidated, tmp_path, monkeypatch):
+def test_report_reads_only_what_its_templates_reach_and_writes_the_same(consolidated, kit, tmp_path, monkeypatch):
     full = read_consolidated(consolidated)  # every form, as before issue 7's change
     want = {t: _document_text(report([t], full, tmp_path / f"full-{t}.docx", date=DAY)[0])
-            for t in ("commendation", "deeds_compilation")}
+            for t in BUNDLED_TEMPLATES}
+    sheets = {f.name: f.sheet for f in kit.forms}
     asked = _spy_sheets(monkeypatch)
     got = _document_text(report(["commendation"], consolidated, tmp_path / "c.docx", date=DAY)[0])
     assert got == want["commendation"] and "先锋岗" in got
-    assert len(asked) == 2 and DATA_SHEET not in asked[1] and len(asked[1]) == 2
+    assert asked == [[DATA_SHEET], sorted([sheets["assessment"], sheets["posts"]])]
     asked.clear()
+    # the work report lists each post's results: the deeds (most of a round's rows) stay unread
+    got = _document_text(report(["work_report"], consolidated, tmp_path / "w.docx", date=DAY)[0])
+    assert got == want["work_report"]
+    assert asked == [[DATA_SHEET], [sheets["posts"]], [sheets["results"]]]
+    asked.clear()
+    # the compilation reaches a post's deeds, results and story (not its assessment): each
+    # form read once, the posts first
     got = _document_text(report(["deeds_compilation"], consolidated, tmp_path / "d.docx", date=DAY)[0])
     assert got == want["deeds_compilation"]
-    assert len(asked) == 2 and len(asked[1]) >= 4
+    assert asked[:2] == [[DATA_SHEET], [sheets["posts"]]]
+    later = [name for names in asked[2:] for name in names]
+    assert sorted(later) == sorted(sheets[f] for f in ("deeds", "results", "stories"))
 
 
 def test_cli_report_of_the_commendation_reads_two_form_sheets(consolidated, tmp_path, monkeypatch):

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -442,7 +442,8 @@ def write_figures_json(consolidation, out: str | Path) -> Path:
     return out
 
 
-def read_consolidated(path: str | Path, forms: Collection[str] | None = None) -> dict[str, Any]:
+def read_consolidated(path: str | Path, forms: Collection[str] | None = None, *,
+                      lazy: bool = False) -> dict[str, Any]:
     """Read a consolidated workbook written by :func:`write_consolidated` back into the report
     data: the figures JSON's keys (``form``, ``round``, ``figures``, ``figure_info``,
     ``per_unit``, ``ledger``, ``counts``) plus ``forms``: form name → list of rows, each a dict
@@ -454,58 +455,152 @@ def read_consolidated(path: str | Path, forms: Collection[str] | None = None) ->
     ``forms`` — a report that needs the figures and the top ten of a city's 1,000,000 rows reads
     the 100,000 it uses (issue 7).
 
-    Raises :class:`~xltools.errors.DataError` when the file is not an xltools consolidated
-    workbook."""
-    from .errors import ReturnReadError
-    from .readers import Limits, read_return
+    ``lazy=True``: ``forms`` is a :class:`FormRows` holding every form of the workbook, each
+    form's rows read when first used; the forms named by ``forms`` (default: every form) are
+    read at once, in one pass.
 
+    Raises :class:`~xltools.errors.DataError` when the file is not an xltools consolidated
+    workbook (when ``lazy``, also on first use of a form whose sheet cannot be read)."""
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p}：文件不存在")
-
-    def read(sheets: Collection[str] | None):
-        try:
-            # The safe reader (a corrupt file must not abort the process), with room for a city's
-            # consolidated workbook: its form sheets hold every unit's rows, far past one return's caps.
-            return read_return(p, Limits(**_CONSOLIDATED_LIMITS_ARGS), sheets=sheets)
-        except ReturnReadError as exc:
-            raise DataError(f"{p}：无法读取汇总表（{exc.reason}），请重新运行 xltools merge") from None
-
-    book = read(None if forms is None else (DATA_SHEET,))
+    stamp = _stamp(p)
+    book = _read_sheets(p, None if forms is None and not lazy else (DATA_SHEET,))
     data_sheet = book.sheet(DATA_SHEET)
     if data_sheet is None:
         raise DataError(f"{p}：不是 xltools 生成的汇总表（缺少 {DATA_SHEET} 工作表），请用 xltools merge 的输出")
     try:
         payload = json.loads("".join(str(r[0]) for r in data_sheet.rows if r and r[0] not in (None, "")))
         columns = payload.pop("columns", {})
-        if forms is not None:
-            columns = {name: spec for name, spec in columns.items() if name in forms}
-            # the form sheets wanted, in a second pass (the _data sheet names them)
-            names = [spec["sheet"] for spec in columns.values()]
-            if not all(isinstance(n, str) for n in names):
-                raise ValueError(f"sheet names {names!r}")
-            book = read(names) if columns else book
-        out_forms: dict[str, list[dict[str, Any]]] = {}
+        if not isinstance(columns, dict) or not all(
+                isinstance(spec, dict) and isinstance(spec.get("sheet"), str) and isinstance(spec.get("fields"), list)
+                for spec in columns.values()):
+            raise ValueError("columns")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise _incomplete(p, exc) from None
+    if lazy:
+        rows = FormRows(p, columns, stamp)
+        rows.load(columns if forms is None else forms)
+        payload["forms"] = rows
+        return payload
+    if forms is not None:
+        columns = {name: spec for name, spec in columns.items() if name in forms}
+        # the form sheets wanted, in a second pass (the _data sheet names them)
+        book = _read_sheets(p, [spec["sheet"] for spec in columns.values()]) if columns else book
+    payload["forms"] = _form_rows(p, book, columns)
+    return payload
+
+
+class FormRows(Mapping[str, list[dict[str, Any]]]):
+    """The rows of a consolidated workbook's form sheets, form name → list of rows (as
+    :func:`read_consolidated` gives them), each form's sheet read the first time the form is
+    looked up: a report whose templates never reach the 办实事做好事登记表 (800,000 of a city's
+    1,000,000 rows) never reads it (issue 7).  Made by ``read_consolidated(path, lazy=True)``.
+
+    Iteration, ``len`` and ``in`` give the forms the workbook holds without reading any rows;
+    :meth:`load` reads several forms in one pass over the file (each pass decompresses and
+    checks the whole zip, about 3 s for a city's 100 MB workbook).  Loaded rows are kept.
+
+    Raises :class:`~xltools.errors.DataError` on a lookup whose sheet cannot be read, or when
+    the file changed since it was first read (the figures and the rows would not match)."""
+
+    def __init__(self, path: Path, columns: dict[str, dict[str, Any]], stamp: tuple[int, int]) -> None:
+        self._path = path
+        self._columns = columns
+        self._stamp = stamp
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+
+    def __getitem__(self, name: str) -> list[dict[str, Any]]:
+        rows = self._rows.get(name)
+        if rows is None:
+            if name not in self._columns:
+                raise KeyError(name)
+            self.load((name,))
+            rows = self._rows[name]
+        return rows
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return f"<FormRows {self._path.name}: {', '.join(self._columns)}; read: {', '.join(self._rows) or '-'}>"
+
+    @property
+    def loaded(self) -> frozenset[str]:
+        """The forms whose rows have been read."""
+        return frozenset(self._rows)
+
+    def load(self, names: Collection[str]) -> None:
+        """Read the rows of the forms ``names`` not read yet, in one pass (names the workbook
+        does not hold are ignored)."""
+        wanted = {n: self._columns[n] for n in self._columns if n in names and n not in self._rows}
+        if not wanted:
+            return
+        if _stamp(self._path) != self._stamp:
+            raise DataError(f"{self._path}：汇总表在读取期间被改动或替换，请重新运行 xltools report")
+        book = _read_sheets(self._path, [spec["sheet"] for spec in wanted.values()])
+        self._rows.update(_form_rows(self._path, book, wanted))
+
+
+def _stamp(p: Path) -> tuple[int, int]:
+    st = p.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _incomplete(p: Path, exc: BaseException) -> DataError:
+    return DataError(f"{p}：汇总表的内容不完整（{type(exc).__name__}: {exc}），请重新运行 xltools merge")
+
+
+def _read_sheets(p: Path, sheets: Collection[str] | None) -> Any:
+    """:func:`xltools.readers.read_return` of ``p`` (only ``sheets`` when given), a read error
+    as a DataError."""
+    from .errors import ReturnReadError
+    from .readers import Limits, read_return
+
+    try:
+        # The safe reader (a corrupt file must not abort the process), with room for a city's
+        # consolidated workbook: its form sheets hold every unit's rows, far past one return's caps.
+        return read_return(p, Limits(**_CONSOLIDATED_LIMITS_ARGS), sheets=sheets)
+    except ReturnReadError as exc:
+        raise DataError(f"{p}：无法读取汇总表（{exc.reason}），请重新运行 xltools merge") from None
+
+
+def _form_rows(p: Path, book: Any, columns: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the form sheets ``columns`` names in ``book``, as dicts.  Each raw row is
+    dropped from the sheet as it is converted, so a sheet's values are held once, not twice
+    (issue 7: a city's 800,000-row form)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    try:
         for form_name, spec in columns.items():
             fields = spec["fields"]
             sheet = book.sheet(spec["sheet"])
             rows = sheet.rows if sheet is not None else []
+            width = len(fields)
             out_rows = []
-            for r in rows[1:]:
+            for i in range(1, len(rows)):
+                r = rows[i]
+                rows[i] = None
                 if not any(v not in (None, "") for v in r):
                     continue
                 item: dict[str, Any] = {}
                 for c, (name, ftype) in enumerate(fields):
                     item[name] = _typed(r[c] if c < len(r) else None, ftype)
                 for k, key in enumerate(PROVENANCE_KEYS):
-                    v = r[len(fields) + k] if len(fields) + k < len(r) else None
+                    v = r[width + k] if width + k < len(r) else None
                     item[key] = int(v) if key == "source_row" and isinstance(v, float) else ("" if v is None else v)
                 out_rows.append(item)
-            out_forms[form_name] = out_rows
+            if sheet is not None:
+                del rows[1:]
+            out[form_name] = out_rows
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise DataError(f"{p}：汇总表的内容不完整（{type(exc).__name__}: {exc}），请重新运行 xltools merge") from None
-    payload["forms"] = out_forms
-    return payload
+        raise _incomplete(p, exc) from None
+    return out
 
 
 _CONSOLIDATED_LIMITS_ARGS = {
@@ -535,6 +630,7 @@ def _typed(v: Any, ftype: str) -> Any:
 
 __all__ = [
     "DATA_SHEET",
+    "FormRows",
     "ISSUES_SHEET",
     "LEDGER_SHEET",
     "PER_UNIT_SHEET",

@@ -33,7 +33,7 @@ import io
 import json
 import re
 import traceback
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from jinja2 import meta, nodes
 from markupsafe import Markup
 
 from ._io import OLE2_MAGIC, atomic_path
+from .consolidated import FormRows
 from .errors import DataError, OutputError, TemplateError
 from .filters import FILTERS
 from .resources import bundled
@@ -84,10 +85,12 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x06\x08\x0e-\x1f\ufffe\uffff]")
 
 def load_report_data(data: Mapping[str, Any] | str | Path,
                      forms: Collection[str] | None = None) -> tuple[dict[str, Any], str]:
-    """The report data as a dict (a figures JSON, or :func:`xltools.consolidated.read_consolidated`
-    of a consolidated workbook, reading only the rows of ``forms`` when given), and a name for
-    messages.  Raises :class:`~xltools.errors.DataError` for a missing, malformed or unsupported
-    file."""
+    """The report data as a dict, and a name for messages: a figures JSON as it is (its
+    ``forms``, if any, a dict of lists), or :func:`xltools.consolidated.read_consolidated` of a
+    consolidated workbook with ``lazy=True`` — its ``forms`` a
+    :class:`~xltools.consolidated.FormRows` that reads the rows of ``forms`` at once (default:
+    every form) and any other form's rows when a template first reaches them (issue 7).
+    Raises :class:`~xltools.errors.DataError` for a missing, malformed or unsupported file."""
     if isinstance(data, Mapping):
         return dict(data), "数据"
     p = Path(data)
@@ -107,7 +110,7 @@ def load_report_data(data: Mapping[str, Any] | str | Path,
     if suffix in (".xlsx", ".xlsm"):
         from .consolidated import read_consolidated
 
-        return dict(read_consolidated(p, forms)), str(p)
+        return dict(read_consolidated(p, forms, lazy=True)), str(p)
     raise DataError(f"{p}：不支持的数据文件类型 {suffix or '(无扩展名)'}，请使用汇总表（.xlsx）或汇总指标（.json）")
 
 
@@ -177,53 +180,106 @@ def posts_by_unit(
     also: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """Units in roster order that have posts, each ``{"code", "name", "posts"}``; each post is
-    its ``forms["posts"]`` row plus ``deeds`` (its deeds by date), ``results`` (its 工作成效
-    rows), ``assessment`` (its 年度考核 row or None) and ``story`` (its 先进事迹表 row from
-    ``forms["stories"]``, or None when the form is absent or the post has none; the first row
-    when a unit sent two for one post), matched on unit code and post name.
+    a mapping of its ``forms["posts"]`` row plus ``deeds`` (its deeds by date), ``results`` (its
+    工作成效 rows), ``assessment`` (its 年度考核 row or None) and ``story`` (its 先进事迹表 row
+    from ``forms["stories"]``, or None when the form is absent or the post has none; the first
+    row when a unit sent two for one post), matched on unit code and post name.
+
+    The four joined keys are computed when first looked up (:class:`_Post`), so only the forms a
+    template reaches are read from a lazily read workbook (issue 7: a work report that lists
+    each post's results never reads the deeds).
 
     ``also``: unit codes (as text) listed even without posts, with ``posts`` empty — the units
     that sent their deeds as a Word document (:func:`find_unit_docs`)."""
     posts = list(forms.get("posts") or ())
     if not posts and not also:
         return []
-
-    def key(r: Mapping[str, Any]) -> tuple[Any, Any]:
-        return (r.get("unit_code"), r.get("post_name"))
-
-    deeds: dict[tuple[Any, Any], list[Mapping[str, Any]]] = {}
-    for r in forms.get("deeds") or ():
-        deeds.setdefault(key(r), []).append(r)
-    results: dict[tuple[Any, Any], list[Mapping[str, Any]]] = {}
-    for r in forms.get("results") or ():
-        results.setdefault(key(r), []).append(r)
-    assessment: dict[tuple[Any, Any], Mapping[str, Any]] = {}
-    for r in forms.get("assessment") or ():
-        assessment.setdefault(key(r), r)
-    stories: dict[tuple[Any, Any], Mapping[str, Any]] = {}
-    for r in forms.get("stories") or ():
-        stories.setdefault(key(r), r)
-
-    def by_date(r: Mapping[str, Any]) -> tuple[Any, ...]:
-        d = r.get("deed_date")
-        return (d is None, d if isinstance(d, _dt.date) else _dt.date.min, r.get("source_row") or 0)
-
+    joins = _Joins(forms)
     grouped: dict[str, dict[str, Any]] = {
         str(u.get("code")): {"code": u.get("code"), "name": u.get("name"), "posts": []} for u in units
     }
     for r in posts:
         code = str(r.get("unit_code"))
         unit = grouped.setdefault(code, {"code": r.get("unit_code"), "name": r.get("unit_name"), "posts": []})
-        unit["posts"].append(
-            {
-                **r,
-                "deeds": sorted(deeds.get(key(r), []), key=by_date),
-                "results": list(results.get(key(r), [])),
-                "assessment": assessment.get(key(r)),
-                "story": stories.get(key(r)),
-            }
-        )
+        unit["posts"].append(_Post(r, joins))
     return [u for u in grouped.values() if u["posts"] or str(u["code"]) in also]
+
+
+def _post_key(r: Mapping[str, Any]) -> tuple[Any, Any]:
+    return (r.get("unit_code"), r.get("post_name"))
+
+
+def _by_date(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    d = r.get("deed_date")
+    return (d is None, d if isinstance(d, _dt.date) else _dt.date.min, r.get("source_row") or 0)
+
+
+class _Joins:
+    """The rows of one joined form (``deeds``, ``results``, ``assessment``, ``story``) by post
+    key (unit code, post name), indexed the first time any post asks for that part."""
+
+    _FORM = {"deeds": "deeds", "results": "results", "assessment": "assessment", "story": "stories"}
+
+    def __init__(self, forms: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        self._forms = forms
+        self._index: dict[str, dict[tuple[Any, Any], Any]] = {}
+
+    def of(self, part: str, key: tuple[Any, Any]) -> Any:
+        index = self._index.get(part)
+        if index is None:
+            index = self._index[part] = self._build(part)
+        found = index.get(key)
+        if part in ("deeds", "results"):
+            return list(found) if found else []
+        return found
+
+    def _build(self, part: str) -> dict[tuple[Any, Any], Any]:
+        rows = self._forms.get(self._FORM[part]) or ()
+        index: dict[tuple[Any, Any], Any] = {}
+        if part in ("deeds", "results"):
+            for r in rows:
+                index.setdefault(_post_key(r), []).append(r)
+            if part == "deeds":
+                for group in index.values():
+                    group.sort(key=_by_date)
+        else:  # one row per post: the first
+            for r in rows:
+                index.setdefault(_post_key(r), r)
+        return index
+
+
+class _Post(Mapping[str, Any]):
+    """One post of :func:`posts_by_unit`: its row's keys, then ``deeds``, ``results``,
+    ``assessment`` and ``story``, each looked up in :class:`_Joins` on first use and kept."""
+
+    JOINED = ("deeds", "results", "assessment", "story")
+    __slots__ = ("_row", "_joins", "_got")
+
+    def __init__(self, row: Mapping[str, Any], joins: _Joins) -> None:
+        self._row = row
+        self._joins = joins
+        self._got: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.JOINED:
+            got = self._got
+            if name not in got:
+                got[name] = self._joins.of(name, _post_key(self._row))
+            return got[name]
+        return self._row[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.JOINED or name in self._row
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (k for k in self._row if k not in self.JOINED)
+        yield from self.JOINED
+
+    def __len__(self) -> int:
+        return len(self.JOINED) + sum(1 for k in self._row if k not in self.JOINED)
+
+    def __repr__(self) -> str:
+        return f"<post {self._row.get('unit_code')!s} {self._row.get('post_name')!s}>"
 
 
 def _is_ole(path: Path) -> bool:
@@ -313,19 +369,19 @@ def _example_name(roster: Any) -> str:
 
 #: the forms whose rows :func:`top_ten` and :func:`posts_by_unit` use
 _TOP10_FORMS = ("assessment", "posts")
-_POSTS_BY_UNIT_FORMS = ("posts", "deeds", "results", "assessment", "stories")
+_POSTS_BY_UNIT_FORMS = ("posts",)  # its joins are read when a template reaches them (_Post)
 
 
 def _forms_needed(needed: Collection[str] | None, extra: Mapping[str, Any]) -> set[str] | None:
-    """The forms whose rows templates using the variables ``needed`` can reach (None: every
-    form; ``needed`` None means not known)."""
+    """The forms to read at once for templates using the variables ``needed`` (None: every
+    form, ``needed`` being unknown): those ``top10`` ranks and the posts ``posts_by_unit``
+    groups.  Whatever else a template reaches (``forms[...]``, a post's deeds) is read on first
+    use (:class:`~xltools.consolidated.FormRows`)."""
     if needed is None:
         return None
-    if extra.get("forms"):
-        return set()  # rows given by the caller replace the data's
-    if "forms" in needed:
-        return None
     out: set[str] = set()
+    if extra.get("forms"):
+        return out  # rows given by the caller replace the data's
     if "top10" in needed and "top10" not in extra:
         out.update(_TOP10_FORMS)
     if "posts_by_unit" in needed and "posts_by_unit" not in extra:
@@ -334,10 +390,11 @@ def _forms_needed(needed: Collection[str] | None, extra: Mapping[str, Any]) -> s
 
 
 def forms_used(templates: Sequence[str | Path], extra: Mapping[str, Any] | None = None) -> set[str] | None:
-    """The names of the forms whose rows ``templates`` (paths or bundled names) can reach
-    through their variables (:func:`list_template_vars`): ``None`` when one uses ``forms``
-    itself (every form), else those ``top10`` and ``posts_by_unit`` join, less what ``extra``
-    supplies — what :func:`load_report_data` needs to read (issue 7).  Raises TemplateError as
+    """The names of the forms :func:`load_report_data` should read at once for ``templates``
+    (paths or bundled names), from their variables (:func:`list_template_vars`): the two
+    ``top10`` ranks, the posts ``posts_by_unit`` groups, less what ``extra`` supplies.  The
+    forms a template reaches otherwise (``forms.get('results')``, ``p.deeds``) are read when it
+    reaches them, each in one more pass over the workbook (issue 7).  Raises TemplateError as
     :func:`list_template_vars` does."""
     return _forms_needed({name for t in templates for name in list_template_vars(t)}, extra or {})
 
@@ -361,10 +418,13 @@ def report_context(
     feed ``top10`` and ``posts_by_unit``).  ``unit_docs``: a folder of the units' deeds
     documents (:func:`find_unit_docs`); those units are in ``posts_by_unit`` even without posts.
     ``needed``: the variables the templates to be rendered use (:func:`list_template_vars`), when
-    known: a consolidated workbook's form rows are then read only for the forms those variables
-    reach (``forms`` → every form; ``top10`` → 年度考核 and 先锋岗; ``posts_by_unit`` → the five
-    forms it joins), and the other forms are absent from ``forms`` (issue 7: the commendation
-    of a city's round reads 100,000 rows of its 1,000,000).
+    known: ``top10`` and ``posts_by_unit`` are then computed only if ``needed`` names them
+    (else they are empty lists), and of a consolidated workbook only the forms they need are
+    read at once (:func:`forms_used`); without ``needed``, every form is.  Either way ``forms``
+    is then a :class:`~xltools.consolidated.FormRows` holding every form, whose other forms are
+    read when first looked up, as are a post's joined rows in ``posts_by_unit`` (issue 7: the
+    commendation of a city's round reads 100,000 rows of its 1,000,000, the work report
+    150,000).
 
     Keys: every figure by name (``posts_total`` …); ``figures`` (name → value) and
     ``figure_info`` (list of {name, label, unit, value}); ``units`` (the per-unit rows, roster
@@ -405,7 +465,7 @@ def report_context(
         ledger=list(d["ledger"]),
         counts=dict(d["counts"]),
         form=form,
-        forms={name: list(rows) for name, rows in forms.items()},
+        forms=forms if isinstance(forms, FormRows) else {name: list(rows) for name, rows in forms.items()},
         round={
             **round_in,
             "title": round_in.get("title") or form.get("title") or "",
@@ -414,10 +474,11 @@ def report_context(
         },
     )
     if "top10" not in extra:
-        ctx["top10"] = top_ten(ctx["forms"], units)
+        ctx["top10"] = top_ten(ctx["forms"], units) if needed is None or "top10" in needed else []
     ctx["unit_docs"] = find_unit_docs(unit_docs, units) if unit_docs is not None else {}
     if "posts_by_unit" not in extra:
-        ctx["posts_by_unit"] = posts_by_unit(ctx["forms"], units, also=ctx["unit_docs"])
+        ctx["posts_by_unit"] = (posts_by_unit(ctx["forms"], units, also=ctx["unit_docs"])
+                                if needed is None or "posts_by_unit" in needed else [])
     ctx.update(extra)
     return ctx
 
@@ -621,6 +682,8 @@ def render_template(template: str | Path, context: Mapping[str, Any]) -> bytes:
         tpl.render(context, jinja_env=_environment(), autoescape=True)
         buf = io.BytesIO()
         tpl.save(buf)
+    except DataError:  # a form's rows read on first use (FormRows) could not be read
+        raise
     except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
         raise _render_error(src, exc) from None
     blob = buf.getvalue()

@@ -1,0 +1,233 @@
+"""Issue 7: a report reads a form's rows only when a template reaches them —
+:class:`xltools.consolidated.FormRows` (``read_consolidated(path, lazy=True)``) and the posts
+of ``posts_by_unit``, whose deeds, results, assessment and story are joined on first use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from jinja2 import Environment
+
+import xltools.readers as readers
+from xltools.cli import cli
+from xltools.consolidated import DATA_SHEET, FormRows, read_consolidated, write_consolidated
+from xltools.errors import DataError
+from xltools.forms import load_form_definition
+from xltools.merge import merge
+from xltools.readers import Limits
+from xltools.report import posts_by_unit, report, report_context
+
+ROOT = Path(__file__).resolve().parent.parent
+KIT = ROOT / "templates" / "xlsx" / "pioneer_posts.yaml"
+DAY = dt.date(2024, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def kit():
+    return load_form_definition(KIT)
+
+
+@pytest.fixture(scope="module")
+def consolidated(kit, tmp_path_factory) -> Path:
+    with merge(kit, ROOT / "samples" / "roster.xlsx", [ROOT / "samples" / "returns" / "round1"], jobs=1) as cons:
+        return write_consolidated(cons, tmp_path_factory.mktemp("cons") / "汇总表.xlsx")
+
+
+@pytest.fixture
+def asked(monkeypatch) -> list:
+    """The ``sheets`` of every read_return call (one per pass over the workbook)."""
+    calls: list = []
+    real = readers.read_return
+
+    def spy(path, limits=Limits(), *, sheets=None):  # noqa: B008
+        calls.append(None if sheets is None else sorted(sheets))
+        return real(path, limits, sheets=sheets)
+
+    monkeypatch.setattr(readers, "read_return", spy)
+    return calls
+
+
+# --------------------------------------------------------------------------- FormRows
+
+
+def test_lazy_read_lists_every_form_and_reads_rows_only_when_looked_up(consolidated, kit, asked):
+    whole = read_consolidated(consolidated)
+    asked.clear()
+    lazy = read_consolidated(consolidated, forms=(), lazy=True)
+    rows = lazy["forms"]
+    assert isinstance(rows, FormRows)
+    assert asked == [[DATA_SHEET]]
+    # names, length and membership come from the _data sheet: no rows read
+    assert list(rows) == list(whole["forms"]) and len(rows) == len(kit.forms) == 5
+    assert "results" in rows and "无此表" not in rows and rows.loaded == frozenset()
+    assert asked == [[DATA_SHEET]]
+    # a lookup reads that one form's sheet, once
+    sheet = {f.name: f.sheet for f in kit.forms}
+    assert rows["results"] == whole["forms"]["results"] and len(rows["results"]) > 10
+    assert rows["results"] is rows["results"]
+    assert asked == [[DATA_SHEET], [sheet["results"]]] and rows.loaded == {"results"}
+    # get() of an absent form is None, [] of one is a KeyError, neither reads anything
+    assert rows.get("无此表") is None
+    with pytest.raises(KeyError):
+        rows["无此表"]
+    # load() reads several forms in one pass, skipping those already read
+    rows.load(["posts", "results", "deeds", "无此表"])
+    assert asked[-1] == sorted([sheet["posts"], sheet["deeds"]])
+    # everything else is what the eager read gives
+    assert {k: v for k, v in lazy.items() if k != "forms"} == {k: v for k, v in whole.items() if k != "forms"}
+    assert dict(rows) == whole["forms"]
+
+
+def test_lazy_read_reads_the_forms_named_at_once_in_one_pass(consolidated, kit, asked):
+    rows = read_consolidated(consolidated, forms={"assessment", "posts"}, lazy=True)["forms"]
+    sheet = {f.name: f.sheet for f in kit.forms}
+    assert asked == [[DATA_SHEET], sorted([sheet["assessment"], sheet["posts"]])]
+    assert rows.loaded == {"assessment", "posts"}
+    asked.clear()
+    everything = read_consolidated(consolidated, lazy=True)["forms"]  # forms=None: all at once
+    assert len(asked) == 2 and len(asked[1]) == len(kit.forms) and everything.loaded == set(everything)
+
+
+def test_a_workbook_changed_since_it_was_read_is_refused_on_the_next_lookup(consolidated, tmp_path):
+    copy = tmp_path / "汇总表.xlsx"
+    shutil.copyfile(consolidated, copy)
+    rows = read_consolidated(copy, forms=("posts",), lazy=True)["forms"]
+    assert rows["posts"]  # already read: still served
+    with open(copy, "ab") as fh:  # the committee re-ran merge into the same file meanwhile
+        fh.write(b"\0")
+    with pytest.raises(DataError, match="汇总表在读取期间被改动或替换") as err:
+        rows["deeds"]
+    assert str(copy) in str(err.value)
+
+
+def _break_sheet(src: Path, dst: Path, sheet_name: str) -> None:
+    """``src`` copied to ``dst`` with the worksheet part of ``sheet_name`` replaced by text that
+    is not XML (XlsxWriter names the parts sheet1.xml … in tab order)."""
+    import python_calamine
+
+    names = python_calamine.CalamineWorkbook.from_path(str(src)).sheet_names
+    part = f"xl/worksheets/sheet{names.index(sheet_name) + 1}.xml"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, b"<worksheet><sheetData><row r=" if info.filename == part else zin.read(info))
+
+
+def test_an_unreadable_form_sheet_is_a_data_error_when_reached_and_nothing_is_written(consolidated, kit, tmp_path):
+    broken = tmp_path / "坏.xlsx"
+    deeds_sheet = next(f.sheet for f in kit.forms if f.name == "deeds")
+    _break_sheet(consolidated, broken, deeds_sheet)
+    # the figures and the forms not reached are still read
+    data = read_consolidated(broken, forms=("posts",), lazy=True)
+    assert data["forms"]["posts"] and data["counts"]["returned"] > 0
+    with pytest.raises(DataError, match="无法读取汇总表") as err:
+        data["forms"]["deeds"]
+    assert str(broken) in str(err.value)
+    # the commendation never reaches the deeds: drafted
+    assert report(["commendation"], broken, tmp_path / "表彰.docx", date=DAY)[0].is_file()
+    # the compilation does: the DataError itself (not a template error), and no file
+    with pytest.raises(DataError, match="无法读取汇总表"):
+        report(["deeds_compilation"], broken, tmp_path / "汇编.docx", date=DAY)
+    assert not (tmp_path / "汇编.docx").exists()
+    result = CliRunner().invoke(cli, ["report", "deeds_compilation", "--data", str(broken),
+                                      "--out", str(tmp_path / "cli.docx"), "--date", "2024-12-31"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "无法读取汇总表" in result.output and "坏.xlsx" in result.output
+    assert not (tmp_path / "cli.docx").exists()
+
+
+def test_context_without_needed_reads_every_form_at_once(consolidated, asked):
+    ctx = report_context(consolidated, date=DAY)
+    assert len(asked) == 2 and ctx["forms"].loaded == set(ctx["forms"])
+    assert ctx["top10"] and ctx["posts_by_unit"]
+
+
+def test_context_with_needed_computes_only_what_is_named(consolidated, asked):
+    ctx = report_context(consolidated, date=DAY, needed={"posts_total", "forms"})
+    assert asked == [[DATA_SHEET]]  # nothing at once: `forms` is read as it is reached
+    assert ctx["top10"] == [] and ctx["posts_by_unit"] == []
+    assert "deeds" in ctx["forms"] and ctx["forms"].loaded == frozenset()
+
+
+# --------------------------------------------------------------------------- posts_by_unit
+
+
+class _Spy(dict):
+    """A forms dict recording which forms are looked up."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.seen: list[str] = []
+
+    def get(self, name, default=None):
+        self.seen.append(name)
+        return super().get(name, default)
+
+
+def _forms() -> _Spy:
+    return _Spy(
+        posts=[{"unit_code": "D01", "unit_name": "区委办", "post_name": "甲岗", "leaders": "王强", "source_row": 4},
+               {"unit_code": "D01", "unit_name": "区委办", "post_name": "乙岗", "leaders": "李华", "source_row": 5}],
+        deeds=[{"unit_code": "D01", "post_name": "甲岗", "deed_date": dt.date(2005, 6, 2), "source_row": 4},
+               {"unit_code": "D01", "post_name": "甲岗", "deed_date": None, "source_row": 5},
+               {"unit_code": "D01", "post_name": "甲岗", "deed_date": dt.date(2005, 3, 9), "source_row": 6}],
+        results=[{"unit_code": "D01", "post_name": "乙岗", "indicator": "办件"}],
+        assessment=[{"unit_code": "D01", "post_name": "甲岗", "total": 98},
+                    {"unit_code": "D01", "post_name": "甲岗", "total": 50}],
+    )
+
+
+def test_a_post_joins_its_rows_only_when_first_looked_up():
+    forms = _forms()
+    units = posts_by_unit(forms, [{"code": "D01", "name": "区委办"}])
+    assert forms.seen == ["posts"]
+    first, second = units[0]["posts"]
+    assert first["leaders"] == "王强" and forms.seen == ["posts"]
+    # by date, undated last; the same list on every lookup
+    assert [d["source_row"] for d in first["deeds"]] == [6, 4, 5] and first["deeds"] is first["deeds"]
+    assert forms.seen == ["posts", "deeds"]
+    assert second["deeds"] == [] and forms.seen == ["posts", "deeds"]  # indexed once for all posts
+    assert first["assessment"]["total"] == 98  # the first row for a post
+    assert second["assessment"] is None and first["story"] is None and second["results"][0]["indicator"] == "办件"
+    assert forms.seen == ["posts", "deeds", "assessment", "stories", "results"]
+
+
+def test_a_post_is_a_mapping_of_its_row_then_the_joined_keys():
+    post = posts_by_unit(_forms(), [])[0]["posts"][1]
+    assert list(post) == ["unit_code", "unit_name", "post_name", "leaders", "source_row",
+                          "deeds", "results", "assessment", "story"]
+    assert len(post) == 9 and "deeds" in post and "leaders" in post and "无此键" not in post
+    assert post == {"unit_code": "D01", "unit_name": "区委办", "post_name": "乙岗", "leaders": "李华",
+                    "source_row": 5, "deeds": [], "results": [{"unit_code": "D01", "post_name": "乙岗", "indicator": "办件"}],
+                    "assessment": None, "story": None}
+    assert post.get("无此键", "-") == "-"
+    with pytest.raises(KeyError):
+        post["无此键"]
+    # a template reaches the keys as attributes, as on a dict
+    env = Environment()
+    out = env.from_string("{{ p.post_name }}|{{ p.deeds|length }}|{{ p.results[0].indicator }}|"
+                          "{{ p.get('leaders') }}|{{ p.story is none }}").render(p=post)
+    assert out == "乙岗|0|办件|李华|True"
+
+
+def test_a_field_named_like_a_joined_key_is_shadowed_by_the_join_as_before():
+    forms = {"posts": [{"unit_code": "D01", "post_name": "甲岗", "results": "手填的成效"}],
+             "results": [{"unit_code": "D01", "post_name": "甲岗", "indicator": "办件"}]}
+    post = posts_by_unit(forms, [])[0]["posts"][0]
+    assert post["results"] == forms["results"] and list(post).count("results") == 1 and len(post) == 6
+
+
+def test_lazily_read_posts_draft_the_same_documents_as_eager_ones(consolidated, tmp_path):
+    eager = read_consolidated(consolidated)
+    lazy = read_consolidated(consolidated, forms=(), lazy=True)
+    for name in ("work_report", "deeds_compilation", "commendation"):
+        a = report([name], eager, tmp_path / f"a-{name}.docx", date=DAY)[0]
+        b = report([name], lazy, tmp_path / f"b-{name}.docx", date=DAY)[0]
+        with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+            assert za.read("word/document.xml") == zb.read("word/document.xml"), name
+    assert os.path.getsize(tmp_path / "a-deeds_compilation.docx") > 20_000
