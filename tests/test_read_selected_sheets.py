@@ -148,14 +148,17 @@ def test_read_consolidated_reads_only_the_forms_asked_for(consolidated, kit, mon
 
 
 def test_forms_used_by_the_bundled_templates():
-    """What is read at once: top10's two forms, the posts posts_by_unit groups; a post's joins
-    and ``forms[...]`` are read when a template reaches them (test_report_lazy_rows.py)."""
+    """What is read in the first pass: top10's two forms, the posts posts_by_unit groups, and
+    the forms the tags name (forms.get('results'), p.deeds …); whatever else a template reaches
+    is read when it reaches it (test_report_lazy_rows.py)."""
     assert set(BUNDLED_TEMPLATES) == {"work_report", "commendation", "deeds_compilation"}
     assert forms_used(["commendation"]) == {"assessment", "posts"}
-    assert forms_used(["deeds_compilation"]) == {"posts"}
-    assert forms_used(["work_report"]) == {"posts"}  # its `'results' in forms` reads nothing
+    joined = {"posts", "deeds", "results", "stories"}  # the compilation never uses p.assessment
+    assert forms_used(["deeds_compilation"]) == joined
+    assert forms_used(["work_report"]) == {"posts", "results"}  # `'results' in forms` names none
     assert forms_used(["commendation"], extra={"top10": []}) == set()  # a tally's top ten
-    assert forms_used(["commendation", "deeds_compilation"]) == {"assessment", "posts"}
+    assert forms_used(["commendation", "deeds_compilation"]) == joined | {"assessment"}
+    assert forms_used(["deeds_compilation"], extra={"forms": {"posts": []}}) == set()
 
 
 def _document_text(path: Path) -> str:
@@ -176,15 +179,12 @@ def test_report_reads_only_what_its_templates_reach_and_writes_the_same(consolid
     # the work report lists each post's results: the deeds (most of a round's rows) stay unread
     got = _document_text(report(["work_report"], consolidated, tmp_path / "w.docx", date=DAY)[0])
     assert got == want["work_report"]
-    assert asked == [[DATA_SHEET], [sheets["posts"]], [sheets["results"]]]
+    assert asked == [[DATA_SHEET], sorted([sheets["posts"], sheets["results"]])]
     asked.clear()
-    # the compilation reaches a post's deeds, results and story (not its assessment): each
-    # form read once, the posts first
+    # the compilation reaches a post's deeds, results and story, not its assessment
     got = _document_text(report(["deeds_compilation"], consolidated, tmp_path / "d.docx", date=DAY)[0])
     assert got == want["deeds_compilation"]
-    assert asked[:2] == [[DATA_SHEET], [sheets["posts"]]]
-    later = [name for names in asked[2:] for name in names]
-    assert sorted(later) == sorted(sheets[f] for f in ("deeds", "results", "stories"))
+    assert asked == [[DATA_SHEET], sorted(sheets[f] for f in ("posts", "deeds", "results", "stories"))]
 
 
 def test_cli_report_of_the_commendation_reads_two_form_sheets(consolidated, tmp_path, monkeypatch):

@@ -231,3 +231,65 @@ def test_lazily_read_posts_draft_the_same_documents_as_eager_ones(consolidated, 
         with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
             assert za.read("word/document.xml") == zb.read("word/document.xml"), name
     assert os.path.getsize(tmp_path / "a-deeds_compilation.docx") > 20_000
+
+
+# --------------------------------------------------------------------------- what is read at once
+
+
+def _template(path: Path, *paragraphs: str) -> Path:
+    from docx import Document
+
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    doc.save(path)
+    return path
+
+
+def test_tags_naming_forms_are_read_in_the_first_pass(consolidated, kit, tmp_path, asked):
+    from xltools.report import forms_used
+
+    sheet = {f.name: f.sheet for f in kit.forms}
+    tpl = _template(tmp_path / "named.docx", "{{ forms.deeds|length }}/{{ forms['results']|length }}/"
+                    "{{ forms.get('assessment')|length }}/{{ 'stories' in forms }}")
+    assert forms_used([tpl]) == {"deeds", "results", "assessment"}  # `in` reads no rows
+    whole = read_consolidated(consolidated)
+    asked.clear()
+    out = report([tpl], consolidated, tmp_path / "named-out.docx", date=DAY)[0]
+    assert _text(out) == (f"{len(whole['forms']['deeds'])}/{len(whole['forms']['results'])}/"
+                          f"{len(whole['forms']['assessment'])}/是")  # True renders as 是
+    assert asked == [[DATA_SHEET], sorted(sheet[f] for f in ("deeds", "results", "assessment"))]
+
+
+def test_forms_reached_in_ways_the_tags_do_not_name_are_still_read(consolidated, kit, tmp_path, asked):
+    """A form looked up by a computed name, and a post's joined rows reached through a macro's
+    argument by a computed key, are not in the first pass: each is read when reached."""
+    from xltools.report import forms_used
+
+    sheet = {f.name: f.sheet for f in kit.forms}
+    tpl = _template(
+        tmp_path / "dynamic.docx",
+        "{% for name in forms|sort %}{{ name }}={{ forms[name]|length }};{% endfor %}",
+        "{% set key = 'de' ~ 'eds' %}{% for u in posts_by_unit %}{% for p in u.posts %}"
+        "{{ p[key]|length }},{% endfor %}{% endfor %}",
+    )
+    assert forms_used([tpl]) == {"posts"}
+    whole = read_consolidated(consolidated)
+    asked.clear()
+    out = report([tpl], consolidated, tmp_path / "dynamic-out.docx", date=DAY)[0]
+    counts, per_post = _text(out).split("\n")
+    assert counts == "".join(f"{n}={len(whole['forms'][n])};" for n in sorted(whole["forms"]))
+    deeds = whole["forms"]["deeds"]
+    want = [sum(1 for d in deeds if (d["unit_code"], d["post_name"]) == (p["unit_code"], p["post_name"]))
+            for u in posts_by_unit(whole["forms"], whole["per_unit"]) for p in u["posts"]]
+    assert per_post == "".join(f"{n}," for n in want) and sum(want) > 300
+    # the first pass read the posts; every other form was read once, when reached
+    assert asked[:2] == [[DATA_SHEET], [sheet["posts"]]]
+    later = sorted(s for names in asked[2:] for s in names)
+    assert later == sorted(sheet[f] for f in whole["forms"] if f != "posts")
+
+
+def _text(path: Path) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(str(path)).paragraphs)

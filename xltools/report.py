@@ -33,6 +33,7 @@ import io
 import json
 import re
 import traceback
+import zipfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -218,7 +219,7 @@ class _Joins:
     """The rows of one joined form (``deeds``, ``results``, ``assessment``, ``story``) by post
     key (unit code, post name), indexed the first time any post asks for that part."""
 
-    _FORM = {"deeds": "deeds", "results": "results", "assessment": "assessment", "story": "stories"}
+    FORM = {"deeds": "deeds", "results": "results", "assessment": "assessment", "story": "stories"}
 
     def __init__(self, forms: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
         self._forms = forms
@@ -234,7 +235,7 @@ class _Joins:
         return found
 
     def _build(self, part: str) -> dict[tuple[Any, Any], Any]:
-        rows = self._forms.get(self._FORM[part]) or ()
+        rows = self._forms.get(self.FORM[part]) or ()
         index: dict[tuple[Any, Any], Any] = {}
         if part in ("deeds", "results"):
             for r in rows:
@@ -389,14 +390,28 @@ def _forms_needed(needed: Collection[str] | None, extra: Mapping[str, Any]) -> s
     return out
 
 
-def forms_used(templates: Sequence[str | Path], extra: Mapping[str, Any] | None = None) -> set[str] | None:
+def forms_used(templates: Sequence[str | Path], extra: Mapping[str, Any] | None = None) -> set[str]:
     """The names of the forms :func:`load_report_data` should read at once for ``templates``
-    (paths or bundled names), from their variables (:func:`list_template_vars`): the two
-    ``top10`` ranks, the posts ``posts_by_unit`` groups, less what ``extra`` supplies.  The
-    forms a template reaches otherwise (``forms.get('results')``, ``p.deeds``) are read when it
-    reaches them, each in one more pass over the workbook (issue 7).  Raises TemplateError as
+    (paths or bundled names): from their variables (:func:`list_template_vars`), the two forms
+    ``top10`` ranks and the posts ``posts_by_unit`` groups; from their tags, the forms they name
+    through ``forms`` or a post's joined keys (``forms.get('results')``, ``p.deeds``:
+    :meth:`_Source.forms_named`); less what ``extra`` supplies.  Reading them in one pass saves a
+    pass over the workbook per form (about 3 s for a city's); a form a template reaches in a way
+    not seen here is still read when reached (issue 7).  Raises TemplateError as
     :func:`list_template_vars` does."""
-    return _forms_needed({name for t in templates for name in list_template_vars(t)}, extra or {})
+    return _read_at_once([_Source(resolve_template(t)) for t in templates], extra or {})
+
+
+def _read_at_once(sources: Sequence[_Source], extra: Mapping[str, Any]) -> set[str]:
+    needed = {name for src in sources for name in src.check()}
+    out = _forms_needed(needed, extra)
+    assert out is not None
+    if extra.get("forms"):
+        return out
+    if "forms" in needed or ("posts_by_unit" in needed and "posts_by_unit" not in extra):
+        for src in sources:
+            out |= src.forms_named()
+    return out
 
 
 def report_context(
@@ -406,6 +421,7 @@ def report_context(
     date: _dt.date | None = None,
     unit_docs: str | Path | None = None,
     needed: Collection[str] | None = None,
+    read_at_once: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The context a report template sees (documented in the README, section "Report templates: context and filters").
 
@@ -424,7 +440,8 @@ def report_context(
     is then a :class:`~xltools.consolidated.FormRows` holding every form, whose other forms are
     read when first looked up, as are a post's joined rows in ``posts_by_unit`` (issue 7: the
     commendation of a city's round reads 100,000 rows of its 1,000,000, the work report
-    150,000).
+    150,000).  ``read_at_once``: the forms to read in the first pass instead (e.g.
+    :func:`forms_used` of the templates; default: those ``needed`` implies).
 
     Keys: every figure by name (``posts_total`` …); ``figures`` (name → value) and
     ``figure_info`` (list of {name, label, unit, value}); ``units`` (the per-unit rows, roster
@@ -437,7 +454,7 @@ def report_context(
     Raises :class:`~xltools.errors.DataError` when the data cannot be read, lacks ``figures``,
     ``counts``, ``per_unit`` or ``ledger``, a figure is named like one of the keys above, or a
     file in ``unit_docs`` is refused (:func:`find_unit_docs`)."""
-    d, source = load_report_data(data, _forms_needed(needed, extra or {}))
+    d, source = load_report_data(data, _forms_needed(needed, extra or {}) if read_at_once is None else read_at_once)
     for key, kind in (("figures", dict), ("counts", dict), ("per_unit", list), ("ledger", list)):
         if not isinstance(d.get(key), kind):
             raise DataError(
@@ -615,9 +632,11 @@ class _Source:
                 )
         env = _environment()
         names: list[str] = []
+        self.asts = []
         for _label, partname, xml, _root in self.parts:
             try:
                 ast = env.parse(xml)
+                self.asts.append(ast)
                 undeclared = meta.find_undeclared_variables(ast) - set(env.globals)  # compiles: unknown filters
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(
@@ -630,8 +649,40 @@ class _Source:
         return names
 
 
-def _paragraph_texts(root: Any) -> list[str]:
-    return ["".join(t.text or "" for t in p.iter(_W + "t")) for p in root.iter(_W + "p")]
+    def forms_named(self) -> set[str]:
+        """The forms this template's tags name (after :meth:`check`): ``forms.x``,
+        ``forms['x']`` and ``forms.get('x')``, and for a post's ``.deeds``, ``.results``,
+        ``.assessment`` or ``.story`` (on any object) its joined form.  A hint for reading them
+        at once (:func:`forms_used`); ``'x' in forms`` names none, and what a template reaches
+        some other way is still read when it is reached."""
+        named: set[str] = set()
+        for ast in getattr(self, "asts", ()):
+            for node in ast.find_all(nodes.Getattr):
+                if node.attr in _Joins.FORM:
+                    named.add(_Joins.FORM[node.attr])
+                if (isinstance(node.node, nodes.Name) and node.node.name == "forms"
+                        and node.attr not in _MAPPING_METHODS):
+                    named.add(node.attr)
+            for node in ast.find_all(nodes.Getitem):
+                if (isinstance(node.node, nodes.Name) and node.node.name == "forms"
+                        and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)):
+                    named.add(node.arg.value)
+            for node in ast.find_all(nodes.Call):
+                f = node.node
+                if (isinstance(f, nodes.Getattr) and f.attr == "get" and isinstance(f.node, nodes.Name)
+                        and f.node.name == "forms" and node.args and isinstance(node.args[0], nodes.Const)
+                        and isinstance(node.args[0].value, str)):
+                    named.add(node.args[0].value)
+        return named
+
+
+_MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
+
+
+def _paragraph_texts(root: Any) -> Iterator[str]:
+    """The text of each paragraph under ``root``, one at a time (a compilation has hundreds of
+    thousands)."""
+    return ("".join(t.text or "" for t in p.iter(_W + "t")) for p in root.iter(_W + "p"))
 
 
 def _is_fullwidth(token: str) -> bool:
@@ -680,14 +731,18 @@ def render_template(template: str | Path, context: Mapping[str, Any]) -> bytes:
         context["unit_docs"] = {code: _subdoc(tpl, doc) for code, doc in context["unit_docs"].items()}
     try:
         tpl.render(context, jinja_env=_environment(), autoescape=True)
-        buf = io.BytesIO()
-        tpl.save(buf)
     except DataError:  # a form's rows read on first use (FormRows) could not be read
         raise
     except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
         raise _render_error(src, exc) from None
+    _check_output(src.name, tpl.docx)
+    buf = io.BytesIO()
+    try:
+        tpl.save(buf)
+    except Exception as exc:
+        raise _render_error(src, exc) from None
     blob = buf.getvalue()
-    _check_output(src.name, blob)
+    _check_package(src.name, blob)
     return blob
 
 
@@ -720,15 +775,13 @@ def _render_error(src: _Source, exc: BaseException) -> TemplateError:
     return TemplateError(f"模板 {src.name}{where} 渲染失败：{type(exc).__name__}: {exc}")
 
 
-def _check_output(name: str, blob: bytes) -> None:
-    """Fail when a tag delimiter survived rendering (body, headers, footers, footnotes)."""
-    from docx import Document
+def _check_output(name: str, doc: Any) -> None:
+    """Fail when a tag delimiter survived rendering (body, headers, footers, footnotes) of the
+    rendered document ``doc`` (docxtpl's python-docx ``Document``, as it will be saved).  The
+    tree in memory is checked, not the saved file parsed again: a province's compilation is
+    100,000 rows, and a second tree of it was a fifth of the report's peak memory (issue 7)."""
     from docx.oxml import parse_xml
 
-    try:
-        doc = Document(io.BytesIO(blob))
-    except Exception as exc:
-        raise TemplateError(f"模板 {name} 渲染后的文档无法打开（{type(exc).__name__}: {exc}），请检查模板中的表格和段落标记") from None
     roots: list[tuple[str, Any]] = [("正文", doc.element.body)]
     for rel in doc.part.rels.values():
         if not rel.is_external and rel.reltype in (_HEADER, _FOOTER) and rel.target_part.blob:
@@ -744,6 +797,20 @@ def _check_output(name: str, blob: bytes) -> None:
                     f"模板 {name} 渲染后仍有未处理的标记 {m.group(0)}（{label}：“{_short(text)}”），"
                     f"请检查该处标记是否完整、是否用了全角符号"
                 )
+
+
+def _check_package(name: str, blob: bytes) -> None:
+    """Fail when the saved ``.docx`` is not a sound zip holding ``word/document.xml`` (every
+    member decompressed and its CRC checked, one at a time)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            bad = zf.testzip()
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        bad, names = f"{type(exc).__name__}: {exc}", set()
+    if bad is not None or "word/document.xml" not in names:
+        raise TemplateError(f"模板 {name} 渲染后的文档无法打开（{bad or '缺少 word/document.xml'}），"
+                            "请检查模板中的表格和段落标记")
 
 
 def report(
@@ -785,8 +852,10 @@ def report(
     for p, t in zip(paths, targets):
         if t.exists() and t.resolve() == p.resolve():
             raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
-    needed = {name for p in paths for name in _Source(p).check()}
-    context = report_context(data, extra=extra, date=date, unit_docs=unit_docs, needed=needed)
+    sources = [_Source(p) for p in paths]
+    needed = {name for src in sources for name in src.check()}
+    context = report_context(data, extra=extra, date=date, unit_docs=unit_docs, needed=needed,
+                             read_at_once=_read_at_once(sources, extra or {}))
     blobs = [render_template(p, context) for p in paths]
     if out.suffix.lower() != ".docx":
         try:
