@@ -5,6 +5,7 @@ of ``posts_by_unit``, whose deeds, results, assessment and story are joined on f
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import zipfile
@@ -141,10 +142,16 @@ def test_an_unreadable_form_sheet_is_a_data_error_when_reached_and_nothing_is_wr
     assert not (tmp_path / "cli.docx").exists()
 
 
-def test_context_without_needed_reads_every_form_at_once(consolidated, asked):
+def test_context_without_needed_reads_every_form_at_once_as_plain_dicts(consolidated, asked):
+    """The Python API's default (templates not known): every form in one pass, ``forms`` a dict
+    of lists and each post a dict, as before lazy reading (json.dumps and mutation work)."""
     ctx = report_context(consolidated, date=DAY)
-    assert len(asked) == 2 and ctx["forms"].loaded == set(ctx["forms"])
+    assert len(asked) == 2 and type(ctx["forms"]) is dict and set(ctx["forms"]) == set(read_consolidated(consolidated)["forms"])
     assert ctx["top10"] and ctx["posts_by_unit"]
+    post = ctx["posts_by_unit"][0]["posts"][0]
+    assert type(post) is dict and list(post)[-4:] == ["deeds", "results", "assessment", "story"]
+    json.dumps(ctx["posts_by_unit"], default=str, ensure_ascii=False)  # rows, not reprs
+    assert "deed_date" in json.dumps(post, default=str)
 
 
 def test_context_with_needed_computes_only_what_is_named(consolidated, asked):
@@ -184,7 +191,7 @@ def _forms() -> _Spy:
 
 def test_a_post_joins_its_rows_only_when_first_looked_up():
     forms = _forms()
-    units = posts_by_unit(forms, [{"code": "D01", "name": "区委办"}])
+    units = posts_by_unit(forms, [{"code": "D01", "name": "区委办"}], lazy=True)
     assert forms.seen == ["posts"]
     first, second = units[0]["posts"]
     assert first["leaders"] == "王强" and forms.seen == ["posts"]
@@ -198,7 +205,7 @@ def test_a_post_joins_its_rows_only_when_first_looked_up():
 
 
 def test_a_post_is_a_mapping_of_its_row_then_the_joined_keys():
-    post = posts_by_unit(_forms(), [])[0]["posts"][1]
+    post = posts_by_unit(_forms(), [], lazy=True)[0]["posts"][1]
     assert list(post) == ["unit_code", "unit_name", "post_name", "leaders", "source_row",
                           "deeds", "results", "assessment", "story"]
     assert len(post) == 9 and "deeds" in post and "leaders" in post and "无此键" not in post
@@ -213,13 +220,18 @@ def test_a_post_is_a_mapping_of_its_row_then_the_joined_keys():
     out = env.from_string("{{ p.post_name }}|{{ p.deeds|length }}|{{ p.results[0].indicator }}|"
                           "{{ p.get('leaders') }}|{{ p.story is none }}").render(p=post)
     assert out == "乙岗|0|办件|李华|True"
+    # printed, and compared, it is the dict posts_by_unit gives without lazy
+    eager = posts_by_unit(_forms(), [])[0]["posts"][1]
+    assert type(eager) is dict and post == eager and repr(post) == repr(eager)
+    assert env.from_string("{{ p }}").render(p=post) == env.from_string("{{ p }}").render(p=eager)
 
 
 def test_a_field_named_like_a_joined_key_is_shadowed_by_the_join_as_before():
     forms = {"posts": [{"unit_code": "D01", "post_name": "甲岗", "results": "手填的成效"}],
              "results": [{"unit_code": "D01", "post_name": "甲岗", "indicator": "办件"}]}
-    post = posts_by_unit(forms, [])[0]["posts"][0]
+    post = posts_by_unit(forms, [], lazy=True)[0]["posts"][0]
     assert post["results"] == forms["results"] and list(post).count("results") == 1 and len(post) == 6
+    assert posts_by_unit(forms, [])[0]["posts"][0]["results"] == forms["results"]
 
 
 def test_lazily_read_posts_draft_the_same_documents_as_eager_ones(consolidated, tmp_path):
@@ -261,15 +273,39 @@ def test_tags_naming_forms_are_read_in_the_first_pass(consolidated, kit, tmp_pat
     assert asked == [[DATA_SHEET], sorted(sheet[f] for f in ("deeds", "results", "assessment"))]
 
 
-def test_forms_reached_in_ways_the_tags_do_not_name_are_still_read(consolidated, kit, tmp_path, asked):
-    """A form looked up by a computed name, and a post's joined rows reached through a macro's
-    argument by a computed key, are not in the first pass: each is read when reached."""
+def test_forms_used_as_a_whole_are_all_read_in_the_first_pass(consolidated, kit, tmp_path, asked):
+    from xltools.report import forms_used
+
+    whole = read_consolidated(consolidated)
+    loops = {
+        "loop": "{% for name in forms|sort %}{{ name }}={{ forms[name]|length }};{% endfor %}",
+        "items": "{% for name, rows in forms|dictsort %}{{ name }}={{ rows|length }};{% endfor %}",
+        "alias": "{% set f = forms %}{% for name in f|sort %}{{ name }}={{ f[name]|length }};{% endfor %}",
+    }
+    want = "".join(f"{n}={len(whole['forms'][n])};" for n in sorted(whole["forms"]))
+    for label, text in loops.items():
+        tpl = _template(tmp_path / f"{label}.docx", text)
+        assert forms_used([tpl]) is None, label
+        asked.clear()
+        assert _text(report([tpl], consolidated, tmp_path / f"{label}-out.docx", date=DAY)[0]) == want, label
+        assert asked == [[DATA_SHEET], sorted(f.sheet for f in kit.forms)], label
+    # a test of membership, of the count, or of emptiness reads no rows
+    tpl = _template(tmp_path / "tests.docx", "{{ 'deeds' in forms }}/{{ forms|length }}/{% if forms %}有{% endif %}"
+                    "/{{ 'x' if not forms else 'y' }}")
+    assert forms_used([tpl]) == set()
+    asked.clear()
+    assert _text(report([tpl], consolidated, tmp_path / "tests-out.docx", date=DAY)[0]) == "是/5/有/y"
+    assert asked == [[DATA_SHEET]]
+
+
+def test_joins_reached_by_a_computed_key_are_read_when_reached(consolidated, kit, tmp_path, asked):
+    """A post's joined rows reached by a computed key are not in the first pass: the form is
+    read when reached, once."""
     from xltools.report import forms_used
 
     sheet = {f.name: f.sheet for f in kit.forms}
     tpl = _template(
         tmp_path / "dynamic.docx",
-        "{% for name in forms|sort %}{{ name }}={{ forms[name]|length }};{% endfor %}",
         "{% set key = 'de' ~ 'eds' %}{% for u in posts_by_unit %}{% for p in u.posts %}"
         "{{ p[key]|length }},{% endfor %}{% endfor %}",
     )
@@ -277,19 +313,59 @@ def test_forms_reached_in_ways_the_tags_do_not_name_are_still_read(consolidated,
     whole = read_consolidated(consolidated)
     asked.clear()
     out = report([tpl], consolidated, tmp_path / "dynamic-out.docx", date=DAY)[0]
-    counts, per_post = _text(out).split("\n")
-    assert counts == "".join(f"{n}={len(whole['forms'][n])};" for n in sorted(whole["forms"]))
     deeds = whole["forms"]["deeds"]
     want = [sum(1 for d in deeds if (d["unit_code"], d["post_name"]) == (p["unit_code"], p["post_name"]))
             for u in posts_by_unit(whole["forms"], whole["per_unit"]) for p in u["posts"]]
-    assert per_post == "".join(f"{n}," for n in want) and sum(want) > 300
-    # the first pass read the posts; every other form was read once, when reached
-    assert asked[:2] == [[DATA_SHEET], [sheet["posts"]]]
-    later = sorted(s for names in asked[2:] for s in names)
-    assert later == sorted(sheet[f] for f in whole["forms"] if f != "posts")
+    assert _text(out) == "".join(f"{n}," for n in want) and sum(want) > 300
+    assert asked == [[DATA_SHEET], [sheet["posts"]], [sheet["deeds"]]]
+
+
+def test_joined_keys_named_by_subscript_or_get_are_read_in_the_first_pass(tmp_path):
+    from xltools.report import forms_used
+
+    tpl = _template(tmp_path / "keys.docx", "{% for u in posts_by_unit %}{% for p in u.posts %}"
+                    "{{ p['deeds']|length }}{{ p.get('story') }}{% endfor %}{% endfor %}")
+    assert forms_used([tpl]) == {"posts", "deeds", "stories"}
 
 
 def _text(path: Path) -> str:
     from docx import Document
 
     return "\n".join(p.text for p in Document(str(path)).paragraphs)
+
+
+def test_a_workbook_deleted_before_a_later_lookup_is_a_data_error(consolidated, tmp_path):
+    from xltools.report import render_template
+
+    copy = tmp_path / "汇总表.xlsx"
+    shutil.copyfile(consolidated, copy)
+    ctx = report_context(copy, date=DAY, needed={"forms"})
+    tpl = _template(tmp_path / "t.docx", "{{ forms.deeds|length }}")
+    copy.unlink()  # deleted (or moved) while the report runs
+    with pytest.raises(DataError, match="汇总表在读取期间被删除或移走") as err:
+        render_template(tpl, ctx)
+    assert str(copy) in str(err.value)
+
+
+def _rename_sheet(src: Path, dst: Path, old: str, new: str) -> None:
+    """``src`` copied to ``dst`` with the sheet ``old`` named ``new`` in xl/workbook.xml."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            blob = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                blob = blob.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
+            zout.writestr(info, blob)
+
+
+def test_a_form_sheet_missing_from_the_workbook_is_a_data_error_not_empty_rows(consolidated, kit, tmp_path):
+    deeds_sheet = next(f.sheet for f in kit.forms if f.name == "deeds")
+    broken = tmp_path / "缺表.xlsx"
+    _rename_sheet(consolidated, broken, deeds_sheet, "别的表")
+    with pytest.raises(DataError, match=f"汇总表缺少工作表“{deeds_sheet}”"):
+        read_consolidated(broken)
+    # a report that never reaches the deeds is drafted; one that does is refused, nothing written
+    assert report(["commendation"], broken, tmp_path / "表彰.docx", date=DAY)[0].is_file()
+    result = CliRunner().invoke(cli, ["report", "deeds_compilation", "--data", str(broken),
+                                      "--out", str(tmp_path / "汇编.docx"), "--date", "2024-12-31"])
+    assert result.exit_code == 1 and "缺少工作表" in result.output and "缺表.xlsx" in result.output
+    assert not (tmp_path / "汇编.docx").exists()

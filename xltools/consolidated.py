@@ -549,7 +549,11 @@ class FormRows(Mapping[str, list[dict[str, Any]]]):
 
 
 def _stamp(p: Path) -> tuple[int, int]:
-    st = p.stat()
+    """``(size, mtime_ns)`` of ``p``; DataError when it is gone (deleted or moved meanwhile)."""
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise DataError(f"{p}：汇总表在读取期间被删除或移走（{exc.strerror or exc}），请重新运行 xltools report") from None
     return st.st_size, st.st_mtime_ns
 
 
@@ -580,7 +584,9 @@ def _form_rows(p: Path, book: Any, columns: dict[str, dict[str, Any]]) -> dict[s
         for form_name, spec in columns.items():
             fields = spec["fields"]
             sheet = book.sheet(spec["sheet"])
-            rows = sheet.rows if sheet is not None else []
+            if sheet is None:  # write_consolidated writes every form's sheet, even with no rows
+                raise DataError(f"{p}：汇总表缺少工作表“{spec['sheet']}”（表单 {form_name}），请重新运行 xltools merge")
+            rows = sheet.rows
             width = len(fields)
             out_rows = []
             for i in range(1, len(rows)):
@@ -595,8 +601,7 @@ def _form_rows(p: Path, book: Any, columns: dict[str, dict[str, Any]]) -> dict[s
                     v = r[width + k] if width + k < len(r) else None
                     item[key] = int(v) if key == "source_row" and isinstance(v, float) else ("" if v is None else v)
                 out_rows.append(item)
-            if sheet is not None:
-                del rows[1:]
+            del rows[1:]
             out[form_name] = out_rows
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _incomplete(p, exc) from None

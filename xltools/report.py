@@ -179,16 +179,18 @@ def posts_by_unit(
     units: Sequence[Mapping[str, Any]],
     *,
     also: Collection[str] = (),
+    lazy: bool = False,
 ) -> list[dict[str, Any]]:
     """Units in roster order that have posts, each ``{"code", "name", "posts"}``; each post is
-    a mapping of its ``forms["posts"]`` row plus ``deeds`` (its deeds by date), ``results`` (its
+    a dict of its ``forms["posts"]`` row plus ``deeds`` (its deeds by date), ``results`` (its
     工作成效 rows), ``assessment`` (its 年度考核 row or None) and ``story`` (its 先进事迹表 row
     from ``forms["stories"]``, or None when the form is absent or the post has none; the first
     row when a unit sent two for one post), matched on unit code and post name.
 
-    The four joined keys are computed when first looked up (:class:`_Post`), so only the forms a
-    template reaches are read from a lazily read workbook (issue 7: a work report that lists
-    each post's results never reads the deeds).
+    ``lazy``: each post is instead a read-only mapping whose four joined keys are computed when
+    first looked up (:class:`_Post`), so only the forms a template reaches are read from a
+    lazily read workbook (issue 7: a work report that lists each post's results never reads the
+    deeds).  :func:`report_context` uses it when it knows the templates' variables.
 
     ``also``: unit codes (as text) listed even without posts, with ``posts`` empty — the units
     that sent their deeds as a Word document (:func:`find_unit_docs`)."""
@@ -202,7 +204,11 @@ def posts_by_unit(
     for r in posts:
         code = str(r.get("unit_code"))
         unit = grouped.setdefault(code, {"code": r.get("unit_code"), "name": r.get("unit_name"), "posts": []})
-        unit["posts"].append(_Post(r, joins))
+        if lazy:
+            unit["posts"].append(_Post(r, joins))
+        else:
+            k = _post_key(r)
+            unit["posts"].append({**r, **{name: joins.of(name, k) for name in _Post.JOINED}})
     return [u for u in grouped.values() if u["posts"] or str(u["code"]) in also]
 
 
@@ -279,8 +285,8 @@ class _Post(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.JOINED) + sum(1 for k in self._row if k not in self.JOINED)
 
-    def __repr__(self) -> str:
-        return f"<post {self._row.get('unit_code')!s} {self._row.get('post_name')!s}>"
+    def __repr__(self) -> str:  # as the dict posts_by_unit gives without ``lazy`` ({{ p }} in a template)
+        return repr(dict(self))
 
 
 def _is_ole(path: Path) -> bool:
@@ -369,6 +375,7 @@ def _example_name(roster: Any) -> str:
 
 
 #: the forms whose rows :func:`top_ten` and :func:`posts_by_unit` use
+_FROM_NEEDED = object()  # report_context's read_at_once when not given
 _TOP10_FORMS = ("assessment", "posts")
 _POSTS_BY_UNIT_FORMS = ("posts",)  # its joins are read when a template reaches them (_Post)
 
@@ -390,19 +397,20 @@ def _forms_needed(needed: Collection[str] | None, extra: Mapping[str, Any]) -> s
     return out
 
 
-def forms_used(templates: Sequence[str | Path], extra: Mapping[str, Any] | None = None) -> set[str]:
+def forms_used(templates: Sequence[str | Path], extra: Mapping[str, Any] | None = None) -> set[str] | None:
     """The names of the forms :func:`load_report_data` should read at once for ``templates``
     (paths or bundled names): from their variables (:func:`list_template_vars`), the two forms
     ``top10`` ranks and the posts ``posts_by_unit`` groups; from their tags, the forms they name
     through ``forms`` or a post's joined keys (``forms.get('results')``, ``p.deeds``:
-    :meth:`_Source.forms_named`); less what ``extra`` supplies.  Reading them in one pass saves a
+    :meth:`_Source.forms_named`), or None (every form) when one uses ``forms`` as a whole; less
+    what ``extra`` supplies.  Reading them in one pass saves a
     pass over the workbook per form (about 3 s for a city's); a form a template reaches in a way
     not seen here is still read when reached (issue 7).  Raises TemplateError as
     :func:`list_template_vars` does."""
     return _read_at_once([_Source(resolve_template(t)) for t in templates], extra or {})
 
 
-def _read_at_once(sources: Sequence[_Source], extra: Mapping[str, Any]) -> set[str]:
+def _read_at_once(sources: Sequence[_Source], extra: Mapping[str, Any]) -> set[str] | None:
     needed = {name for src in sources for name in src.check()}
     out = _forms_needed(needed, extra)
     assert out is not None
@@ -410,7 +418,10 @@ def _read_at_once(sources: Sequence[_Source], extra: Mapping[str, Any]) -> set[s
         return out
     if "forms" in needed or ("posts_by_unit" in needed and "posts_by_unit" not in extra):
         for src in sources:
-            out |= src.forms_named()
+            named = src.forms_named()
+            if named is None:
+                return None
+            out |= named
     return out
 
 
@@ -421,7 +432,7 @@ def report_context(
     date: _dt.date | None = None,
     unit_docs: str | Path | None = None,
     needed: Collection[str] | None = None,
-    read_at_once: Collection[str] | None = None,
+    read_at_once: Collection[str] | None | object = _FROM_NEEDED,
 ) -> dict[str, Any]:
     """The context a report template sees (documented in the README, section "Report templates: context and filters").
 
@@ -435,13 +446,14 @@ def report_context(
     documents (:func:`find_unit_docs`); those units are in ``posts_by_unit`` even without posts.
     ``needed``: the variables the templates to be rendered use (:func:`list_template_vars`), when
     known: ``top10`` and ``posts_by_unit`` are then computed only if ``needed`` names them
-    (else they are empty lists), and of a consolidated workbook only the forms they need are
-    read at once (:func:`forms_used`); without ``needed``, every form is.  Either way ``forms``
-    is then a :class:`~xltools.consolidated.FormRows` holding every form, whose other forms are
-    read when first looked up, as are a post's joined rows in ``posts_by_unit`` (issue 7: the
-    commendation of a city's round reads 100,000 rows of its 1,000,000, the work report
-    150,000).  ``read_at_once``: the forms to read in the first pass instead (e.g.
-    :func:`forms_used` of the templates; default: those ``needed`` implies).
+    (else they are empty lists), of a consolidated workbook only the forms they need are read at
+    once (or those of ``read_at_once``, e.g. :func:`forms_used` of the templates; None: every
+    form), ``forms`` is a
+    :class:`~xltools.consolidated.FormRows` whose other forms are read when first looked up, and
+    each post of ``posts_by_unit`` a read-only mapping whose joined rows are looked up when
+    first used (issue 7: the commendation of a city's round reads 100,000 rows of its
+    1,000,000, the work report 150,000).  Without ``needed``, every form is read, ``forms`` is a
+    dict of lists and the posts are dicts.
 
     Keys: every figure by name (``posts_total`` …); ``figures`` (name → value) and
     ``figure_info`` (list of {name, label, unit, value}); ``units`` (the per-unit rows, roster
@@ -454,7 +466,8 @@ def report_context(
     Raises :class:`~xltools.errors.DataError` when the data cannot be read, lacks ``figures``,
     ``counts``, ``per_unit`` or ``ledger``, a figure is named like one of the keys above, or a
     file in ``unit_docs`` is refused (:func:`find_unit_docs`)."""
-    d, source = load_report_data(data, _forms_needed(needed, extra or {}) if read_at_once is None else read_at_once)
+    at_once = _forms_needed(needed, extra or {}) if read_at_once is _FROM_NEEDED else read_at_once
+    d, source = load_report_data(data, at_once)  # type: ignore[arg-type]
     for key, kind in (("figures", dict), ("counts", dict), ("per_unit", list), ("ledger", list)):
         if not isinstance(d.get(key), kind):
             raise DataError(
@@ -471,6 +484,8 @@ def report_context(
     forms = extra.pop("forms", None) or d.get("forms") or {}  # rows given in extra feed top10 too
     if not isinstance(forms, Mapping):
         raise DataError(f"{source}：forms 应为“表单名 → 行列表”的对象")
+    if needed is None and isinstance(forms, FormRows):
+        forms = dict(forms)  # the templates are not known: every form, as plain lists
     units = list(d["per_unit"])
     form = dict(d.get("form") or {})
     round_in = dict(d.get("round") or {})
@@ -494,7 +509,7 @@ def report_context(
         ctx["top10"] = top_ten(ctx["forms"], units) if needed is None or "top10" in needed else []
     ctx["unit_docs"] = find_unit_docs(unit_docs, units) if unit_docs is not None else {}
     if "posts_by_unit" not in extra:
-        ctx["posts_by_unit"] = (posts_by_unit(ctx["forms"], units, also=ctx["unit_docs"])
+        ctx["posts_by_unit"] = (posts_by_unit(ctx["forms"], units, also=ctx["unit_docs"], lazy=needed is not None)
                                 if needed is None or "posts_by_unit" in needed else [])
     ctx.update(extra)
     return ctx
@@ -649,30 +664,54 @@ class _Source:
         return names
 
 
-    def forms_named(self) -> set[str]:
+    def forms_named(self) -> set[str] | None:
         """The forms this template's tags name (after :meth:`check`): ``forms.x``,
-        ``forms['x']`` and ``forms.get('x')``, and for a post's ``.deeds``, ``.results``,
-        ``.assessment`` or ``.story`` (on any object) its joined form.  A hint for reading them
-        at once (:func:`forms_used`); ``'x' in forms`` names none, and what a template reaches
-        some other way is still read when it is reached."""
+        ``forms['x']`` and ``forms.get('x')``, and, on any object, the joined form of a post's
+        ``.deeds`` / ``['deeds']`` / ``.get('deeds')`` (and of ``results``, ``assessment``,
+        ``story``).  None when the template uses ``forms`` as a whole (``forms.items()``, a loop
+        over it, ``forms[name]``, an alias): every form, then.  ``'x' in forms``,
+        ``forms|length`` and ``{% if forms %}`` read no rows.  A hint for reading forms in one
+        pass (:func:`forms_used`); what a template reaches some other way is still read when
+        reached."""
         named: set[str] = set()
+        placed: set[int] = set()  # the `forms` names in a position understood above
+
+        def key(node: Any) -> str | None:
+            return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
+
+        def is_forms(node: Any) -> bool:
+            return isinstance(node, nodes.Name) and node.name == "forms"
+
+        def name(owner: Any, k: str) -> None:
+            if k in _Joins.FORM:
+                named.add(_Joins.FORM[k])
+            if is_forms(owner):
+                named.add(k)
+                placed.add(id(owner))
+
         for ast in getattr(self, "asts", ()):
             for node in ast.find_all(nodes.Getattr):
-                if node.attr in _Joins.FORM:
-                    named.add(_Joins.FORM[node.attr])
-                if (isinstance(node.node, nodes.Name) and node.node.name == "forms"
-                        and node.attr not in _MAPPING_METHODS):
-                    named.add(node.attr)
+                if node.attr not in _MAPPING_METHODS:
+                    name(node.node, node.attr)
             for node in ast.find_all(nodes.Getitem):
-                if (isinstance(node.node, nodes.Name) and node.node.name == "forms"
-                        and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)):
-                    named.add(node.arg.value)
+                k = key(node.arg)
+                if k is not None:
+                    name(node.node, k)
             for node in ast.find_all(nodes.Call):
                 f = node.node
-                if (isinstance(f, nodes.Getattr) and f.attr == "get" and isinstance(f.node, nodes.Name)
-                        and f.node.name == "forms" and node.args and isinstance(node.args[0], nodes.Const)
-                        and isinstance(node.args[0].value, str)):
-                    named.add(node.args[0].value)
+                if isinstance(f, nodes.Getattr) and f.attr == "get" and node.args and key(node.args[0]) is not None:
+                    name(f.node, key(node.args[0]))
+            for node in ast.find_all(nodes.Compare):  # 'x' in forms
+                placed.update(id(op.expr) for op in node.ops if op.op in ("in", "notin") and is_forms(op.expr))
+            for node in ast.find_all(nodes.Filter):  # forms|length
+                if node.name in ("length", "count") and is_forms(node.node):
+                    placed.add(id(node.node))
+            for kind in (nodes.If, nodes.CondExpr):  # {% if forms %}
+                placed.update(id(node.test) for node in ast.find_all(kind) if is_forms(node.test))
+            placed.update(id(node.node) for node in ast.find_all(nodes.Not) if is_forms(node.node))
+            if any(is_forms(node) and node.ctx == "load" and id(node) not in placed
+                   for node in ast.find_all(nodes.Name)):
+                return None
         return named
 
 
