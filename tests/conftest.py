@@ -54,6 +54,23 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture
+def sheets_read(monkeypatch) -> list:
+    """Every ``xltools.readers.read_return`` call from here on, as its ``sheets`` argument
+    (sorted; None for every sheet): one entry per pass over a workbook."""
+    import xltools.readers as readers
+
+    calls: list = []
+    real = readers.read_return
+
+    def spy(path, limits=None, *, sheets=None):
+        calls.append(None if sheets is None else sorted(sheets))
+        return real(path, limits if limits is not None else readers.Limits(), sheets=sheets)
+
+    monkeypatch.setattr(readers, "read_return", spy)
+    return calls
+
+
 def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 

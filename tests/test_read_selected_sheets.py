@@ -115,22 +115,11 @@ def consolidated(kit, roster, tmp_path_factory) -> Path:
         return write_consolidated(cons, tmp_path_factory.mktemp("cons") / "汇总表.xlsx")
 
 
-def _spy_sheets(monkeypatch) -> list:
-    asked: list = []
-    real = readers.read_return
-
-    def spy(path, limits=Limits(), *, sheets=None):  # noqa: B008
-        asked.append(None if sheets is None else sorted(sheets))
-        return real(path, limits, sheets=sheets)
-
-    monkeypatch.setattr(readers, "read_return", spy)
-    return asked
-
-
-def test_read_consolidated_reads_only_the_forms_asked_for(consolidated, kit, monkeypatch):
+def test_read_consolidated_reads_only_the_forms_asked_for(consolidated, kit, sheets_read):
     whole = read_consolidated(consolidated)
     assert set(whole["forms"]) == {f.name for f in kit.forms}
-    asked = _spy_sheets(monkeypatch)
+    asked = sheets_read
+    asked.clear()
     part = read_consolidated(consolidated, forms={"assessment", "posts"})
     assert set(part["forms"]) == {"assessment", "posts"}
     for name in part["forms"]:
@@ -166,12 +155,13 @@ def _document_text(path: Path) -> str:
         return zf.read("word/document.xml").decode("utf-8")
 
 
-def test_report_reads_only_what_its_templates_reach_and_writes_the_same(consolidated, kit, tmp_path, monkeypatch):
+def test_report_reads_only_what_its_templates_reach_and_writes_the_same(consolidated, kit, tmp_path, sheets_read):
     full = read_consolidated(consolidated)  # every form, as before issue 7's change
     want = {t: _document_text(report([t], full, tmp_path / f"full-{t}.docx", date=DAY)[0])
             for t in BUNDLED_TEMPLATES}
     sheets = {f.name: f.sheet for f in kit.forms}
-    asked = _spy_sheets(monkeypatch)
+    asked = sheets_read
+    asked.clear()
     got = _document_text(report(["commendation"], consolidated, tmp_path / "c.docx", date=DAY)[0])
     assert got == want["commendation"] and "先锋岗" in got
     assert asked == [[DATA_SHEET], sorted([sheets["assessment"], sheets["posts"]])]
@@ -187,8 +177,9 @@ def test_report_reads_only_what_its_templates_reach_and_writes_the_same(consolid
     assert asked == [[DATA_SHEET], sorted(sheets[f] for f in ("posts", "deeds", "results", "stories"))]
 
 
-def test_cli_report_of_the_commendation_reads_two_form_sheets(consolidated, tmp_path, monkeypatch):
-    asked = _spy_sheets(monkeypatch)
+def test_cli_report_of_the_commendation_reads_two_form_sheets(consolidated, tmp_path, sheets_read):
+    asked = sheets_read
+    asked.clear()
     out = tmp_path / "表彰.docx"
     result = CliRunner().invoke(cli, ["report", "commendation", "--data", str(consolidated), "--out", str(out),
                                       "--date", "2024-12-31"])

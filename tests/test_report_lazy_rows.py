@@ -15,13 +15,11 @@ import pytest
 from click.testing import CliRunner
 from jinja2 import Environment
 
-import xltools.readers as readers
 from xltools.cli import cli
 from xltools.consolidated import DATA_SHEET, FormRows, read_consolidated, write_consolidated
 from xltools.errors import DataError
 from xltools.forms import load_form_definition
 from xltools.merge import merge
-from xltools.readers import Limits
 from xltools.report import posts_by_unit, report, report_context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,17 +39,9 @@ def consolidated(kit, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def asked(monkeypatch) -> list:
-    """The ``sheets`` of every read_return call (one per pass over the workbook)."""
-    calls: list = []
-    real = readers.read_return
-
-    def spy(path, limits=Limits(), *, sheets=None):  # noqa: B008
-        calls.append(None if sheets is None else sorted(sheets))
-        return real(path, limits, sheets=sheets)
-
-    monkeypatch.setattr(readers, "read_return", spy)
-    return calls
+def asked(sheets_read) -> list:
+    """The ``sheets`` of every read_return call (one per pass over the workbook: conftest)."""
+    return sheets_read
 
 
 # --------------------------------------------------------------------------- FormRows
