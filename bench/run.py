@@ -8,11 +8,12 @@ Usage (from the repository root; the scenario's data must exist — bench/make_r
 
 For each scenario every contender runs ``--repeat`` times in a subprocess of its own, the
 contenders alternating (each round runs all of them, starting one further along the list each
-time, ``report`` last), after one untimed pass that reads every return into the page cache.
+time, the ``report*`` ones last: they read this round's consolidated workbook), after one
+untimed pass that reads every return into the page cache.
 Per run it records:
 
 * ``seconds`` — the contender's own clock around its work (bench/contenders.py) for the library
-  contenders; the subprocess's wall time for the CLI ones (``cli_*``, ``generate``, ``report``),
+  contenders; the subprocess's wall time for the CLI ones (``cli_*``, ``generate``, ``report*``),
   which includes starting Python and importing xltools, as a user sees it;
 * ``wall`` — the subprocess's wall time;
 * ``maxrss_mb`` — peak resident set of the largest process of the contender's tree
