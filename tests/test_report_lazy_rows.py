@@ -359,3 +359,23 @@ def test_a_form_sheet_missing_from_the_workbook_is_a_data_error_not_empty_rows(c
                                       "--out", str(tmp_path / "汇编.docx"), "--date", "2024-12-31"])
     assert result.exit_code == 1 and "缺少工作表" in result.output and "缺表.xlsx" in result.output
     assert not (tmp_path / "汇编.docx").exists()
+
+
+def test_forms_and_posts_print_and_list_as_the_dicts_did(consolidated, tmp_path):
+    """Printed or listed as a whole in a template (``{{ forms }}``, ``forms.keys()``, ``{{ p }}``,
+    ``p.keys()``, ``p.copy()``), the lazy objects show what the dicts of the eager read show."""
+    eager = read_consolidated(consolidated)
+    lazy = read_consolidated(consolidated, forms=(), lazy=True)["forms"]
+    assert repr(lazy.keys()) == repr(eager["forms"].keys())
+    assert repr(lazy) == repr(eager["forms"]) and lazy.loaded == set(eager["forms"])
+    assert repr(lazy.items()) == repr(eager["forms"].items()) and lazy.copy() == eager["forms"]
+    units = posts_by_unit(eager["forms"], eager["per_unit"])
+    lazy_units = posts_by_unit(eager["forms"], eager["per_unit"], lazy=True)
+    post, lazy_post = units[1]["posts"][0], lazy_units[1]["posts"][0]
+    assert repr(lazy_post.keys()) == repr(post.keys()) and repr(lazy_post.items()) == repr(post.items())
+    assert type(lazy_post.copy()) is dict and lazy_post.copy() == post
+    tpl = _template(tmp_path / "whole.docx", "{{ forms.keys() }}", "{% for u in posts_by_unit %}{{ u.posts[0] }}{% endfor %}")
+    want = _template(tmp_path / "whole-eager.docx", "{{ forms.keys() }}", "{% for u in posts_by_unit %}{{ u.posts[0] }}{% endfor %}")
+    a = _text(report([tpl], consolidated, tmp_path / "lazy-out.docx", date=DAY)[0])
+    b = _text(report([want], eager, tmp_path / "eager-out.docx", date=DAY)[0])
+    assert a == b and "dict_keys([" in a and "'deeds': [" in a

@@ -528,8 +528,24 @@ class FormRows(Mapping[str, list[dict[str, Any]]]):
     def __len__(self) -> int:
         return len(self._columns)
 
+    # Printed or listed as a whole (``{{ forms }}``, ``forms.keys()``) it shows what the dict of
+    # read_consolidated shows, every form read for it.
     def __repr__(self) -> str:
-        return f"<FormRows {self._path.name}: {', '.join(self._columns)}; read: {', '.join(self._rows) or '-'}>"
+        return repr(self.copy())
+
+    def keys(self):  # type: ignore[override]
+        return self._columns.keys()
+
+    def items(self):  # type: ignore[override]
+        return self.copy().items()
+
+    def values(self):  # type: ignore[override]
+        return self.copy().values()
+
+    def copy(self) -> dict[str, list[dict[str, Any]]]:
+        """Every form's rows as a plain dict (the forms not read yet are read, in one pass)."""
+        self.load(self._columns)
+        return {name: self._rows[name] for name in self._columns}
 
     @property
     def loaded(self) -> frozenset[str]:

@@ -285,8 +285,22 @@ class _Post(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.JOINED) + sum(1 for k in self._row if k not in self.JOINED)
 
-    def __repr__(self) -> str:  # as the dict posts_by_unit gives without ``lazy`` ({{ p }} in a template)
-        return repr(dict(self))
+    # As the dict posts_by_unit gives without ``lazy``: printed ({{ p }}), listed, copied.
+    def __repr__(self) -> str:
+        return repr(self.copy())
+
+    def keys(self):  # type: ignore[override]
+        return dict.fromkeys(self).keys()
+
+    def items(self):  # type: ignore[override]
+        return self.copy().items()
+
+    def values(self):  # type: ignore[override]
+        return self.copy().values()
+
+    def copy(self) -> dict[str, Any]:
+        """The post as a plain dict (every joined key looked up)."""
+        return {name: self[name] for name in self}
 
 
 def _is_ole(path: Path) -> bool:
