@@ -379,3 +379,19 @@ def test_forms_and_posts_print_and_list_as_the_dicts_did(consolidated, tmp_path)
     a = _text(report([tpl], consolidated, tmp_path / "lazy-out.docx", date=DAY)[0])
     b = _text(report([want], eager, tmp_path / "eager-out.docx", date=DAY)[0])
     assert a == b and "dict_keys([" in a and "'deeds': [" in a
+
+
+def test_cli_says_what_it_reads_and_drafts_for_a_big_workbook(consolidated, tmp_path, monkeypatch):
+    import xltools.commands.report as command
+
+    argv = ["report", "work_report", "commendation", "--data", str(consolidated), "--out", str(tmp_path / "d"),
+            "--date", "2024-12-31"]
+    quiet = CliRunner().invoke(cli, argv)
+    assert quiet.exit_code == 0 and "正在" not in quiet.stderr  # a district's workbook: no chatter
+    monkeypatch.setattr(command, "PROGRESS_BYTES", 1)
+    loud = CliRunner().invoke(cli, argv)
+    assert loud.exit_code == 0, loud.output
+    lines = [line for line in loud.stderr.splitlines() if line.startswith("正在")]
+    assert lines[0].startswith(f"正在读取汇总表 {consolidated.name}（") and lines[0].endswith(" MB）…")
+    assert lines[1:] == ["正在起草 1/2：work_report.docx …", "正在起草 2/2：commendation.docx …"]
+    assert loud.stdout == quiet.stdout  # the summary on stdout is the same

@@ -10,6 +10,11 @@ import click
 from ..cli import cli
 from ._options import iso_date
 
+#: From this size of the data file on, ``xltools report`` says on stderr what it is reading and
+#: drafting: a district's workbook (10,000 rows, 1 MB) is well under it, 100,000 rows (11 MB,
+#: half a minute for the compilation) above.
+PROGRESS_BYTES = 8 * 2**20
+
 
 @cli.command("report")
 @click.argument("templates", nargs=-1, required=True, metavar="TEMPLATE...")
@@ -112,9 +117,16 @@ def report_command(
         from ..ballot import load_tally_top10
 
         extra = {"top10": load_tally_top10(tally_json)}
+    # A city's workbook takes a while to read and its compilation half an hour to draft: say
+    # what is happening, on stderr, rather than stay silent.
+    size = Path(data).stat().st_size if Path(data).is_file() else 0
+    talk = size >= PROGRESS_BYTES
+    if talk:
+        click.echo(f"正在读取汇总表 {Path(data).name}（{size / 2**20:.0f} MB）…", err=True)
     # read once, only the forms the templates reach: the drafts and the warning below use it
     loaded, _ = load_report_data(data, forms_used(templates, extra))
-    written = report(list(templates), loaded, out, date=report_date, extra=extra, unit_docs=unit_docs)
+    written = report(list(templates), loaded, out, date=report_date, extra=extra, unit_docs=unit_docs,
+                     progress=(lambda i, n, name: click.echo(f"正在起草 {i}/{n}：{name} …", err=True)) if talk else None)
     counts = loaded.get("counts") or {}
     if counts.get("missing") or counts.get("errors"):
         click.echo(f"注意：这次汇总还有 {counts.get('missing', 0)} 个单位未报送、{counts.get('errors', 0)} 个错误，"
