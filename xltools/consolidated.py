@@ -478,16 +478,13 @@ def read_consolidated(path: str | Path, forms: Collection[str] | None = None, *,
             raise ValueError("columns")
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _incomplete(p, exc) from None
-    if lazy:
-        rows = FormRows(p, columns, stamp)
-        rows.load(columns if forms is None else forms)
-        payload["forms"] = rows
+    if forms is None and not lazy:  # every sheet came in the one pass
+        payload["forms"] = _form_rows(p, book, columns)
         return payload
-    if forms is not None:
-        columns = {name: spec for name, spec in columns.items() if name in forms}
-        # the form sheets wanted, in a second pass (the _data sheet names them)
-        book = _read_sheets(p, [spec["sheet"] for spec in columns.values()]) if columns else book
-    payload["forms"] = _form_rows(p, book, columns)
+    # the form sheets wanted, in a second pass (the _data sheet names them)
+    rows = FormRows(p, columns, stamp)
+    rows.load(columns if forms is None else forms)
+    payload["forms"] = rows if lazy else {name: rows[name] for name in rows if name in rows.loaded}
     return payload
 
 
