@@ -388,8 +388,8 @@ def _example_name(roster: Any) -> str:
     return f"{first.code}_{first.name}_先进事迹.docx" if first is not None else "D01_区委办_先进事迹.docx"
 
 
-#: the forms whose rows :func:`top_ten` and :func:`posts_by_unit` use
 _FROM_NEEDED = object()  # report_context's read_at_once when not given
+#: the forms whose rows :func:`top_ten` and :func:`posts_by_unit` use
 _TOP10_FORMS = ("assessment", "posts")
 _POSTS_BY_UNIT_FORMS = ("posts",)  # its joins are read when a template reaches them (_Post)
 
@@ -499,7 +499,7 @@ def report_context(
     if not isinstance(forms, Mapping):
         raise DataError(f"{source}：forms 应为“表单名 → 行列表”的对象")
     if needed is None and isinstance(forms, FormRows):
-        forms = dict(forms)  # the templates are not known: every form, as plain lists
+        forms = forms.copy()  # the templates are not known: every form (one pass), as plain lists
     units = list(d["per_unit"])
     form = dict(d.get("form") or {})
     round_in = dict(d.get("round") or {})
@@ -586,6 +586,8 @@ class _Source:
             ) from None
         # (label, partname, docxtpl-patched xml with one paragraph per line, raw xml root)
         self.parts: list[tuple[str, str, str, Any]] = []
+        self.asts: list[Any] = []  # each part's Jinja tree, made by check()
+        self._names: list[str] | None = None  # check()'s result
         try:
             self._collect()
         except Exception as exc:  # malformed header/footer XML and the like
@@ -639,7 +641,10 @@ class _Source:
 
     # -- checks before rendering ---------------------------------------------------------
     def check(self) -> list[str]:
-        """Check the tags; return the variables used, in order of first use."""
+        """Check the tags; return the variables used, in order of first use (checked once per
+        source: report() asks before the context is built and again to render)."""
+        if self._names is not None:
+            return list(self._names)
         for label, _name, _xml, root in self.parts:
             if root is None:
                 continue
@@ -661,11 +666,11 @@ class _Source:
                 )
         env = _environment()
         names: list[str] = []
-        self.asts = []
+        asts = []
         for _label, partname, xml, _root in self.parts:
             try:
                 ast = env.parse(xml)
-                self.asts.append(ast)
+                asts.append(ast)
                 undeclared = meta.find_undeclared_variables(ast) - set(env.globals)  # compiles: unknown filters
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(
@@ -675,7 +680,8 @@ class _Source:
             for node in ast.find_all(nodes.Name):
                 if node.ctx == "load" and node.name in undeclared and node.name not in names:
                     names.append(node.name)
-        return names
+        self.asts, self._names = asts, names
+        return list(names)
 
 
     def forms_named(self) -> set[str] | None:
@@ -703,7 +709,7 @@ class _Source:
                 named.add(k)
                 placed.add(id(owner))
 
-        for ast in getattr(self, "asts", ()):
+        for ast in self.asts:
             for node in ast.find_all(nodes.Getattr):
                 if node.attr not in _MAPPING_METHODS:
                     name(node.node, node.attr)
@@ -770,7 +776,11 @@ def render_template(template: str | Path, context: Mapping[str, Any]) -> bytes:
 
     Raises TemplateError (naming the template, and the paragraph where known) for any problem
     listed in the module docstring; nothing is returned then."""
-    src = _Source(resolve_template(template))
+    return _render(_Source(resolve_template(template)), context)
+
+
+def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
+    """:func:`render_template` of a template already opened (rendered in place: once)."""
     needed = src.check()
     missing = [name for name in needed if name not in context]
     if missing:
@@ -912,10 +922,10 @@ def report(
     context = report_context(data, extra=extra, date=date, unit_docs=unit_docs, needed=needed,
                              read_at_once=_read_at_once(sources, extra or {}))
     blobs = []
-    for i, p in enumerate(paths, 1):
+    for i, src in enumerate(sources, 1):
         if progress:
-            progress(i, len(paths), p.name)
-        blobs.append(render_template(p, context))
+            progress(i, len(sources), src.name)
+        blobs.append(_render(src, context))
     if out.suffix.lower() != ".docx":
         try:
             out.mkdir(parents=True, exist_ok=True)

@@ -94,11 +94,10 @@ def report_command(
     )
 
     if list_vars:
-        needed = {name for template in templates for name in list_template_vars(template)}
+        listed = [(resolve_template(template), list_template_vars(template)) for template in templates]
+        needed = {name for _path, names in listed for name in names}
         context = report_context(data, date=report_date, needed=needed) if data else None
-        for template in templates:
-            path = resolve_template(template)
-            names = list_template_vars(path)
+        for path, names in listed:
             click.echo(f"{path.name}：用到 {len(names)} 个变量")
             for name in names:
                 mark = "" if context is None else ("✓ " if name in context else "✗ ")
@@ -119,10 +118,11 @@ def report_command(
         extra = {"top10": load_tally_top10(tally_json)}
     # A city's workbook takes a while to read and its compilation half an hour to draft: say
     # what is happening, on stderr, rather than stay silent.
-    size = Path(data).stat().st_size if Path(data).is_file() else 0
+    data_path = Path(data)
+    size = data_path.stat().st_size if data_path.is_file() else 0
     talk = size >= PROGRESS_BYTES
     if talk:
-        click.echo(f"正在读取汇总表 {Path(data).name}（{size / 2**20:.0f} MB）…", err=True)
+        click.echo(f"正在读取汇总表 {data_path.name}（{size / 2**20:.0f} MB）…", err=True)
     # read once, only the forms the templates reach: the drafts and the warning below use it
     loaded, _ = load_report_data(data, forms_used(templates, extra))
     written = report(list(templates), loaded, out, date=report_date, extra=extra, unit_docs=unit_docs,
