@@ -77,3 +77,18 @@ def test_failure_is_one_line_without_traceback(tmp_path):
         capture_output=True, text=True, timeout=60,
     )
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_closed_stdout_ends_quietly():
+    """``xltools report --list-vars … | head -1``: the reader of stdout goes away before the
+    command writes.  That is not an internal error: click's own EPIPE handling ends the
+    command with exit code 1 and nothing on stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xltools", "report", "--list-vars", "work_report", "commendation"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # before the command has started writing (it is still importing)
+    with proc.stderr:
+        err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=60) == 1
+    assert err == ""

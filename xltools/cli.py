@@ -119,6 +119,11 @@ class _Group(click.Group):
             sys.exit(130)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:
+            # The reader of stdout went away (``xltools report --list-vars … | head``): not an
+            # error of ours.  click's own main() handles it (errno EPIPE: stdout and stderr
+            # pacified so the interpreter's last flush stays quiet, exit code 1).
+            raise
         except Exception as exc:  # a bug: still one line, and how to report it
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
