@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal
 
 import pytest
@@ -58,7 +59,7 @@ def problems_of(data_or_text, source: str = "t.yaml") -> list[str]:
     assert "\n" not in str(err)
     assert str(err).startswith(f"表单定义有 {len(err.problems)} 处错误")
     for p in err.problems:
-        assert f"{source}: {p}" in str(err)
+        assert f"{source}：{p}" in str(err)
     return err.problems
 
 
@@ -126,17 +127,17 @@ def test_valid_base_parses():
 def test_type_typo_names_the_place():
     problems = problems_of(broken(forms__0__fields__3__type="interger"))
     assert len(problems) == 1
-    assert problems[0].startswith("forms[0].fields[3].type: 'interger' is not a field type")
+    assert problems[0].startswith("forms[0].fields[3].type：'interger' 不是字段类型")
 
 
 @pytest.mark.parametrize(
     ("path", "place"),
     [
-        ("colour", "colour: unknown key 'colour'"),
-        ("forms__0__sheeet", "forms[0].sheeet: unknown key 'sheeet'"),
-        ("forms__0__fields__1__requried", "forms[0].fields[1].requried: unknown key 'requried'"),
-        ("figures__1__filed", "figures[1].filed: unknown key 'filed'"),
-        ("figures__0__where__vlaue", "figures[0].where[0].vlaue: unknown key 'vlaue'"),
+        ("colour", "colour：未知的键 'colour'"),
+        ("forms__0__sheeet", "forms[0].sheeet：未知的键 'sheeet'"),
+        ("forms__0__fields__1__requried", "forms[0].fields[1].requried：未知的键 'requried'"),
+        ("figures__1__filed", "figures[1].filed：未知的键 'filed'"),
+        ("figures__0__where__vlaue", "figures[0].where[0].vlaue：未知的键 'vlaue'"),
     ],
 )
 def test_unknown_key_at_each_level(path, place):
@@ -147,37 +148,37 @@ def test_unknown_key_at_each_level(path, place):
 def test_unknown_key_in_derived():
     data = broken(forms__0__fields__1__derived={"op": "sum", "fields": ["n"], "opp": 1})
     problems = problems_of(data)
-    assert any(p.startswith("forms[0].fields[1].derived.opp: unknown key 'opp'") for p in problems)
+    assert any(p.startswith("forms[0].fields[1].derived.opp：未知的键 'opp'") for p in problems)
 
 
 def test_duplicate_field_name():
     data = copy.deepcopy(BASE)
     data["forms"][0]["fields"].append({"name": "x", "label": "另一个名称", "type": "text"})
-    assert "forms[0].fields: duplicate field name 'x'" in problems_of(data)
+    assert "forms[0].fields：字段名 'x' 重复" in problems_of(data)
 
 
 def test_duplicate_label_after_normalising():
     data = copy.deepcopy(BASE)
     data["forms"][0]["fields"].append({"name": "y", "label": " 名 称 ", "type": "text"})
-    assert any("'y'" in p and "also used by field 'x'" in p for p in problems_of(data))
+    assert any("'y'" in p and "与字段 'x' 的相同" in p for p in problems_of(data))
 
 
 @pytest.mark.parametrize("choices", [None, []])
 def test_choice_without_choices(choices):
     data = broken(forms__0__fields__2__choices=choices)
-    assert "forms[0].fields[2].choices: a choice field needs a non-empty list of choices" in problems_of(data)
+    assert "forms[0].fields[2].choices：选择型字段（choice）须列出选项（choices）" in problems_of(data)
 
 
 def test_choices_on_a_non_choice_field():
     problems = problems_of(broken(forms__0__fields__0__choices=["甲"]))
-    assert any(p.startswith("forms[0].fields[0].choices: choices only apply to type 'choice'") for p in problems)
+    assert any(p.startswith("forms[0].fields[0].choices：选项（choices）只用于 choice 类型的字段") for p in problems)
 
 
 def test_duplicate_yaml_key_gives_its_line():
     text = dump(BASE).replace("title: 测试表\n", "title: 测试表\ntitle: 又一个\n", 1)
     (problem,) = problems_of(text)
-    assert problem.startswith("line 4, column 1: ")
-    assert "duplicate key 'title' (first on line 3)" in problem
+    assert problem.startswith("第 4 行第 1 列：")
+    assert "键 'title' 重复（第一次出现在第 3 行）" in problem
 
 
 def test_duplicate_key_inside_a_field():
@@ -186,18 +187,18 @@ def test_duplicate_key_inside_a_field():
         "      - name: x", "        label: 名称", "        type: text", "        type: integer",
     ])
     (problem,) = problems_of(text)
-    assert problem.startswith("line 11, column 9: ") and "duplicate key 'type'" in problem
+    assert problem.startswith("第 11 行第 9 列：") and "键 'type' 重复" in problem
 
 
 @pytest.mark.parametrize(
     ("edits", "expected"),
     [
-        ({"forms__0__fields__1__min": 20}, "forms[0].fields[1]: min 20 is greater than max 10"),
-        ({"forms__0__fields__1__max": "many"}, "forms[0].fields[1].max: expected a number, got 'many'"),
-        ({"forms__0__fields__3__min": "2006-13-01"}, "forms[0].fields[3].min: expected a date like 2006-01-01"),
+        ({"forms__0__fields__1__min": 20}, "forms[0].fields[1]：下限 min 20 大于上限 max 10"),
+        ({"forms__0__fields__1__max": "many"}, "forms[0].fields[1].max：应为数字，实际是 'many'"),
+        ({"forms__0__fields__3__min": "2006-13-01"}, "forms[0].fields[3].min：应为日期（如 2006-01-01）"),
         ({"forms__0__fields__3__min": "2007-01-01", "forms__0__fields__3__max": "2006-01-01"},
-         "forms[0].fields[3]: min 2007-01-01 is greater than max 2006-01-01"),
-        ({"forms__0__fields__0__max": 5}, "forms[0].fields[0].max: min/max only apply to integer, decimal and date fields"),
+         "forms[0].fields[3]：下限 min 2007-01-01 大于上限 max 2006-01-01"),
+        ({"forms__0__fields__0__max": 5}, "forms[0].fields[0].max：min/max 只用于 integer、decimal 和 date 字段"),
     ],
 )
 def test_bad_min_max(edits, expected):
@@ -207,38 +208,38 @@ def test_bad_min_max(edits, expected):
 
 def test_unknown_figure_form_and_field():
     problems = problems_of(broken(figures__0__form="nope", figures__1__field="nobody"))
-    assert any(p.startswith("figures[0].form: unknown form 'nope'") for p in problems)
-    assert "figures[1].field: form 'a' has no field 'nobody'" in problems
+    assert any(p.startswith("figures[0].form：没有表单 'nope'") for p in problems)
+    assert "figures[1].field：表单 'a' 没有字段 'nobody'" in problems
 
 
 def test_figure_sum_needs_a_number_field():
     problems = problems_of(broken(figures__1__field="x"))
-    assert "figures[1].field: op 'sum' needs an integer or decimal field; 'x' is 'text'" in problems
+    assert "figures[1].field：计算方式 'sum' 须用 integer 或 decimal 字段，'x' 是 'text'" in problems
 
 
 def test_condition_on_unknown_field():
     problems = problems_of(broken(figures__0__where={"field": "colour", "op": "eq", "value": "红"}))
-    assert "figures[0].where[0].field: form 'a' has no field 'colour'" in problems
+    assert "figures[0].where[0].field：表单 'a' 没有字段 'colour'" in problems
 
 
 def test_condition_value_not_a_choice():
     problems = problems_of(broken(figures__0__where={"field": "c", "op": "eq", "value": "丙"}))
-    assert any(p.startswith("figures[0].where[0].value: '丙' is not one of the choices") for p in problems)
+    assert any(p.startswith("figures[0].where[0].value：'丙' 不是字段 'c' 的选项") for p in problems)
 
 
 def test_ref_to_unknown_form_and_field():
-    assert "forms[1].fields.x.ref: unknown form 'zzz'" in problems_of(broken(forms__1__fields__0__ref="zzz.x"))
-    assert "forms[1].fields.x.ref: form 'a' has no field 'y'" in problems_of(broken(forms__1__fields__0__ref="a.y"))
+    assert "forms[1].fields.x.ref：没有表单 'zzz'" in problems_of(broken(forms__1__fields__0__ref="zzz.x"))
+    assert "forms[1].fields.x.ref：表单 'a' 没有字段 'y'" in problems_of(broken(forms__1__fields__0__ref="a.y"))
 
 
 @pytest.mark.parametrize(
     ("sheet", "expected"),
     [
-        ("一" * 32, "is longer than Excel's 31 characters"),
-        ("表/一", "contains a character Excel forbids"),
-        ("表[一]", "contains a character Excel forbids"),
-        ("_meta", "sheet name '_meta' is reserved"),
-        ("填表说明", "sheet name '填表说明' is reserved"),
+        ("一" * 32, "超过 Excel 工作表名 31 个字符的上限"),
+        ("表/一", "含有 Excel 工作表名不允许的字符"),
+        ("表[一]", "含有 Excel 工作表名不允许的字符"),
+        ("_meta", "工作表名 '_meta' 已由 xltools 使用"),
+        ("填表说明", "工作表名 '填表说明' 已由 xltools 使用"),
     ],
 )
 def test_bad_sheet_names(sheet, expected):
@@ -253,26 +254,26 @@ def test_sheet_name_of_31_characters_is_fine():
 
 @pytest.mark.parametrize("text", ["", "   \n", "# only a comment\n"])
 def test_empty_file(text):
-    assert problems_of(text) == ["the file is empty"]
+    assert problems_of(text) == ["文件是空的"]
 
 
 def test_yaml_syntax_error_gives_line_number():
     text = dump(BASE).replace("title: 测试表", "title: [测试表", 1)
     (problem,) = problems_of(text)
-    assert problem.startswith("line ") and "YAML syntax error" in problem
-    line = int(problem.split()[1].rstrip(","))
+    assert problem.startswith("第 ") and "YAML 语法错误" in problem
+    line = int(problem.split()[1])
     assert 3 <= line <= 5
 
 
 def test_not_a_mapping():
-    assert problems_of("- a\n- b\n") == ["(top level): expected a mapping, got list"]
+    assert problems_of("- a\n- b\n") == ["（顶层）：应为“键: 值”形式的映射，实际是列表"]
 
 
 def test_missing_required_keys():
     problems = problems_of({"id": "t", "forms": [{"name": "a", "sheet": "表一", "fields": [{"name": "x", "type": "text"}]}]})
-    assert "version: is required" in problems
-    assert "title: is required" in problems
-    assert "forms[0].fields[0].label: is required" in problems
+    assert "version：缺少此项（必填）" in problems
+    assert "title：缺少此项（必填）" in problems
+    assert "forms[0].fields[0].label：缺少此项（必填）" in problems
 
 
 def test_several_problems_reported_at_once():
@@ -285,7 +286,7 @@ def test_several_problems_reported_at_once():
     )
     problems = problems_of(data)
     assert len(problems) >= 5
-    places = [p.split(":")[0] for p in problems]
+    places = [p.split("：")[0] for p in problems]
     for place in ("colour", "forms[0].fields[3].type", "forms[0].fields[2].choices", "forms[0].sheet",
                   "figures[1].field"):
         assert place in places, problems
@@ -302,7 +303,7 @@ def test_load_reports_the_file_name(tmp_path):
     p.write_text(dump(broken(forms__0__fields__3__type="interger")), encoding="utf-8")
     with pytest.raises(FormDefinitionError) as info:
         load_form_definition(p)
-    assert "mine.yaml: forms[0].fields[3].type: 'interger' is not a field type" in str(info.value)
+    assert "mine.yaml：forms[0].fields[3].type：'interger' 不是字段类型" in str(info.value)
 
 
 def test_load_accepts_a_bom(tmp_path):
@@ -365,3 +366,33 @@ def test_fingerprint_is_stable_and_label_sensitive(kit):
     assert parse_form_definition(dump(swapped)).form("a").fingerprint != first
     # the kit's four forms all differ
     assert len({form.fingerprint for form in kit.forms}) == len(kit.forms) == 5
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"title": ["a", "b"]},
+        {"id": "1bad", "anonymous": "yes", "instructions": {"a": 1}},
+        {"forms__0__max_rows": 0, "forms__0__ref_severity": "fatal", "forms__0__key": ["nobody"]},
+        {"forms__0__complete_for": "a", "forms__0__fields__1__unit": "斤", "forms__0__fields__1__decimals": 11},
+        {"forms__0__fields__0__unit": "人", "forms__0__fields__0__width": 300, "forms__0__fields__0__max_length": -1},
+        {"forms__0__fields__0__derived": {"op": "avg", "fields": ["zz"]}, "forms__0__fields__2__choices": ["甲", "甲"]},
+        {"figures__0__op": "median", "figures__1__form": "b"},
+        {"figures__0__field": "x", "figures__1__op": "count_names"},
+        {"figures__0__where": {"field": "c", "op": "like", "value": 1}},
+        {"figures__0__where": [{"field": "c", "op": "blank", "value": 1}, {"field": "c", "op": "in", "value": "甲"},
+                               {"field": "n", "op": "eq"}, {"field": "d", "op": "eq", "value": "someday"},
+                               {"field": "n", "op": "eq", "value": "many"}]},
+        {"forms": {"a": 1}, "figures": "x"},
+        {"forms": []},
+    ],
+)
+def test_every_problem_is_in_chinese(changes):
+    """DESIGN.md §7: error messages are Chinese.  Every problem, after its place in the YAML,
+    says what is wrong in Chinese (YAML keys and values are quoted as written)."""
+    problems = problems_of(broken(**changes))
+    assert problems
+    for p in problems:
+        place, _, message = p.partition("：")
+        assert message and re.search(r"[\u4e00-\u9fff]", message), p
+        assert not re.search(r"\b(expected|unknown|required|must|needs|got|only|not a)\b", message), p

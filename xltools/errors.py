@@ -25,14 +25,14 @@ class FormDefinitionError(XltoolsError):
     """A form definition (YAML in ``templates/xlsx/``) is invalid.
 
     The message lists every problem found, each with its place in the YAML, e.g.
-    ``pioneer_posts.yaml: forms[0].fields[3].type: 'interger' is not a field type``.
+    ``pioneer_posts.yaml：forms[0].fields[3].type：'interger' 不是字段类型，可用：…``.
     ``problems`` holds them one per item.
     """
 
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = list(problems)
-        joined = "；".join(f"{source}: {p}" for p in self.problems)
+        joined = "；".join(f"{source}：{p}" for p in self.problems)
         super().__init__(f"表单定义有 {len(self.problems)} 处错误：{joined}")
 
 

@@ -5,9 +5,9 @@ title, the instructions for the clerk (填表说明), one or more forms (sheets)
 (汇总指标) computed on merge.  The format is documented in the README ("表单定义格式");
 ``templates/xlsx/pioneer_posts.yaml`` is the reference example.
 
-Loading validates everything and reports *every* problem with its place in the YAML, e.g.
-``pioneer_posts.yaml: forms[0].fields[3].type: 'interger' is not a field type; expected one
-of …``.  Unknown keys are errors, never ignored (a misspelt ``requried`` would otherwise make a
+Loading validates everything and reports *every* problem with its place in the YAML, in
+Chinese (DESIGN.md §7: text the committee reads), e.g.
+``pioneer_posts.yaml：forms[0].fields[3].type：'interger' 不是字段类型，可用：…``.  Unknown keys are errors, never ignored (a misspelt ``requried`` would otherwise make a
 field silently optional).
 
 Public API: :func:`load_form_definition`, :func:`normalise_label`, the dataclasses
@@ -243,7 +243,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+                None, None, f"键 {key!r} 重复（第一次出现在第 {seen[key] + 1} 行）", key_node.start_mark
             )
         seen[key] = key_node.start_mark.line
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
@@ -278,9 +278,9 @@ def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise FormDefinitionError(source, [f"{where}YAML syntax error: {problem}"]) from None
+        raise FormDefinitionError(source, [f"{where}YAML 语法错误（{problem}），请检查缩进、冒号和引号"]) from None
     v = _Validator(source)
     definition = v.definition(data)
     if v.problems:
@@ -306,20 +306,20 @@ class _Validator:
         self.problems: list[str] = []
 
     def err(self, where: str, msg: str) -> None:
-        self.problems.append(f"{where}: {msg}" if where else msg)
+        self.problems.append(f"{where}：{msg}" if where else msg)
 
     # -- helpers ----------------------------------------------------------------------
     def mapping(self, obj: Any, where: str, keys: set[str], required: tuple[str, ...]) -> dict | None:
         if not isinstance(obj, dict):
-            self.err(where or "(top level)", f"expected a mapping, got {type(obj).__name__}")
+            self.err(where or "（顶层）", f"应为“键: 值”形式的映射，实际是{_kind(obj)}")
             return None
         for k in obj:
             if k not in keys:
                 allowed = ", ".join(sorted(keys))
-                self.err(_join(where, str(k)), f"unknown key {k!r}; allowed keys: {allowed}")
+                self.err(_join(where, str(k)), f"未知的键 {k!r}，请检查拼写（可用的键：{allowed}）")
         for k in required:
             if obj.get(k) in (None, ""):
-                self.err(_join(where, k), "is required")
+                self.err(_join(where, k), "缺少此项（必填）")
         return obj
 
     def string(self, obj: dict, key: str, where: str, default: str = "") -> str:
@@ -329,20 +329,20 @@ class _Validator:
         if isinstance(value, (date, datetime)):
             return value.isoformat()[:10]  # an unquoted YAML date such as deadline: 2006-03-31
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.err(_join(where, key), f"expected text, got {type(value).__name__}")
+            self.err(_join(where, key), f"应为文本，实际是{_kind(value)}")
             return default
         return str(value).strip()
 
     def ident(self, obj: dict, key: str, where: str) -> str:
         value = self.string(obj, key, where)
         if value and not _NAME_RE.match(value):
-            self.err(_join(where, key), f"{value!r} is not a valid identifier (letters, digits, _; not starting with a digit)")
+            self.err(_join(where, key), f"{value!r} 不是有效的标识符（只能用英文字母、数字和下划线，不以数字开头）")
         return value
 
     def boolean(self, obj: dict, key: str, where: str, default: bool) -> bool:
         value = obj.get(key, default)
         if not isinstance(value, bool):
-            self.err(_join(where, key), f"expected true or false, got {value!r}")
+            self.err(_join(where, key), f"应为 true 或 false，实际是 {value!r}")
             return default
         return value
 
@@ -353,14 +353,14 @@ class _Validator:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in value):
-            self.err(_join(where, key), "expected a list of text values")
+            self.err(_join(where, key), "应为文本列表")
             return ()
         return tuple(str(x).strip() for x in value)
 
     # -- definition -------------------------------------------------------------------
     def definition(self, data: Any) -> FormDefinition | None:
         if data is None:
-            self.err("", "the file is empty")
+            self.err("", "文件是空的")
             return None
         d = self.mapping(data, "", _DEF_KEYS, ("id", "version", "title", "forms"))
         if d is None:
@@ -369,32 +369,32 @@ class _Validator:
         forms_raw = d.get("forms")
         forms: list[Form] = []
         if forms_raw is not None and not isinstance(forms_raw, list):
-            self.err("forms", "expected a list of forms")
+            self.err("forms", "应为表单列表")
         elif isinstance(forms_raw, list):
             if not forms_raw:
-                self.err("forms", "at least one form is required")
+                self.err("forms", "至少需要一张表单")
             for i, fr in enumerate(forms_raw):
                 form = self.form(fr, f"forms[{i}]")
                 if form is not None:
                     forms.append(form)
-        self._unique([f.name for f in forms], "forms", "form name")
-        self._unique([f.sheet for f in forms], "forms", "sheet name")
+        self._unique([f.name for f in forms], "forms", "表单名")
+        self._unique([f.sheet for f in forms], "forms", "工作表名")
         for f in forms:
             if f.sheet in RESERVED_SHEETS:
-                self.err("forms", f"sheet name {f.sheet!r} is reserved")
+                self.err("forms", f"工作表名 {f.sheet!r} 已由 xltools 使用，请换一个名称")
         by_name = {f.name: f for f in forms}
         for i, f in enumerate(forms):
             self._check_refs(f, by_name, f"forms[{i}]")
         figures: list[Figure] = []
         figs_raw = d.get("figures")
         if figs_raw is not None and not isinstance(figs_raw, list):
-            self.err("figures", "expected a list of figures")
+            self.err("figures", "应为指标列表")
         elif isinstance(figs_raw, list):
             for i, gr in enumerate(figs_raw):
                 fig = self.figure(gr, f"figures[{i}]", by_name)
                 if fig is not None:
                     figures.append(fig)
-        self._unique([g.name for g in figures], "figures", "figure name")
+        self._unique([g.name for g in figures], "figures", "指标名")
         instructions = self.str_list(d, "instructions", "")
         return FormDefinition(
             id=def_id,
@@ -414,7 +414,7 @@ class _Validator:
         seen: set[str] = set()
         for n in names:
             if n and n in seen:
-                self.err(where, f"duplicate {what} {n!r}")
+                self.err(where, f"{what} {n!r} 重复")
             seen.add(n)
 
     # -- form -------------------------------------------------------------------------
@@ -425,48 +425,48 @@ class _Validator:
         name = self.ident(d, "name", where)
         sheet = self.string(d, "sheet", where)
         if len(sheet) > 31:
-            self.err(_join(where, "sheet"), f"{sheet!r} is longer than Excel's 31 characters")
+            self.err(_join(where, "sheet"), f"{sheet!r} 超过 Excel 工作表名 31 个字符的上限")
         if any(ch in _SHEET_BAD for ch in sheet) or sheet.startswith("'") or sheet.endswith("'"):
-            self.err(_join(where, "sheet"), f"{sheet!r} contains a character Excel forbids in sheet names ([]:*?/\\ or a leading/trailing ')")
+            self.err(_join(where, "sheet"), f"{sheet!r} 含有 Excel 工作表名不允许的字符（[]:*?/\\，或以 ' 开头或结尾）")
         max_rows = d.get("max_rows", 50)
         if isinstance(max_rows, bool) or not isinstance(max_rows, int) or not 1 <= max_rows <= 10000:
-            self.err(_join(where, "max_rows"), f"expected a whole number from 1 to 10000, got {max_rows!r}")
+            self.err(_join(where, "max_rows"), f"应为 1 到 10000 之间的整数，实际是 {max_rows!r}")
             max_rows = 50
         fields: list[Field] = []
         raw_fields = d.get("fields")
         if raw_fields is not None and not isinstance(raw_fields, list):
-            self.err(_join(where, "fields"), "expected a list of fields")
+            self.err(_join(where, "fields"), "应为字段列表")
         elif isinstance(raw_fields, list):
             if not raw_fields:
-                self.err(_join(where, "fields"), "at least one field is required")
+                self.err(_join(where, "fields"), "至少需要一个字段")
             for j, fr in enumerate(raw_fields):
                 fld = self.field(fr, f"{where}.fields[{j}]")
                 if fld is not None:
                     fields.append(fld)
-        self._unique([f.name for f in fields], _join(where, "fields"), "field name")
+        self._unique([f.name for f in fields], _join(where, "fields"), "字段名")
         labels_seen: dict[str, str] = {}
         for f in fields:
             for lab in f.labels:
                 n = normalise_label(lab)
                 if n in labels_seen and labels_seen[n] != f.name:
-                    self.err(_join(where, "fields"), f"label or alias {lab!r} of field {f.name!r} is also used by field {labels_seen[n]!r}")
+                    self.err(_join(where, "fields"), f"字段 {f.name!r} 的表头或别名 {lab!r} 与字段 {labels_seen[n]!r} 的相同，汇总时无法区分")
                 labels_seen.setdefault(n, f.name)
         names = {f.name for f in fields}
         key = self.str_list(d, "key", where)
         for k in key:
             if k not in names:
-                self.err(_join(where, "key"), f"{k!r} is not a field of this form")
+                self.err(_join(where, "key"), f"{k!r} 不是本表单的字段")
         for f in fields:
             if f.derived:
                 for src in f.derived.fields:
                     if src not in names:
-                        self.err(_join(where, "fields"), f"field {f.name!r}: derived from unknown field {src!r}")
+                        self.err(_join(where, "fields"), f"字段 {f.name!r} 由不存在的字段 {src!r} 计算")
         complete_for = None
         if d.get("complete_for") is not None:
             complete_for = self._dotted(d, "complete_for", where)
         severity = self.string(d, "ref_severity", where, "warning")
         if severity not in ("warning", "error"):
-            self.err(_join(where, "ref_severity"), f"{severity!r} must be 'warning' or 'error'")
+            self.err(_join(where, "ref_severity"), f"{severity!r} 应为 'warning' 或 'error'")
             severity = "warning"
         return Form(
             name=name,
@@ -485,7 +485,7 @@ class _Validator:
         value = self.string(d, key, where)
         parts = value.split(".")
         if len(parts) != 2 or not all(_NAME_RE.match(p) for p in parts):
-            self.err(_join(where, key), f"{value!r} must be written as form.field")
+            self.err(_join(where, key), f"{value!r} 应写成“表单名.字段名”（form.field）")
             return None
         return parts[0], parts[1]
 
@@ -497,9 +497,9 @@ class _Validator:
         for place, (fname, fld) in targets:
             target = by_name.get(fname)
             if target is None:
-                self.err(_join(where, place), f"unknown form {fname!r}")
+                self.err(_join(where, place), f"没有表单 {fname!r}")
             elif fld not in {f.name for f in target.fields}:
-                self.err(_join(where, place), f"form {fname!r} has no field {fld!r}")
+                self.err(_join(where, place), f"表单 {fname!r} 没有字段 {fld!r}")
 
     # -- field ------------------------------------------------------------------------
     def field(self, obj: Any, where: str) -> Field | None:
@@ -509,34 +509,34 @@ class _Validator:
         name = self.ident(d, "name", where)
         ftype = self.string(d, "type", where)
         if ftype and ftype not in FIELD_TYPES:
-            self.err(_join(where, "type"), f"{ftype!r} is not a field type; expected one of {', '.join(FIELD_TYPES)}")
+            self.err(_join(where, "type"), f"{ftype!r} 不是字段类型，可用：{', '.join(FIELD_TYPES)}")
         choices = self.str_list(d, "choices", where)
         if ftype == "choice" and not choices:
-            self.err(_join(where, "choices"), "a choice field needs a non-empty list of choices")
+            self.err(_join(where, "choices"), "选择型字段（choice）须列出选项（choices）")
         if choices and ftype != "choice":
-            self.err(_join(where, "choices"), f"choices only apply to type 'choice', not {ftype!r}")
+            self.err(_join(where, "choices"), f"选项（choices）只用于 choice 类型的字段，此字段是 {ftype!r}")
         if len(set(choices)) != len(choices):
-            self.err(_join(where, "choices"), "the choices contain a duplicate")
+            self.err(_join(where, "choices"), "选项有重复")
         lo = self._bound(d, "min", where, ftype)
         hi = self._bound(d, "max", where, ftype)
         if lo is not None and hi is not None and lo > hi:
-            self.err(where, f"min {lo} is greater than max {hi}")
+            self.err(where, f"下限 min {lo} 大于上限 max {hi}")
         max_length = d.get("max_length")
         if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1):
-            self.err(_join(where, "max_length"), f"expected a positive whole number, got {max_length!r}")
+            self.err(_join(where, "max_length"), f"应为正整数，实际是 {max_length!r}")
             max_length = None
         unit = self.string(d, "unit", where) or None
         if unit and unit not in UNITS:
-            self.err(_join(where, "unit"), f"{unit!r} is not a known unit; expected one of {', '.join(UNITS)}")
+            self.err(_join(where, "unit"), f"{unit!r} 不是可用的单位，可用：{', '.join(UNITS)}")
         if unit and ftype not in ("integer", "decimal"):
-            self.err(_join(where, "unit"), "a unit only applies to integer and decimal fields")
+            self.err(_join(where, "unit"), "单位（unit）只用于 integer 和 decimal 字段")
         decimals = d.get("decimals")
         if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10):
-            self.err(_join(where, "decimals"), f"expected a whole number from 0 to 10, got {decimals!r}")
+            self.err(_join(where, "decimals"), f"应为 0 到 10 之间的整数，实际是 {decimals!r}")
             decimals = None
         width = d.get("width")
         if width is not None and (isinstance(width, bool) or not isinstance(width, (int, float)) or not 1 <= width <= 255):
-            self.err(_join(where, "width"), f"expected a column width from 1 to 255, got {width!r}")
+            self.err(_join(where, "width"), f"列宽应在 1 到 255 之间，实际是 {width!r}")
             width = None
         ref = self._dotted(d, "ref", where) if d.get("ref") is not None else None
         derived = None
@@ -545,11 +545,11 @@ class _Validator:
             if dd is not None:
                 op = self.string(dd, "op", _join(where, "derived"))
                 if op and op != "sum":
-                    self.err(_join(where, "derived.op"), f"{op!r} is not supported; expected 'sum'")
+                    self.err(_join(where, "derived.op"), f"不支持 {op!r}，只能是 'sum'")
                 srcs = self.str_list(dd, "fields", _join(where, "derived"))
                 derived = Derived(op=op, fields=srcs)
             if ftype not in ("integer", "decimal"):
-                self.err(_join(where, "derived"), "only integer and decimal fields can be derived")
+                self.err(_join(where, "derived"), "只有 integer 和 decimal 字段可以自动计算（derived）")
         return Field(
             name=name,
             label=self.string(d, "label", where),
@@ -575,12 +575,12 @@ class _Validator:
         value = d[key]
         if ftype in ("integer", "decimal"):
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                self.err(_join(where, key), f"expected a number, got {value!r}")
+                self.err(_join(where, key), f"应为数字，实际是 {value!r}")
                 return None
             try:
                 return Decimal(str(value))
             except InvalidOperation:
-                self.err(_join(where, key), f"expected a number, got {value!r}")
+                self.err(_join(where, key), f"应为数字，实际是 {value!r}")
                 return None
         if ftype == "date":
             if isinstance(value, datetime):
@@ -590,9 +590,9 @@ class _Validator:
             try:
                 return date.fromisoformat(str(value))
             except ValueError:
-                self.err(_join(where, key), f"expected a date like 2006-01-01, got {value!r}")
+                self.err(_join(where, key), f"应为日期（如 2006-01-01），实际是 {value!r}")
                 return None
-        self.err(_join(where, key), f"min/max only apply to integer, decimal and date fields, not {ftype!r}")
+        self.err(_join(where, key), f"min/max 只用于 integer、decimal 和 date 字段，此字段是 {ftype!r}")
         return None
 
     # -- figure -----------------------------------------------------------------------
@@ -603,27 +603,27 @@ class _Validator:
         name = self.ident(d, "name", where)
         op = self.string(d, "op", where)
         if op and op not in FIGURE_OPS:
-            self.err(_join(where, "op"), f"{op!r} is not a figure operation; expected one of {', '.join(FIGURE_OPS)}")
+            self.err(_join(where, "op"), f"{op!r} 不是指标的计算方式，可用：{', '.join(FIGURE_OPS)}")
         form_name = self.string(d, "form", where)
         form = forms.get(form_name)
         if form_name and form is None:
-            self.err(_join(where, "form"), f"unknown form {form_name!r}; expected one of {', '.join(forms)}")
+            self.err(_join(where, "form"), f"没有表单 {form_name!r}" + (f"，可用：{', '.join(forms)}" if forms else ""))
         fld = self.string(d, "field", where) or None
         if op in ("sum", "count_distinct", "count_names") and not fld:
-            self.err(_join(where, "field"), f"op {op!r} needs a field")
+            self.err(_join(where, "field"), f"计算方式 {op!r} 须指定字段（field）")
         if op == "count" and fld:
-            self.err(_join(where, "field"), "op 'count' counts rows and takes no field; use 'where' to filter")
+            self.err(_join(where, "field"), "计算方式 'count' 统计行数，不指定字段；要筛选请用 where")
         if form is not None and fld:
             target = self._field_of(form, fld)
             if target is None and fld not in PSEUDO_FIELDS:
-                self.err(_join(where, "field"), f"form {form_name!r} has no field {fld!r}")
+                self.err(_join(where, "field"), f"表单 {form_name!r} 没有字段 {fld!r}")
             elif target is not None:
                 if op == "sum" and target.type not in ("integer", "decimal"):
-                    self.err(_join(where, "field"), f"op 'sum' needs an integer or decimal field; {fld!r} is {target.type!r}")
+                    self.err(_join(where, "field"), f"计算方式 'sum' 须用 integer 或 decimal 字段，{fld!r} 是 {target.type!r}")
                 if op == "count_names" and target.type != "names":
-                    self.err(_join(where, "field"), f"op 'count_names' needs a names field; {fld!r} is {target.type!r}")
+                    self.err(_join(where, "field"), f"计算方式 'count_names' 须用 names 字段，{fld!r} 是 {target.type!r}")
             elif op in ("sum", "count_names"):
-                self.err(_join(where, "field"), f"op {op!r} cannot use the pseudo-field {fld!r}")
+                self.err(_join(where, "field"), f"计算方式 {op!r} 不能用于伪字段 {fld!r}")
         conds: list[Condition] = []
         raw_where = d.get("where")
         if raw_where is not None:
@@ -657,23 +657,23 @@ class _Validator:
         fld = self.string(d, "field", where)
         op = self.string(d, "op", where)
         if op and op not in CONDITION_OPS:
-            self.err(_join(where, "op"), f"{op!r} is not a condition operator; expected one of {', '.join(CONDITION_OPS)}")
+            self.err(_join(where, "op"), f"{op!r} 不是条件运算符，可用：{', '.join(CONDITION_OPS)}")
             return None
         target = self._field_of(form, fld) if form else None
         if form is not None and target is None and fld not in PSEUDO_FIELDS:
-            self.err(_join(where, "field"), f"form {form.name!r} has no field {fld!r}")
+            self.err(_join(where, "field"), f"表单 {form.name!r} 没有字段 {fld!r}")
             return None
         raw = d.get("value")
         if op in ("blank", "not_blank"):
             if raw is not None:
-                self.err(_join(where, "value"), f"operator {op!r} takes no value")
+                self.err(_join(where, "value"), f"运算符 {op!r} 不带 value")
             return Condition(fld, op, None)
         if raw is None:
-            self.err(_join(where, "value"), f"operator {op!r} needs a value")
+            self.err(_join(where, "value"), f"运算符 {op!r} 须有 value")
             return None
         if op in ("in", "not_in"):
             if not isinstance(raw, list):
-                self.err(_join(where, "value"), f"operator {op!r} needs a list")
+                self.err(_join(where, "value"), f"运算符 {op!r} 的 value 须是列表")
                 return None
             return Condition(fld, op, tuple(self._typed(x, target, where) for x in raw))
         return Condition(fld, op, self._typed(raw, target, where))
@@ -685,13 +685,13 @@ class _Validator:
                 return raw
             if str(raw) in ("是", "否"):
                 return str(raw) == "是"
-            self.err(_join(where, "value"), f"a boolean field compares with true/false (or 是/否), got {raw!r}")
+            self.err(_join(where, "value"), f"是否型字段只能与 true/false（或 是/否）比较，实际是 {raw!r}")
             return raw
         if ftype in ("integer", "decimal"):
             try:
                 return Decimal(str(raw))
             except InvalidOperation:
-                self.err(_join(where, "value"), f"expected a number, got {raw!r}")
+                self.err(_join(where, "value"), f"应为数字，实际是 {raw!r}")
                 return raw
         if ftype == "date":
             if isinstance(raw, date):
@@ -699,15 +699,32 @@ class _Validator:
             try:
                 return date.fromisoformat(str(raw))
             except ValueError:
-                self.err(_join(where, "value"), f"expected a date like 2006-01-01, got {raw!r}")
+                self.err(_join(where, "value"), f"应为日期（如 2006-01-01），实际是 {raw!r}")
                 return raw
         if ftype == "choice" and target and str(raw) not in target.choices:
-            self.err(_join(where, "value"), f"{raw!r} is not one of the choices of {target.name!r}")
+            self.err(_join(where, "value"), f"{raw!r} 不是字段 {target.name!r} 的选项")
         return str(raw)
 
 
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in the words of the messages (YAML's own kinds, not Python's)."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return f" {str(value).lower()}"
+    if isinstance(value, dict):
+        return "映射"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, (int, float)):
+        return f"数字 {value!r}"
+    if isinstance(value, (date, datetime)):
+        return f"日期 {value.isoformat()[:10]}"
+    return f"文本 {value!r}" if isinstance(value, str) else type(value).__name__
 
 
 __all__ = [
