@@ -298,8 +298,8 @@ def test_work_report_content(rendered):
     body = parts_text(rendered["work_report"])["body"]
     text = "\n".join(body)
     assert "在区直机关48个部门中积极开展创建“共产党员先锋岗”活动，" + SENTENCE in text
-    assert "48个部门中48个单位按时报送，共汇总有效记录560条" in text
-    assert "截至2006年3月31日" in text
+    assert "48个部门中48个单位报送了台账，共汇总有效记录560条" in text
+    assert "要求于2006年3月31日前报送" in text and "按时" not in text
     assert "涉及金额530.5万元，其中群众评价满意的281件，占93.7％" in text
     assert "区检察院“讼诉科党员先锋岗”：人均办案从14.5件上升到33.9件，上升率133.8％，在市评比中列第二名。" in body
     assert (

@@ -370,9 +370,11 @@ def build_work_report() -> Path:
     para(doc, "一、基本情况", "Heading1")
     para(
         doc,
-        "党工委统一印发《{{ round.title }}》，由各部门逐岗登记、逐件记录、年度考核。"
-        "{% if round.deadline %}截至{{ round.deadline|date_cn }}，{% endif %}"
-        "{{ counts.units }}个部门中{{ counts.returned }}个单位按时报送"
+        "党工委统一印发《{{ round.title }}》{% if round.deadline %}，要求于{{ round.deadline|date_cn }}前报送{% endif %}，"
+        "由各部门逐岗登记、逐件记录、年度考核。"
+        # The workbook counts who returned, not when: a return sent after the deadline (a
+        # resubmission in the final round) is counted too, so the sentence does not say 按时.
+        "{{ counts.units }}个部门中{{ counts.returned }}个单位报送了台账"
         "{% if counts.missing %}，{{ counts.missing }}个单位未报送{% endif %}，"
         "共汇总有效记录{{ counts.rows_accepted }}条。",
     )
