@@ -135,6 +135,7 @@ def test_bad_cells_are_issues_with_real_addresses(kit, small_roster, blanks, tmp
     data["办实事做好事登记表"][0][3] = "走访慰问"  # D4: not in the list
     data["年度考核表"][0][6] = 95  # G4: a total typed by hand (computed 92)
     data["年度考核表"][1][1] = 25  # B5: out of 0–20
+    data["年度考核表"][1][6] = 97  # G5: the clerk's total of the parts as typed, 25 included
     path = fill(blanks["D01"], tmp_path / "r" / "D01.xlsx", data)
     cons = merge(kit, small_roster, [path], jobs=1)
     found = {(i.sheet, i.cell): (i.level, i.kind) for i in cons.issues if i.cell}
@@ -142,6 +143,10 @@ def test_bad_cells_are_issues_with_real_addresses(kit, small_roster, blanks, tmp
     assert found[("办实事做好事登记表", "D4")] == ("错误", "not_in_choices")
     assert found[("年度考核表", "B5")] == ("错误", "out_of_range")
     assert found[("年度考核表", "G4")] == ("警告", "derived_mismatch")
+    messages = {(i.sheet, i.cell): i.message for i in cons.issues if i.cell}
+    assert "自动计算为 92，表中填写的 95 不一致" in messages[("年度考核表", "G4")]
+    # B5 is not a valid score, so there is no computed total to compare 97 with
+    assert messages[("年度考核表", "G5")].startswith("“总分”由汇总时按分项自动计算，但分项有误或未填全，暂无法计算，表中填写的 97 未采用")
     assert found[("先锋岗登记表", "E5")] == ("警告", "chinese_numeral")
     assert found[("先锋岗登记表", "H4")][0] == "警告"
     posts = {r.values["post_name"]: r for r in cons.rows["posts"]}

@@ -541,11 +541,14 @@ def _derive(row: Row, f, c: int | None, sheet: SheetData, where: dict) -> None:
     if computed is not None and typed_num is not None and typed_num == Decimal(str(computed)):
         return
     addr = cell_address(row.row, c)
-    shown = format_value(computed) if computed is not None else "（分项不全，无法计算）"
-    row.issues.append(_issue(
-        WARNING, "derived_mismatch",
-        f"“{f.label}”由汇总时按分项自动计算为 {shown}，表中填写的 {cell_text(typed)} 不一致，已按计算值汇总；此列无需填写",
-        cell=addr, row=row.row, field=f.label, raw=cell_text(typed), **where))
+    if computed is None:  # a part is blank or not a number: its own issue says which
+        message = (f"“{f.label}”由汇总时按分项自动计算，但分项有误或未填全，暂无法计算，表中填写的 "
+                   f"{cell_text(typed)} 未采用；请先改正或补全分项，此列无需填写")
+    else:
+        message = (f"“{f.label}”由汇总时按分项自动计算为 {format_value(computed)}，表中填写的 "
+                   f"{cell_text(typed)} 不一致，已按计算值汇总；此列无需填写")
+    row.issues.append(_issue(WARNING, "derived_mismatch", message, cell=addr, row=row.row, field=f.label,
+                             raw=cell_text(typed), **where))
 
 
 def _one_line(text: str) -> str:
