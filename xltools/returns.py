@@ -454,6 +454,8 @@ def _read_form_sheet(
         if isinstance(only, str) and _FOOTER_RE.match(only):
             break  # a footer such as 填表人：… ends the table
         picked.append(r)
+    merge_issues, covered = _merged_data_cells(sheet, hr, picked, field_cols, where)
+    issues += merge_issues
     lines = [data[r] for r in picked]
     n = len(lines)
     narrowest = min(map(len, lines), default=0)
@@ -497,6 +499,9 @@ def _read_form_sheet(
                 row_issues[i].append(_issue(severity, kind, message, raw=shown, cell=addr, row=excel_row,
                                             field=label, **where))
         value_columns.append(values)
+    for (i, _c), issue in covered.items():  # the merge explains the blank: no 必填项未填写 besides
+        row_issues[i] = [x for x in row_issues[i] if not (x.kind == "required" and x.cell == issue.cell)]
+        row_issues[i].append(issue)
     for _name, c in typed:  # compared with the computed value below
         value_columns.append([v[c] if c < len(v) else None for v in lines])
     keys = [*absent, *(p[0] for p in plan), *(t[0] for t in typed)]
@@ -518,6 +523,76 @@ def _read_form_sheet(
         issues.append(_issue(WARNING, "hidden_rows",
                              f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
     return rows_out, issues
+
+
+def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols: list[tuple[Any, int | None]],
+                       where: dict) -> tuple[list[Issue], dict[tuple[int, int], Issue]]:
+    """Merged ranges among a form's data rows (a clerk merges 所在科室 over two posts of the same
+    section).  Excel, WPS and LibreOffice keep a merged range's value in its first cell only and
+    show it over the whole range, so read as it stands every other row would be blank there.
+
+    * In the range's first column, a field that is not a number takes the value in every data
+      row of the range (``sheet.rows`` is changed in place), with one warning for the range:
+      what the clerk sees is what is read.
+    * A number is never copied (20 people shown over two posts would count 40): it stays in the
+      first row, and each other data row gets an issue at its cell.
+    * The range's other columns (a merge across fields) are blank; each data row gets the same
+      kind of issue there.
+
+    Such an issue is an error when the field is required (it replaces 必填项未填写, which the
+    clerk, seeing the value, would not understand), else a warning.  Cells that hold a value of
+    their own, empty ranges and rows that are not data rows are left alone.
+
+    Returns ``(sheet-level warnings, {(index in picked, column): the row's issue})``; ``hr`` is
+    the 0-based header row, ``picked`` the 0-based data rows."""
+    warnings: list[Issue] = []
+    covered: dict[tuple[int, int], Issue] = {}
+    if not sheet.merged:
+        return warnings, covered
+    at = {r + 1: i for i, r in enumerate(picked)}  # Excel row → index among the data rows
+    fields = {c: f for f, c in field_cols if c is not None and not f.derived}
+    data = sheet.rows
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 <= hr + 1 or r0 not in at:  # a header merge, or one starting outside the data rows
+            continue
+        anchor = data[r0 - 1][c0] if c0 < len(data[r0 - 1]) else None
+        if _is_blank(anchor):
+            continue
+        shown = _one_line(cell_text(anchor))[:50]
+        rng = f"{cell_address(r0, c0)}:{cell_address(r1, c1)}"
+        filled: list[int] = []
+        for c in range(c0, c1 + 1):
+            f = fields.get(c)
+            if f is None:
+                continue
+            for r in range(r0, r1 + 1):
+                if (r, c) == (r0, c0) or r not in at:
+                    continue
+                row = data[r - 1]
+                if c < len(row) and not _is_blank(row[c]):
+                    continue
+                if c == c0 and f.type not in ("integer", "decimal"):
+                    if c >= len(row):
+                        row.extend([None] * (c + 1 - len(row)))
+                    row[c] = anchor
+                    filled.append(r)
+                    continue
+                addr = cell_address(r, c)
+                if c == c0:
+                    message = (f"{addr} 在合并单元格 {rng} 中：合并后的数值 {shown} 只计入第 {r0} 行，"
+                               f"本行的“{f.label}”按空白处理；如需逐行统计，请取消合并后分别填写")
+                else:
+                    message = (f"{addr} 在合并单元格 {rng} 中：其中的内容已按 {column_letter(c0)} 列读取，"
+                               f"本行的“{f.label}”按空白处理；请取消合并后分别填写")
+                covered[at[r], c] = _issue(ERROR if f.required else WARNING, "merged_cells", message,
+                                           cell=addr, row=r, field=f.label, raw="", **where)
+        if filled:
+            rows = "、".join(map(str, [r0, *filled]))
+            warnings.append(_issue(
+                WARNING, "merged_cells",
+                f"{rng} 是合并单元格，已把“{shown}”计入其中的每一行（第 {rows} 行），请核对；登记表中请不要合并单元格",
+                cell=cell_address(r0, c0), row=r0, field=fields[c0].label, raw=shown, **where))
+    return warnings, covered
 
 
 def _derive(row: Row, f, c: int | None, sheet: SheetData, where: dict) -> None:

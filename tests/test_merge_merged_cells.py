@@ -1,0 +1,122 @@
+"""Merged cells among a return's data rows (found by a hostile review: a clerk merged 所在科室 over
+two posts of the same section, and the second post was rejected as 必填项未填写 although the
+clerk could see 秘书科 in it).  Excel, WPS and LibreOffice keep the value in a merged range's
+first cell only; :func:`xltools.returns._merged_data_cells` decides what the other cells read."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xltools.generate import generate
+from xltools.merge import merge
+from xltools.roster import Roster, Unit
+
+ROSTER = Roster(units=(Unit("D01", "区委办"), Unit("D02", "区人大办")), source="test")
+SHEET = "先锋岗登记表"
+# 先锋岗名称, 所在科室, 是否窗口单位, 党员责任人, 参与党员人数, 创建目标, 主要措施, 设岗时间, 是否设置标牌
+POSTS = [
+    ["秘书科党员先锋岗", "秘书科", "否", "张明、李华", 6, "服务领导", "集中学习", date(2005, 3, 1), "是"],
+    ["文印室党员先锋岗", "秘书科", "是", "王芳", 4, "热情接待", "首问负责", date(2005, 4, 2), "是"],
+]
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory, kit) -> Path:
+    out = tmp_path_factory.mktemp("blank")
+    paths = generate(kit, ROSTER, out, deadline="2006-01-20", generated=date(2006, 1, 4))
+    return next(p for p in paths if p.name.startswith("D01_"))
+
+
+def returned(blank: Path, dst: Path, merges: list[str], blanks: list[str]) -> Path:
+    """The blank filled with POSTS from row 4, then ``blanks`` emptied and ``merges`` merged, as a
+    clerk's Excel would save it."""
+    wb = openpyxl.load_workbook(blank)
+    ws = wb[SHEET]
+    for i, values in enumerate(POSTS):
+        for j, v in enumerate(values):
+            ws.cell(row=4 + i, column=1 + j, value=v)
+    for ref in blanks:
+        ws[ref] = None
+    for ref in merges:
+        ws.merge_cells(ref)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+    return dst
+
+
+def read(kit, path: Path):
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    posts = {r.values["post_name"]: r for r in cons.rows["posts"]}
+    issues = [i for i in cons.issues if i.sheet == SHEET]
+    return cons, posts, issues
+
+
+def test_text_merged_over_two_posts_is_read_in_both(kit, blank, tmp_path):
+    path = returned(blank, tmp_path / "D01.xlsx", ["B4:B5"], ["B5"])
+    cons, posts, issues = read(kit, path)
+    assert {name: r.values["department"] for name, r in posts.items()} == {
+        "秘书科党员先锋岗": "秘书科", "文印室党员先锋岗": "秘书科"}
+    assert cons.counts["rows_rejected"] == 0
+    (warning,) = [i for i in issues if i.kind == "merged_cells"]
+    assert (warning.level, warning.cell, warning.field) == ("警告", "B4", "所在科室")  # one cell: feedback marks it
+    assert warning.message.startswith("B4:B5 是合并单元格，已把“秘书科”计入其中的每一行（第 4、5 行）")
+    assert not [i for i in issues if i.kind == "required"]
+
+
+def test_a_number_is_never_copied_down(kit, blank, tmp_path):
+    # 参与党员人数 (required) shown as 6 over both posts: counting 6 twice would be wrong
+    path = returned(blank, tmp_path / "D01.xlsx", ["E4:E5"], ["E5"])
+    cons, posts, issues = read(kit, path)
+    assert posts["秘书科党员先锋岗"].values["members"] == 6
+    assert "文印室党员先锋岗" not in posts
+    assert cons.figures["members"] == 6
+    assert cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 1
+    at_e5 = [i for i in issues if i.cell == "E5"]
+    assert [(i.level, i.kind) for i in at_e5] == [("错误", "merged_cells")]  # not also 必填项未填写
+    assert at_e5[0].message.startswith("E5 在合并单元格 E4:E5 中：合并后的数值 6 只计入第 4 行")
+
+
+def test_a_merge_across_fields_reads_the_first_column(kit, blank, tmp_path):
+    # 创建目标 and 主要措施 (both optional) merged on the first post: the text is the goal's
+    path = returned(blank, tmp_path / "D01.xlsx", ["F4:G4"], ["G4"])
+    cons, posts, issues = read(kit, path)
+    first = posts["秘书科党员先锋岗"].values
+    assert (first["goal"], first["measures"]) == ("服务领导", None)
+    assert cons.counts["rows_rejected"] == 0
+    (warning,) = [i for i in issues if i.kind == "merged_cells"]
+    assert (warning.level, warning.cell, warning.field) == ("警告", "G4", "主要措施")
+    assert "其中的内容已按 F 列读取" in warning.message
+
+
+def test_a_merge_reaching_below_the_data_adds_no_rows(kit, blank, tmp_path):
+    path = returned(blank, tmp_path / "D01.xlsx", ["B5:B9"], [])
+    cons, posts, issues = read(kit, path)
+    assert cons.counts["rows_read"] == 2 and len(posts) == 2
+    assert not [i for i in issues if i.kind == "merged_cells"]  # rows 6–9 are not data rows
+
+
+def test_the_same_after_libreoffice_saves_it_as_xls(kit, blank, tmp_path, soffice):
+    path = returned(blank, tmp_path / "src" / "D01.xlsx", ["B4:B5", "E4:E5"], ["B5", "E5"])
+    xls = soffice(path, "xls", tmp_path / "xls")
+    cons, posts, issues = read(kit, xls)
+    assert {name: r.values["department"] for name, r in posts.items()} == {"秘书科党员先锋岗": "秘书科"}
+    assert cons.counts["rows_rejected"] == 1
+    kinds = sorted((i.cell, i.level) for i in issues if i.kind == "merged_cells")
+    assert kinds == [("B4", "警告"), ("E5", "错误")]
+
+
+def test_feedback_marks_the_merged_range(kit, blank, tmp_path):
+    from xltools.feedback import feedback
+
+    returns = tmp_path / "returns"
+    returned(blank, returns / blank.name, ["B4:B5", "E4:E5"], ["B5", "E5"])
+    result = feedback(kit, ROSTER, [returns], tmp_path / "退回", deadline="2006-01-20")
+    (copy,) = result.corrections
+    assert copy.marked == {(SHEET, "B4"): "warning", (SHEET, "E4"): "error"}  # E5 lies under E4
+    ws = openpyxl.load_workbook(copy.path)[SHEET]
+    assert "E5 在合并单元格 E4:E5 中" in ws["E4"].comment.text
+    assert "B4:B5 是合并单元格" in ws["B4"].comment.text
