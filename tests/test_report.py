@@ -914,8 +914,10 @@ def test_cli_list_vars(tmp_path, figures):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "commendation.docx：用到 6 个变量"
-    assert "  ✓ top10" in lines and "  ✓ posts_total" in lines and "  ✗ members" in lines
-    assert lines[-1] == "  数据缺少 1 个：members"
+    # a figures JSON has no rows: top10 is not given by it (hostile review: it was ✓, then empty)
+    assert "  ✗ top10" in lines and "  ✓ posts_total" in lines and "  ✗ members" in lines
+    assert lines[-1] == ("  数据缺少 2 个：top10, members（各表的明细只在汇总表中，汇总指标 JSON 中没有；"
+                         "请用 xltools merge 生成的汇总表 .xlsx 作为 --data）")
     bare = CliRunner().invoke(cli, ["report", "commendation", "--list-vars"])
     assert bare.exit_code == 0 and "  top10" in bare.output.splitlines()
 
@@ -1129,3 +1131,45 @@ def test_cli_report_unit_docs(tmp_path):
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert result.output.startswith("错误：") and "无名.docx：文件名中没有名单上的单位代码或单位名称" in result.output
     assert not out.exists()
+
+
+def _one_paragraph_template(path: Path, text: str) -> Path:
+    doc = Document()
+    doc.add_paragraph(text)
+    doc.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("十佳共{{ top10|length }}个", "top10"),
+        ("第一名：{{ top10[0].post_name }}", "top10"),
+        ("共{{ posts_by_unit|length }}个单位", "posts_by_unit"),
+        ("{% for p in forms.posts %}{{ p.post_name }}{% endfor %}", "forms.posts"),
+        ("{{ forms['deeds']|length }}", "forms.deeds"),
+    ],
+)
+def test_json_data_says_it_has_no_rows(tmp_path, text, named):
+    """A figures JSON holds no rows (hostile review): counting top10 or posts_by_unit, or naming
+    a form, stops with one line saying the rows are in the consolidated workbook — where it
+    printed 十佳共0个 in silence, or blamed the variable name."""
+    template = _one_paragraph_template(tmp_path / "mine.docx", text)
+    result = CliRunner().invoke(cli, ["report", str(template), "--data", str(FIGURES_JSON), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output == (f"错误：模板 mine.docx：数据中没有 {named}（各表的明细只在汇总表中，汇总指标 JSON 中没有；"
+                             "请用 xltools merge 生成的汇总表 .xlsx 作为 --data）\n")
+    assert not (tmp_path / "o").exists()
+
+
+def test_json_data_still_renders_what_does_not_need_rows(tmp_path):
+    # loops render nothing, tests are false, .get gives the default: the bundled work report's way
+    template = _one_paragraph_template(
+        tmp_path / "mine.docx",
+        "{% for t in top10 %}x{% endfor %}{% if not posts_by_unit %}无明细{% endif %}"
+        "{{ forms.get('posts', [])|length }}{{ 'posts' in forms }}{{ posts_total }}")
+    result = CliRunner().invoke(cli, ["report", str(template), "--data", str(FIGURES_JSON), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    text = "".join(p.text for p in Document(tmp_path / "o" / "mine.docx").paragraphs)
+    figures = json.loads(FIGURES_JSON.read_text(encoding="utf-8"))["figures"]
+    assert text == f"无明细0否{figures['posts_total']}"

@@ -84,6 +84,73 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x06\x08\x0e-\x1f\ufffe\uffff]")
 # --------------------------------------------------------------------------- context
 
 
+#: The context's variables built from the forms' rows, which a figures JSON does not hold.
+ROW_VARIABLES = ("forms", "top10", "posts_by_unit")
+_NO_ROWS_HINT = "（各表的明细只在汇总表中，汇总指标 JSON 中没有；请用 xltools merge 生成的汇总表 .xlsx 作为 --data）"
+
+
+class NoRows(Mapping):
+    """``forms`` of report data without rows (a figures JSON) when the templates are known:
+    empty — ``'results' in forms`` is false and ``forms.get('results', [])`` gives the default,
+    so the bundled work report still renders — but naming a form (``forms.posts``,
+    ``forms['posts']``, a loop over ``forms.deeds``) raises a DataError saying the rows are in
+    the consolidated workbook, instead of Jinja's "'dict object' has no attribute 'posts'，请检查
+    变量名" (a hostile review: the name was right, the data was not)."""
+
+    def __getitem__(self, name: str) -> Any:
+        raise DataError(f"数据中没有 forms.{name}{_NO_ROWS_HINT}")
+
+    def __contains__(self, name: object) -> bool:
+        return False
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+
+class NoRowsList(list):
+    """``top10`` or ``posts_by_unit`` of report data without rows (a figures JSON) when the
+    templates are known: a loop over it renders nothing and ``{% if top10 %}`` is false (so
+    the bundled work report, which shows a note instead, and a ``|required(…)`` guard work as
+    before), but asking how many there are or for one of them (``|length``, ``top10[0]``)
+    raises a DataError saying the rows are in the consolidated workbook — where an empty list
+    printed 十佳共0个 in silence (a hostile review)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._message = f"数据中没有 {name}{_NO_ROWS_HINT}"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        raise DataError(self._message)
+
+    def __getitem__(self, index: Any) -> Any:
+        raise DataError(self._message)
+
+
+def provides(context: Mapping[str, Any], name: str) -> bool:
+    """Whether ``context`` gives the template variable ``name`` a value from the data: a
+    :class:`NoRows` or :class:`NoRowsList` does not."""
+    return name in context and not isinstance(context[name], (NoRows, NoRowsList))
+
+
+def missing_hint(context: Mapping[str, Any], missing: Collection[str]) -> str:
+    """What to say after a list of missing variables: where the row variables come from, when
+    the data has no rows; else nothing."""
+    rows_absent = isinstance(context.get("forms"), NoRows)
+    return _NO_ROWS_HINT if rows_absent and any(n in ROW_VARIABLES for n in missing) else ""
+
+
 def load_report_data(data: Mapping[str, Any] | str | Path,
                      forms: Collection[str] | None = None) -> tuple[dict[str, Any], str]:
     """The report data as a dict, and a name for messages: a figures JSON as it is (its
@@ -495,6 +562,9 @@ def report_context(
             f"请在表单定义中给这些指标改名后重新运行 xltools merge"
         )
     extra = dict(extra or {})
+    # A figures JSON holds no rows: with the templates known, its forms, top10 and
+    # posts_by_unit are empty for loops and tests but say so when named or counted.
+    no_rows = needed is not None and "forms" not in extra and "forms" not in d
     forms = extra.pop("forms", None) or d.get("forms") or {}  # rows given in extra feed top10 too
     if not isinstance(forms, Mapping):
         raise DataError(f"{source}：forms 应为“表单名 → 行列表”的对象")
@@ -511,7 +581,8 @@ def report_context(
         ledger=list(d["ledger"]),
         counts=dict(d["counts"]),
         form=form,
-        forms=forms if isinstance(forms, FormRows) else {name: list(rows) for name, rows in forms.items()},
+        forms=(NoRows() if no_rows else forms if isinstance(forms, FormRows)
+               else {name: list(rows) for name, rows in forms.items()}),
         round={
             **round_in,
             "title": round_in.get("title") or form.get("title") or "",
@@ -520,9 +591,12 @@ def report_context(
         },
     )
     if "top10" not in extra:
-        ctx["top10"] = top_ten(ctx["forms"], units) if needed is None or "top10" in needed else []
+        ctx["top10"] = (NoRowsList("top10") if no_rows
+                        else top_ten(ctx["forms"], units) if needed is None or "top10" in needed else [])
     ctx["unit_docs"] = find_unit_docs(unit_docs, units) if unit_docs is not None else {}
-    if "posts_by_unit" not in extra:
+    if no_rows and not ctx["unit_docs"] and "posts_by_unit" not in extra:
+        ctx["posts_by_unit"] = NoRowsList("posts_by_unit")
+    elif "posts_by_unit" not in extra:  # with unit_docs, their units' entries (no posts)
         ctx["posts_by_unit"] = (posts_by_unit(ctx["forms"], units, also=ctx["unit_docs"], lazy=needed is not None)
                                 if needed is None or "posts_by_unit" in needed else [])
     ctx.update(extra)
@@ -785,8 +859,8 @@ def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
     missing = [name for name in needed if name not in context]
     if missing:
         raise TemplateError(
-            f"模板 {src.name} 缺少变量：{', '.join(missing)}（数据中没有这些值；"
-            f"请检查变量名，或用 xltools report --list-vars 查看数据提供的变量）"
+            f"模板 {src.name} 缺少变量：{', '.join(missing)}"
+            + (missing_hint(context, missing) or "（数据中没有这些值；请检查变量名，或用 xltools report --list-vars 查看数据提供的变量）")
         )
     tpl = src.tpl
     context = dict(context)
@@ -794,8 +868,8 @@ def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
         context["unit_docs"] = {code: _subdoc(tpl, doc) for code, doc in context["unit_docs"].items()}
     try:
         tpl.render(context, jinja_env=_environment(), autoescape=True)
-    except DataError:  # a form's rows read on first use (FormRows) could not be read
-        raise
+    except DataError as exc:  # rows read on first use (FormRows) failed, or the data has none
+        raise DataError(f"模板 {src.name}：{exc}") from None
     except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
         raise _render_error(src, exc) from None
     _check_output(src.name, tpl.docx)

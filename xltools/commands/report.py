@@ -88,6 +88,8 @@ def report_command(
         forms_used,
         list_template_vars,
         load_report_data,
+        missing_hint,
+        provides,
         report,
         report_context,
         resolve_template,
@@ -100,12 +102,12 @@ def report_command(
         for path, names in listed:
             click.echo(f"{path.name}：用到 {len(names)} 个变量")
             for name in names:
-                mark = "" if context is None else ("✓ " if name in context else "✗ ")
+                mark = "" if context is None else ("✓ " if provides(context, name) else "✗ ")
                 click.echo(f"  {mark}{name}")
             if context is not None:
-                missing = [n for n in names if n not in context]
+                missing = [n for n in names if not provides(context, n)]
                 if missing:
-                    click.echo(f"  数据缺少 {len(missing)} 个：{', '.join(missing)}")
+                    click.echo(f"  数据缺少 {len(missing)} 个：{', '.join(missing)}{missing_hint(context, missing)}")
         return
     if not data:
         raise click.UsageError("缺少 --data（xltools merge 生成的汇总表 .xlsx 或汇总指标 .json）")
