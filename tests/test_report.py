@@ -740,10 +740,10 @@ def test_bundled_template_vars():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: p.write_text("这不是 Word 文档", encoding="utf-8"), "不是有效的 Word 文档"),
-        (lambda p: p.write_bytes(b""), "不是有效的 Word 文档"),
+        (lambda p: p.write_text("这不是 Word 文档", encoding="utf-8"), "不是 Word 文档（.docx），请用 Word 或 WPS 打开后另存为 .docx"),
+        (lambda p: p.write_bytes(b""), "是空文件（0 字节）"),
         (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512), "旧版 Word（.doc）"),
-        (lambda p: p.write_bytes(Path(FIGURES_JSON).read_bytes()), "不是有效的 Word 文档"),
+        (lambda p: p.write_bytes(Path(FIGURES_JSON).read_bytes()), "不是 Word 文档（.docx）"),
     ],
 )
 def test_not_a_docx(tmp_path, make, message):
@@ -756,11 +756,12 @@ def test_not_a_docx(tmp_path, make, message):
 def test_xlsx_or_truncated_docx_is_refused(tmp_path, roster_path):
     xlsx = tmp_path / "roster.docx"
     xlsx.write_bytes(roster_path.read_bytes())
-    with pytest.raises(TemplateError, match="不是有效的 Word 文档"):
+    # a workbook given as the template (arguments swapped, or renamed): said so
+    with pytest.raises(TemplateError, match="模板 roster.docx 是 Excel 工作簿，不是 Word 模板；模板应为 .docx，汇总表请用 --data 指定"):
         list_template_vars(xlsx)
     cut = tmp_path / "cut.docx"
     cut.write_bytes(resolve_template("work_report").read_bytes()[:3000])
-    with pytest.raises(TemplateError, match="不是有效的 Word 文档"):
+    with pytest.raises(TemplateError, match=re.escape("模板 cut.docx 不是有效的 Word 文档（文件不完整或已损坏）")):
         render_template(cut, {})
 
 
@@ -1173,3 +1174,55 @@ def test_json_data_still_renders_what_does_not_need_rows(tmp_path):
     text = "".join(p.text for p in Document(tmp_path / "o" / "mine.docx").paragraphs)
     figures = json.loads(FIGURES_JSON.read_text(encoding="utf-8"))["figures"]
     assert text == f"无明细0否{figures['posts_total']}"
+
+
+@pytest.fixture(scope="module")
+def consolidated_xlsx(tmp_path_factory, kit, roster) -> Path:
+    """The consolidated workbook of the bundled sample's final round."""
+    from xltools.consolidated import write_consolidated
+    from xltools.merge import merge
+
+    out = tmp_path_factory.mktemp("consolidated") / "汇总表.xlsx"
+    final = Path(__file__).resolve().parents[1] / "samples" / "returns" / "final"
+    with merge(kit, roster, [final], jobs=1) as cons:
+        write_consolidated(cons, out)
+    return out
+
+
+@pytest.mark.parametrize(
+    "paragraphs, message",
+    [
+        (["{{ forms.nosuch|length }}"],
+         "引用了数据中没有的值：没有表单 nosuch（汇总表中的表单：assessment、deeds、posts、results、stories），请检查表单名"),
+        (["{{ posts_total|cn_number }}"], "有语法错误（正文：“{{ posts_total|cn_number }}”）：没有过滤器 cn_number（xltools 的过滤器：wan, pct"),
+        (["a", "{% endif %}"], "有语法错误（正文：“{% endif %}”）：标记 {% endif %} 没有与之配对的开始标记"),
+        (["{% for u in units %}", "{{ u.name }}"], "{% for %} 没有结束，请补上 {% endfor %}"),
+        (["{% if posts_total is evenish %}x{% endif %}"], "：没有判断 is evenish，请检查拼写"),
+        (["{{ posts_total.foo }}"], "引用了数据中没有的值：数字的“foo”不存在，请检查变量名和字段名"),
+        (["{{ units[1000].name }}"], "引用了数据中没有的值：列表中没有第 1000 项（从 0 数起）"),
+        (["{%p for u in posts_by_unit %}", "{%p for p in u.posts %}", "{{ p.nosuchfield }}", "{%p endfor %}", "{%p endfor %}"],
+         "引用了数据中没有的值：先锋岗没有 nosuchfield 这一项，请检查字段名"),
+    ],
+)
+def test_template_mistakes_are_explained_in_chinese(tmp_path, consolidated_xlsx, paragraphs, message):
+    """A template editor's usual mistakes (hostile review): Jinja2's English ("No filter named",
+    "'xltools.consolidated.FormRows object' has no attribute") is turned into what to fix."""
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    doc.save(tmp_path / "mine.docx")
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "mine.docx"), "--data", str(consolidated_xlsx),
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.startswith("错误：模板 mine.docx") and result.output.count("\n") == 1
+    assert message in result.output, result.output
+    assert not re.search(r"object|has no|named|Jinja2：", result.output), result.output  # no Jinja2 English
+
+
+def test_out_that_is_an_existing_file(tmp_path, consolidated_xlsx):
+    taken = tmp_path / "existing.txt"
+    taken.write_text("hello", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "work_report", "--data", str(consolidated_xlsx), "--out", str(taken)])
+    assert result.exit_code == 1
+    assert result.output == (f"错误：{taken}：已存在同名文件，不是文件夹；--out 请给一个文件夹，只有一个模板时也可以给 .docx 文件名\n")
+    assert taken.read_text(encoding="utf-8") == "hello"

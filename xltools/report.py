@@ -639,6 +639,23 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def _not_docx(path: Path, exc: BaseException) -> str:
+    """Why ``path`` did not open as a Word document (python-docx raised ``exc``), in words a
+    committee member acts on: a workbook given as the template (the arguments swapped), a file
+    that is not a zip package at all, or a damaged document."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError):
+        with open(path, "rb") as fh:
+            damaged = fh.read(2) == b"PK"  # a zip package's signature: a cut or damaged .docx
+        return ("不是有效的 Word 文档（文件不完整或已损坏），请用 Word 或 WPS 打开后另存为 .docx" if damaged
+                else "不是 Word 文档（.docx），请用 Word 或 WPS 打开后另存为 .docx")
+    if "xl/workbook.xml" in names:
+        return "是 Excel 工作簿，不是 Word 模板；模板应为 .docx，汇总表请用 --data 指定"
+    return f"不是有效的 Word 文档（{type(exc).__name__}: {_short(str(exc))}），请用 Word 或 WPS 另存为 .docx"
+
+
 class _Source:
     """One template opened for checking and rendering: its parts as docxtpl renders them."""
 
@@ -651,13 +668,13 @@ class _Source:
             raise TemplateError(f"模板 {path}：文件不存在")
         if _is_ole(path):
             raise TemplateError(f"模板 {self.name} 是旧版 Word（.doc）或加密文件，请用 Word 或 WPS 另存为 .docx 后再用")
+        if path.stat().st_size == 0:
+            raise TemplateError(f"模板 {self.name} 是空文件（0 字节），请重新保存或复制该模板")
         try:
             self.tpl = DocxTemplate(str(path))
             self.tpl.init_docx()
         except Exception as exc:  # python-docx: PackageNotFoundError, BadZipFile, KeyError, ValueError …
-            raise TemplateError(
-                f"模板 {self.name} 不是有效的 Word 文档（{type(exc).__name__}: {exc}），请用 Word 或 WPS 另存为 .docx"
-            ) from None
+            raise TemplateError(f"模板 {self.name} {_not_docx(path, exc)}") from None
         # (label, partname, docxtpl-patched xml with one paragraph per line, raw xml root)
         self.parts: list[tuple[str, str, str, Any]] = []
         self.asts: list[Any] = []  # each part's Jinja tree, made by check()
@@ -748,8 +765,7 @@ class _Source:
                 undeclared = meta.find_undeclared_variables(ast) - set(env.globals)  # compiles: unknown filters
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(
-                    f"模板 {self.name} 有语法错误{self.where(partname, exc.lineno)}，"
-                    f"请检查该段的 {{% %}} 和 {{{{ }}}} 标记是否完整、配对（Jinja2：{exc.message}）"
+                    f"模板 {self.name} 有语法错误{self.where(partname, exc.lineno)}：{_syntax_problem(exc.message)}"
                 ) from None
             for node in ast.find_all(nodes.Name):
                 if node.ctx == "load" and node.name in undeclared and node.name not in names:
@@ -871,7 +887,7 @@ def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
     except DataError as exc:  # rows read on first use (FormRows) failed, or the data has none
         raise DataError(f"模板 {src.name}：{exc}") from None
     except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
-        raise _render_error(src, exc) from None
+        raise _render_error(src, exc, context.get("forms")) from None
     _check_output(src.name, tpl.docx)
     buf = io.BytesIO()
     try:
@@ -895,7 +911,55 @@ def _subdoc(tpl: Any, doc: Any) -> Any:
         ) from None
 
 
-def _render_error(src: _Source, exc: BaseException) -> TemplateError:
+# Jinja2's messages (English) for the mistakes a template editor makes most, in Chinese.  The
+# patterns follow the texts of jinja2's parser and runtime (jinja2/parser.py, runtime.py).
+_KINDS = {"dict": "", "int": "数字", "float": "数字", "str": "文本", "list": "列表", "Markup": "文本",
+          "NoneType": "空值", "bool": "是/否", "date": "日期", "datetime": "日期", "Decimal": "数字"}
+
+
+def _undefined_problem(message: str | None, forms: Any = None) -> str:
+    """Jinja2's UndefinedError ``message`` as the template editor should read it: which name is
+    missing where, and for ``forms`` which forms there are."""
+    text = message or ""
+    m = re.fullmatch(r"'([\w.]+) object' has no attribute '([^']*)'", text)
+    if m:
+        kind, name = m.group(1).rsplit(".", 1)[-1], m.group(2)
+        if kind == "FormRows":
+            there = "、".join(forms) if isinstance(forms, Mapping) else ""
+            return f"没有表单 {name}" + (f"（汇总表中的表单：{there}）" if there else "") + "，请检查表单名"
+        if kind == "_Post":
+            return f"先锋岗没有 {name} 这一项，请检查字段名（见 templates/xlsx/ 中的表单定义）"
+        what = _KINDS.get(kind, kind)
+        return f"{what}{'的' if what else ''}“{name}”不存在，请检查变量名和字段名"
+    m = re.fullmatch(r"'?([\w.]+) object'? has no element (.+)", text)
+    if m:
+        return f"{_KINDS.get(m.group(1), m.group(1))}中没有第 {m.group(2)} 项（从 0 数起），请先用 {{% if %}} 判断是否有这么多项"
+    m = re.fullmatch(r"'([^']*)' is undefined", text)
+    if m:
+        return f"变量 {m.group(1)} 不存在，请检查变量名"
+    return f"{text}，请检查变量名"
+
+
+def _syntax_problem(message: str | None) -> str:
+    """Jinja2's TemplateSyntaxError ``message`` as advice; unknown texts are quoted as they are."""
+    text = message or ""
+    m = re.fullmatch(r"No filter named '([^']*)'\.?", text)
+    if m:
+        return f"没有过滤器 {m.group(1)}（xltools 的过滤器：{', '.join(FILTERS)}；另有 Jinja2 的内置过滤器），请检查拼写"
+    m = re.fullmatch(r"No test named '([^']*)'(?: found)?\.?", text)
+    if m:
+        return f"没有判断 is {m.group(1)}，请检查拼写"
+    m = re.match(r"Encountered unknown tag '([^']*)'", text)
+    if m:
+        return (f"标记 {{% {m.group(1)} %}} 没有与之配对的开始标记，或标记名写错了；"
+                f"请检查 {{% if %}}/{{% endif %}}、{{% for %}}/{{% endfor %}} 是否成对")
+    m = re.search(r"The innermost block that needs to be closed is '([^']*)'", text)
+    if m and text.startswith("Unexpected end of template"):
+        return f"{{% {m.group(1)} %}} 没有结束，请补上 {{% end{m.group(1)} %}}（Word 中每个 {{% {m.group(1)} %}} 都要有配对的结束标记）"
+    return f"请检查该段的 {{% %}} 和 {{{{ }}}} 标记是否完整、配对（Jinja2：{text}）"
+
+
+def _render_error(src: _Source, exc: BaseException, forms: Any = None) -> TemplateError:
     part = getattr(src.tpl, "current_rendering_part", None)
     partname = str(part.partname) if part is not None else None
     lineno = getattr(exc, "lineno", None)
@@ -906,9 +970,11 @@ def _render_error(src: _Source, exc: BaseException) -> TemplateError:
     if isinstance(exc, TemplateError):
         return TemplateError(f"模板 {src.name}{where}：{exc}")
     if isinstance(exc, jinja2.UndefinedError):
-        return TemplateError(f"模板 {src.name}{where} 引用了数据中没有的值：{exc.message}，请检查变量名")
+        return TemplateError(f"模板 {src.name}{where} 引用了数据中没有的值：{_undefined_problem(exc.message, forms)}")
     if isinstance(exc, jinja2.TemplateSyntaxError):  # e.g. an unknown filter, found on compiling
-        return TemplateError(f"模板 {src.name} 有语法错误{where}，请检查该段的标记（Jinja2：{exc.message}）")
+        return TemplateError(f"模板 {src.name} 有语法错误{where}：{_syntax_problem(exc.message)}")
+    if isinstance(exc, jinja2.TemplateRuntimeError) and str(exc).startswith("No test named"):
+        return TemplateError(f"模板 {src.name} 有语法错误{where}：{_syntax_problem(str(exc))}")
     return TemplateError(f"模板 {src.name}{where} 渲染失败：{type(exc).__name__}: {exc}")
 
 
@@ -1001,6 +1067,8 @@ def report(
             progress(i, len(sources), src.name)
         blobs.append(_render(src, context))
     if out.suffix.lower() != ".docx":
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}：已存在同名文件，不是文件夹；--out 请给一个文件夹，只有一个模板时也可以给 .docx 文件名")
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
