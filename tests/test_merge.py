@@ -215,6 +215,26 @@ def test_resubmission_newer_copy_supersedes(kit, small_roster, blanks, tmp_path)
     assert with_error.has_errors
 
 
+def test_same_saved_time_the_file_time_decides_and_says_so(kit, small_roster, blanks, tmp_path):
+    # a converter that keeps the time inside the file (LibreOffice --convert-to, hostile review):
+    # the file system's time decides, and the message must not show two equal times as 较新
+    d = tmp_path / "r"
+    saved = datetime(2006, 1, 18, 9, 0)
+    old = fill(blanks["D01"], d / "D01_旧.xlsx", clean_data(posts=(POST_A,)), saved=saved)
+    new = fill(blanks["D01"], d / "D01_新.xlsx", clean_data(), saved=saved)
+    stamp = datetime(2006, 1, 19, 10, 30).timestamp()
+    os.utime(old, (stamp - 3600, stamp - 3600))
+    os.utime(new, (stamp, stamp))
+    cons = merge(kit, small_roster, [d], jobs=1)
+    assert cons.superseded == [f"r/{old.name}"] and cons.figures["posts_total"] == 2
+    (issue,) = [i for i in cons.issues if i.kind == "duplicate_return"]
+    assert issue.level == "警告"
+    assert issue.message.startswith("同一单位重复报送：两份文件内部记录的保存时间相同，已按文件的修改时间采用较新的“D01_新.xlsx”（修改于 ")
+    assert "保存于" not in issue.message
+    (entry,) = [e for e in cons.ledger if e.status == "已被替代"]
+    assert entry.reason.startswith("被同一单位的“D01_新.xlsx”替代（保存时间相同，按文件修改时间判断；本文件修改于 ")
+
+
 def test_forwarded_template_is_flagged(kit, small_roster, blanks, tmp_path):
     path = fill(blanks["D01"], tmp_path / "r" / "区人大办_党员先锋岗工作台账.xlsx", clean_data())
     cons = merge(kit, small_roster, [path], jobs=1)

@@ -437,6 +437,14 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 sev, why = ERROR, (f"“{Path(old_path).name}”与“{Path(new_path).name}”是同一单位的重复报送{what}，"
                                    f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
                 superseded_why[old_path] = f"与“{Path(new_path).name}”保存时间相同，无法判断哪份较新，暂用后者"
+            elif _file(files, old_path).saved_at == newest.saved_at:
+                # the same time inside both files (a copy, or a converter that keeps it): the file
+                # system's modification time decided (_age), and the message says so
+                sev = ERROR if on_duplicate == "error" else WARNING
+                why = (f"同一单位重复报送{what}：两份文件内部记录的保存时间相同，已按文件的修改时间采用较新的"
+                       f"“{Path(new_path).name}”（修改于 {_fmt_time(newest.mtime)}），“{Path(old_path).name}”已被替代；请确认")
+                superseded_why[old_path] = (f"被同一单位的“{Path(new_path).name}”替代（保存时间相同，按文件修改时间判断；"
+                                            f"本文件修改于 {_fmt_time(_file(files, old_path).mtime)}）")
             else:
                 sev = ERROR if on_duplicate == "error" else WARNING
                 why = (f"同一单位重复报送{what}：已采用较新的“{Path(new_path).name}”（保存于 {_fmt_time(newest.saved_at)}），"
