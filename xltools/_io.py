@@ -64,7 +64,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-__all__ = ["atomic_path", "prepare_dir", "refuse_among_returns", "safe_filename"]
+__all__ = ["atomic_path", "prepare_dir", "refuse_among_returns", "refuse_same_file", "safe_filename"]
 
 
 def prepare_dir(out: str | Path) -> Path:
@@ -86,22 +86,27 @@ def prepare_dir(out: str | Path) -> Path:
     return out
 
 
+def refuse_same_file(target: str | Path, source: str | Path, what: str, source_what: str) -> None:
+    """Refuse an output ``target`` that is the file ``source`` (an input the command reads, or
+    another output of it): writing it would replace that file (DESIGN.md §5: sources are never
+    modified).  ``what`` / ``source_what`` name the two in the message.  Raises
+    :class:`~xltools.errors.OutputError`."""
+    if os.path.realpath(target) == os.path.realpath(source):
+        gap = " " if what[-1:].isascii() else ""  # 汇总指标 JSON 与…, 汇总表与…
+        raise OutputError(f"{target}：{what}{gap}与{source_what}是同一个文件，会覆盖{source_what}，请换一个文件名")
+
+
 def refuse_among_returns(target: str | Path, roots: Sequence[str | Path], what: str) -> None:
     """Refuse an output ``target`` that is one of the returns or lies inside a folder of
     returns: it would overwrite a unit's file, or be read as a return by the next merge.
 
     ``roots`` are the files and folders given as returns; ``what`` names the output in the
     message (汇总表, 输出目录 …).  Raises :class:`~xltools.errors.OutputError`."""
-    try:
-        resolved = Path(target).resolve()
-    except OSError:
-        return
+    # os.path.realpath never raises for a symbolic link loop (Path.resolve raises RuntimeError)
+    resolved = Path(os.path.realpath(target))
     for root in roots:
         r = Path(root)
-        try:
-            rr = r.resolve()
-        except OSError:
-            continue
+        rr = Path(os.path.realpath(r))
         if r.is_dir():
             if resolved == rr or rr in resolved.parents:
                 raise OutputError(

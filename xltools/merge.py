@@ -119,11 +119,14 @@ def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, st
     out: dict[Path, str] = {}
     # Each folder is resolved once (files given one by one are roots too: a loop over them for
     # every file was quadratic, one second for 500 files).
-    folders = [(r, Path(r.name)) for r in (root.resolve() for root in roots if root.is_dir())]
+    # A file is named by where it lies, its folder resolved (os.path.realpath: Path.resolve
+    # raises RuntimeError on a symbolic link loop, Python 3.11), not by what a link points to:
+    # a looping or dangling link among the returns is one unreadable file, named like the rest.
+    folders = [(r, Path(r.name)) for r in (Path(os.path.realpath(root)) for root in roots if root.is_dir())]
     for f in files:
         name = str(f)
         if folders:
-            resolved = Path(f).resolve()
+            resolved = Path(os.path.realpath(Path(f).parent)) / Path(f).name
             for folder, shown in folders:
                 try:
                     name = str(shown / resolved.relative_to(folder))
@@ -287,7 +290,7 @@ def check(path: str | Path, definition: FormDefinition | str | Path,
     if not isinstance(definition, FormDefinition):
         definition = load_form_definition(definition)
     p = Path(path)
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():  # a broken or looping link: read_one says which
         raise ReturnReadError(str(p), "文件不存在", "请检查路径")
     if roster is not None and not isinstance(roster, Roster):
         roster = load_roster(roster)

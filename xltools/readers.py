@@ -67,6 +67,7 @@ write ``preserve`` whenever such whitespace matters); ``_x000D_`` escapes are de
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import operator
 import os
@@ -325,8 +326,12 @@ def _read(path: Path, limits: Limits, wanted: _SheetFilter | None = None) -> Ret
     try:
         size = path.stat().st_size
     except FileNotFoundError:
+        if path.is_symlink():
+            raise _Refused("是指向不存在文件的符号链接（快捷方式）", "请报送文件本身") from None
         raise _Refused("文件不存在", "请检查路径是否写对") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _Refused("是循环的符号链接（快捷方式），无法打开", "请报送文件本身") from None
         raise _Refused(f"无法打开文件（{exc.strerror or exc}）", "请检查文件权限后重试") from None
     if path.is_dir():
         raise _Refused("这是文件夹，不是文件", "请指定报送文件")

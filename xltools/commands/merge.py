@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from pathlib import Path
 
 import click
 
-from .._io import refuse_among_returns
+from .._io import refuse_among_returns, refuse_same_file
 from ..cli import cli
 from ..consolidated import figures_json, write_consolidated, write_figures_json
 from ..forms import load_form_definition
@@ -83,6 +84,19 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
     return lines
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` fit for one line of the terminal: tabs and line breaks as spaces, other control
+    characters (a unit's cell may hold them) as “?”: one issue, one line."""
+    return _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else "?", str(text))
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @cli.command("merge")
 @click.argument("form_definition", metavar="表单定义")
 @click.argument("returns", nargs=-1, required=True, metavar="报送文件或目录...")
@@ -107,10 +121,16 @@ def merge_command(form_definition, returns, roster, out, json_out, on_duplicate,
     示例：
       xltools merge pioneer_posts samples/returns/final --roster samples/roster.xlsx --out 汇总表.xlsx --json 汇总指标.json
     """
-    definition = load_form_definition(resolve_form_definition(form_definition))
-    refuse_among_returns(out, returns, "汇总表")
+    definition_path = resolve_form_definition(form_definition)
+    definition = load_form_definition(definition_path)
+    inputs = ((roster, "填报单位名单"), (definition_path, "表单定义"))
+    for target, what in ((out, "汇总表"), (json_out, "汇总指标 JSON")):
+        if target:
+            refuse_among_returns(target, returns, what)
+            for source, source_what in inputs:
+                refuse_same_file(target, source, what, source_what)
     if json_out:
-        refuse_among_returns(json_out, returns, "汇总指标 JSON")
+        refuse_same_file(json_out, out, "汇总指标 JSON", "汇总表")
     cons = merge(definition, roster, returns, on_duplicate=on_duplicate, jobs=jobs,
                  limits=_limits(max_mb, max_rows), progress=_progress("读取报送文件"))
     out_path = write_consolidated(cons, out)
@@ -146,7 +166,8 @@ def check_command(return_file, form_definition, roster, as_json):
         click.echo(f"说明：{res.reason}")
     if res.issues:
         head = ("级别", "工作表", "单元格", "字段", "原值", "问题")
-        rows = [(i.level, i.sheet, i.cell or (f"第{i.row}行" if i.row else ""), i.field, i.raw[:20], i.message)
+        rows = [tuple(map(_one_line, (i.level, i.sheet, i.cell or (f"第{i.row}行" if i.row else ""), i.field,
+                                      _cut(i.raw, 20), i.message)))
                 for i in res.issues]
         widths = [min(max(_width(str(r[k])) for r in [head, *rows]), 24) for k in range(5)]
         click.echo("  ".join(_pad(h, w) for h, w in zip(head[:5], widths)) + "  " + head[5])

@@ -1,0 +1,85 @@
+"""Paths a hostile review gave ``xltools merge`` and ``xltools check``: symbolic links that loop
+or dangle among the returns (one unreadable file each, never a stopped batch), outputs that
+would replace an input or each other (refused before anything is read or written), and cells
+whose control characters must not break ``check``'s one line per issue."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from xltools.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+FINAL = ROOT / "samples" / "returns" / "final"
+ROSTER = ROOT / "samples" / "roster.xlsx"
+
+
+def one_return(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    src = sorted(FINAL.glob("D02_*.xlsx"))[0]
+    return Path(shutil.copy(src, folder / src.name))
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_looping_and_dangling_links_are_unreadable_files(tmp_path):
+    returns = tmp_path / "returns"
+    one_return(returns)
+    os.symlink(returns / "b.xlsx", returns / "a.xlsx")
+    os.symlink(returns / "a.xlsx", returns / "b.xlsx")
+    os.symlink(tmp_path / "nowhere.xlsx", returns / "c.xlsx")
+    result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER),
+                                      "--out", str(tmp_path / "汇总表.xlsx")])
+    assert result.exit_code == 1, result.output  # the three links are errors; the batch went on
+    assert "  无法读取：returns/a.xlsx（是循环的符号链接（快捷方式），无法打开）" in result.output
+    assert "  无法读取：returns/b.xlsx（是循环的符号链接（快捷方式），无法打开）" in result.output
+    assert "  无法读取：returns/c.xlsx（是指向不存在文件的符号链接（快捷方式））" in result.output
+    assert "读取 12 行 = 采用 12 行 + 退回 0 行" in result.output
+    assert (tmp_path / "汇总表.xlsx").is_file()
+    check = CliRunner().invoke(cli, ["check", str(returns / "a.xlsx"), "--form", "pioneer_posts"])
+    assert check.exit_code == 1 and "是循环的符号链接（快捷方式），无法打开；请报送文件本身" in check.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--out", "{roster}"], "{roster}：汇总表与填报单位名单是同一个文件，会覆盖填报单位名单，请换一个文件名"),
+        (["--out", "{out}", "--json", "{roster}"], "{roster}：汇总指标 JSON 与填报单位名单是同一个文件"),
+        (["--out", "{out}", "--json", "{out}"], "{out}：汇总指标 JSON 与汇总表是同一个文件，会覆盖汇总表"),
+        (["--out", "{out}", "--json", "{definition}"], "{definition}：汇总指标 JSON 与表单定义是同一个文件"),
+    ],
+)
+def test_an_output_never_replaces_an_input_or_the_other_output(tmp_path, args, message):
+    roster = Path(shutil.copy(ROSTER, tmp_path / "名单.xlsx"))
+    definition = Path(shutil.copy(ROOT / "templates" / "xlsx" / "pioneer_posts.yaml", tmp_path / "kit.yaml"))
+    names = {"roster": str(roster), "out": str(tmp_path / "汇总表.xlsx"), "definition": str(definition)}
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (roster, definition)}
+    result = CliRunner().invoke(cli, ["merge", str(definition), str(FINAL), "--roster", str(roster),
+                                      *(a.format(**names) for a in args)])
+    assert result.exit_code == 1
+    assert result.output.startswith("错误：" + message.format(**names)), result.output
+    assert result.output.count("\n") == 1
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (roster, definition)} == before
+    assert not (tmp_path / "汇总表.xlsx").exists()
+
+
+def test_check_keeps_one_line_per_issue_whatever_the_cell_holds(tmp_path):
+    path = one_return(tmp_path / "r")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["先锋岗登记表"]
+    ws["F4"] = "第一行\r\n第二行\t制表_x0001_控制"  # 创建目标: a pasted text (\x01 as Excel stores it)
+    ws["E4"] = "十\n二"  # 参与党员人数: not a number, quoted in the message
+    wb.save(path)
+    result = CliRunner().invoke(cli, ["check", str(path), "--form", "pioneer_posts"])
+    lines = result.output.splitlines()
+    issues = [line for line in lines if line.startswith(("错误", "警告"))]
+    assert issues and any("E4" in line for line in issues), result.output
+    for line in lines:
+        assert not any(ch in line for ch in "\x01\t\r"), repr(line)
+    assert len(lines) == 4 + len(issues)  # 文件、填报单位、the header, the issues, the total
