@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -232,7 +233,54 @@ def test_same_saved_time_the_file_time_decides_and_says_so(kit, small_roster, bl
     assert issue.message.startswith("同一单位重复报送：两份文件内部记录的保存时间相同，已按文件的修改时间采用较新的“D01_新.xlsx”（修改于 ")
     assert "保存于" not in issue.message
     (entry,) = [e for e in cons.ledger if e.status == "已被替代"]
-    assert entry.reason.startswith("被同一单位的“D01_新.xlsx”替代（保存时间相同，按文件修改时间判断；本文件修改于 ")
+    assert entry.reason.startswith("被同一单位的“D01_新.xlsx”替代（按文件修改时间判断；本文件修改于 ")
+
+
+def _claim(unit_code: str, unit_name: str):
+    """An edit making a workbook's hidden _meta name another unit (its identity line and file
+    name still say the first): a copied or forwarded workbook."""
+    def edit(wb):
+        ws = wb["_meta"]
+        for row in ws.iter_rows(min_col=1, max_col=2):
+            if row[0].value == "unit_code":
+                row[1].value = unit_code
+            elif row[0].value == "unit_name":
+                row[1].value = unit_name
+    return edit
+
+
+def test_a_disputed_copy_never_replaces_the_units_own_return(kit, small_roster, blanks, tmp_path):
+    d = tmp_path / "r"
+    own = fill(blanks["D02"], d / "D02_区人大办_台账.xlsx", clean_data(posts=(POST_B,)),
+               saved=datetime(2006, 1, 18, 9, 0))
+    copied = fill(blanks["D01"], d / "D01_区委办_台账.xlsx", clean_data(), saved=datetime(2006, 1, 19, 9, 0),
+                  edit=_claim("D02", "区人大办"))
+    cons = merge(kit, small_roster, [d], jobs=1)
+    assert [r.values["post_name"] for r in cons.rows["posts"]] == ["信访窗口党员先锋岗"]  # D02's own
+    assert cons.superseded == [f"r/{copied.name}"]
+    (dup,) = [i for i in cons.issues if i.kind == "duplicate_return"]
+    assert dup.level == "错误" and dup.file == f"r/{copied.name}"
+    assert dup.message.startswith("同一单位重复报送：“D01_区委办_台账.xlsx”文件的标识互相矛盾（")
+    assert "未用它替代本单位的“D02_区人大办_台账.xlsx”；请核实“D01_区委办_台账.xlsx”是哪个单位的登记表" in dup.message
+    (entry,) = [e for e in cons.ledger if e.status == "已被替代"]
+    assert entry.reason.startswith("标识互相矛盾，未替代本单位的“D02_区人大办_台账.xlsx”")
+    assert own.exists()
+
+
+def test_a_recorded_save_time_and_a_file_time_cannot_be_compared(kit, small_roster, blanks, tmp_path, soffice):
+    # an .xlsx records when it was saved, an .xls does not: which copy is newer is not known
+    d = tmp_path / "r"
+    xlsx = fill(blanks["D01"], tmp_path / "src" / "D01_区委办_台账.xlsx", clean_data(posts=(POST_A,)),
+                saved=datetime(2006, 1, 19, 9, 0))
+    d.mkdir()
+    shutil.copy(xlsx, d / xlsx.name)
+    other = fill(blanks["D01"], tmp_path / "src2" / "D01_区委办_台账（修改）.xlsx", clean_data())
+    xls = soffice(other, "xls", d)
+    os.utime(xls, (time.time() + 3600, time.time() + 3600))
+    cons = merge(kit, small_roster, [d], jobs=1)
+    (dup,) = [i for i in cons.issues if i.kind == "duplicate_return"]
+    assert dup.level == "错误"
+    assert "其中只有一份文件记录了保存时间（.xls、.csv 等不记录），无法判断哪份较新" in dup.message
 
 
 def test_forwarded_template_is_flagged(kit, small_roster, blanks, tmp_path):

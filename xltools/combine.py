@@ -417,34 +417,47 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         where = {"unit_code": unit.code, "unit_name": unit.name}
         # --- which file supplies each form -------------------------------------------------
         chosen: dict[str, list[FileResult]] = {}
-        replaced: dict[tuple[str, str, bool], list[str]] = {}  # (old, newest, tie) -> form titles
+        replaced: dict[tuple[str, str, str], list[str]] = {}  # (old, newest, how) -> form titles
         for form in definition.forms:
             having = [r for r in files if form.name in r.forms]
             if not having:
                 continue
             if len(having) > 1:
-                having.sort(key=_age)
+                having.sort(key=_preference)
                 newest = having[-1]
-                tie = _age(having[-2])[:2] == _age(newest)[:2]
                 for old in having[:-1]:
-                    replaced.setdefault((old.path, newest.path, tie), []).append(form.title)
+                    replaced.setdefault((old.path, newest.path, _how_chosen(old, newest)), []).append(form.title)
                 having = [newest]
             chosen[form.name] = having
-        for (old_path, new_path, tie), titles in replaced.items():
+        for (old_path, new_path, how), titles in replaced.items():
             newest = next(r for r in files if r.path == new_path)
+            old_file, old_name, new_name = _file(files, old_path), Path(old_path).name, Path(new_path).name
             what = "" if len(titles) == len(definition.forms) else f"（{'、'.join(titles)}）"
-            if tie:
-                sev, why = ERROR, (f"“{Path(old_path).name}”与“{Path(new_path).name}”是同一单位的重复报送{what}，"
+            if how == "tie":
+                sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，"
                                    f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
-                superseded_why[old_path] = f"与“{Path(new_path).name}”保存时间相同，无法判断哪份较新，暂用后者"
-            elif _file(files, old_path).saved_at == newest.saved_at:
-                # the same time inside both files (a copy, or a converter that keeps it): the file
-                # system's modification time decided (_age), and the message says so
+                superseded_why[old_path] = f"与“{new_name}”保存时间相同，无法判断哪份较新，暂用后者"
+            elif how == "unknown":
+                # one file records its save time, the other (.xls, .csv) only has the file
+                # system's: two different clocks, so which is newer is not known
+                sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，其中只有一份文件记录了保存时间"
+                                   f"（.xls、.csv 等不记录），无法判断哪份较新，暂用“{new_name}”；请确认后只保留一份")
+                superseded_why[old_path] = f"与“{new_name}”无法比较保存时间（只有一份记录了保存时间），暂用后者"
+            elif how == "disputed":
+                # an error, as the conflict itself was: whose data the set-aside file holds is open
+                doubt = next(i.message for i in old_file.issues if i.kind in _DISPUTED).split("；")[0]
+                sev, why = ERROR, (f"同一单位重复报送{what}：“{old_name}”{doubt}，未用它替代本单位的“{new_name}”；"
+                                   f"请核实“{old_name}”是哪个单位的登记表")
+                superseded_why[old_path] = f"标识互相矛盾，未替代本单位的“{new_name}”"
+            elif how == "file_time":
+                # no time inside either file, or the same one (a copy, or a converter that keeps
+                # it): the file system's modification time decided (_age), and the message says so
                 sev = ERROR if on_duplicate == "error" else WARNING
-                why = (f"同一单位重复报送{what}：两份文件内部记录的保存时间相同，已按文件的修改时间采用较新的"
-                       f"“{Path(new_path).name}”（修改于 {_fmt_time(newest.mtime)}），“{Path(old_path).name}”已被替代；请确认")
-                superseded_why[old_path] = (f"被同一单位的“{Path(new_path).name}”替代（保存时间相同，按文件修改时间判断；"
-                                            f"本文件修改于 {_fmt_time(_file(files, old_path).mtime)}）")
+                same = "内部记录的保存时间相同" if newest.saved_inside else "都没有记录保存时间（.xls、.csv 等不记录）"
+                why = (f"同一单位重复报送{what}：两份文件{same}，已按文件的修改时间采用较新的"
+                       f"“{new_name}”（修改于 {_fmt_time(newest.mtime)}），“{old_name}”已被替代；请确认")
+                superseded_why[old_path] = (f"被同一单位的“{new_name}”替代（按文件修改时间判断；"
+                                            f"本文件修改于 {_fmt_time(old_file.mtime)}）")
             else:
                 sev = ERROR if on_duplicate == "error" else WARNING
                 why = (f"同一单位重复报送{what}：已采用较新的“{Path(new_path).name}”（保存于 {_fmt_time(newest.saved_at)}），"
@@ -598,6 +611,38 @@ def _age(r: FileResult) -> tuple:
     """Sort key: the time saved inside the file, then the file system's time, then the path."""
     floor = datetime.min.replace(tzinfo=timezone.utc)
     return (r.saved_at or floor, r.mtime or floor, r.path)
+
+
+#: File-level issues that say a file's identity is in doubt (a forwarded or copied workbook).
+_DISPUTED = frozenset({"identity_conflict", "forwarded"})
+
+
+def _disputed(r: FileResult) -> bool:
+    return any(i.kind in _DISPUTED for i in r.issues)
+
+
+def _preference(r: FileResult) -> tuple:
+    """Sort key among a unit's copies of a form, the last one used: a file whose identity is not
+    in doubt before one whose is — a workbook of another unit's, forwarded or copied and saved
+    later, must not replace the unit's own return (a hostile review saw 12 rows of a unit
+    dropped and another's counted twice) — then :func:`_age`."""
+    return (not _disputed(r), *_age(r))
+
+
+def _how_chosen(old: FileResult, newest: FileResult) -> str:
+    """Why ``newest`` was preferred to ``old``, for the message: ``disputed`` (old's identity
+    is in doubt), ``tie`` (same times), ``unknown`` (only one records its save time: two
+    clocks), ``file_time`` (no different recorded times: the file system's time decided), or
+    ``newer`` (saved later, by the time inside both files)."""
+    if _disputed(old) and not _disputed(newest):
+        return "disputed"
+    if _age(old)[:2] == _age(newest)[:2]:
+        return "tie"
+    if old.saved_inside != newest.saved_inside:
+        return "unknown"
+    if not newest.saved_inside or old.saved_at == newest.saved_at:
+        return "file_time"
+    return "newer"
 
 
 def _issue_order(i: Issue) -> tuple:

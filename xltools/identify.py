@@ -42,11 +42,17 @@ def file_mtime(path: Path) -> datetime | None:
 
 
 def saved_time(path: Path, kind: str) -> datetime | None:
-    """Last-saved time recorded inside the file (xlsx: docProps/core.xml dcterms:modified; ods:
-    meta.xml dc:date, which LibreOffice writes as local time without a zone and is read as UTC
-    here — consistent between two copies, which is all the ordering needs), else the file
-    system's modification time (also for .xls).  Git does not keep
-    modification times, so the internal one is what orders two copies of a committed return."""
+    """Last-saved time recorded inside the file (:func:`recorded_save_time`), else the file
+    system's modification time (also for .xls and .csv).  Git does not keep modification
+    times, so the internal one is what orders two copies of a committed return."""
+    return recorded_save_time(path, kind) or file_mtime(path)
+
+
+def recorded_save_time(path: Path, kind: str) -> datetime | None:
+    """Last-saved time recorded inside the file, UTC: xlsx docProps/core.xml dcterms:modified;
+    ods meta.xml dc:date, which LibreOffice writes as local time without a zone and is read as
+    UTC here — consistent between two copies, which is all the ordering needs.  None when the
+    file records none (.xls, .csv, or a package without it)."""
     inner: str | None = None
     try:
         if kind in ("xlsx", "xlsm", "ods"):
@@ -67,7 +73,7 @@ def saved_time(path: Path, kind: str) -> datetime | None:
             return t.astimezone(timezone.utc).replace(microsecond=0)
         except ValueError:
             pass
-    return file_mtime(path)
+    return None
 
 
 def meta_stamp(book: ReturnWorkbook) -> st.Stamp | None:
@@ -167,5 +173,6 @@ __all__ = [
     "identity_on_sheet",
     "meta_stamp",
     "property_stamp",
+    "recorded_save_time",
     "saved_time",
 ]

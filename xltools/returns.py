@@ -35,7 +35,7 @@ from .identify import (
     identity_on_sheet,
     meta_stamp,
     property_stamp,
-    saved_time,
+    recorded_save_time,
 )
 from .issues import ERROR, WARNING, Issue, cell_address, column_letter
 from .readers import CellError, Limits, SheetData, read_return
@@ -140,6 +140,8 @@ class FileResult:
     reason: str = ""
     saved_at: datetime | None = None
     mtime: datetime | None = None
+    #: whether ``saved_at`` was recorded inside the file (else it is ``mtime``)
+    saved_inside: bool = False
     deadline: str = ""
     rows: dict[str, list[Row]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
@@ -668,8 +670,9 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         return FileResult(path=file, status="unreadable", reason=exc.reason,
                           unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
                           issues=[_issue(ERROR, "unreadable", f"{exc.reason}；{exc.advice}", file=file)])
-    saved = saved_time(p, book.kind)
+    recorded = recorded_save_time(p, book.kind)
     mtime = file_mtime(p)
+    saved = recorded or mtime
     index, coercers = _compiled(definition)
     matches: list[tuple[SheetData, HeaderMatch]] = []
     for sheet in book.sheets:
@@ -749,7 +752,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
             issues[issue_index] = i.at(unit_code=unit.code, unit_name=unit.name)
     result = FileResult(path=file, status="ok" if unit else "unidentified",
                         unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
-                        identified_by=identified_by, saved_at=saved, mtime=mtime,
+                        identified_by=identified_by, saved_at=saved, mtime=mtime, saved_inside=recorded is not None,
                         deadline=(meta.deadline if meta else "") or (props.deadline if props else ""),
                         issues=issues)
     if unit is None:
