@@ -9,7 +9,7 @@ where each field's column is, and merge reports every deviation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .forms import Form, FormDefinition, normalise_label
@@ -27,6 +27,9 @@ class HeaderMatch:
     columns: dict[str, int]  # field name -> column index
     labels: dict[int, str]  # column -> header text as found
     score: int
+    #: field name -> every column whose header names it, when more than one does (a clerk
+    #: copied a column); ``columns`` holds the first of them
+    repeated: dict[str, list[int]] = field(default_factory=dict)
 
 
 def label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bool]]]:
@@ -73,19 +76,20 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
         labels = header_labels(rows, r, index)
         if len(labels) < 2:
             continue
-        per_form: dict[str, dict[str, int]] = {}
+        per_form: dict[str, dict[str, list[int]]] = {}
         for c, text in labels.items():
             for form_name, field_name, _alias in index.get(normalise_label(text), ()):
-                cols = per_form.setdefault(form_name, {})
-                cols.setdefault(field_name, c)
-        for form_name, cols in per_form.items():
+                per_form.setdefault(form_name, {}).setdefault(field_name, []).append(c)
+        for form_name, found in per_form.items():
             form = definition.form(form_name)
-            score = len(cols)
+            score = len(found)
             if score < 2 or score * 2 < len(form.fields):
                 continue
             current = best.get(form_name)
             if current is None or score > current.score:
-                best[form_name] = HeaderMatch(form, r, cols, labels, score)
+                cols = {name: at[0] for name, at in found.items()}
+                repeated = {name: at for name, at in found.items() if len(at) > 1}
+                best[form_name] = HeaderMatch(form, r, cols, labels, score, repeated)
     # A sheet holds one form: keep the best-scoring one (ties: definition order).
     if not best:
         return []

@@ -383,7 +383,8 @@ def _read_form_sheet(
              "unit_code": unit.code if unit else "", "unit_name": unit.name if unit else ""}
     issues: list[Issue] = []
     hr = match.header_row  # 0-based
-    cols = match.columns
+    cols = dict(match.columns)
+    ambiguous = _repeated_columns(sheet, match, cols, issues, where)
     # --- header report -------------------------------------------------------------------
     expected_sheet = stamped.sheets.get(form.name) if stamped else None
     if expected_sheet and expected_sheet != sheet.name:
@@ -413,7 +414,7 @@ def _read_form_sheet(
     if positions != sorted(positions):
         issues.append(_issue(WARNING, "columns_reordered",
                              f"{form.sheet}的列顺序与下发的登记表不同，已按表头对应读取", row=hr + 1, **where))
-    used = set(cols.values())
+    used = set(cols.values()).union(*match.repeated.values())
     extra_cols = []
     width = max((len(r) for r in sheet.rows[hr:]), default=0)
     for c in range(width):
@@ -446,6 +447,7 @@ def _read_form_sheet(
     missing_issue = (
         f"所在工作表缺少必填列“{'、'.join(f.label for f in missing_required)}”，本行未采用" if missing_required else ""
     )
+    ambiguous_issue = f"所在工作表的表头“{'、'.join(ambiguous)}”重复且都有内容，无法确定采用哪一列，本行未采用" if ambiguous else ""
     unit_code, unit_name, sheet_name = where["unit_code"], where["unit_name"], sheet.name
     data = sheet.rows
     picked: list[int] = []  # 0-based sheet rows that hold data, up to a footer
@@ -517,6 +519,9 @@ def _read_form_sheet(
         if missing_issue:
             row.issues.append(_issue(ERROR, "row_missing_column", f"第 {excel_row} 行{missing_issue}",
                                      row=excel_row, **where))
+        if ambiguous_issue:
+            row.issues.append(_issue(ERROR, "row_repeated_column", f"第 {excel_row} 行{ambiguous_issue}",
+                                     row=excel_row, **where))
         rows_out.append(row)
     hidden_rows = sheet.hidden_rows
     hidden_seen = [r + 1 for r in picked if r + 1 in hidden_rows] if hidden_rows else []
@@ -525,6 +530,38 @@ def _read_form_sheet(
         issues.append(_issue(WARNING, "hidden_rows",
                              f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
     return rows_out, issues
+
+
+def _repeated_columns(sheet: SheetData, match: HeaderMatch, cols: dict[str, int | None], issues: list[Issue],
+                      where: dict) -> list[str]:
+    """Fields whose header label appears over more than one column (a clerk copied a column:
+    a hostile review's members figure fell by 11 while the real column was called 多出的列).
+    When only one of those columns holds anything below the header, it is the field's column
+    (``cols`` is updated) with a warning; when several do, which one is the form's is not known:
+    an error, and the field's label is returned so that every data row is rejected (nothing is
+    guessed; DESIGN.md §5).  Returns the labels of the ambiguous fields."""
+    ambiguous: list[str] = []
+    hr = match.header_row
+    data = sheet.rows[hr + 1:]
+    labels = {f.name: f.label for f in match.form.fields}
+    for name, at in match.repeated.items():
+        label = labels[name]
+        filled = [c for c in at if any(c < len(r) and not _is_blank(r[c]) for r in data)]
+        letters = "、".join(column_letter(c) for c in at)
+        if len(filled) <= 1:
+            chosen = filled[0] if filled else at[0]
+            cols[name] = chosen
+            issues.append(_issue(WARNING, "repeated_column",
+                                 f"表头“{label}”出现了 {len(at)} 次（{letters} 列），其余的列没有内容，已按 "
+                                 f"{column_letter(chosen)} 列读取；请删除多余的列",
+                                 cell=cell_address(hr + 1, chosen), row=hr + 1, field=label, **where))
+        else:
+            ambiguous.append(label)
+            issues.append(_issue(ERROR, "repeated_column",
+                                 f"表头“{label}”出现了 {len(at)} 次（{letters} 列），且 {'、'.join(map(column_letter, filled))} "
+                                 f"列都有内容，无法确定哪一列是本表的数据，本表的数据行均未采用；请删除多余的一列后重新报送",
+                                 cell=cell_address(hr + 1, at[1]), row=hr + 1, field=label, **where))
+    return ambiguous
 
 
 def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols: list[tuple[Any, int | None]],

@@ -1,7 +1,13 @@
-"""Merged cells among a return's data rows (found by a hostile review: a clerk merged 所在科室 over
-two posts of the same section, and the second post was rejected as 必填项未填写 although the
-clerk could see 秘书科 in it).  Excel, WPS and LibreOffice keep the value in a merged range's
-first cell only; :func:`xltools.returns._merged_data_cells` decides what the other cells read."""
+"""Layouts a clerk makes in a return's data area that Excel shows one way and the file holds
+another, found by hostile reviews:
+
+* merged cells (a clerk merged 所在科室 over two posts of the same section, and the second post
+  was rejected as 必填项未填写 although the clerk could see 秘书科 in it).  Excel, WPS and
+  LibreOffice keep the value in a merged range's first cell only;
+  :func:`xltools.returns._merged_data_cells` decides what the other cells read;
+* a header label repeated over two columns (a copied column: the figure fell while the real
+  column was called 多出的列); :func:`xltools.returns._repeated_columns`.
+"""
 
 from __future__ import annotations
 
@@ -120,3 +126,43 @@ def test_feedback_marks_the_merged_range(kit, blank, tmp_path):
     ws = openpyxl.load_workbook(copy.path)[SHEET]
     assert "E5 在合并单元格 E4:E5 中" in ws["E4"].comment.text
     assert "B4:B5 是合并单元格" in ws["B4"].comment.text
+
+
+def insert_copy_of_members(values: list | None):
+    """An edit inserting, before column A, a second 参与党员人数 column holding ``values`` (rows 4–5)."""
+    def edit(ws):
+        ws.insert_cols(1)
+        ws["A3"] = "参与党员人数"
+        for i, v in enumerate(values or []):
+            ws.cell(row=4 + i, column=1, value=v)
+    return edit
+
+
+def returned_with(blank: Path, dst: Path, edit) -> Path:
+    path = returned(blank, dst, [], [])
+    wb = openpyxl.load_workbook(path)
+    edit(wb[SHEET])
+    wb.save(path)
+    return path
+
+
+def test_a_repeated_header_with_data_in_both_columns_is_not_guessed(kit, blank, tmp_path):
+    path = returned_with(blank, tmp_path / "D01.xlsx", insert_copy_of_members([1, 1]))
+    cons, posts, issues = read(kit, path)
+    assert posts == {} and cons.counts["rows_rejected"] == 2  # neither 1 nor 6 is taken for granted
+    assert cons.figures["members"] == 0
+    (header,) = [i for i in issues if i.kind == "repeated_column"]
+    assert (header.level, header.cell, header.field) == ("错误", "F3", "参与党员人数")
+    assert header.message.startswith("表头“参与党员人数”出现了 2 次（A、F 列），且 A、F 列都有内容，无法确定哪一列是本表的数据")
+    assert not [i for i in issues if i.kind == "extra_column"]  # F is not 多出的列
+    assert all(any(i.kind == "row_repeated_column" for i in r.issues) for r in cons.rejected)
+
+
+def test_a_repeated_header_over_an_empty_column_reads_the_other(kit, blank, tmp_path):
+    path = returned_with(blank, tmp_path / "D01.xlsx", insert_copy_of_members(None))
+    cons, posts, issues = read(kit, path)
+    assert {name: r.values["members"] for name, r in posts.items()} == {"秘书科党员先锋岗": 6, "文印室党员先锋岗": 4}
+    assert cons.counts["rows_rejected"] == 0 and cons.figures["members"] == 10
+    (header,) = [i for i in issues if i.kind == "repeated_column"]
+    assert (header.level, header.cell) == ("警告", "F3")
+    assert "其余的列没有内容，已按 F 列读取" in header.message
