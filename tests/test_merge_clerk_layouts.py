@@ -166,3 +166,34 @@ def test_a_repeated_header_over_an_empty_column_reads_the_other(kit, blank, tmp_
     (header,) = [i for i in issues if i.kind == "repeated_column"]
     assert (header.level, header.cell) == ("警告", "F3")
     assert "其余的列没有内容，已按 F 列读取" in header.message
+
+
+def test_a_header_with_the_fields_unit_is_the_field(kit, blank, tmp_path):
+    def edit(ws):
+        ws["E3"] = "参与党员人数（人）"
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert {name: r.values["members"] for name, r in posts.items()} == {"秘书科党员先锋岗": 6, "文印室党员先锋岗": 4}
+    assert cons.counts["rows_rejected"] == 0
+    (alias,) = [i for i in issues if i.kind == "alias_header"]
+    assert (alias.level, alias.cell) == ("警告", "E3")
+
+
+def test_a_header_with_another_unit_is_not_the_field(kit, blank, tmp_path):
+    # 涉及金额 is in 万元: a column headed in 元 must not be read as 万元 (10,000 times too large)
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["办实事做好事登记表"]
+    header = [ws.cell(row=3, column=c).value for c in range(1, 12)]
+    col = header.index("涉及金额（万元）") + 1
+    ws.cell(row=3, column=col, value="涉及金额（元）")
+    for i, values in enumerate([[date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答", 12, 15000, "已办结", "满意"]]):
+        for j, v in enumerate(values):
+            if j + 1 != col:
+                ws.cell(row=4 + i, column=1 + j, value=v)
+        ws.cell(row=4 + i, column=col, value=15000)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    assert cons.figures["deeds_amount"] == 0
+    extra = [i for i in cons.issues if i.kind == "extra_column" and i.sheet == "办实事做好事登记表"]
+    assert extra and "涉及金额（元）" in extra[0].message

@@ -34,12 +34,26 @@ class HeaderMatch:
 
 def label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bool]]]:
     """Normalised label or alias → every ``(form name, field name, is_alias)`` it names (a label
-    such as 先锋岗名称 belongs to several forms)."""
+    such as 先锋岗名称 belongs to several forms).
+
+    A field with a ``unit`` is also named by its labels followed by that unit in brackets
+    (``参与党员人数（人）``, ``参与党员人数（单位：人）``), as an alias: clerks add the unit to a header,
+    and refusing the column made the whole sheet's rows 缺少必填列 (a hostile review).  Only the
+    field's own unit: ``涉及金额（元）`` for a field in 万元 is still no match, never a number read
+    10,000 times too large."""
     index: dict[str, list[tuple[str, str, bool]]] = {}
     for form in definition.forms:
         for f in form.fields:
             for i, lab in enumerate(f.labels):
                 index.setdefault(normalise_label(lab), []).append((form.name, f.name, i > 0))
+            if f.unit:
+                for lab in f.labels:
+                    if normalise_label(lab).endswith(")"):
+                        continue  # the label carries its own bracket (涉及金额（万元）)
+                    for suffix in (f"（{f.unit}）", f"（单位：{f.unit}）"):
+                        key = normalise_label(lab + suffix)
+                        if not any(e[:2] == (form.name, f.name) for e in index.get(key, [])):
+                            index.setdefault(key, []).append((form.name, f.name, True))
     return index
 
 
@@ -79,7 +93,9 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
         per_form: dict[str, dict[str, list[int]]] = {}
         for c, text in labels.items():
             for form_name, field_name, _alias in index.get(normalise_label(text), ()):
-                per_form.setdefault(form_name, {}).setdefault(field_name, []).append(c)
+                at = per_form.setdefault(form_name, {}).setdefault(field_name, [])
+                if c not in at:  # one column, however many of the field's names it matches
+                    at.append(c)
         for form_name, found in per_form.items():
             form = definition.form(form_name)
             score = len(found)
