@@ -197,3 +197,29 @@ def test_a_header_with_another_unit_is_not_the_field(kit, blank, tmp_path):
     assert cons.figures["deeds_amount"] == 0
     extra = [i for i in cons.issues if i.kind == "extra_column" and i.sheet == "办实事做好事登记表"]
     assert extra and "涉及金额（元）" in extra[0].message
+
+
+def test_a_footer_line_ends_the_table_whatever_else_it_holds(kit, blank, tmp_path):
+    def edit(ws):
+        ws["A7"] = "填表人：李明"
+        ws["D7"] = "联系电话：88123456"
+        ws["A8"] = "第三个先锋岗"  # below the footer: not data
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
+    assert not [i for i in issues if i.level == "错误"]
+
+
+def test_total_lines_are_skipped_and_said(kit, blank, tmp_path):
+    def edit(ws):
+        ws.insert_rows(5)  # a subtotal between the two posts, a total after them
+        ws["A5"] = "小计"
+        ws["E5"] = 6
+        ws["A7"] = "合  计"
+        ws["E7"] = 10
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"] and cons.figures["members"] == 10
+    assert cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
+    (total,) = [i for i in issues if i.kind == "total_row"]
+    assert (total.level, total.message) == ("警告", "第 5、7 行是合计行，未作为数据读取（合计由汇总时计算）")

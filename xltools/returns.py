@@ -54,6 +54,10 @@ EXCEL_CELL_LIMIT = 32767
 #: The unit code ``check`` uses for a file without a stamp when no roster is given.
 UNKNOWN_UNIT = "?"
 _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|负责人|联系人|填报人|单位负责人|填表日期|制表日期)\s*[:：]")
+#: A clerk's total line: 合计 / 总计 / 小计 / 共计 alone in the row's first non-blank cell.
+_TOTAL_RE = re.compile(r"^\s*(合|总|小|共)\s*计\s*[:：]?\s*$")
+#: First characters of the texts the two patterns match: most rows need neither regex.
+_FOOTER_START = frozenset("注说备填制审负联单合总小共")
 
 
 # --------------------------------------------------------------------------- results
@@ -318,7 +322,6 @@ def _is_blank(v: Any) -> bool:
 
 
 _BLANK_ROW = object()
-_MANY = object()
 #: Raw value types a column may mix and still be coerced one distinct value at a time: no
 #: value of one type equals a value of another (``1 == 1.0 == True`` would merge in a dict,
 #: so at most one of int, float and bool may occur; ``0.0 == -0.0`` prints differently).
@@ -360,18 +363,14 @@ def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, li
     return results, [i for i, (_value, problems) in enumerate(results) if problems], None
 
 
-def _sole_value(cells: Sequence[Any]) -> Any:
-    """``_BLANK_ROW`` when every cell is blank (None or whitespace), the value when exactly one
-    is not (a footer such as 填表人：… is such a row), else ``_MANY`` — looking no further than
-    the second non-blank cell (the check runs on every row of every return)."""
-    found = _BLANK_ROW
+def _first_value(cells: Sequence[Any]) -> Any:
+    """The row's first non-blank cell (None and whitespace are blank), or ``_BLANK_ROW`` — looking
+    no further than that cell (the check runs on every row of every return)."""
     for v in cells:
-        if v is None or (isinstance(v, str) and not v.strip()):
+        if v is None or (v.__class__ is str and not v.strip()):
             continue
-        if found is not _BLANK_ROW:
-            return _MANY
-        found = v
-    return found
+        return v
+    return _BLANK_ROW
 
 
 def _read_form_sheet(
@@ -451,13 +450,22 @@ def _read_form_sheet(
     unit_code, unit_name, sheet_name = where["unit_code"], where["unit_name"], sheet.name
     data = sheet.rows
     picked: list[int] = []  # 0-based sheet rows that hold data, up to a footer
+    totals: list[int] = []  # Excel rows of 合计 lines, skipped
     for r in range(hr + 1, len(data)):
-        only = _sole_value(data[r])
-        if only is _BLANK_ROW:
+        first = _first_value(data[r])
+        if first is _BLANK_ROW:
             continue
-        if isinstance(only, str) and _FOOTER_RE.match(only):
-            break  # a footer such as 填表人：… ends the table
+        if first.__class__ is str and first.lstrip()[:1] in _FOOTER_START:
+            if _FOOTER_RE.match(first):
+                break  # a footer such as 填表人：… (and what follows it on the line) ends the table
+            if _TOTAL_RE.match(first):
+                totals.append(r + 1)  # the clerk's total: xltools computes its own
+                continue
         picked.append(r)
+    if totals:
+        shown = "、".join(map(str, totals[:10])) + ("等" if len(totals) > 10 else "")
+        issues.append(_issue(WARNING, "total_row", f"第 {shown} 行是合计行，未作为数据读取（合计由汇总时计算）",
+                             row=totals[0], **where))
     merge_issues, covered = _merged_data_cells(sheet, hr, picked, field_cols, where)
     issues += merge_issues
     lines = [data[r] for r in picked]
