@@ -223,3 +223,30 @@ def test_total_lines_are_skipped_and_said(kit, blank, tmp_path):
     assert cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
     (total,) = [i for i in issues if i.kind == "total_row"]
     assert (total.level, total.message) == ("警告", "第 5、7 行是合计行，未作为数据读取（合计由汇总时计算）")
+
+
+def test_a_stamp_naming_another_form_is_said(kit, blank, tmp_path):
+    path = returned(blank, tmp_path / "D01.xlsx", [], [])
+    wb = openpyxl.load_workbook(path)
+    for row in wb["_meta"].iter_rows(min_col=1, max_col=2):
+        if row[0].value == "form_id":
+            row[1].value = "other_form"
+    wb.save(path)
+    cons, posts, _ = read(kit, path)
+    assert len(posts) == 2  # the headers are this form's: read
+    (issue,) = [i for i in cons.issues if i.kind == "other_form_stamp"]
+    assert issue.level == "警告"
+    assert issue.message.startswith("文件的标识中表单不一致（隐藏的标识页为“other_form”，本次汇总的是“pioneer_posts”）")
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_form_sheet_is_read_and_said(kit, blank, tmp_path, state):
+    path = returned(blank, tmp_path / "D01.xlsx", [], [])
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET].sheet_state = state
+    wb.active = 0
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2
+    (issue,) = [i for i in issues if i.kind == "hidden_sheet"]
+    assert (issue.level, issue.message) == ("警告", f"工作表“{SHEET}”被隐藏，仍已读取汇总；如这张表不应报送，请删除后重新报送")

@@ -385,6 +385,9 @@ def _read_form_sheet(
     cols = dict(match.columns)
     ambiguous = _repeated_columns(sheet, match, cols, issues, where)
     # --- header report -------------------------------------------------------------------
+    if sheet.state != "visible":  # read all the same, as hidden rows are: said, as they are
+        issues.append(_issue(WARNING, "hidden_sheet",
+                             f"工作表“{sheet.name}”被隐藏，仍已读取汇总；如这张表不应报送，请删除后重新报送", **where))
     expected_sheet = stamped.sheets.get(form.name) if stamped else None
     if expected_sheet and expected_sheet != sheet.name:
         issues.append(_issue(WARNING, "sheet_renamed",
@@ -770,6 +773,11 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
             issues.append(_issue(ERROR, "forwarded",
                                  f"文件标识为 {unit.code} {unit.name}，但文件名指向 {by_file.code} {by_file.name}：可能是转发给其他单位填写的登记表；已按标识计入 {unit.code}，请核实后让实际填报单位用本单位的登记表重新报送",
                                  file=file))
+        if foreign:  # the headers are this form's, a stamp names another: say so, never in silence
+            said = "，".join(f"{names[c.source]}为“{c.form_id}”" for c in foreign)
+            issues.append(_issue(WARNING, "other_form_stamp",
+                                 f"文件的标识中表单不一致（{said}，本次汇总的是“{definition.id}”）；已按表头读取，"
+                                 f"请确认是否报错了文件", file=file))
         for c in carriers:
             if c.form_id == definition.id and c.version and c.version != definition.version:
                 issues.append(_issue(WARNING, "old_version",
