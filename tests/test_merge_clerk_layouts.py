@@ -250,3 +250,15 @@ def test_a_hidden_form_sheet_is_read_and_said(kit, blank, tmp_path, state):
     assert len(posts) == 2
     (issue,) = [i for i in issues if i.kind == "hidden_sheet"]
     assert (issue.level, issue.message) == ("警告", f"工作表“{SHEET}”被隐藏，仍已读取汇总；如这张表不应报送，请删除后重新报送")
+
+
+def test_a_header_repeated_below_is_not_a_row(kit, blank, tmp_path):
+    def edit(ws):
+        ws.insert_rows(5)
+        for c in range(1, 10):
+            ws.cell(row=5, column=c, value=ws.cell(row=3, column=c).value)
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
+    (issue,) = [i for i in issues if i.kind == "header_repeated"]
+    assert (issue.level, issue.message) == ("警告", "第 5 行重复了表头，未作为数据读取")

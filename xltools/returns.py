@@ -363,6 +363,13 @@ def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, li
     return results, [i for i, (_value, problems) in enumerate(results) if problems], None
 
 
+def _repeats_header(cells: Sequence[Any], labels: dict[int, str]) -> bool:
+    """Whether a row holds the header's own texts in at least half of the header's columns (and
+    two): a table pasted below itself, header included."""
+    same = sum(1 for c, text in labels.items() if c < len(cells) and cells[c] == text)
+    return same >= max(2, (len(labels) + 1) // 2)
+
+
 def _first_value(cells: Sequence[Any]) -> Any:
     """The row's first non-blank cell (None and whitespace are blank), or ``_BLANK_ROW`` — looking
     no further than that cell (the check runs on every row of every return)."""
@@ -454,9 +461,14 @@ def _read_form_sheet(
     data = sheet.rows
     picked: list[int] = []  # 0-based sheet rows that hold data, up to a footer
     totals: list[int] = []  # Excel rows of 合计 lines, skipped
+    headers_again: list[int] = []  # Excel rows repeating the header (a table pasted twice), skipped
+    header_texts = frozenset(match.labels.values())
     for r in range(hr + 1, len(data)):
         first = _first_value(data[r])
         if first is _BLANK_ROW:
+            continue
+        if first.__class__ is str and first in header_texts and _repeats_header(data[r], match.labels):
+            headers_again.append(r + 1)
             continue
         if first.__class__ is str and first.lstrip()[:1] in _FOOTER_START:
             if _FOOTER_RE.match(first):
@@ -465,6 +477,10 @@ def _read_form_sheet(
                 totals.append(r + 1)  # the clerk's total: xltools computes its own
                 continue
         picked.append(r)
+    if headers_again:
+        shown = "、".join(map(str, headers_again[:10])) + ("等" if len(headers_again) > 10 else "")
+        issues.append(_issue(WARNING, "header_repeated", f"第 {shown} 行重复了表头，未作为数据读取",
+                             row=headers_again[0], **where))
     if totals:
         shown = "、".join(map(str, totals[:10])) + ("等" if len(totals) > 10 else "")
         issues.append(_issue(WARNING, "total_row", f"第 {shown} 行是合计行，未作为数据读取（合计由汇总时计算）",
