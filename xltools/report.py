@@ -940,22 +940,28 @@ def _undefined_problem(message: str | None, forms: Any = None) -> str:
     return f"{text}，请检查变量名"
 
 
+#: Jinja2's syntax messages (jinja2/parser.py, compiler.py, runtime.py) → the advice given for
+#: them; the first pattern that matches (``re.match``) wins.
+_SYNTAX_ADVICE: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"No filter named '([^']*)'\.?$"),
+     lambda m: f"没有过滤器 {m[1]}（xltools 的过滤器：{', '.join(FILTERS)}；另有 Jinja2 的内置过滤器），请检查拼写"),
+    (re.compile(r"No test named '([^']*)'(?: found)?\.?$"), lambda m: f"没有判断 is {m[1]}，请检查拼写"),
+    (re.compile(r"Encountered unknown tag '([^']*)'"),
+     lambda m: (f"标记 {{% {m[1]} %}} 没有与之配对的开始标记，或标记名写错了；"
+                f"请检查 {{% if %}}/{{% endif %}}、{{% for %}}/{{% endfor %}} 是否成对")),
+    (re.compile(r"Unexpected end of template\..*The innermost block that needs to be closed is '([^']*)'", re.S),
+     lambda m: f"{{% {m[1]} %}} 没有结束，请补上 {{% end{m[1]} %}}（Word 中每个 {{% {m[1]} %}} 都要有配对的结束标记）"),
+]
+
+
 def _syntax_problem(message: str | None) -> str:
-    """Jinja2's TemplateSyntaxError ``message`` as advice; unknown texts are quoted as they are."""
+    """Jinja2's TemplateSyntaxError ``message`` as advice (:data:`_SYNTAX_ADVICE`); unknown
+    texts are quoted as they are."""
     text = message or ""
-    m = re.fullmatch(r"No filter named '([^']*)'\.?", text)
-    if m:
-        return f"没有过滤器 {m.group(1)}（xltools 的过滤器：{', '.join(FILTERS)}；另有 Jinja2 的内置过滤器），请检查拼写"
-    m = re.fullmatch(r"No test named '([^']*)'(?: found)?\.?", text)
-    if m:
-        return f"没有判断 is {m.group(1)}，请检查拼写"
-    m = re.match(r"Encountered unknown tag '([^']*)'", text)
-    if m:
-        return (f"标记 {{% {m.group(1)} %}} 没有与之配对的开始标记，或标记名写错了；"
-                f"请检查 {{% if %}}/{{% endif %}}、{{% for %}}/{{% endfor %}} 是否成对")
-    m = re.search(r"The innermost block that needs to be closed is '([^']*)'", text)
-    if m and text.startswith("Unexpected end of template"):
-        return f"{{% {m.group(1)} %}} 没有结束，请补上 {{% end{m.group(1)} %}}（Word 中每个 {{% {m.group(1)} %}} 都要有配对的结束标记）"
+    for pattern, advice in _SYNTAX_ADVICE:
+        m = pattern.match(text)
+        if m:
+            return advice(m)
     return f"请检查该段的 {{% %}} 和 {{{{ }}}} 标记是否完整、配对（Jinja2：{text}）"
 
 
