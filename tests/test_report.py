@@ -1197,6 +1197,12 @@ def consolidated_xlsx(tmp_path_factory, kit, roster) -> Path:
         (["{{ posts_total|cn_number }}"], "有语法错误（正文：“{{ posts_total|cn_number }}”）：没有过滤器 cn_number（xltools 的过滤器：wan, pct"),
         (["a", "{% endif %}"], "有语法错误（正文：“{% endif %}”）：标记 {% endif %} 没有与之配对的开始标记"),
         (["{% for u in units %}", "{{ u.name }}"], "{% for %} 没有结束，请补上 {% endfor %}"),
+        # Jinja2 reports an unclosed block at the end of the part: the paragraph named is its start
+        (["前言", "{% for u in units %}", "{{ u.name }}", "结尾段落"],
+         "有语法错误（正文：“{% for u in units %}”）：{% for %} 没有结束"),
+        (["{% set x = 1 %}", "{% if x %}", "{{ x }}", "尾"], "有语法错误（正文：“{% if x %}”）：{% if %} 没有结束"),
+        (["{% for u in units %}", "{% if u.code %}", "{{ u.name }}", "{% endfor %}", "尾"],
+         "有语法错误（正文：“{% if u.code %}”）：{% if %} 还没有结束就遇到了 {% endfor %}：请在它之前补上 {% endif %}"),
         (["{% if posts_total is evenish %}x{% endif %}"], "：没有判断 is evenish，请检查拼写"),
         (["{{ posts_total.foo }}"], "引用了数据中没有的值：数字的“foo”不存在，请检查变量名和字段名"),
         (["{{ units[1000].name }}"], "引用了数据中没有的值：列表中没有第 1000 项（从 0 数起）"),

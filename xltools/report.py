@@ -764,8 +764,10 @@ class _Source:
                 asts.append(ast)
                 undeclared = meta.find_undeclared_variables(ast) - set(env.globals)  # compiles: unknown filters
             except jinja2.TemplateSyntaxError as exc:
+                # an unclosed block is reported by Jinja at the end of the part: point at its start
+                line = _unclosed_block_line(env, xml) if "innermost block" in (exc.message or "") else None
                 raise TemplateError(
-                    f"模板 {self.name} 有语法错误{self.where(partname, exc.lineno)}：{_syntax_problem(exc.message)}"
+                    f"模板 {self.name} 有语法错误{self.where(partname, line or exc.lineno)}：{_syntax_problem(exc.message)}"
                 ) from None
             for node in ast.find_all(nodes.Name):
                 if node.ctx == "load" and node.name in undeclared and node.name not in names:
@@ -940,12 +942,39 @@ def _undefined_problem(message: str | None, forms: Any = None) -> str:
     return f"{text}，请检查变量名"
 
 
+_BLOCK_TAGS = frozenset({"for", "if", "macro", "call", "filter", "with", "set", "block", "autoescape", "trans"})
+
+
+def _unclosed_block_line(env: jinja2.Environment, source: str) -> int | None:
+    """The line where the innermost block still open at the end of ``source`` begins
+    (``{% for … %}`` without its ``{% endfor %}``), from Jinja2's own lexer; None when that
+    cannot be told.  Jinja2 reports such a block at the end of the template, which named an
+    innocent paragraph (a hostile review).  ``{% set x = … %}`` is not a block (no end tag)."""
+    stack: list[tuple[str, int]] = []
+    tokens = [t for t in env.lex(source) if t[1] != "whitespace"]
+    for i, (lineno, kind, _value) in enumerate(tokens):
+        if kind != "block_begin" or i + 1 >= len(tokens) or tokens[i + 1][1] != "name":
+            continue
+        name = tokens[i + 1][2]
+        if name.startswith("end") and stack and stack[-1][0] == name[3:]:
+            stack.pop()
+        elif name in _BLOCK_TAGS:
+            # a one-line set ({% set x = 1 %}) has no end; a block set ({% set x %}…) does
+            if name == "set" and any(t[1] == "operator" and t[2] == "=" for t in tokens[i + 2 : i + 5]):
+                continue
+            stack.append((name, lineno))
+    return stack[-1][1] if stack else None
+
+
 #: Jinja2's syntax messages (jinja2/parser.py, compiler.py, runtime.py) → the advice given for
 #: them; the first pattern that matches (``re.match``) wins.
 _SYNTAX_ADVICE: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"No filter named '([^']*)'\.?$"),
      lambda m: f"没有过滤器 {m[1]}（xltools 的过滤器：{', '.join(FILTERS)}；另有 Jinja2 的内置过滤器），请检查拼写"),
     (re.compile(r"No test named '([^']*)'(?: found)?\.?$"), lambda m: f"没有判断 is {m[1]}，请检查拼写"),
+    (re.compile(r"Encountered unknown tag '([^']*)'\..*The innermost block that needs to be closed is '([^']*)'", re.S),
+     lambda m: (f"{{% {m[2]} %}} 还没有结束就遇到了 {{% {m[1]} %}}：请在它之前补上 {{% end{m[2]} %}}"
+                f"（标记须成对、按层次嵌套）")),
     (re.compile(r"Encountered unknown tag '([^']*)'"),
      lambda m: (f"标记 {{% {m[1]} %}} 没有与之配对的开始标记，或标记名写错了；"
                 f"请检查 {{% if %}}/{{% endif %}}、{{% for %}}/{{% endfor %}} 是否成对")),
