@@ -221,7 +221,8 @@ def required(value: Any, message: str = "数据中缺少本模板需要的内容
     """Stop rendering with ``message`` when ``value`` is None, empty text or an empty list;
     otherwise render nothing.  For templates that make no sense without some data, e.g. the
     commendation without ``top10``."""
-    empty = value is None or (hasattr(value, "__len__") and not value)  # truth, not len(): see report.NoRowsList
+    # report.NoRowsList (rows a figures JSON does not hold) refuses to be read: this message wins
+    empty = value is None or getattr(value, "rows_absent", False) or (hasattr(value, "__len__") and len(value) == 0)
     if empty:
         raise TemplateError(str(message))
     return ""

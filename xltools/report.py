@@ -116,26 +116,28 @@ class NoRows(Mapping):
         return "{}"
 
 
-class NoRowsList(list):
-    """``top10`` or ``posts_by_unit`` of report data without rows (a figures JSON) when the
-    templates are known: a loop over it renders nothing and ``{% if top10 %}`` is false (so
-    the bundled work report, which shows a note instead, and a ``|required(…)`` guard work as
-    before), but asking how many there are or for one of them (``|length``, ``top10[0]``)
-    raises a DataError saying the rows are in the consolidated workbook — where an empty list
-    printed 十佳共0个 in silence (a hostile review)."""
+class NoRowsList:
+    """Stands in for ``top10`` or ``posts_by_unit`` of report data without rows (a figures
+    JSON) when the templates are known: anything that reads it — a loop, ``{% if top10 %}``,
+    ``|length``, ``|sum``, ``|map`` (which tests truth first), ``|join``, ``|first``,
+    ``top10[0]`` — raises a DataError saying the rows are in the consolidated workbook, while
+    a ``|required(message)`` guard gives the template's own message (``rows_absent``).  An empty
+    list printed 十佳共0个, summed to 0 or took a loop's ``{% else %}`` in silence (two hostile
+    reviews).  Not a list subclass: C code (json, ``reversed``) would read a list's empty
+    storage without asking."""
+
+    rows_absent = True  # for filters.required
 
     def __init__(self, name: str) -> None:
-        super().__init__()
         self._message = f"数据中没有 {name}{_NO_ROWS_HINT}"
 
-    def __bool__(self) -> bool:
-        return False
-
-    def __len__(self) -> int:
+    def _refuse(self, *_args: Any) -> Any:
         raise DataError(self._message)
 
-    def __getitem__(self, index: Any) -> Any:
-        raise DataError(self._message)
+    __bool__ = __len__ = __iter__ = __reversed__ = __getitem__ = __contains__ = _refuse
+
+    def __repr__(self) -> str:
+        return "[]"
 
 
 def provides(context: Mapping[str, Any], name: str) -> bool:

@@ -408,7 +408,8 @@ def build_work_report() -> Path:
         "{% if forms.get('results') %}各先锋岗报送的工作成效主要有："
         "{% elif 'results' in forms %}本次各部门未报送可量化的工作成效。{% endif %}",
     )
-    para(doc, "{%p for u in posts_by_unit %}")
+    # figures-JSON data has no rows (the note below says so): the loop is not entered
+    para(doc, "{%p for u in (posts_by_unit if 'results' in forms else []) %}")
     para(doc, "{%p for p in u.posts if p.results %}")
     para(
         doc,
