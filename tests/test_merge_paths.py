@@ -83,3 +83,17 @@ def test_check_keeps_one_line_per_issue_whatever_the_cell_holds(tmp_path):
     for line in lines:
         assert not any(ch in line for ch in "\x01\t\r"), repr(line)
     assert len(lines) == 4 + len(issues)  # 文件、填报单位、the header, the issues, the total
+
+
+def test_a_file_without_the_form_counts_for_the_unit_its_name_gives(tmp_path):
+    # like an unreadable file: the unit did send something (unusable), not 未报送 with the file apart
+    returns = tmp_path / "returns"
+    one_return(returns)
+    (returns / "D07.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    out = tmp_path / "汇总表.xlsx"
+    result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER), "--out", str(out)])
+    assert "  无法识别：returns/D07.csv（找不到任何登记表的表头）" in result.output
+    assert "报送情况：已报送 2/48 个单位" in result.output
+    ledger = {r[0]: r for r in openpyxl.load_workbook(out, read_only=True)["报送情况"].iter_rows(values_only=True)}
+    assert ledger["D07"][2:4] == ("有错误", "returns/D07.csv")
+    assert ledger["D07"][10] == "报送的文件无法使用（找不到任何登记表的表头），请重新报送"

@@ -813,6 +813,9 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
                              file=file))
     if not matches:
         reason = "找不到任何登记表的表头" if book.sheets else "工作簿中没有工作表"
+        # The unit it came from, if the stamp or else the file name says so (as for an unreadable
+        # file): that unit did send something, unusable — not 未报送 with the file apart.
+        unit = unit or by_file
         return FileResult(path=file, status="unidentified", reason=reason, saved_at=saved,
                           unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
                           issues=[*issues, _issue(ERROR, "no_form", f"{reason}；请使用下发的登记表填写后重新报送", file=file)])
