@@ -262,3 +262,37 @@ def test_a_header_repeated_below_is_not_a_row(kit, blank, tmp_path):
     assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
     (issue,) = [i for i in issues if i.kind == "header_repeated"]
     assert (issue.level, issue.message) == ("警告", "第 5 行重复了表头，未作为数据读取")
+
+
+def test_data_below_a_footer_is_named_not_dropped_in_silence(kit, blank, tmp_path):
+    def edit(ws):
+        ws["A6"] = "填表人：张三"
+        ws["D6"] = "联系电话：88123456"
+        for j, v in enumerate(["第三个党员先锋岗", "办公室", "否", "赵六", 3], start=1):
+            ws.cell(row=7, column=j, value=v)
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2
+    (issue,) = [i for i in issues if i.kind == "rows_after_footer"]
+    assert (issue.level, issue.row) == ("警告", 7)
+    assert issue.message == "第 6 行“填表人：张三”是表尾，其后第 7 行的内容未读取；如是数据，请移到表尾之前后重新报送"
+
+
+def test_a_total_word_right_of_the_first_column_is_data(kit, blank, tmp_path):
+    # 工作成效表: 先锋岗名称 merged over a post's indicator rows, one indicator named 合计
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["工作成效表"]
+    rows = [["秘书科党员先锋岗", "人均办案数", 14.5, 33.9, "件"], [None, "合计", 15, 18, "件"]]
+    for i, values in enumerate(rows):
+        for j, v in enumerate(values):
+            ws.cell(row=4 + i, column=1 + j, value=v)
+    ws.merge_cells("A4:A5")
+    post = wb[SHEET]
+    for j, v in enumerate(POSTS[0]):
+        post.cell(row=4, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    results = [(r.values["post_name"], r.values["indicator"]) for r in cons.rows["results"]]
+    assert results == [("秘书科党员先锋岗", "人均办案数"), ("秘书科党员先锋岗", "合计")]
+    assert not [i for i in cons.issues if i.kind == "total_row"]

@@ -370,14 +370,26 @@ def _repeats_header(cells: Sequence[Any], labels: dict[int, str]) -> bool:
     return same >= max(2, (len(labels) + 1) // 2)
 
 
-def _first_value(cells: Sequence[Any]) -> Any:
-    """The row's first non-blank cell (None and whitespace are blank), or ``_BLANK_ROW`` — looking
-    no further than that cell (the check runs on every row of every return)."""
-    for v in cells:
+def _first_cell(cells: Sequence[Any]) -> tuple[int, Any]:
+    """``(column, value)`` of the row's first non-blank cell (None and whitespace are blank), or
+    ``(-1, _BLANK_ROW)`` — looking no further than that cell (it runs on every row of every
+    return)."""
+    for c, v in enumerate(cells):
         if v is None or (v.__class__ is str and not v.strip()):
             continue
-        return v
-    return _BLANK_ROW
+        return c, v
+    return -1, _BLANK_ROW
+
+
+def _data_after(data: list[list[Any]], start: int) -> list[int]:
+    """Excel rows from 0-based row ``start`` on that hold two or more values (data, not the
+    lines of a note) and do not start with a footer label."""
+    found = []
+    for r in range(start, len(data)):
+        values = [v for v in data[r] if not _is_blank(v)]
+        if len(values) >= 2 and not (values[0].__class__ is str and _FOOTER_RE.match(values[0])):
+            found.append(r + 1)
+    return found
 
 
 def _read_form_sheet(
@@ -463,20 +475,35 @@ def _read_form_sheet(
     totals: list[int] = []  # Excel rows of 合计 lines, skipped
     headers_again: list[int] = []  # Excel rows repeating the header (a table pasted twice), skipped
     header_texts = frozenset(match.labels.values())
+    # Footer and total labels count only at or left of the form's first column: further right,
+    # the first value of a row whose first columns are merged from above (an indicator named 合计
+    # in 工作成效表) is data.
+    lead = min((c for c in cols.values() if c is not None), default=0)
+    footer: tuple[int, str] | None = None  # (0-based row, text) of the footer that ended the table
     for r in range(hr + 1, len(data)):
-        first = _first_value(data[r])
+        at, first = _first_cell(data[r])
         if first is _BLANK_ROW:
             continue
-        if first.__class__ is str and first in header_texts and _repeats_header(data[r], match.labels):
-            headers_again.append(r + 1)
-            continue
-        if first.__class__ is str and first.lstrip()[:1] in _FOOTER_START:
-            if _FOOTER_RE.match(first):
-                break  # a footer such as 填表人：… (and what follows it on the line) ends the table
-            if _TOTAL_RE.match(first):
-                totals.append(r + 1)  # the clerk's total: xltools computes its own
+        if first.__class__ is str:
+            if first in header_texts and _repeats_header(data[r], match.labels):
+                headers_again.append(r + 1)
                 continue
+            if at <= lead and first.lstrip()[:1] in _FOOTER_START:
+                if _FOOTER_RE.match(first):
+                    footer = (r, first)
+                    break  # a footer such as 填表人：… (and what follows it on the line) ends the table
+                if _TOTAL_RE.match(first):
+                    totals.append(r + 1)  # the clerk's total: xltools computes its own
+                    continue
         picked.append(r)
+    if footer is not None:
+        after = _data_after(data, footer[0] + 1)
+        if after:  # never dropped in silence: data below a footer is named
+            shown = "、".join(map(str, after[:10])) + ("等" if len(after) > 10 else "")
+            issues.append(_issue(
+                WARNING, "rows_after_footer",
+                f"第 {footer[0] + 1} 行“{_one_line(footer[1])[:20]}”是表尾，其后第 {shown} 行的内容未读取；"
+                f"如是数据，请移到表尾之前后重新报送", row=after[0], **where))
     if headers_again:
         shown = "、".join(map(str, headers_again[:10])) + ("等" if len(headers_again) > 10 else "")
         issues.append(_issue(WARNING, "header_repeated", f"第 {shown} 行重复了表头，未作为数据读取",
