@@ -296,3 +296,61 @@ def test_a_total_word_right_of_the_first_column_is_data(kit, blank, tmp_path):
     results = [(r.values["post_name"], r.values["indicator"]) for r in cons.rows["results"]]
     assert results == [("秘书科党员先锋岗", "人均办案数"), ("秘书科党员先锋岗", "合计")]
     assert not [i for i in cons.issues if i.kind == "total_row"]
+
+
+def with_merge_in_xml(path: Path, sheet: str, refs: list[str]) -> Path:
+    """Add ``refs`` to a sheet's <mergeCells> in the file itself, keeping the covered cells'
+    values (openpyxl's merge_cells empties them; LibreOffice can keep them hidden)."""
+    import re
+    import zipfile
+
+    index = openpyxl.load_workbook(path, read_only=True).sheetnames.index(sheet) + 1
+    part = f"xl/worksheets/sheet{index}.xml"
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    xml = members[part].decode("utf-8")
+    cells = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs)
+    if "<mergeCells" in xml:
+        xml = re.sub(r'<mergeCells count="(\d+)">',
+                     lambda m: f'<mergeCells count="{int(m[1]) + len(refs)}">{cells}', xml, count=1)
+    else:
+        xml = xml.replace("</sheetData>", f'</sheetData><mergeCells count="{len(refs)}">{cells}</mergeCells>', 1)
+    members[part] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, blob in members.items():
+            z.writestr(name, blob)
+    return path
+
+
+def test_a_number_hidden_under_a_merge_is_not_counted_in_silence(kit, blank, tmp_path):
+    # E4 = 6 shown over both posts, E5 = 4 kept hidden under the merge: which is meant is unknown
+    path = with_merge_in_xml(returned(blank, tmp_path / "D01.xlsx", [], []), SHEET, ["E4:E5"])
+    cons, posts, issues = read(kit, path)
+    assert list(posts) == ["秘书科党员先锋岗"] and cons.figures["members"] == 6
+    (issue,) = [i for i in issues if i.kind == "merged_hidden_value"]
+    assert (issue.level, issue.cell, issue.raw) == ("错误", "E5", "4")
+    assert issue.message.startswith("E5 在合并单元格 E4:E5 中，被合并遮住的单元格里还有“4”，表格上显示的是“6”")
+
+
+def test_text_hidden_under_a_merge_is_read_and_said(kit, blank, tmp_path):
+    path = returned(blank, tmp_path / "D01.xlsx", [], [])
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET]["B5"] = "文印室"
+    wb.save(path)
+    with_merge_in_xml(path, SHEET, ["B4:B5", "B4:B5"])  # listed twice: one range
+    cons, posts, issues = read(kit, path)
+    assert posts["文印室党员先锋岗"].values["department"] == "文印室"
+    (issue,) = [i for i in issues if i.kind.startswith("merged")]
+    assert (issue.level, issue.kind, issue.cell) == ("警告", "merged_hidden_value", "B5")
+    assert "已按“文印室”读取，请核对" in issue.message
+
+
+def test_a_header_merged_into_the_data_is_said(kit, blank, tmp_path):
+    path = returned(blank, tmp_path / "D01.xlsx", ["A3:A5"], [])
+    cons, posts, issues = read(kit, path)
+    assert posts == {} and cons.counts["rows_rejected"] == 2
+    found = sorted((i.cell, i.level) for i in issues if i.kind == "merged_cells")
+    assert found == [("A4", "错误"), ("A5", "错误")]
+    assert not [i for i in issues if i.kind == "required" and i.cell in ("A4", "A5")]
+    message = next(i.message for i in issues if i.cell == "A4" and i.kind == "merged_cells")
+    assert message.startswith("A4 在合并单元格 A3:A5 中（表头和数据行被合并在一起），本行的“先锋岗名称”无法读取")

@@ -633,8 +633,11 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
       kind of issue there.
 
     Such an issue is an error when the field is required (it replaces 必填项未填写, which the
-    clerk, seeing the value, would not understand), else a warning.  Cells that hold a value of
-    their own, empty ranges and rows that are not data rows are left alone.
+    clerk, seeing the value, would not understand), else a warning.  A covered cell that holds a
+    value of its own (LibreOffice can keep them hidden under a merge) keeps it, with an issue
+    naming both values — an error for a number, which the clerk cannot see.  A header cell
+    merged down into the data makes those data cells unreadable (the same kind of issue).  A
+    range listed twice counts once; empty ranges and rows that are not data rows are left alone.
 
     Returns ``(sheet-level warnings, {(index in picked, column): the row's issue})``; ``hr`` is
     the 0-based header row, ``picked`` the 0-based data rows."""
@@ -645,14 +648,26 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
     at = {r + 1: i for i, r in enumerate(picked)}  # Excel row → index among the data rows
     fields = {c: f for f, c in field_cols if c is not None and not f.derived}
     data = sheet.rows
-    for r0, c0, r1, c1 in sheet.merged:
-        if r0 <= hr + 1 or r0 not in at:  # a header merge, or one starting outside the data rows
+    for r0, c0, r1, c1 in dict.fromkeys(sheet.merged):  # a range listed twice is one range
+        rng = f"{cell_address(r0, c0)}:{cell_address(r1, c1)}"
+        if r0 <= hr + 1:
+            # a header cell merged down into the data: those data cells cannot be read
+            for c in range(c0, c1 + 1):
+                f = fields.get(c)
+                for r in range(hr + 2, r1 + 1) if f is not None else ():
+                    if r in at:
+                        addr = cell_address(r, c)
+                        covered[at[r], c] = _issue(
+                            ERROR if f.required else WARNING, "merged_cells",
+                            f"{addr} 在合并单元格 {rng} 中（表头和数据行被合并在一起），本行的“{f.label}”无法读取；"
+                            f"请取消合并后逐行填写", cell=addr, row=r, field=f.label, raw="", **where)
+            continue
+        if r0 not in at:  # starting outside the data rows
             continue
         anchor = data[r0 - 1][c0] if c0 < len(data[r0 - 1]) else None
         if _is_blank(anchor):
             continue
         shown = _one_line(cell_text(anchor))[:50]
-        rng = f"{cell_address(r0, c0)}:{cell_address(r1, c1)}"
         filled: list[int] = []
         for c in range(c0, c1 + 1):
             f = fields.get(c)
@@ -663,6 +678,18 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
                     continue
                 row = data[r - 1]
                 if c < len(row) and not _is_blank(row[c]):
+                    # a value hidden under the merge (LibreOffice can keep them): the row's own,
+                    # read, but the clerk sees the range's value there — never in silence, and a
+                    # number (a figure the clerk cannot see) is an error
+                    own = _one_line(cell_text(row[c]))[:50]
+                    addr = cell_address(r, c)
+                    numeric = f.type in ("integer", "decimal")
+                    covered[at[r], c] = _issue(
+                        ERROR if numeric else WARNING, "merged_hidden_value",
+                        f"{addr} 在合并单元格 {rng} 中，被合并遮住的单元格里还有“{own}”，表格上显示的是“{shown}”；"
+                        + ("无法确定本行的数值，本行未采用；请取消合并后逐行填写" if numeric
+                           else f"已按“{own}”读取，请核对；请取消合并后逐行填写"),
+                        cell=addr, row=r, field=f.label, raw=own, **where)
                     continue
                 if c == c0 and f.type not in ("integer", "decimal"):
                     if c >= len(row):
