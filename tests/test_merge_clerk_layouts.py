@@ -195,8 +195,13 @@ def test_a_header_with_another_unit_is_not_the_field(kit, blank, tmp_path):
     wb.save(path)
     cons = merge(kit, ROSTER, [path], jobs=1)
     assert cons.figures["deeds_amount"] == 0
-    extra = [i for i in cons.issues if i.kind == "extra_column" and i.sheet == "办实事做好事登记表"]
-    assert extra and "涉及金额（元）" in extra[0].message
+    issues = {i.kind: i for i in cons.issues if i.sheet == "办实事做好事登记表"}
+    assert issues["extra_column"].message == ("表头“涉及金额（元）”的单位“元”与登记表要求的“万元”不同，该列未汇总；"
+                                              "请按万元填写，并把表头改回登记表的写法")
+    letter = openpyxl.utils.get_column_letter(col)
+    assert issues["missing_optional_column"].message == (
+        f"缺少列“涉及金额（万元）”（非必填）；表中的“涉及金额（元）”（{letter} 列）单位为“元”，登记表要求“万元”，"
+        "未按此列读取，该列按空白处理")
 
 
 def test_a_footer_line_ends_the_table_whatever_else_it_holds(kit, blank, tmp_path):

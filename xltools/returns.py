@@ -415,16 +415,23 @@ def _read_form_sheet(
         issues.append(_issue(WARNING, "header_moved",
                              f"{form.sheet}的表头不在第 {st.HEADER_ROW} 行而在第 {hr + 1} 行（上方插入了行），已按表头位置读取",
                              row=hr + 1, **where))
+    # a column headed with the field's label in another unit (涉及金额（元） for 万元): not read,
+    # never 10,000 times too large, but said as what it is
+    other_unit = {found.name: (c, text, unit_given) for c, text in match.labels.items()
+                  if c not in cols.values() for found, unit_given in [_other_unit(text, form)] if found}
     for f in form.fields:
         c = cols.get(f.name)
         if c is None:
+            elsewhere = other_unit.get(f.name)
+            why = (f"；表中的“{_one_line(elsewhere[1])}”（{column_letter(elsewhere[0])} 列）单位为“{elsewhere[2]}”，"
+                   f"登记表要求“{f.unit}”，未按此列读取") if elsewhere else ""
             if f.required and not f.derived:
                 issues.append(_issue(ERROR, "missing_column",
-                                     f"缺少必填列“{f.label}”，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送",
+                                     f"缺少必填列“{f.label}”{why}，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送",
                                      field=f.label, row=hr + 1, **where))
             else:
                 issues.append(_issue(WARNING, "missing_optional_column",
-                                     f"缺少列“{f.label}”（非必填），该列按空白处理", field=f.label, row=hr + 1, **where))
+                                     f"缺少列“{f.label}”（非必填）{why}，该列按空白处理", field=f.label, row=hr + 1, **where))
             continue
         found = match.labels.get(c, "")
         if normalise_label(found) != normalise_label(f.label):
@@ -445,8 +452,13 @@ def _read_form_sheet(
         has_data = any(c < len(r) and not _is_blank(r[c]) for r in sheet.rows[hr + 1:])
         if label is not None or has_data:
             extra_cols.append((c, label, has_data))
+    unit_columns = {c: (name, written) for name, (c, _text, written) in other_unit.items()}
     for c, label, has_data in extra_cols:
-        if label is not None:
+        if c in unit_columns:
+            wanted = next(x.unit for x in form.fields if x.name == unit_columns[c][0])
+            msg = (f"表头“{_one_line(label)}”的单位“{unit_columns[c][1]}”与登记表要求的“{wanted}”不同，该列未汇总；"
+                   f"请按{wanted}填写，并把表头改回登记表的写法")
+        elif label is not None:
             msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
         else:
             msg = f"第 {column_letter(c)} 列没有表头但有内容，未汇总；如需汇总请填到对应列中"
@@ -584,6 +596,23 @@ def _read_form_sheet(
         issues.append(_issue(WARNING, "hidden_rows",
                              f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
     return rows_out, issues
+
+
+_UNIT_SUFFIX = re.compile(r"^(.*?)[（(]\s*(?:单位\s*[:：])?\s*([^()（）]+?)\s*[)）]\s*$")
+
+
+def _other_unit(text: str, form: Any) -> tuple[Any, str]:
+    """``(field, unit written)`` when header ``text`` is a label of one of ``form``'s fields
+    that has a unit, followed in brackets by a different unit (``涉及金额（元）`` for a field in
+    万元); else ``(None, "")``."""
+    m = _UNIT_SUFFIX.match(str(text))
+    if m is None:
+        return None, ""
+    base, written = normalise_label(m.group(1)), m.group(2).strip()
+    for f in form.fields:
+        if f.unit and written != f.unit and any(normalise_label(lab) == base for lab in f.labels):
+            return f, written
+    return None, ""
 
 
 def _repeated_columns(sheet: SheetData, match: HeaderMatch, cols: dict[str, int | None], issues: list[Issue],
