@@ -359,3 +359,41 @@ def test_a_header_merged_into_the_data_is_said(kit, blank, tmp_path):
     assert not [i for i in issues if i.kind == "required" and i.cell in ("A4", "A5")]
     message = next(i.message for i in issues if i.cell == "A4" and i.kind == "merged_cells")
     assert message.startswith("A4 在合并单元格 A3:A5 中（表头和数据行被合并在一起），本行的“先锋岗名称”无法读取")
+
+
+@pytest.mark.parametrize("cell", ["B6", "G6"])
+def test_a_footer_alone_anywhere_in_its_row_ends_the_table(kit, blank, tmp_path, cell):
+    def edit(ws):
+        ws[cell] = "填表日期：2005年12月30日"
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["errors"] == 0
+
+
+def test_a_total_line_whose_label_is_not_in_the_first_column(kit, blank, tmp_path):
+    def edit(ws):
+        ws["D6"] = "合计"
+        ws["E6"] = 10
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["errors"] == 0 and cons.figures["members"] == 10
+    assert [i.message for i in issues if i.kind == "total_row"] == ["第 6 行是合计行，未作为数据读取（合计由汇总时计算）"]
+
+
+def test_a_note_between_the_header_and_the_data_is_not_the_end(kit, blank, tmp_path):
+    def edit(ws):
+        ws.insert_rows(4)
+        ws["A4"] = "注：人数只填数字，日期按 2005-03-01 填写"
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"] and cons.figures["members"] == 10
+
+
+def test_a_number_hidden_under_an_empty_merge_is_said(kit, blank, tmp_path):
+    path = returned(blank, tmp_path / "D01.xlsx", [], ["E4"])
+    with_merge_in_xml(path, SHEET, ["E4:E5"])  # E4 blank on screen over both posts; E5 = 4 hidden
+    cons, posts, issues = read(kit, path)
+    (issue,) = [i for i in issues if i.kind == "merged_hidden_value"]
+    assert (issue.level, issue.cell) == ("错误", "E5")
+    assert issue.message.startswith("E5 在合并单元格 E4:E5 中，被合并遮住的单元格里还有“4”，表格上显示为空；")
+    assert cons.figures["members"] == 0 and cons.counts["rows_accepted"] == 0

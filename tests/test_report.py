@@ -1153,6 +1153,8 @@ def _one_paragraph_template(path: Path, text: str) -> Path:
         ("{% for t in top10 %}{{ t.post_name }}{% else %}本年度没有先锋岗参加考核{% endfor %}", "top10"),
         ("{{ top10|map(attribute='total')|sum }}", "top10"),
         ("{% if top10 %}有{% else %}无{% endif %}", "top10"),
+        ("{{ forms|length }}", "forms"),
+        ("{% for name, rows in forms.items() %}{{ name }}{% endfor %}", "forms"),
         ("{{ top10|sum(attribute='total') }}", "top10"),
         ("{{ top10|join('、', attribute='post_name') }}", "top10"),
         ("{{ top10|first }}", "top10"),

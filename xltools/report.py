@@ -91,11 +91,11 @@ _NO_ROWS_HINT = "（各表的明细只在汇总表中，汇总指标 JSON 中没
 
 class NoRows(Mapping):
     """``forms`` of report data without rows (a figures JSON) when the templates are known:
-    empty — ``'results' in forms`` is false and ``forms.get('results', [])`` gives the default,
-    so the bundled work report still renders — but naming a form (``forms.posts``,
-    ``forms['posts']``, a loop over ``forms.deeds``) raises a DataError saying the rows are in
-    the consolidated workbook, instead of Jinja's "'dict object' has no attribute 'posts'，请检查
-    变量名" (a hostile review: the name was right, the data was not)."""
+    ``'results' in forms`` is false and ``forms.get('results', [])`` gives the default asked
+    for, so the bundled work report still renders; naming a form (``forms.posts``,
+    ``forms['posts']``), counting or looping over ``forms`` raises a DataError saying the rows
+    are in the consolidated workbook, instead of Jinja's "'dict object' has no attribute
+    'posts'，请检查变量名" or a silent 0 (hostile reviews: the name was right, the data was not)."""
 
     def __getitem__(self, name: str) -> Any:
         raise DataError(f"数据中没有 forms.{name}{_NO_ROWS_HINT}")
@@ -106,11 +106,11 @@ class NoRows(Mapping):
     def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
         return default
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
+    def __iter__(self) -> Iterator[str]:  # forms|length, a loop over forms.items(): refused too
+        raise DataError(f"数据中没有 forms{_NO_ROWS_HINT}")
 
     def __len__(self) -> int:
-        return 0
+        raise DataError(f"数据中没有 forms{_NO_ROWS_HINT}")
 
     def __repr__(self) -> str:
         return "{}"
@@ -1012,6 +1012,8 @@ def _render_error(src: _Source, exc: BaseException, forms: Any = None) -> Templa
         return TemplateError(f"模板 {src.name} 有语法错误{where}：{_syntax_problem(exc.message)}")
     if isinstance(exc, jinja2.TemplateRuntimeError) and str(exc).startswith("No test named"):
         return TemplateError(f"模板 {src.name} 有语法错误{where}：{_syntax_problem(str(exc))}")
+    if isinstance(exc, TypeError) and "NoRows" in str(exc):  # |tojson of rows JSON data lacks
+        return TemplateError(f"模板 {src.name}{where}：数据中没有各表的明细{_NO_ROWS_HINT}")
     return TemplateError(f"模板 {src.name}{where} 渲染失败：{type(exc).__name__}: {exc}")
 
 

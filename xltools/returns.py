@@ -487,10 +487,11 @@ def _read_form_sheet(
     totals: list[int] = []  # Excel rows of 合计 lines, skipped
     headers_again: list[int] = []  # Excel rows repeating the header (a table pasted twice), skipped
     header_texts = frozenset(match.labels.values())
-    # Footer and total labels count only at or left of the form's first column: further right,
-    # the first value of a row whose first columns are merged from above (an indicator named 合计
-    # in 工作成效表) is data.
+    # Footer and total labels count wherever a row's first value stands, except in a row whose
+    # first column is covered by a merge from above: there the first value is data (an indicator
+    # named 合计 in 工作成效表, its 先锋岗名称 merged over the post's indicator rows).
     lead = min((c for c in cols.values() if c is not None), default=0)
+    under_merge = {r for r0, c0, r1, c1 in sheet.merged if c0 <= lead <= c1 for r in range(r0 + 1, r1 + 1)}
     footer: tuple[int, str] | None = None  # (0-based row, text) of the footer that ended the table
     for r in range(hr + 1, len(data)):
         at, first = _first_cell(data[r])
@@ -500,8 +501,10 @@ def _read_form_sheet(
             if first in header_texts and _repeats_header(data[r], match.labels):
                 headers_again.append(r + 1)
                 continue
-            if at <= lead and first.lstrip()[:1] in _FOOTER_START:
+            if first.lstrip()[:1] in _FOOTER_START and (at <= lead or r + 1 not in under_merge):
                 if _FOOTER_RE.match(first):
+                    if not picked:  # a note between the header and the data: not the table's end
+                        continue
                     footer = (r, first)
                     break  # a footer such as 填表人：… (and what follows it on the line) ends the table
                 if _TOTAL_RE.match(first):
@@ -694,9 +697,8 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
         if r0 not in at:  # starting outside the data rows
             continue
         anchor = data[r0 - 1][c0] if c0 < len(data[r0 - 1]) else None
-        if _is_blank(anchor):
-            continue
-        shown = _one_line(cell_text(anchor))[:50]
+        empty = _is_blank(anchor)  # then only values hidden under it have anything to say
+        shown = "" if empty else _one_line(cell_text(anchor))[:50]
         filled: list[int] = []
         for c in range(c0, c1 + 1):
             f = fields.get(c)
@@ -715,10 +717,13 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
                     numeric = f.type in ("integer", "decimal")
                     covered[at[r], c] = _issue(
                         ERROR if numeric else WARNING, "merged_hidden_value",
-                        f"{addr} 在合并单元格 {rng} 中，被合并遮住的单元格里还有“{own}”，表格上显示的是“{shown}”；"
+                        f"{addr} 在合并单元格 {rng} 中，被合并遮住的单元格里还有“{own}”，"
+                        + ("表格上显示为空；" if empty else f"表格上显示的是“{shown}”；")
                         + ("无法确定本行的数值，本行未采用；请取消合并后逐行填写" if numeric
                            else f"已按“{own}”读取，请核对；请取消合并后逐行填写"),
                         cell=addr, row=r, field=f.label, raw=own, **where)
+                    continue
+                if empty:
                     continue
                 if c == c0 and f.type not in ("integer", "decimal"):
                     if c >= len(row):
