@@ -493,22 +493,30 @@ def _read_form_sheet(
     lead = min((c for c in cols.values() if c is not None), default=0)
     under_merge = {r for r0, c0, r1, c1 in sheet.merged if c0 <= lead <= c1 for r in range(r0 + 1, r1 + 1)}
     footer: tuple[int, str] | None = None  # (0-based row, text) of the footer that ended the table
+    in_note = False  # inside a note between the header and the data: its one-value lines too
     for r in range(hr + 1, len(data)):
         at, first = _first_cell(data[r])
         if first is _BLANK_ROW:
             continue
+        if in_note and _first_cell(data[r][at + 1:])[1] is _BLANK_ROW:
+            continue  # the note's next line (2. 日期按…): one value, no field data
+        in_note = False
         if first.__class__ is str:
             if first in header_texts and _repeats_header(data[r], match.labels):
                 headers_again.append(r + 1)
                 continue
             if first.lstrip()[:1] in _FOOTER_START and (at <= lead or r + 1 not in under_merge):
                 if _FOOTER_RE.match(first):
-                    if not picked:  # a note between the header and the data: not the table's end
+                    if not picked and _data_after(data, r + 1):
+                        in_note = True  # a note between the header and the data: not the end
                         continue
                     footer = (r, first)
                     break  # a footer such as 填表人：… (and what follows it on the line) ends the table
-                if _TOTAL_RE.match(first):
-                    totals.append(r + 1)  # the clerk's total: xltools computes its own
+                # a clerk's total: only a label at or left of the form's first column — further
+                # right it may be a field's value (an indicator named 合计), and a real row must
+                # never be dropped: there it is read, and its blank first column reported
+                if at <= lead and _TOTAL_RE.match(first):
+                    totals.append(r + 1)  # xltools computes its own
                     continue
         picked.append(r)
     if footer is not None:
@@ -694,11 +702,11 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
                             f"{addr} 在合并单元格 {rng} 中（表头和数据行被合并在一起），本行的“{f.label}”无法读取；"
                             f"请取消合并后逐行填写", cell=addr, row=r, field=f.label, raw="", **where)
             continue
-        if r0 not in at:  # starting outside the data rows
-            continue
-        anchor = data[r0 - 1][c0] if c0 < len(data[r0 - 1]) else None
-        empty = _is_blank(anchor)  # then only values hidden under it have anything to say
-        shown = "" if empty else _one_line(cell_text(anchor))[:50]
+        anchor = data[r0 - 1][c0] if r0 - 1 < len(data) and c0 < len(data[r0 - 1]) else None
+        # starting on a row that is not data (blank, a note, a total), or shown empty: only values
+        # hidden under it have anything to say
+        empty = _is_blank(anchor) or r0 not in at
+        shown = "" if _is_blank(anchor) else _one_line(cell_text(anchor))[:50]
         filled: list[int] = []
         for c in range(c0, c1 + 1):
             f = fields.get(c)
@@ -718,7 +726,7 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
                     covered[at[r], c] = _issue(
                         ERROR if numeric else WARNING, "merged_hidden_value",
                         f"{addr} 在合并单元格 {rng} 中，被合并遮住的单元格里还有“{own}”，"
-                        + ("表格上显示为空；" if empty else f"表格上显示的是“{shown}”；")
+                        + (f"表格上显示的是“{shown}”；" if shown else "表格上显示为空；")
                         + ("无法确定本行的数值，本行未采用；请取消合并后逐行填写" if numeric
                            else f"已按“{own}”读取，请核对；请取消合并后逐行填写"),
                         cell=addr, row=r, field=f.label, raw=own, **where)
