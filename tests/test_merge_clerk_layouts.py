@@ -370,19 +370,16 @@ def test_a_footer_alone_anywhere_in_its_row_ends_the_table(kit, blank, tmp_path,
     assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["errors"] == 0
 
 
-def test_a_total_word_right_of_a_blank_first_column_is_read_as_a_row(kit, blank, tmp_path):
-    # 合计 further right may be a field's value (an indicator named 合计, its post name left
-    # blank below the first): a real row must never be dropped, so the row is read, and its
-    # blank required columns say what is wrong (never counted: the row is rejected)
+def test_a_total_line_whose_label_is_not_in_the_first_column(kit, blank, tmp_path):
+    # a clerk's 合计 under a blank first column: skipped and named (a row whose first column is
+    # merged from above keeps its 合计 as data: test_a_total_word_right_of_the_first_column_is_data)
     def edit(ws):
         ws["D6"] = "合计"
         ws["E6"] = 10
     path = returned_with(blank, tmp_path / "D01.xlsx", edit)
     cons, posts, issues = read(kit, path)
-    assert len(posts) == 2 and cons.figures["members"] == 10
-    assert cons.counts["rows_read"] == 3 and cons.counts["rows_rejected"] == 1
-    assert ("A6", "required") in {(i.cell, i.kind) for i in issues}
-    assert not [i for i in issues if i.kind == "total_row"]
+    assert len(posts) == 2 and cons.counts["errors"] == 0 and cons.figures["members"] == 10
+    assert [i.message for i in issues if i.kind == "total_row"] == ["第 6 行是合计行，未作为数据读取（合计由汇总时计算）"]
 
 
 def test_a_note_between_the_header_and_the_data_is_not_the_end(kit, blank, tmp_path):
@@ -412,8 +409,9 @@ def test_a_footer_on_an_empty_sheet_ends_it_and_a_long_note_above_the_data_is_sk
         ws["B5"] = "2. 日期按 2005-01-01 填写"
     path = returned_with(blank, tmp_path / "D01.xlsx", edit)
     wb = openpyxl.load_workbook(path)
-    deeds = wb["办实事做好事登记表"]  # no deeds: a signature block, a stamp line below it
+    deeds = wb["办实事做好事登记表"]  # no deeds: a signature block, a stamp-and-date line below it
     deeds["A4"], deeds["D4"], deeds["A5"] = "填表人：张三", "联系电话：88001234", "区委办（盖章）"
+    deeds["G5"] = "2005年12月30日"
     wb.save(path)
     cons, posts, issues = read(kit, path)
     assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"] and cons.figures["members"] == 10
@@ -429,3 +427,16 @@ def test_a_number_hidden_under_a_merge_from_a_blank_row_is_said(kit, blank, tmp_
     (issue,) = [i for i in issues if i.kind == "merged_hidden_value"]
     assert (issue.level, issue.cell) == ("错误", "E7") and "表格上显示为空" in issue.message
     assert cons.figures["members"] == 10  # 6 + 4: the hidden 9 is not counted
+
+
+def test_a_one_value_row_after_a_note_is_a_row(kit, blank, tmp_path):
+    # the first post has only its name yet: read, and its blank columns are the errors to fix
+    def edit(ws):
+        ws.insert_rows(4)
+        ws["A4"] = "注：人数只填数字"
+        for c in range(2, 10):
+            ws.cell(row=5, column=c).value = None
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 1
+    assert ("B5", "required") in {(i.cell, i.kind) for i in issues}

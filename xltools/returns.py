@@ -56,6 +56,8 @@ UNKNOWN_UNIT = "?"
 _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|负责人|联系人|填报人|单位负责人|填表日期|制表日期)\s*[:：]")
 #: A clerk's total line: 合计 / 总计 / 小计 / 共计 alone in the row's first non-blank cell.
 _TOTAL_RE = re.compile(r"^\s*(合|总|小|共)\s*计\s*[:：]?\s*$")
+#: The next item of a note (2. …, （2）…, 二、…): a note's line, not a form row.
+_NOTE_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[.．、](?!\d)|[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）])")
 #: First characters of the texts the two patterns match: most rows need neither regex.
 _FOOTER_START = frozenset("注说备填制审负联单合总小共")
 
@@ -381,13 +383,14 @@ def _first_cell(cells: Sequence[Any]) -> tuple[int, Any]:
     return -1, _BLANK_ROW
 
 
-def _data_after(data: list[list[Any]], start: int) -> list[int]:
-    """Excel rows from 0-based row ``start`` on that hold two or more values (data, not the
-    lines of a note) and do not start with a footer label."""
+def _data_after(data: list[list[Any]], start: int, least: int = 2) -> list[int]:
+    """Excel rows from 0-based row ``start`` on that hold ``least`` or more values (and two at
+    least: data, not the lines of a note) and do not start with a footer label.  With ``least``
+    half the form's fields, a stamp-and-date line under a footer is not data."""
     found = []
     for r in range(start, len(data)):
         values = [v for v in data[r] if not _is_blank(v)]
-        if len(values) >= 2 and not (values[0].__class__ is str and _FOOTER_RE.match(values[0])):
+        if len(values) >= max(2, least) and not (values[0].__class__ is str and _FOOTER_RE.match(values[0])):
             found.append(r + 1)
     return found
 
@@ -498,8 +501,8 @@ def _read_form_sheet(
         at, first = _first_cell(data[r])
         if first is _BLANK_ROW:
             continue
-        if in_note and _first_cell(data[r][at + 1:])[1] is _BLANK_ROW:
-            continue  # the note's next line (2. 日期按…): one value, no field data
+        if in_note and first.__class__ is str and _NOTE_ITEM.match(first) and _first_cell(data[r][at + 1:])[1] is _BLANK_ROW:
+            continue  # the note's next item (2. 日期按…): one numbered value, no field data
         in_note = False
         if first.__class__ is str:
             if first in header_texts and _repeats_header(data[r], match.labels):
@@ -507,15 +510,14 @@ def _read_form_sheet(
                 continue
             if first.lstrip()[:1] in _FOOTER_START and (at <= lead or r + 1 not in under_merge):
                 if _FOOTER_RE.match(first):
-                    if not picked and _data_after(data, r + 1):
+                    if not picked and _data_after(data, r + 1, len(field_cols) // 2):
                         in_note = True  # a note between the header and the data: not the end
                         continue
                     footer = (r, first)
                     break  # a footer such as 填表人：… (and what follows it on the line) ends the table
-                # a clerk's total: only a label at or left of the form's first column — further
-                # right it may be a field's value (an indicator named 合计), and a real row must
-                # never be dropped: there it is read, and its blank first column reported
-                if at <= lead and _TOTAL_RE.match(first):
+                # a clerk's total line, skipped and named (a row under a merge from above, whose
+                # 合计 is an indicator's name, never reaches here)
+                if _TOTAL_RE.match(first):
                     totals.append(r + 1)  # xltools computes its own
                     continue
         picked.append(r)
