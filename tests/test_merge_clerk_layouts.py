@@ -440,3 +440,28 @@ def test_a_one_value_row_after_a_note_is_a_row(kit, blank, tmp_path):
     cons, posts, issues = read(kit, path)
     assert cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 1
     assert ("B5", "required") in {(i.cell, i.kind) for i in issues}
+
+
+@pytest.mark.parametrize("first, second", [
+    ("注：①人数只填数字", "②日期按 2005-01-01 填写"),
+    ("注：1）人数只填数字", "2）日期按 2005-01-01 填写"),
+    ("说明：第一，人数只填数字；", "第二，日期按 2005-01-01 填写。"),
+    ("注：", "（2）日期按 2005-01-01 填写"),
+])
+def test_a_note_s_numbered_items_are_the_note(kit, blank, tmp_path, first, second):
+    def edit(ws):
+        ws.insert_rows(4, 2)
+        ws["A4"], ws["A5"] = first, second
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["errors"] == 0
+
+
+def test_a_stamp_line_under_a_footer_on_a_small_empty_form(kit, blank, tmp_path):
+    path = returned(blank, tmp_path / "D01.xlsx", [], [])
+    wb = openpyxl.load_workbook(path)
+    ws = wb["工作成效表"]  # six fields, no data: a signature, then stamp, phone and date
+    ws["A4"], ws["A5"], ws["C5"], ws["E5"] = "填表人：张三", "区委办（盖章）", "电话：88001234", "2005年12月30日"
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert cons.counts["rows_read"] == 2 and cons.counts["errors"] == 0

@@ -57,7 +57,13 @@ _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|�
 #: A clerk's total line: 合计 / 总计 / 小计 / 共计 alone in the row's first non-blank cell.
 _TOTAL_RE = re.compile(r"^\s*(合|总|小|共)\s*计\s*[:：]?\s*$")
 #: The next item of a note (2. …, （2）…, 二、…): a note's line, not a form row.
-_NOTE_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[.．、](?!\d)|[一二三四五六七八九十]{1,3}\s*[、.．]|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）])")
+_NOTE_ITEM = re.compile(
+    r"^\s*(?:\d{1,2}\s*(?:[.．、](?!\d)|[)）])"  # 2. 2、 2) 2）
+    r"|[一二三四五六七八九十]{1,3}\s*[、.．]"  # 二、
+    r"|[（(]\s*[\d一二三四五六七八九十]{1,3}\s*[)）]"  # （2） (二)
+    r"|[\u2460-\u2473\u2776-\u277f]"  # ② ❷
+    r"|第\s*[\d一二三四五六七八九十]{1,3}\s*[，,、.．：:])"  # 第二，
+)
 #: First characters of the texts the two patterns match: most rows need neither regex.
 _FOOTER_START = frozenset("注说备填制审负联单合总小共")
 
@@ -386,7 +392,7 @@ def _first_cell(cells: Sequence[Any]) -> tuple[int, Any]:
 def _data_after(data: list[list[Any]], start: int, least: int = 2) -> list[int]:
     """Excel rows from 0-based row ``start`` on that hold ``least`` or more values (and two at
     least: data, not the lines of a note) and do not start with a footer label.  With ``least``
-    half the form's fields, a stamp-and-date line under a footer is not data."""
+    more than half the form's fields, a stamp, phone and date line under a footer is not data."""
     found = []
     for r in range(start, len(data)):
         values = [v for v in data[r] if not _is_blank(v)]
@@ -510,7 +516,7 @@ def _read_form_sheet(
                 continue
             if first.lstrip()[:1] in _FOOTER_START and (at <= lead or r + 1 not in under_merge):
                 if _FOOTER_RE.match(first):
-                    if not picked and _data_after(data, r + 1, len(field_cols) // 2):
+                    if not picked and _data_after(data, r + 1, len(field_cols) // 2 + 1):
                         in_note = True  # a note between the header and the data: not the end
                         continue
                     footer = (r, first)
