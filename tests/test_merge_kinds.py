@@ -263,6 +263,9 @@ def test_check_without_roster_still_validates_an_unstamped_file(kit, tmp_path):
     res = check(path, kit)
     assert (res.rows_read, res.rows_accepted, res.rows_rejected) == (2, 1, 1)
     assert [(i.kind, i.level) for i in res.issues if not i.cell and i.kind != "form_missing"] == [("no_stamp", "警告")]
+    # without a roster the unit cannot be told; merge will try the file name against the roster
+    assert "不带名单检查时无法确定填报单位；汇总时按名单和文件名中的单位名称或代码识别" in next(
+        i.message for i in res.issues if i.kind == "no_stamp")
     assert sorted(i.sheet for i in res.issues if i.kind == "form_missing") == ["办实事做好事登记表", "工作成效表", "年度考核表"]
     assert [(i.cell, i.level) for i in res.issues if i.cell] == [("E3", "错误")]
 

@@ -913,7 +913,8 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         unit = Unit(UNKNOWN_UNIT, "（未识别单位）")
         identified_by = "none"
         issues.append(_issue(WARNING, "no_stamp",
-                             "文件没有标识（可能是把数据粘贴到了新工作簿），无法确定填报单位；汇总时须在文件名中写明单位名称，或改用下发的登记表",
+                             "文件没有标识（可能是把数据粘贴到了新工作簿），不带名单检查时无法确定填报单位；汇总时按名单和文件名中的"
+                             "单位名称或代码识别，请确认文件名写明了单位，或改用下发的登记表",
                              file=file))
     if not matches:
         reason = "找不到任何登记表的表头" if book.sheets else "工作簿中没有工作表"
