@@ -430,8 +430,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 having = [newest]
             chosen[form.name] = having
         for (old_path, new_path, how), titles in replaced.items():
-            newest = next(r for r in files if r.path == new_path)
-            old_file, old_name, new_name = _file(files, old_path), Path(old_path).name, Path(new_path).name
+            newest, old_file = _file(files, new_path), _file(files, old_path)
+            old_name, new_name = Path(old_path).name, Path(new_path).name
             what = "" if len(titles) == len(definition.forms) else f"（{'、'.join(titles)}）"
             if how == "tie":
                 sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，"
@@ -460,9 +460,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                                             f"本文件修改于 {_fmt_time(old_file.mtime)}）")
             else:
                 sev = ERROR if on_duplicate == "error" else WARNING
-                why = (f"同一单位重复报送{what}：已采用较新的“{Path(new_path).name}”（保存于 {_fmt_time(newest.saved_at)}），"
-                       f"“{Path(old_path).name}”已被替代")
-                superseded_why[old_path] = f"被同一单位较新的“{Path(new_path).name}”替代（本文件保存于 {_fmt_time(_file(files, old_path).saved_at)}）"
+                why = (f"同一单位重复报送{what}：已采用较新的“{new_name}”（保存于 {_fmt_time(newest.saved_at)}），"
+                       f"“{old_name}”已被替代")
+                superseded_why[old_path] = f"被同一单位较新的“{new_name}”替代（本文件保存于 {_fmt_time(old_file.saved_at)}）"
             unit_issues.append(_issue(sev, "duplicate_return", why, file=old_path, **where))
         used = sorted({r.path for rs in chosen.values() for r in rs})
         for r in files:

@@ -378,6 +378,11 @@ def _repeats_header(cells: Sequence[Any], labels: dict[int, str]) -> bool:
     return same >= max(2, (len(labels) + 1) // 2)
 
 
+def _rows_text(rows: Sequence[int]) -> str:
+    """Excel row numbers for a message, the first ten of them: ``4、5、9`` or ``4、5、…、13等``."""
+    return "、".join(map(str, rows[:10])) + ("等" if len(rows) > 10 else "")
+
+
 def _first_cell(cells: Sequence[Any]) -> tuple[int, Any]:
     """``(column, value)`` of the row's first non-blank cell (None and whitespace are blank), or
     ``(-1, _BLANK_ROW)`` — looking no further than that cell (it runs on every row of every
@@ -426,14 +431,18 @@ def _read_form_sheet(
                              row=hr + 1, **where))
     # a column headed with the field's label in another unit (涉及金额（元） for 万元): not read,
     # never 10,000 times too large, but said as what it is
-    other_unit = {found.name: (c, text, unit_given) for c, text in match.labels.items()
-                  if c not in cols.values() for found, unit_given in [_other_unit(text, form)] if found}
+    used = set(cols.values()).union(*match.repeated.values())
+    unit_columns = {c: found for c, text in match.labels.items() if c not in used
+                    for found in [_other_unit(text, form)] if found[0]}  # column → (field, unit written)
+    elsewhere = {f.name: (c, written) for c, (f, written) in unit_columns.items()}
     for f in form.fields:
         c = cols.get(f.name)
         if c is None:
-            elsewhere = other_unit.get(f.name)
-            why = (f"；表中的“{_one_line(elsewhere[1])}”（{column_letter(elsewhere[0])} 列）单位为“{elsewhere[2]}”，"
-                   f"登记表要求“{f.unit}”，未按此列读取") if elsewhere else ""
+            why = ""
+            if f.name in elsewhere:
+                at, written = elsewhere[f.name]
+                why = (f"；表中的“{_one_line(match.labels[at])}”（{column_letter(at)} 列）单位为“{written}”，"
+                       f"登记表要求“{f.unit}”，未按此列读取")
             if f.required and not f.derived:
                 issues.append(_issue(ERROR, "missing_column",
                                      f"缺少必填列“{f.label}”{why}，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送",
@@ -451,7 +460,6 @@ def _read_form_sheet(
     if positions != sorted(positions):
         issues.append(_issue(WARNING, "columns_reordered",
                              f"{form.sheet}的列顺序与下发的登记表不同，已按表头对应读取", row=hr + 1, **where))
-    used = set(cols.values()).union(*match.repeated.values())
     extra_cols = []
     width = max((len(r) for r in sheet.rows[hr:]), default=0)
     for c in range(width):
@@ -461,12 +469,11 @@ def _read_form_sheet(
         has_data = any(c < len(r) and not _is_blank(r[c]) for r in sheet.rows[hr + 1:])
         if label is not None or has_data:
             extra_cols.append((c, label, has_data))
-    unit_columns = {c: (name, written) for name, (c, _text, written) in other_unit.items()}
     for c, label, has_data in extra_cols:
         if c in unit_columns:
-            wanted = next(x.unit for x in form.fields if x.name == unit_columns[c][0])
-            msg = (f"表头“{_one_line(label)}”的单位“{unit_columns[c][1]}”与登记表要求的“{wanted}”不同，该列未汇总；"
-                   f"请按{wanted}填写，并把表头改回登记表的写法")
+            f, written = unit_columns[c]
+            msg = (f"表头“{_one_line(label)}”的单位“{written}”与登记表要求的“{f.unit}”不同，该列未汇总；"
+                   f"请按{f.unit}填写，并把表头改回登记表的写法")
         elif label is not None:
             msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
         else:
@@ -530,17 +537,17 @@ def _read_form_sheet(
     if footer is not None:
         after = _data_after(data, footer[0] + 1)
         if after:  # never dropped in silence: data below a footer is named
-            shown = "、".join(map(str, after[:10])) + ("等" if len(after) > 10 else "")
+            shown = _rows_text(after)
             issues.append(_issue(
                 WARNING, "rows_after_footer",
                 f"第 {footer[0] + 1} 行“{_one_line(footer[1])[:20]}”是表尾，其后第 {shown} 行的内容未读取；"
                 f"如是数据，请移到表尾之前后重新报送", row=after[0], **where))
     if headers_again:
-        shown = "、".join(map(str, headers_again[:10])) + ("等" if len(headers_again) > 10 else "")
+        shown = _rows_text(headers_again)
         issues.append(_issue(WARNING, "header_repeated", f"第 {shown} 行重复了表头，未作为数据读取",
                              row=headers_again[0], **where))
     if totals:
-        shown = "、".join(map(str, totals[:10])) + ("等" if len(totals) > 10 else "")
+        shown = _rows_text(totals)
         issues.append(_issue(WARNING, "total_row", f"第 {shown} 行是合计行，未作为数据读取（合计由汇总时计算）",
                              row=totals[0], **where))
     merge_issues, covered = _merged_data_cells(sheet, hr, picked, field_cols, where)
@@ -611,7 +618,7 @@ def _read_form_sheet(
     hidden_rows = sheet.hidden_rows
     hidden_seen = [r + 1 for r in picked if r + 1 in hidden_rows] if hidden_rows else []
     if hidden_seen:
-        shown = "、".join(str(x) for x in hidden_seen[:10]) + ("等" if len(hidden_seen) > 10 else "")
+        shown = _rows_text(hidden_seen)
         issues.append(_issue(WARNING, "hidden_rows",
                              f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
     return rows_out, issues
@@ -720,6 +727,7 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
             f = fields.get(c)
             if f is None:
                 continue
+            numeric = f.type in ("integer", "decimal")
             for r in range(r0, r1 + 1):
                 if (r, c) == (r0, c0) or r not in at:
                     continue
@@ -730,7 +738,6 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
                     # number (a figure the clerk cannot see) is an error
                     own = _one_line(cell_text(row[c]))[:50]
                     addr = cell_address(r, c)
-                    numeric = f.type in ("integer", "decimal")
                     covered[at[r], c] = _issue(
                         ERROR if numeric else WARNING, "merged_hidden_value",
                         f"{addr} 在合并单元格 {rng} 中，被合并遮住的单元格里还有“{own}”，"
@@ -741,7 +748,7 @@ def _merged_data_cells(sheet: SheetData, hr: int, picked: list[int], field_cols:
                     continue
                 if empty:
                     continue
-                if c == c0 and f.type not in ("integer", "decimal"):
+                if c == c0 and not numeric:
                     if c >= len(row):
                         row.extend([None] * (c + 1 - len(row)))
                     row[c] = anchor
