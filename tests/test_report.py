@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from docx_helpers import docx_with
 
 import xltools.commands.report  # noqa: F401  (registers `xltools report` until commands/__init__ does)
 from xltools.cli import cli
@@ -1036,20 +1037,12 @@ def chapter(texts: list[str], heading: str) -> int:
     return len(texts) - 1 - texts[::-1].index(heading)
 
 
-def make_unit_doc(path: Path, *texts: str) -> Path:
-    doc = Document()
-    for text in texts:
-        doc.add_paragraph(text)
-    doc.save(path)
-    return path
-
-
 def test_unit_documents_merged_under_their_unit(tmp_path, data):
     docs = tmp_path / "单位事迹"
     docs.mkdir()
-    make_unit_doc(docs / "D23_先进事迹.docx", "劳动局事迹第一段：维权绿色通道。", "劳动局事迹第二段：首问负责。")
-    make_unit_doc(docs / "区检察院事迹材料.docx", "检察院事迹第一段：办案提速。", "检察院事迹第二段：控申接待。")
-    make_unit_doc(docs / "d01-区委办.docx", "区委办事迹：没有登记先锋岗，只报送了文档。")
+    docx_with(docs / "D23_先进事迹.docx", "劳动局事迹第一段：维权绿色通道。", "劳动局事迹第二段：首问负责。")
+    docx_with(docs / "区检察院事迹材料.docx", "检察院事迹第一段：办案提速。", "检察院事迹第二段：控申接待。")
+    docx_with(docs / "d01-区委办.docx", "区委办事迹：没有登记先锋岗，只报送了文档。")
     (docs / "~$D23_先进事迹.docx").write_bytes(b"lock file")  # Word's owner file is skipped
     out = report(["deeds_compilation", "work_report"], data, tmp_path / "out", date=DAY, unit_docs=docs)
     body = parts_text(out[0])["body"]
@@ -1069,7 +1062,7 @@ def test_unit_documents_with_json_data(tmp_path, figures):
     """Units may send only documents: the compilation then needs no registry rows."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    make_unit_doc(docs / "D17 区教育局.docx", "教育局的先进事迹。")
+    docx_with(docs / "D17 区教育局.docx", "教育局的先进事迹。")
     path = report(["deeds_compilation"], figures, tmp_path / "汇编.docx", date=DAY, unit_docs=docs)[0]
     body = parts_text(path)["body"]
     assert body[chapter(body, "一、区教育局") + 1] == "教育局的先进事迹。"
@@ -1095,7 +1088,7 @@ def test_unit_documents_refused(tmp_path, data, files, message):
     docs.mkdir()
     for name, content in files.items():
         if content == "doc":
-            make_unit_doc(docs / name, "事迹")
+            docx_with(docs / name, "事迹")
         elif content == "xlsx":
             import openpyxl
 
@@ -1120,25 +1113,18 @@ def test_unit_docs_is_always_in_the_context(data):
 def test_cli_report_unit_docs(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    make_unit_doc(docs / "D23_区劳动局.docx", "劳动局报送的事迹全文。")
+    docx_with(docs / "D23_区劳动局.docx", "劳动局报送的事迹全文。")
     out = tmp_path / "汇编.docx"
     args = ["report", "deeds_compilation", "--data", str(FIGURES_JSON), "--out", str(out), "--date", "2006-01-15", "--unit-docs", str(docs)]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "劳动局报送的事迹全文。" in parts_text(out)["body"]
-    make_unit_doc(docs / "无名.docx", "x")
+    docx_with(docs / "无名.docx", "x")
     out.unlink()
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert result.output.startswith("错误：") and "无名.docx：文件名中没有名单上的单位代码或单位名称" in result.output
     assert not out.exists()
-
-
-def _one_paragraph_template(path: Path, text: str) -> Path:
-    doc = Document()
-    doc.add_paragraph(text)
-    doc.save(path)
-    return path
 
 
 @pytest.mark.parametrize(
@@ -1166,7 +1152,7 @@ def test_json_data_says_it_has_no_rows(tmp_path, text, named):
     """A figures JSON holds no rows (hostile review): counting top10 or posts_by_unit, or naming
     a form, stops with one line saying the rows are in the consolidated workbook — where it
     printed 十佳共0个 in silence, or blamed the variable name."""
-    template = _one_paragraph_template(tmp_path / "mine.docx", text)
+    template = docx_with(tmp_path / "mine.docx", text)
     result = CliRunner().invoke(cli, ["report", str(template), "--data", str(FIGURES_JSON), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert result.output == (f"错误：模板 mine.docx：数据中没有 {named}（各表的明细只在汇总表中，汇总指标 JSON 中没有；"
@@ -1176,7 +1162,7 @@ def test_json_data_says_it_has_no_rows(tmp_path, text, named):
 
 def test_json_data_still_renders_what_does_not_need_rows(tmp_path):
     # a test on forms is false and .get gives the default: the bundled work report's way
-    template = _one_paragraph_template(
+    template = docx_with(
         tmp_path / "mine.docx",
         "{% if 'posts' not in forms %}无明细{% endif %}"
         "{{ forms.get('posts', [])|length }}{{ 'posts' in forms }}{{ posts_total }}")
@@ -1224,10 +1210,7 @@ def consolidated_xlsx(tmp_path_factory, kit, roster) -> Path:
 def test_template_mistakes_are_explained_in_chinese(tmp_path, consolidated_xlsx, paragraphs, message):
     """A template editor's usual mistakes (hostile review): Jinja2's English ("No filter named",
     "'xltools.consolidated.FormRows object' has no attribute") is turned into what to fix."""
-    doc = Document()
-    for text in paragraphs:
-        doc.add_paragraph(text)
-    doc.save(tmp_path / "mine.docx")
+    docx_with(tmp_path / "mine.docx", *paragraphs)
     result = CliRunner().invoke(cli, ["report", str(tmp_path / "mine.docx"), "--data", str(consolidated_xlsx),
                                       "--out", str(tmp_path / "o")])
     assert result.exit_code == 1

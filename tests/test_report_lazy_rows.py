@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docx_helpers import docx_with
 from jinja2 import Environment
 
 from xltools.cli import cli
@@ -238,21 +239,11 @@ def test_lazily_read_posts_draft_the_same_documents_as_eager_ones(consolidated, 
 # --------------------------------------------------------------------------- what is read at once
 
 
-def _template(path: Path, *paragraphs: str) -> Path:
-    from docx import Document
-
-    doc = Document()
-    for text in paragraphs:
-        doc.add_paragraph(text)
-    doc.save(path)
-    return path
-
-
 def test_tags_naming_forms_are_read_in_the_first_pass(consolidated, kit, tmp_path, asked):
     from xltools.report import forms_used
 
     sheet = {f.name: f.sheet for f in kit.forms}
-    tpl = _template(tmp_path / "named.docx", "{{ forms.deeds|length }}/{{ forms['results']|length }}/"
+    tpl = docx_with(tmp_path / "named.docx", "{{ forms.deeds|length }}/{{ forms['results']|length }}/"
                     "{{ forms.get('assessment')|length }}/{{ 'stories' in forms }}")
     assert forms_used([tpl]) == {"deeds", "results", "assessment"}  # `in` reads no rows
     whole = read_consolidated(consolidated)
@@ -274,13 +265,13 @@ def test_forms_used_as_a_whole_are_all_read_in_the_first_pass(consolidated, kit,
     }
     want = "".join(f"{n}={len(whole['forms'][n])};" for n in sorted(whole["forms"]))
     for label, text in loops.items():
-        tpl = _template(tmp_path / f"{label}.docx", text)
+        tpl = docx_with(tmp_path / f"{label}.docx", text)
         assert forms_used([tpl]) is None, label
         asked.clear()
         assert _text(report([tpl], consolidated, tmp_path / f"{label}-out.docx", date=DAY)[0]) == want, label
         assert asked == [[DATA_SHEET], sorted(f.sheet for f in kit.forms)], label
     # a test of membership, of the count, or of emptiness reads no rows
-    tpl = _template(tmp_path / "tests.docx", "{{ 'deeds' in forms }}/{{ forms|length }}/{% if forms %}有{% endif %}"
+    tpl = docx_with(tmp_path / "tests.docx", "{{ 'deeds' in forms }}/{{ forms|length }}/{% if forms %}有{% endif %}"
                     "/{{ 'x' if not forms else 'y' }}")
     assert forms_used([tpl]) == set()
     asked.clear()
@@ -294,7 +285,7 @@ def test_joins_reached_by_a_computed_key_are_read_when_reached(consolidated, kit
     from xltools.report import forms_used
 
     sheet = {f.name: f.sheet for f in kit.forms}
-    tpl = _template(
+    tpl = docx_with(
         tmp_path / "dynamic.docx",
         "{% set key = 'de' ~ 'eds' %}{% for u in posts_by_unit %}{% for p in u.posts %}"
         "{{ p[key]|length }},{% endfor %}{% endfor %}",
@@ -313,7 +304,7 @@ def test_joins_reached_by_a_computed_key_are_read_when_reached(consolidated, kit
 def test_joined_keys_named_by_subscript_or_get_are_read_in_the_first_pass(tmp_path):
     from xltools.report import forms_used
 
-    tpl = _template(tmp_path / "keys.docx", "{% for u in posts_by_unit %}{% for p in u.posts %}"
+    tpl = docx_with(tmp_path / "keys.docx", "{% for u in posts_by_unit %}{% for p in u.posts %}"
                     "{{ p['deeds']|length }}{{ p.get('story') }}{% endfor %}{% endfor %}")
     assert forms_used([tpl]) == {"posts", "deeds", "stories"}
 
@@ -330,7 +321,7 @@ def test_a_workbook_deleted_before_a_later_lookup_is_a_data_error(consolidated, 
     copy = tmp_path / "汇总表.xlsx"
     shutil.copyfile(consolidated, copy)
     ctx = report_context(copy, date=DAY, needed={"forms"})
-    tpl = _template(tmp_path / "t.docx", "{{ forms.deeds|length }}")
+    tpl = docx_with(tmp_path / "t.docx", "{{ forms.deeds|length }}")
     copy.unlink()  # deleted (or moved) while the report runs
     with pytest.raises(DataError, match="汇总表在读取期间被删除或移走") as err:
         render_template(tpl, ctx)
@@ -374,8 +365,8 @@ def test_forms_and_posts_print_and_list_as_the_dicts_did(consolidated, tmp_path)
     post, lazy_post = units[1]["posts"][0], lazy_units[1]["posts"][0]
     assert repr(lazy_post.keys()) == repr(post.keys()) and repr(lazy_post.items()) == repr(post.items())
     assert type(lazy_post.copy()) is dict and lazy_post.copy() == post
-    tpl = _template(tmp_path / "whole.docx", "{{ forms.keys() }}", "{% for u in posts_by_unit %}{{ u.posts[0] }}{% endfor %}")
-    want = _template(tmp_path / "whole-eager.docx", "{{ forms.keys() }}", "{% for u in posts_by_unit %}{{ u.posts[0] }}{% endfor %}")
+    tpl = docx_with(tmp_path / "whole.docx", "{{ forms.keys() }}", "{% for u in posts_by_unit %}{{ u.posts[0] }}{% endfor %}")
+    want = docx_with(tmp_path / "whole-eager.docx", "{{ forms.keys() }}", "{% for u in posts_by_unit %}{{ u.posts[0] }}{% endfor %}")
     a = _text(report([tpl], consolidated, tmp_path / "lazy-out.docx", date=DAY)[0])
     b = _text(report([want], eager, tmp_path / "eager-out.docx", date=DAY)[0])
     assert a == b and "dict_keys([" in a and "'deeds': [" in a
