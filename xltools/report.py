@@ -109,8 +109,7 @@ class NoRows(Mapping):
     def __iter__(self) -> Iterator[str]:  # forms|length, a loop over forms.items(): refused too
         raise DataError(f"数据中没有 forms{_NO_ROWS_HINT}")
 
-    def __len__(self) -> int:
-        raise DataError(f"数据中没有 forms{_NO_ROWS_HINT}")
+    __len__ = __iter__  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return "{}"
