@@ -41,18 +41,13 @@ def file_mtime(path: Path) -> datetime | None:
         return None
 
 
-def saved_time(path: Path, kind: str) -> datetime | None:
-    """Last-saved time recorded inside the file (:func:`recorded_save_time`), else the file
-    system's modification time (also for .xls and .csv).  Git does not keep modification
-    times, so the internal one is what orders two copies of a committed return."""
-    return recorded_save_time(path, kind) or file_mtime(path)
-
-
 def recorded_save_time(path: Path, kind: str) -> datetime | None:
     """Last-saved time recorded inside the file, UTC: xlsx docProps/core.xml dcterms:modified;
     ods meta.xml dc:date, which LibreOffice writes as local time without a zone and is read as
     UTC here — consistent between two copies, which is all the ordering needs.  None when the
-    file records none (.xls, .csv, or a package without it)."""
+    file records none (.xls, .csv, or a package without it): merge then falls back on the file
+    system's modification time, a different clock (git does not keep modification times, so
+    the internal one is what orders two copies of a committed return)."""
     inner: str | None = None
     try:
         if kind in ("xlsx", "xlsm", "ods"):
@@ -174,5 +169,4 @@ __all__ = [
     "meta_stamp",
     "property_stamp",
     "recorded_save_time",
-    "saved_time",
 ]
