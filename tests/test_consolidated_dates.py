@@ -8,15 +8,15 @@ from datetime import date, datetime, timedelta
 
 from xlsxwriter.utility import _datetime_to_excel_datetime
 
-from xltools.consolidated import _EXCEL_EPOCH, _LAST_LOTUS_DAY
+from xltools.xlsx_rows import EXCEL_EPOCH, LAST_LOTUS_DAY
 
 
 def _serial(d: date) -> float:
-    return float(d.toordinal() - _EXCEL_EPOCH)
+    return float(d.toordinal() - EXCEL_EPOCH)
 
 
 def test_serial_matches_xlsxwriter_from_1900_03_01_to_9999():
-    assert _LAST_LOTUS_DAY + timedelta(days=1) == date(1900, 3, 1)
+    assert LAST_LOTUS_DAY + timedelta(days=1) == date(1900, 3, 1)
     first, last = date(1900, 3, 1).toordinal(), date(9999, 12, 31).toordinal()
     near_epoch = range(first, date(1902, 1, 1).toordinal())  # every day there
     ordinals = [*near_epoch, *range(near_epoch.stop, last, 37), last]

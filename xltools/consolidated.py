@@ -28,7 +28,7 @@ same bytes.
 from __future__ import annotations
 
 import json
-import re
+import tempfile
 from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -40,6 +40,15 @@ import xlsxwriter
 from ._io import atomic_path
 from .errors import DataError, OutputError
 from .figures import plain_number
+from .xlsx_rows import (
+    EXCEL_EPOCH,
+    LAST_LOTUS_DAY,
+    SheetRows,
+    clean_text,
+    splice,
+    temp_rows_file,
+    write_rows,
+)
 
 SUMMARY_SHEET = "汇总指标"
 PER_UNIT_SHEET = "分单位统计"
@@ -68,62 +77,39 @@ COUNT_LABELS = {
     "warnings": "警告",
 }
 _CHUNK = 30000
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _PINNED = datetime(2000, 1, 1)
 
 
 def _clean(text: Any) -> str:
-    """``text`` as a string an .xlsx cell can hold: characters XML 1.0 forbids removed, cut at
-    Excel's 32,767 characters.  (``isprintable()`` is a fast C test that no such character is
-    present; most text takes only that path.)"""
-    s = "" if text is None else text if text.__class__ is str else str(text)
-    if not s.isprintable():
-        s = _ILLEGAL.sub("", s)
-    return s if len(s) <= 32767 else s[:32760] + "…（已截断）"
+    """``text`` as XlsxWriter is to write it in a cell: :func:`~xltools.xlsx_rows.clean_text`,
+    and a text that XlsxWriter's ``constant_memory`` mode would copy into the file unescaped,
+    taking it for a rich string (it starts with ``<r>`` and ends with ``</r>``: a clerk's
+    ``<r>见附件</r>`` became an empty cell), given as the one-run rich string that shows it."""
+    s = clean_text(text)
+    if s.startswith("<r>") and s.endswith("</r>"):
+        return "<r><t>" + s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</t></r>"
+    return s
 
 
-#: Excel's 1900 date system: serial 1 is 1900-01-01 and serial 60 is the 1900-02-29 that never
-#: was (kept for Lotus 1-2-3), so from 1900-03-01 a date's serial is its ordinal minus this
-#: (Microsoft, "Date systems in Excel"); the value XlsxWriter's write_datetime stores for it.
-_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
-_LAST_LOTUS_DAY = date(1900, 2, 28)
 
 
-#: Use XlsxWriter's undecorated cell methods in the form sheets' loop (see :func:`_cell_writers`).
-_UNDECORATED = True
-
-
-def _cell_writers(ws) -> tuple[Any, Any]:
-    """``(write_string, write_number)`` for the hot loop of :func:`_write_form_rows`.
-
-    XlsxWriter's public ``write_string`` and ``write_number`` are wrapped by a decorator that
-    accepts A1 notation (``convert_cell_args`` in its worksheet.py: a Python frame, a ``try``
-    and an ``int()`` call per cell) and then call ``_write_string`` / ``_write_number``, which
-    the library keeps as their "undecorated versions" with the same arguments and return codes.
-    Calling those directly writes the same bytes (tests/test_consolidated_writers.py) with about
-    a fifth less of the loop's time (issue 7: the write is most of a merge's time at every
-    scale).  Should a future XlsxWriter drop them, the public methods are used."""
-    if _UNDECORATED:
-        string = getattr(ws, "_write_string", None)
-        number = getattr(ws, "_write_number", None)
-        if callable(string) and callable(number):
-            return string, number
-    return ws.write_string, ws.write_number
+def _records(form, rows) -> Iterator[tuple]:
+    """``rows`` (:class:`~xltools.merge.AcceptedRows` or a plain list of rows) as
+    ``(values in field order, unit code, unit name, file, sheet, row)`` tuples."""
+    if hasattr(rows, "records"):
+        return rows.records()
+    names = [f.name for f in form.fields]
+    return ((r.field_values(names), r.unit_code, r.unit_name, r.file, r.sheet, r.row) for r in rows)
 
 
 def _write_form_rows(ws, form, rows, cell, f_date) -> None:
-    """One form's accepted rows, from sheet row 2: the fields in definition order, then the
-    provenance columns.  The hot loop of the consolidated workbook (issue 7): rows come as
-    plain tuples (:meth:`~xltools.merge.AcceptedRows.records`), values of the common types are
-    written directly, the rest through ``cell``; text is cleaned by :func:`_clean`, provenance
-    once per source sheet."""
-    names = [f.name for f in form.fields]
-    n = len(names)
-    if hasattr(rows, "records"):
-        records = rows.records()
-    else:  # a plain list of rows
-        records = ((r.field_values(names), r.unit_code, r.unit_name, r.file, r.sheet, r.row) for r in rows)
-    write_string, write_number = _cell_writers(ws)
+    """One form's accepted rows, from sheet row 2, every cell through XlsxWriter: the fields in
+    definition order, then the provenance columns.  The reference for
+    :func:`xltools.xlsx_rows.write_rows`, which writes the same bytes several times faster, and
+    the way used should XlsxWriter stop numbering styles as :func:`_write_book` expects."""
+    n = len(form.fields)
+    records = _records(form, rows)
+    write_string, write_number = ws.write_string, ws.write_number
     write_datetime = ws.write_datetime
     provenance: dict[tuple[str, str, str, str], tuple[str, str, str, str]] = {}
     for i, (values, code, unit_name, file, sheet, source_row) in enumerate(records, start=1):
@@ -135,8 +121,8 @@ def _write_form_rows(ws, form, rows, cell, f_date) -> None:
                 write_string(i, c, _clean(v))
             elif t is int or t is Decimal or t is float:
                 write_number(i, c, float(v))
-            elif t is date and v > _LAST_LOTUS_DAY:
-                write_number(i, c, float(v.toordinal() - _EXCEL_EPOCH), f_date)
+            elif t is date and v > LAST_LOTUS_DAY:
+                write_number(i, c, float(v.toordinal() - EXCEL_EPOCH), f_date)
             elif t is date:
                 write_datetime(i, c, datetime(v.year, v.month, v.day), f_date)
             else:
@@ -171,7 +157,30 @@ def write_consolidated(consolidation, out: str | Path) -> Path:
 EXCEL_MAX_ROWS = 1_048_576
 
 
+#: Write the form sheets' rows with :func:`xltools.xlsx_rows.write_rows` (else every cell
+#: through XlsxWriter, as :func:`_write_form_rows` does; the tests compare the two).
+_ROWS_AS_XML = True
+
+
 def _write(cons, path: Path) -> None:
+    """Write the workbook to ``path``.  XlsxWriter's temporary files and the form sheets' rows
+    go to a private scratch folder, removed whatever happens.  With :data:`_ROWS_AS_XML`,
+    XlsxWriter writes the workbook into that folder with only the header on each form sheet,
+    the rows go to files beside it as they are read back, and
+    :func:`~xltools.xlsx_rows.splice` joins them into ``path``."""
+    with tempfile.TemporaryDirectory(prefix="xltools-write-", ignore_cleanup_errors=True) as folder:
+        scratch = Path(folder)
+        pending: list[SheetRows] = []
+        built = scratch / "built.xlsx" if _ROWS_AS_XML else path
+        _write_book(cons, built, scratch, pending)
+        if built != path:
+            splice(built, path, pending)
+
+
+def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows]) -> None:
+    """The workbook through XlsxWriter (its temporary files in ``scratch``); each form sheet's
+    rows appended to ``pending`` (files in ``scratch``) or, without :data:`_ROWS_AS_XML`,
+    written by XlsxWriter."""
     d = cons.definition
     for form in d.forms:
         n = len(cons.rows.get(form.name, []))
@@ -189,8 +198,22 @@ def _write(cons, path: Path) -> None:
             "strings_to_urls": False,
             "strings_to_numbers": False,
             "default_date_format": "yyyy-mm-dd",
+            "tmpdir": str(scratch),
         },
     )
+    try:
+        _fill_book(cons, wb, pending, scratch)
+    except BaseException:
+        for ws in wb.worksheets():  # XlsxWriter's open row files, so the folder can go
+            fh = getattr(ws, "row_data_fh", None)
+            if fh is not None:
+                fh.close()
+        raise
+    wb.close()
+
+
+def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
+    d = cons.definition
     created = cons.saved_at.astimezone(timezone.utc).replace(tzinfo=None) if cons.saved_at else _PINNED
     wb.set_properties({"title": f"{d.title} 汇总表", "subject": d.title, "author": "xltools",
                        "comments": "由 xltools merge 生成", "created": created})
@@ -260,7 +283,12 @@ def _write(cons, path: Path) -> None:
         widths = [min(max(f.width or 12, 8), 50) for f in form.fields] + [9, 14, 36, 16, 7]
         header(ws, labels, widths)
         rows = cons.rows.get(form.name, [])
-        _write_form_rows(ws, form, rows, cell, f_date)
+        date_style = getattr(f_date, "_get_xf_index", None)  # the style's number, as XlsxWriter gives it
+        if _ROWS_AS_XML and callable(date_style):
+            pending.append(SheetRows(form.sheet, temp_rows_file(scratch), 0, len(labels)))
+            pending[-1].n_rows = write_rows(pending[-1].path, _records(form, rows), len(form.fields), date_style)
+        else:
+            _write_form_rows(ws, form, rows, cell, f_date)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
 
     # 3. 分单位统计 -----------------------------------------------------------------------------------
@@ -359,7 +387,6 @@ def _write(cons, path: Path) -> None:
         ws.write_string(i, 0, chunk)
     del payload
     ws.hide()
-    wb.close()
 
 
 def _encode_streaming(encoder: json.JSONEncoder, payload: dict[str, Any]):

@@ -1,0 +1,212 @@
+"""Issue 7: the form sheets' rows of the consolidated workbook are written as SpreadsheetML text
+(:mod:`xltools.xlsx_rows`) and spliced into the workbook XlsxWriter built.  The workbook's bytes
+must be exactly those XlsxWriter gives when it writes every cell itself, for every kind of value
+a row can hold — except a text shaped like XlsxWriter's rich-string markup, which XlsxWriter
+loses and xltools keeps."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+import xltools.consolidated as consolidated
+from xltools.consolidated import read_consolidated, write_consolidated
+from xltools.merge import merge
+from xltools.returns import Row
+from xltools.xlsx_rows import SheetRows, clean_text, excel_serial, inline_text, splice, write_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUND1 = ROOT / "samples" / "returns" / "round1"
+
+#: values of every kind a row can hold, and the text XlsxWriter and XML treat specially
+ODD_VALUES = [
+    "plain text", "  leading and trailing spaces  ", "tab\there", "line\nbreak", "cr\r\nlf", "ctrl\x01\x1fchars",
+    "\ufffe nonchar", "emoji 😀 and 𠀀 (non-BMP)", "x" * 40_000, "😀" * 17_000, "_x0041_ escaped-looking",
+    "_X0041_ upper", "a_x00e9_b_x12G4_", "=SUM(A1:A2)", "http://example.com", "0012", "", "#DIV/0!",
+    "a & b < c > d \"q\" 'q'", "\u3000全角空格\u3000", "\xa0nbsp", " ", "\n", "\t",
+    0, -7, 2**53 + 1, 1.5, -0.0, float("1e308"), 1e-9, 0.1 + 0.2, Decimal("12.50"), Decimal("-0.001"),
+    True, False, date(2024, 3, 5), date(1900, 2, 28), date(1900, 1, 2), date(1900, 3, 1), date(9999, 12, 31),
+    datetime(2024, 3, 5, 14, 30), datetime(1900, 1, 2, 6), ("张明", "李华"), (), ["王五"], None,
+]
+#: what XlsxWriter writes unescaped, taking it for a rich string (the first difference)
+RICH_LOOKING = ["<r>见附件</r>", "<r><t>x</t></r>", "<r>a & b</r>"]
+
+
+def _rows(form, n: int, values: list) -> list[Row]:
+    names = [f.name for f in form.fields]
+    rows = []
+    for i in range(n):
+        vals = {name: values[(i * len(names) + k) % len(values)] for k, name in enumerate(names)}
+        rows.append(Row(form.name, vals, f"D{i % 3:02d}", f"单位{i % 3}", f"round1/D{i % 3:02d}.xlsx",
+                        "先锋岗登记表", i + 4))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def round1(kit_path, roster_path):
+    return merge(kit_path, roster_path, [ROUND1], jobs=1)
+
+
+def _write(cons, path: Path, as_xml: bool, monkeypatch) -> bytes:
+    monkeypatch.setattr(consolidated, "_ROWS_AS_XML", as_xml)
+    return write_consolidated(cons, path).read_bytes()
+
+
+def test_sample_round_gives_the_workbook_xlsxwriter_gives(round1, tmp_path, monkeypatch):
+    fast = _write(round1, tmp_path / "fast.xlsx", True, monkeypatch)
+    slow = _write(round1, tmp_path / "slow.xlsx", False, monkeypatch)
+    assert hashlib.sha256(fast).hexdigest() == hashlib.sha256(slow).hexdigest()
+    assert round1.counts["rows_accepted"] == 622
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fast.xlsx", "slow.xlsx"]  # no scratch left
+
+
+def test_every_kind_of_value_gives_the_same_bytes(round1, tmp_path, monkeypatch):
+    kit = round1.definition
+    monkeypatch.setattr(round1, "rows", {f.name: _rows(f, 3 * len(ODD_VALUES), ODD_VALUES) for f in kit.forms})
+    fast = _write(round1, tmp_path / "fast.xlsx", True, monkeypatch)
+    slow = _write(round1, tmp_path / "slow.xlsx", False, monkeypatch)
+    assert fast == slow
+    with zipfile.ZipFile(tmp_path / "fast.xlsx") as z:
+        xml = z.read("xl/worksheets/sheet2.xml")
+    assert b"<v>45356</v>" in xml and b"_x005F_x0041_ escaped-looking" in xml and b"cr_x000D_\nlf" in xml
+    assert b'<t xml:space="preserve">  leading and trailing spaces  </t>' in xml
+    # and the texts read back as they were (calamine: what xltools report reads)
+    texts = {v for f in kit.forms for row in CalamineWorkbook.from_path(str(tmp_path / "fast.xlsx"))
+             .get_sheet_by_name(f.sheet).to_python() for v in row}
+    for text in ("tab\there", "cr\r\nlf", "_x0041_ escaped-looking", "_X0041_ upper", "a_x00e9_b_x12G4_",
+                 "a & b < c > d \"q\" 'q'", "\u3000全角空格\u3000", "  leading and trailing spaces  ", "ctrlchars"):
+        assert text in texts, text
+
+
+def test_text_shaped_like_rich_string_markup_is_kept(round1, tmp_path, monkeypatch):
+    kit = round1.definition
+    form = kit.forms[0]
+    text_fields = [f.name for f in form.fields if f.type == "text"]
+    rows = _rows(form, 3, ["x"])
+    for row in rows:
+        for name, value in zip(text_fields, RICH_LOOKING):
+            row.values[name] = value
+    monkeypatch.setattr(round1, "rows", {**round1.rows, form.name: rows})
+    ledger = round1.ledger[0]
+    monkeypatch.setattr(ledger, "name", "<r>见附件</r>")  # a sheet XlsxWriter still writes
+    for as_xml in (True, False):
+        out = tmp_path / f"{as_xml}.xlsx"
+        _write(round1, out, as_xml, monkeypatch)
+        book = CalamineWorkbook.from_path(str(out))
+        sheet = book.get_sheet_by_name(form.sheet).to_python()
+        header = sheet[0]
+        cols = [header.index(f.label) for f in form.fields if f.name in text_fields][: len(RICH_LOOKING)]
+        assert [sheet[1][c] for c in cols] == RICH_LOOKING[: len(cols)]
+        ledger_rows = book.get_sheet_by_name(consolidated.LEDGER_SHEET).to_python()
+        assert ledger_rows[1][1] == "<r>见附件</r>"
+
+
+def test_1900_01_01_is_serial_one(round1, tmp_path, monkeypatch):
+    """The second difference: XlsxWriter writes the date 1900-01-01 as serial 0 (it takes the
+    day for "a time without a date"), which Excel shows as 1900-01-00; the serial is 1."""
+    form = next(f for f in round1.definition.forms if any(x.type == "date" for x in f.fields))
+    name = next(x.name for x in form.fields if x.type == "date")
+    rows = _rows(form, 2, ["x"])
+    rows[0].values[name] = date(1900, 1, 1)
+    rows[1].values[name] = datetime(1900, 1, 1, 6)
+    monkeypatch.setattr(round1, "rows", {**round1.rows, form.name: rows})
+    out = tmp_path / "c.xlsx"
+    _write(round1, out, True, monkeypatch)
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(form.sheet).to_python()
+    col = sheet[0].index(next(x.label for x in form.fields if x.name == name))
+    assert sheet[1][col] == date(1900, 1, 1) and sheet[2][col] == datetime(1900, 1, 1, 6)
+
+
+def test_libreoffice_reads_the_spliced_sheets(round1, tmp_path, monkeypatch, soffice):
+    kit = round1.definition
+    # LibreOffice drops a tab and the CR of CR LF from a cell's text (so it does with the bytes
+    # XlsxWriter writes): those two are left out here, the rest must come back cell for cell
+    values = [v for v in ODD_VALUES[:24] if not ("\t" in v or "\r" in v)] + RICH_LOOKING
+    monkeypatch.setattr(round1, "rows", {f.name: _rows(f, len(ODD_VALUES), values) for f in kit.forms})
+    out = tmp_path / "c.xlsx"
+    _write(round1, out, True, monkeypatch)
+    ods = soffice(out, "ods", tmp_path / "lo")
+    ours = CalamineWorkbook.from_path(str(out))
+    theirs = CalamineWorkbook.from_path(str(ods))
+    for form in kit.forms:
+        a = ours.get_sheet_by_name(form.sheet).to_python()
+        b = theirs.get_sheet_by_name(form.sheet).to_python()
+        assert len(a) == len(b) == len(ODD_VALUES) + 1
+        assert a[1:] == b[1:], form.name
+    texts = {v for row in ours.get_sheet_by_name(kit.forms[0].sheet).to_python() for v in row}
+    assert "<r>见附件</r>" in texts and "a & b < c > d \"q\" 'q'" in texts
+
+
+def test_a_failed_write_leaves_no_scratch_files(round1, tmp_path, monkeypatch):
+    kit = round1.definition
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    form = kit.forms[0]
+    number = next(f.name for f in form.fields if f.type in ("integer", "number", "money"))
+    rows = _rows(form, 2, ["x"])
+    rows[1].values[number] = Decimal("NaN")
+    monkeypatch.setattr(round1, "rows", {**round1.rows, form.name: rows})
+    with pytest.raises(TypeError, match="nan"):
+        _write(round1, out_dir / "c.xlsx", True, monkeypatch)
+    assert list(out_dir.iterdir()) == [] and list(scratch.iterdir()) == []
+
+
+def test_clean_text_cuts_at_excels_limit_in_utf16_units():
+    assert clean_text("a\x00b\x0bc\ufffe\uffff") == "abc" and clean_text(None) == "" and clean_text(12) == "12"
+    assert clean_text("\t\n\r") == "\t\n\r"  # XML keeps these
+    short = "长" * 16_000
+    assert clean_text(short) is short
+    cut = clean_text("x" * 40_000)
+    assert len(cut) == 32_767 and cut.endswith("…（已截断）")
+    emoji = clean_text("😀" * 17_000)  # 34,000 UTF-16 units
+    assert len(emoji.encode("utf-16-le")) // 2 <= 32_767 and emoji.endswith("…（已截断）")
+    assert len(emoji.encode("utf-16-le")) // 2 >= 32_766  # cut no shorter than a character needs
+    exact = "😀" * 16_383 + "x"  # 32,767 units: kept whole
+    assert clean_text(exact) == exact
+
+
+def test_inline_text_escapes():
+    assert inline_text("a&b<c>") == "<t>a&amp;b&lt;c&gt;</t>"
+    assert inline_text("_x0041_") == "<t>_x005F_x0041_</t>"
+    assert inline_text("a\rb") == "<t>a_x000D_b</t>"
+    assert inline_text(" x") == '<t xml:space="preserve"> x</t>'
+    assert inline_text("x\n") == '<t xml:space="preserve">x\n</t>'
+    assert inline_text("\u3000x") == '<t xml:space="preserve">\u3000x</t>'
+    assert inline_text("") == "<t></t>"
+
+
+def test_excel_serial_follows_the_1900_date_system():
+    assert excel_serial(date(1900, 1, 1)) == 1
+    assert excel_serial(date(1900, 2, 28)) == 59
+    assert excel_serial(date(1900, 3, 1)) == 61  # 60 is Lotus 1-2-3's 1900-02-29
+    assert excel_serial(date(2024, 3, 5)) == 45356
+    assert excel_serial(datetime(2024, 3, 5, 18)) == 45356.75
+
+
+def test_write_rows_counts_and_numbers_rows_from_two(tmp_path):
+    path = tmp_path / "rows.xml"
+    records = [(("a", 1, None), "D01", "单位", "f.xlsx", "表", 4), ((None, None, date(2024, 1, 2)), "D01", "单位", "f.xlsx", "表", 5)]
+    styles = []
+    n = write_rows(path, records, 3, lambda: styles.append(1) or 7)
+    text = path.read_text(encoding="utf-8")
+    assert n == 2 and styles == [1]  # the date style asked for once
+    assert text.startswith('<row r="2"><c r="A2" t="inlineStr"><is><t>a</t></is></c><c r="B2"><v>1</v></c>')
+    assert '<c r="C3" s="7"><v>45293</v></c>' in text and '<c r="H3"><v>5</v></c></row>' in text
+
+
+def test_splice_refuses_a_sheet_the_workbook_lacks(round1, tmp_path):
+    built = write_consolidated(round1, tmp_path / "c.xlsx")
+    rows = tmp_path / "r.xml"
+    rows.write_text("", encoding="utf-8")
+    with pytest.raises(ValueError, match="没有的表"):
+        splice(built, tmp_path / "o.xlsx", [SheetRows("没有的表", rows, 0, 3)])
