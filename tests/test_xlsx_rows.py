@@ -1,8 +1,8 @@
 """Issue 7: the form sheets' rows of the consolidated workbook are written as SpreadsheetML text
 (:mod:`xltools.xlsx_rows`) and spliced into the workbook XlsxWriter built.  The workbook's bytes
 must be exactly those XlsxWriter gives when it writes every cell itself, for every kind of value
-a row can hold — except a text shaped like XlsxWriter's rich-string markup, which XlsxWriter
-loses and xltools keeps."""
+a row can hold — including the two values XlsxWriter alone used to lose (text shaped like its
+rich-string markup; the date 1900-01-01), which both paths now write right."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import xltools.consolidated as consolidated
-from xltools.consolidated import read_consolidated, write_consolidated
+from xltools.consolidated import write_consolidated
 from xltools.merge import merge
 from xltools.returns import Row
 from xltools.xlsx_rows import SheetRows, clean_text, excel_serial, inline_text, splice, write_rows
@@ -35,8 +35,11 @@ ODD_VALUES = [
     True, False, date(2024, 3, 5), date(1900, 2, 28), date(1900, 1, 2), date(1900, 3, 1), date(9999, 12, 31),
     datetime(2024, 3, 5, 14, 30), datetime(1900, 1, 2, 6), ("张明", "李华"), (), ["王五"], None,
 ]
-#: what XlsxWriter writes unescaped, taking it for a rich string (the first difference)
-RICH_LOOKING = ["<r>见附件</r>", "<r><t>x</t></r>", "<r>a & b</r>"]
+#: what XlsxWriter writes unescaped, taking it for a rich string
+RICH_LOOKING = ["<r>见附件</r>", "<r><t>x</t></r>", "<r>a & b</r>", "<r>_x0041_\r</r>", ("<r>张明", "李华</r>")]
+#: ... and so long that as markup it would pass Excel's limit
+RICH_LONG = ["<r>" + "&" * 7_000 + "</r>", "<r>" + "<" * 33_000 + "</r>"]
+EARLY_DATES = [date(1900, 1, 1), datetime(1900, 1, 1, 6)]
 
 
 def _rows(form, n: int, values: list) -> list[Row]:
@@ -69,20 +72,44 @@ def test_sample_round_gives_the_workbook_xlsxwriter_gives(round1, tmp_path, monk
 
 def test_every_kind_of_value_gives_the_same_bytes(round1, tmp_path, monkeypatch):
     kit = round1.definition
-    monkeypatch.setattr(round1, "rows", {f.name: _rows(f, 3 * len(ODD_VALUES), ODD_VALUES) for f in kit.forms})
+    values = ODD_VALUES + RICH_LOOKING + RICH_LONG + EARLY_DATES
+    monkeypatch.setattr(round1, "rows", {f.name: _rows(f, 3 * len(values), values) for f in kit.forms})
     fast = _write(round1, tmp_path / "fast.xlsx", True, monkeypatch)
     slow = _write(round1, tmp_path / "slow.xlsx", False, monkeypatch)
     assert fast == slow
     with zipfile.ZipFile(tmp_path / "fast.xlsx") as z:
         xml = z.read("xl/worksheets/sheet2.xml")
+        assert z.testzip() is None
     assert b"<v>45356</v>" in xml and b"_x005F_x0041_ escaped-looking" in xml and b"cr_x000D_\nlf" in xml
     assert b'<t xml:space="preserve">  leading and trailing spaces  </t>' in xml
+    assert b"<r><t>&lt;r&gt;\xe8\xa7\x81\xe9\x99\x84\xe4\xbb\xb6&lt;/r&gt;</t></r>" in xml
     # and the texts read back as they were (calamine: what xltools report reads)
     texts = {v for f in kit.forms for row in CalamineWorkbook.from_path(str(tmp_path / "fast.xlsx"))
              .get_sheet_by_name(f.sheet).to_python() for v in row}
     for text in ("tab\there", "cr\r\nlf", "_x0041_ escaped-looking", "_X0041_ upper", "a_x00e9_b_x12G4_",
                  "a & b < c > d \"q\" 'q'", "\u3000全角空格\u3000", "  leading and trailing spaces  ", "ctrlchars"):
         assert text in texts, text
+    for text in RICH_LOOKING[:4] + ["<r>张明、李华</r>"]:
+        assert text in texts, text
+    assert any(isinstance(t, str) and t.startswith("<r>&&&") and t.endswith("…（已截断）") for t in texts)
+
+
+@pytest.mark.parametrize("shape", ["one row", "date in the last row only", "two rows"])
+def test_a_date_first_met_in_the_last_row_numbers_the_styles_as_xlsxwriter_does(round1, tmp_path, monkeypatch, shape):
+    """XlsxWriter numbers a style when it writes out a row, and writes a sheet's last row only
+    when the workbook is closed, after the later sheets' rows: the date style's number then
+    comes after theirs."""
+    forms = {f.name: f for f in round1.definition.forms}
+    deeds = forms["deeds"]
+    dated = _rows(deeds, 1 if shape == "one row" else 2, [date(2024, 3, 5), "x", 3])
+    if shape == "date in the last row only":
+        dated[0].values = {name: ("x" if isinstance(v, date) else v) for name, v in dated[0].values.items()}
+    monkeypatch.setattr(round1, "rows", {name: (dated if name == "deeds" else []) for name in forms})
+    fast = _write(round1, tmp_path / "fast.xlsx", True, monkeypatch)
+    slow = _write(round1, tmp_path / "slow.xlsx", False, monkeypatch)
+    assert fast == slow
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "fast.xlsx")).get_sheet_by_name(deeds.sheet).to_python()
+    assert len(sheet) == len(dated) + 1 and date(2024, 3, 5) in sheet[-1]
 
 
 def test_text_shaped_like_rich_string_markup_is_kept(round1, tmp_path, monkeypatch):
@@ -122,6 +149,17 @@ def test_1900_01_01_is_serial_one(round1, tmp_path, monkeypatch):
     sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name(form.sheet).to_python()
     col = sheet[0].index(next(x.label for x in form.fields if x.name == name))
     assert sheet[1][col] == date(1900, 1, 1) and sheet[2][col] == datetime(1900, 1, 1, 6)
+
+
+def test_a_tab_in_a_sheet_name_is_refused(tmp_path):
+    from xltools.errors import FormDefinitionError
+    from xltools.forms import load_form_definition
+
+    text = (ROOT / "templates" / "xlsx" / "pioneer_posts.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "tab.yaml"
+    bad.write_text(text.replace("sheet: 先锋岗登记表", 'sheet: "先锋岗\\t登记表"', 1), encoding="utf-8")
+    with pytest.raises(FormDefinitionError, match="控制字符"):
+        load_form_definition(bad)
 
 
 def test_libreoffice_reads_the_spliced_sheets(round1, tmp_path, monkeypatch, soffice):
@@ -204,9 +242,12 @@ def test_write_rows_counts_and_numbers_rows_from_two(tmp_path):
     assert '<c r="C3" s="7"><v>45293</v></c>' in text and '<c r="H3"><v>5</v></c></row>' in text
 
 
-def test_splice_refuses_a_sheet_the_workbook_lacks(round1, tmp_path):
+def test_splice_refuses_a_sheet_the_workbook_lacks_or_one_laid_out_otherwise(round1, tmp_path):
     built = write_consolidated(round1, tmp_path / "c.xlsx")
     rows = tmp_path / "r.xml"
     rows.write_text("", encoding="utf-8")
     with pytest.raises(ValueError, match="没有的表"):
-        splice(built, tmp_path / "o.xlsx", [SheetRows("没有的表", rows, 0, 3)])
+        splice(built, tmp_path / "o.xlsx", [SheetRows(99, "没有的表", rows, 0)])
+    # the summary sheet holds more than a header and a last row numbered n_rows + 2
+    with pytest.raises(ValueError, match="汇总指标.*不是表头行之后接最后一行"):
+        splice(built, tmp_path / "o.xlsx", [SheetRows(0, "汇总指标", rows, 5)])

@@ -1,5 +1,6 @@
 """The consolidated workbook (汇总表): write a :class:`~xltools.merge.Consolidation` with
-XlsxWriter, and read one back for reports.
+XlsxWriter — the form sheets' rows as SpreadsheetML text through :mod:`xltools.xlsx_rows`, the
+same bytes several times faster — and read one back for reports.
 
 Sheets, in this order:
 
@@ -40,15 +41,7 @@ import xlsxwriter
 from ._io import atomic_path
 from .errors import DataError, OutputError
 from .figures import plain_number
-from .xlsx_rows import (
-    EXCEL_EPOCH,
-    LAST_LOTUS_DAY,
-    SheetRows,
-    clean_text,
-    splice,
-    temp_rows_file,
-    write_rows,
-)
+from .xlsx_rows import SheetRows, clean_text, excel_serial, splice, temp_rows_file, write_rows
 
 SUMMARY_SHEET = "汇总指标"
 PER_UNIT_SHEET = "分单位统计"
@@ -102,17 +95,26 @@ def _records(form, rows) -> Iterator[tuple]:
     return ((r.field_values(names), r.unit_code, r.unit_name, r.file, r.sheet, r.row) for r in rows)
 
 
-def _write_form_rows(ws, form, rows, cell, f_date) -> None:
-    """One form's accepted rows, from sheet row 2, every cell through XlsxWriter: the fields in
-    definition order, then the provenance columns.  The reference for
-    :func:`xltools.xlsx_rows.write_rows`, which writes the same bytes several times faster, and
-    the way used should XlsxWriter stop numbering styles as :func:`_write_book` expects."""
-    n = len(form.fields)
-    records = _records(form, rows)
+def _all_but_last(records: Iterator[tuple], last: list[tuple]) -> Iterator[tuple]:
+    """``records`` but the last one, which is put in ``last`` once they are exhausted."""
+    held = _NOTHING = object()
+    for record in records:
+        if held is not _NOTHING:
+            yield held
+        held = record
+    if held is not _NOTHING:
+        last.append(held)
+
+
+def _write_form_rows(ws, n: int, records: Iterator[tuple], cell, f_date, first: int = 1) -> None:
+    """Accepted rows of a form with ``n`` fields, from 0-based sheet row ``first``, every cell
+    through XlsxWriter: the fields in definition order, then the provenance columns.  The
+    reference for :func:`xltools.xlsx_rows.write_rows`, which writes the same bytes several
+    times faster; here it writes a form sheet's last row, and every row should XlsxWriter
+    stop numbering styles as :func:`_fill_book` expects."""
     write_string, write_number = ws.write_string, ws.write_number
-    write_datetime = ws.write_datetime
     provenance: dict[tuple[str, str, str, str], tuple[str, str, str, str]] = {}
-    for i, (values, code, unit_name, file, sheet, source_row) in enumerate(records, start=1):
+    for i, (values, code, unit_name, file, sheet, source_row) in enumerate(records, start=first):
         for c, v in enumerate(values):
             if v is None:
                 continue
@@ -121,10 +123,8 @@ def _write_form_rows(ws, form, rows, cell, f_date) -> None:
                 write_string(i, c, _clean(v))
             elif t is int or t is Decimal or t is float:
                 write_number(i, c, float(v))
-            elif t is date and v > LAST_LOTUS_DAY:
-                write_number(i, c, float(v.toordinal() - EXCEL_EPOCH), f_date)
-            elif t is date:
-                write_datetime(i, c, datetime(v.year, v.month, v.day), f_date)
+            elif t is date or t is datetime:
+                write_number(i, c, excel_serial(v), f_date)
             else:
                 cell(ws, i, c, v)
         key = (code, unit_name, file, sheet)
@@ -244,10 +244,8 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
             ws.write_string(r, c, "是" if value else "否", fmt)
         elif isinstance(value, (int, float, Decimal)):
             ws.write_number(r, c, float(value), fmt)
-        elif isinstance(value, datetime):
-            ws.write_datetime(r, c, value, fmt or f_date)
-        elif isinstance(value, date):
-            ws.write_datetime(r, c, datetime(value.year, value.month, value.day), fmt or f_date)
+        elif isinstance(value, (datetime, date)):  # not write_datetime: 1900-01-01 is serial 1, not 0
+            ws.write_number(r, c, excel_serial(value), fmt or f_date)
         elif isinstance(value, (tuple, list)):
             ws.write_string(r, c, _clean("、".join(value)), fmt)
         else:
@@ -283,12 +281,17 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
         widths = [min(max(f.width or 12, 8), 50) for f in form.fields] + [9, 14, 36, 16, 7]
         header(ws, labels, widths)
         rows = cons.rows.get(form.name, [])
+        records = _records(form, rows)
+        first = 1
         date_style = getattr(f_date, "_get_xf_index", None)  # the style's number, as XlsxWriter gives it
-        if _ROWS_AS_XML and callable(date_style):
-            pending.append(SheetRows(form.sheet, temp_rows_file(scratch), 0, len(labels)))
-            pending[-1].n_rows = write_rows(pending[-1].path, _records(form, rows), len(form.fields), date_style)
-        else:
-            _write_form_rows(ws, form, rows, cell, f_date)
+        if _ROWS_AS_XML and callable(date_style) and len(rows) > 1:
+            # every row but the last as text; XlsxWriter writes the last (see xlsx_rows)
+            last: list[tuple] = []
+            part = SheetRows(len(wb.worksheets()) - 1, form.sheet, temp_rows_file(scratch), 0)
+            pending.append(part)
+            part.n_rows = write_rows(part.path, _all_but_last(records, last), len(form.fields), date_style)
+            records, first = iter(last), part.n_rows + 1
+        _write_form_rows(ws, len(form.fields), records, cell, f_date, first)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
 
     # 3. 分单位统计 -----------------------------------------------------------------------------------

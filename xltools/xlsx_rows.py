@@ -5,21 +5,19 @@ Why: at every scale the consolidated workbook's write is most of a merge's time,
 of it is XlsxWriter's work per cell (a decorated call, a cell tuple, an attribute list, a regular
 expression per string, a format lookup), not the compression.  A form sheet's rows are simple —
 text, numbers and dates, one style — so :func:`write_rows` writes them as XML text directly,
-several times faster, and :func:`splice` puts them into the sheet XlsxWriter wrote with only its
-header row.  Everything else in the workbook (styles, column widths, frozen header, print setup,
-autofilter, the other sheets, the chart) is still XlsxWriter's.
+several times faster.  XlsxWriter still writes each form sheet's header and its last row (so it
+sizes the sheet and numbers the styles exactly as when it writes every row), and everything else
+in the workbook (styles, column widths, frozen header, print setup, autofilter, the other
+sheets, the chart); :func:`splice` puts the rows between the header and the last row.
 
 The cells are written exactly as XlsxWriter writes them with ``constant_memory`` (inline strings,
 ``%.16G`` numbers, ``_xHHHH_`` escapes: ECMA-376 Part 1, §22.9.2.19 ST_Xstring), so the
 workbook's bytes are the same as when XlsxWriter writes every cell
-(tests/test_xlsx_rows.py compares them) — with two deliberate differences, both XlsxWriter
-losing a value:
-
-* a text that starts with ``<r>`` and ends with ``</r>`` is copied into the file unescaped by
-  XlsxWriter, which takes it for its own rich-string markup, so a clerk's ``<r>见附件</r>``
-  became an empty cell; here it is text like any other;
-* the date 1900-01-01 is serial 0 in XlsxWriter (its "time without a date"), which Excel shows
-  as 1900-01-00; here it is serial 1.
+(tests/test_xlsx_rows.py compares them).  Two values XlsxWriter used to lose are written right
+on both paths: a text that starts with ``<r>`` and ends with ``</r>``, which XlsxWriter copies
+into the file unescaped as its own rich-string markup (a clerk's ``<r>见附件</r>`` became an
+empty cell), and the date 1900-01-01, serial 0 in XlsxWriter's ``write_datetime`` (its "time
+without a date", shown by Excel as 1900-01-00) and 1 here (:func:`excel_serial`).
 """
 
 from __future__ import annotations
@@ -54,45 +52,65 @@ _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 _TRUNCATED = "…（已截断）"
+#: Texts up to this length need no check against the limit, even as rich-string markup with
+#: every character an entity (``&amp;``, five times as long) and the markup's 14 characters.
+_SHORT = (_EXCEL_STRMAX - 14) // 5
 
 
 def clean_text(text: Any) -> str:
     """``text`` as a string an .xlsx cell can hold: characters XML 1.0 forbids removed, cut to
     Excel's 32,767 UTF-16 units with a visible 「…（已截断）」.  (``isprintable()`` is a fast C
-    test that no such character is present; most text takes only that path.)"""
+    test that no such character is present; most text takes only that path.)
+
+    A text shaped like rich-string markup (``<r>…</r>``) is also cut when the one-run rich
+    string that shows it (:func:`inline_text`) would pass the limit: XlsxWriter measures that
+    markup, not the text, and would cut it mid-tag."""
     s = "" if text is None else text if text.__class__ is str else str(text)
     if not s.isprintable():
         s = _ILLEGAL.sub("", s)
-    if len(s) <= _EXCEL_STRMAX // 2:
+    if len(s) <= _SHORT:
         return s
-    if len(s.encode("utf-16-le")) // 2 <= _EXCEL_STRMAX:
-        return s
-    budget, units = _EXCEL_STRMAX - len(_TRUNCATED), 0
-    for i, ch in enumerate(s):  # characters beyond U+FFFF take two units
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > budget:
-            return s[:i] + _TRUNCATED
-    return s  # pragma: no cover - the loop always cuts a text over the limit
+    if len(s.encode("utf-16-le")) // 2 > _EXCEL_STRMAX:
+        budget, units = _EXCEL_STRMAX - len(_TRUNCATED), 0
+        for i, ch in enumerate(s):  # characters beyond U+FFFF take two units
+            units += 2 if ord(ch) > 0xFFFF else 1
+            if units > budget:
+                s = s[:i] + _TRUNCATED
+                break
+    if s.startswith("<r>") and s.endswith("</r>") and len(_entities(s).encode("utf-16-le")) // 2 + 14 > _EXCEL_STRMAX:
+        s = s[:len(s) - len(_TRUNCATED) - 1] + _TRUNCATED  # no longer ends with </r>
+    return s
 
 
 def inline_text(s: str) -> str:
-    """The ``<t>`` element of an inline string for ``s`` (already :func:`clean_text`-ed):
-    ``_xHHHH_`` escapes, then ``&``, ``<`` and ``>`` as entities, and ``xml:space="preserve"``
-    when the text starts or ends with white space (else a reader may trim it)."""
+    """The content of an inline string's ``<is>`` for ``s`` (already :func:`clean_text`-ed):
+    ``<t>`` with ``_xHHHH_`` escapes, then ``&``, ``<`` and ``>`` as entities, and
+    ``xml:space="preserve"`` when the text starts or ends with white space (else a reader may
+    trim it).  A text shaped like XlsxWriter's rich-string markup (``<r>…</r>``) is wrapped in
+    one rich-text run, as :func:`xltools.consolidated._clean` makes XlsxWriter write it, so both
+    give the same bytes."""
     if s.isprintable():  # no control characters: only the ASCII space can be white space
         if "_x" in s:
             s = _LITERAL_ESCAPE.sub(r"_x005F\1", s)
         if "&" in s or "<" in s or ">" in s:
-            s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            if s.startswith("<r>") and s.endswith("</r>"):
+                return f"<r><t>{_entities(s)}</t></r>"
+            s = _entities(s)
         if s and (s[0] == " " or s[-1] == " "):
             return f'<t xml:space="preserve">{s}</t>'
         return f"<t>{s}</t>"
     s = _LITERAL_ESCAPE.sub(r"_x005F\1", s)
     s = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if s.startswith("<r>") and s.endswith("</r>"):
+        return f"<r><t>{_entities(s)}</t></r>"
+    s = _entities(s)
     if s[:1].isspace() or s[-1:].isspace():
         return f'<t xml:space="preserve">{s}</t>'
     return f"<t>{s}</t>"
+
+
+def _entities(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _number(value: float) -> str:
@@ -181,13 +199,14 @@ def _other_cell(ref: str, v: Any, style: list[str], date_style: Callable[[], int
 
 class SheetRows:
     """A form sheet's rows written by :func:`write_rows` to a temporary file, waiting for
-    :func:`splice`: the sheet's name, the file, how many rows and the sheet's last column."""
+    :func:`splice`: the sheet's position among the workbook's sheets (0 for the first), its
+    name (for messages), the file and how many rows it holds (sheet rows 2 to ``n_rows + 1``)."""
 
-    def __init__(self, sheet: str, path: Path, n_rows: int, n_cols: int) -> None:
+    def __init__(self, position: int, sheet: str, path: Path, n_rows: int) -> None:
+        self.position = position
         self.sheet = sheet
         self.path = path
         self.n_rows = n_rows
-        self.n_cols = n_cols
 
 
 _NS = {
@@ -197,40 +216,43 @@ _NS = {
 }
 
 
-def _sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its part's name in the zip, from ``xl/workbook.xml`` and its relationships
-    (ECMA-376 Part 1, §18.2.19–20), not from XlsxWriter's file naming."""
+def _sheet_parts(book: zipfile.ZipFile) -> list[str]:
+    """The worksheets' part names in the zip, in the workbook's sheet order, from
+    ``xl/workbook.xml`` and its relationships (ECMA-376 Part 1, §18.2.19–20), not from
+    XlsxWriter's file naming.  (By position, not name: XlsxWriter leaves a tab in a sheet name
+    unescaped, and an XML parser reads it back as a space.)"""
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("p:Relationship", _NS)}
-    parts = {}
+    parts = []
     for sheet in workbook.iterfind("m:sheets/m:sheet", _NS):
         target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
-        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        parts.append(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
     return parts
 
 
-_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
-
-
 def splice(built: Path, out: Path, sheets: Iterable[SheetRows]) -> None:
-    """Write ``out``: the workbook ``built`` (XlsxWriter's, with only the header row on each of
-    ``sheets``) with every member copied as it is, each of ``sheets`` given its rows before
-    ``</sheetData>`` and its ``<dimension>`` widened to them.  Members keep XlsxWriter's order,
-    names, dates, attributes and compression.  Raises ``OSError``; ``ValueError`` when a sheet
-    is not in ``built`` or its XML has no header row to follow."""
-    wanted = {s.sheet: s for s in sheets}
+    """Write ``out``: the workbook ``built`` with every member copied as it is, and each of
+    ``sheets`` given its rows right after its header row.  In ``built`` (XlsxWriter's) such a
+    sheet holds the header (row 1) and, when there are more rows, the last row only, numbered
+    ``n_rows + 2``: XlsxWriter has then written the sheet's ``<dimension>`` and every style
+    number as if it had written every row.  Members keep XlsxWriter's order, names, dates,
+    attributes and compression.  Raises ``OSError``; ``ValueError`` when a sheet is not in
+    ``built`` or its XML is not laid out as described."""
     with zipfile.ZipFile(built) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
         parts = _sheet_parts(src)
         by_part = {}
-        for name, rows in wanted.items():
-            if name not in parts:
-                raise ValueError(f"工作表「{name}」不在 {built} 中")
-            by_part[parts[name]] = rows
+        for rows in sheets:
+            if not 0 <= rows.position < len(parts):
+                raise ValueError(f"工作表「{rows.sheet}」不在 {built} 中")
+            by_part[parts[rows.position]] = rows
         for info in src.infolist():
             rows = by_part.get(info.filename)
             if rows is None:
-                dst.writestr(_copy_info(info), src.read(info))
+                copy = _copy_info(info)
+                copy.file_size = info.file_size
+                with src.open(info) as body, dst.open(copy, "w") as fh:
+                    shutil.copyfileobj(body, fh, 1 << 20)
             else:
                 _splice_sheet(dst, info, src.read(info), rows)
 
@@ -245,13 +267,12 @@ def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 
 def _splice_sheet(dst: zipfile.ZipFile, info: zipfile.ZipInfo, xml: bytes, rows: SheetRows) -> None:
-    end = xml.find(b"</sheetData>")
-    if end < 0 or not _DIMENSION.search(xml):
-        raise ValueError(f"工作表「{rows.sheet}」的 XML 没有表头行，无法写入数据行")
+    start = xml.find(b'<sheetData><row r="1"')
+    end = xml.find(b"</row>", start) + len(b"</row>")
+    after = xml[end:end + 40]
+    if start < 0 or not after.startswith(f'<row r="{rows.n_rows + 2}"'.encode()):
+        raise ValueError(f"工作表「{rows.sheet}」的 XML 不是表头行之后接最后一行，无法写入数据行")
     head, tail = xml[:end], xml[end:]
-    if rows.n_rows:
-        last = xl_col_to_name(rows.n_cols - 1)
-        head = _DIMENSION.sub(f'<dimension ref="A1:{last}{rows.n_rows + 1}"/>'.encode(), head, count=1)
     copy = _copy_info(info)
     copy.file_size = len(head) + os.path.getsize(rows.path) + len(tail)
     with rows.path.open("rb") as body, dst.open(copy, "w") as fh:
