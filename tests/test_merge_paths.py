@@ -97,3 +97,34 @@ def test_a_file_without_the_form_counts_for_the_unit_its_name_gives(tmp_path):
     ledger = {r[0]: r for r in openpyxl.load_workbook(out, read_only=True)["报送情况"].iter_rows(values_only=True)}
     assert ledger["D07"][2:4] == ("有错误", "returns/D07.csv")
     assert ledger["D07"][10] == "报送的文件无法使用（找不到任何登记表的表头），请重新报送"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.uname().sysname == "Darwin",
+                    reason="file names are bytes only on Linux and other POSIX file systems")
+def test_a_gbk_file_name_is_read_as_chinese_not_a_crash(tmp_path):
+    """A zip made on Chinese Windows, unzipped without ``unzip -O GBK``, leaves GBK file names;
+    Python gives them lone surrogates, which stopped the whole merge with 内部错误."""
+    returns = tmp_path / "returns"
+    src = one_return(returns)
+    gbk = os.fsencode(returns) + b"/" + src.name.encode("gbk")
+    os.rename(src, gbk)
+    out = tmp_path / "汇总表.xlsx"
+    result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER),
+                                      "--out", str(out), "--json", str(tmp_path / "figures.json")])
+    assert result.exit_code == 0, result.output
+    ledger = openpyxl.load_workbook(out, read_only=True)["报送情况"]
+    files = {row[0]: row[3] for row in ledger.iter_rows(min_row=2, values_only=True)}
+    assert files["D02"] == f"returns/{src.name}"  # 区人大办, not returns/D02_\udcc7\udcf8…
+    assert gbk.decode("gb18030").endswith(src.name)
+
+
+def test_readable_name_decodes_each_part_that_is_not_utf8():
+    from xltools._io import readable_name
+
+    escaped = "收文".encode("gbk").decode("utf-8", "surrogateescape")
+    assert readable_name(f"round1{os.sep}{escaped}.xlsx") == f"round1{os.sep}收文.xlsx"
+    assert readable_name(f"区委办{os.sep}{escaped}") == f"区委办{os.sep}收文"  # the UTF-8 part untouched
+    assert readable_name("a\udcffb") == "a\ufffdb"  # bytes that are not GB18030 either
+    assert readable_name("lone\ud800") == "lone?"  # not a surrogateescape byte at all
+    plain = "returns/D01_区委办.xlsx"
+    assert readable_name(plain) is plain

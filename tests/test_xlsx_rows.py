@@ -202,6 +202,7 @@ def test_a_failed_write_leaves_no_scratch_files(round1, tmp_path, monkeypatch):
 def test_clean_text_cuts_at_excels_limit_in_utf16_units():
     assert clean_text("a\x00b\x0bc\ufffe\uffff") == "abc" and clean_text(None) == "" and clean_text(12) == "12"
     assert clean_text("\t\n\r") == "\t\n\r"  # XML keeps these
+    assert clean_text("a\ud800b\udcc7") == "ab"  # lone surrogates: UTF-8 cannot hold them
     short = "长" * 16_000
     assert clean_text(short) is short
     cut = clean_text("x" * 40_000)

@@ -33,6 +33,40 @@ def safe_filename(text: str, limit: int = 120) -> str:
     return s or "_"
 
 
+def readable_name(name: str) -> str:
+    """A file name or path as people read it.  On Linux and macOS a name whose bytes are not
+    UTF-8 reaches Python with each such byte as a lone surrogate (PEP 383, ``surrogateescape``),
+    which no file format can hold: unzipping a zip made on Chinese Windows without
+    ``unzip -O GBK`` leaves names in GBK.  Each part of the path that is not UTF-8 is decoded
+    as GB18030 (the superset of GBK that Chinese Windows writes), else with U+FFFD for the bytes
+    that do not decode.  Names that are already text are returned as they are."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    parts = []
+    for part in name.split(os.sep):
+        try:
+            part.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = part.encode("utf-8", "surrogateescape") if _escaped_only(part) else None
+            if raw is None:
+                part = part.encode("utf-8", "replace").decode("utf-8")
+            else:
+                try:
+                    part = raw.decode("gb18030")
+                except UnicodeDecodeError:
+                    part = raw.decode("utf-8", "replace")
+        parts.append(part)
+    return os.sep.join(parts)
+
+
+def _escaped_only(text: str) -> bool:
+    """Whether every surrogate in ``text`` is one ``surrogateescape`` makes (U+DC80–U+DCFF)."""
+    return all(not 0xD800 <= ord(ch) <= 0xDFFF or 0xDC80 <= ord(ch) <= 0xDCFF for ch in text)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; on success rename it over ``target``
@@ -64,7 +98,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-__all__ = ["atomic_path", "prepare_dir", "refuse_among_returns", "refuse_same_file", "safe_filename"]
+__all__ = ["atomic_path", "prepare_dir", "readable_name", "refuse_among_returns", "refuse_same_file", "safe_filename"]
 
 
 def prepare_dir(out: str | Path) -> Path:

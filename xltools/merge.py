@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._io import readable_name
 from .combine import (  # noqa: F401 - re-exported: merge is the public entry point
     _NO_FLAGS,
     DUPLICATE,
@@ -133,11 +134,11 @@ def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, st
                     break
                 except ValueError:
                     continue
-        out[f] = name
+        out[f] = readable_name(name)
     seen: dict[str, int] = {}
     for name in out.values():
         seen[name] = seen.get(name, 0) + 1
-    return {f: (name if seen[name] == 1 else str(f)) for f, name in out.items()}
+    return {f: (name if seen[name] == 1 else readable_name(str(f))) for f, name in out.items()}
 
 
 def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefinition, roster: Roster,

@@ -42,8 +42,9 @@ EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 LAST_LOTUS_DAY = date(1900, 2, 28)
 _LOTUS_EPOCH = datetime(1899, 12, 31)
 
-#: Characters XML 1.0 cannot hold, removed from text; Excel's limit of a cell's text.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters XML 1.0 cannot hold (and lone surrogates, which UTF-8 cannot), removed from text;
+#: Excel's limit of a cell's text.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_STRMAX = 32767
 #: A literal ``_xHHHH_`` in text, which Excel would read as an escape: its underscore is written
 #: as ``_x005F_`` (ECMA-376 ST_Xstring; what Excel and XlsxWriter do).
