@@ -128,3 +128,14 @@ def test_readable_name_decodes_each_part_that_is_not_utf8():
     assert readable_name("lone\ud800") == "lone?"  # not a surrogateescape byte at all
     plain = "returns/D01_区委办.xlsx"
     assert readable_name(plain) is plain
+
+
+@pytest.mark.skipif(os.name != "posix" or os.uname().sysname == "Darwin",
+                    reason="file names are bytes only on Linux and other POSIX file systems")
+def test_check_names_a_gbk_file_in_chinese(tmp_path):
+    src = one_return(tmp_path)
+    gbk = os.fsencode(tmp_path) + b"/" + src.name.encode("gbk")
+    os.rename(src, gbk)
+    result = CliRunner().invoke(cli, ["check", os.fsdecode(gbk), "--form", "pioneer_posts", "--json"])
+    assert result.exit_code == 0, result.output
+    assert f'"file": "{tmp_path / src.name}"' in result.output

@@ -292,14 +292,14 @@ def check(path: str | Path, definition: FormDefinition | str | Path,
         definition = load_form_definition(definition)
     p = Path(path)
     if not p.exists() and not p.is_symlink():  # a broken or looping link: read_one says which
-        raise ReturnReadError(str(p), "文件不存在", "请检查路径")
+        raise ReturnReadError(readable_name(str(p)), "文件不存在", "请检查路径")
     if roster is not None and not isinstance(roster, Roster):
         roster = load_roster(roster)
-    res = read_one(p, definition, roster, limits)
+    res = read_one(p, definition, roster, limits, display=readable_name(str(path)))
     if roster is None:
         roster = Roster(units=(Unit(res.unit_code, res.unit_name),) if res.status == "ok" else ())
     cons = combine(definition, roster, [res])
-    return CheckResult(path=str(path), status=res.status, unit_code=res.unit_code, unit_name=res.unit_name,
+    return CheckResult(path=readable_name(str(path)), status=res.status, unit_code=res.unit_code, unit_name=res.unit_name,
                        issues=list(cons.issues), rows_read=cons.counts["rows_read"], rows_accepted=cons.counts["rows_accepted"],
                        rows_rejected=cons.counts["rows_rejected"], reason=res.reason)
 
