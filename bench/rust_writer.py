@@ -107,11 +107,13 @@ def write_rvgs(scenario: str, out: Path, limit: int | None) -> float:
 
 
 def write_xltools(scenario: str, out: Path, limit: int | None) -> float:
-    """xltools' own way since the eighth round (xltools/xlsx_rows.py): XlsxWriter writes the
-    headers, xlsx_rows.write_rows the rows as SpreadsheetML text, splice joins them."""
+    """xltools' own way since the eighth round (xltools/xlsx_rows.py; contenders.write_rows_xml):
+    XlsxWriter writes the headers and last rows, xlsx_rows.write_rows the rows between as
+    SpreadsheetML text, splice joins them."""
     import xlsxwriter
+    from contenders import write_rows_xml
 
-    from xltools.xlsx_rows import SheetRows, splice, temp_rows_file, write_rows
+    from xltools.xlsx_rows import splice
 
     sheets = list(_sheets(scenario, limit))
     t0 = time.perf_counter()
@@ -121,17 +123,9 @@ def write_xltools(scenario: str, out: Path, limit: int | None) -> float:
                                               "strings_to_urls": False, "strings_to_numbers": False, "tmpdir": tmp})
         wb.set_properties({"created": datetime(2000, 1, 1)})
         f_date = wb.add_format({"num_format": "yyyy-mm-dd"})
-        pending = []
-        for name, header, rows in sheets:
-            ws = wb.add_worksheet(name)
-            for c, label in enumerate(header):
-                ws.write_string(0, c, label)
-            n = len(header) - len(PROVENANCE)
-            path = temp_rows_file(tmp)
-            written = write_rows(path, ((row[:n], *row[n:]) for row in rows), n, f_date._get_xf_index)
-            pending.append(SheetRows(name, path, written, len(header)))
+        parts = [write_rows_xml(wb, Path(tmp), name, header, rows, f_date) for name, header, rows in sheets]
         wb.close()
-        splice(built, out, pending)
+        splice(built, out, [p for p in parts if p is not None])
     return time.perf_counter() - t0
 
 
