@@ -21,6 +21,14 @@ FINAL = ROOT / "samples" / "returns" / "final"
 ROSTER = ROOT / "samples" / "roster.xlsx"
 
 
+def _ledger(path: Path) -> list[tuple]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return list(book["报送情况"].iter_rows(min_row=2, values_only=True))
+    finally:
+        book.close()
+
+
 def one_return(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     src = sorted(FINAL.glob("D02_*.xlsx"))[0]
@@ -112,8 +120,7 @@ def test_a_gbk_file_name_is_read_as_chinese_not_a_crash(tmp_path):
     result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER),
                                       "--out", str(out), "--json", str(tmp_path / "figures.json")])
     assert result.exit_code == 0, result.output
-    ledger = openpyxl.load_workbook(out, read_only=True)["报送情况"]
-    files = {row[0]: row[3] for row in ledger.iter_rows(min_row=2, values_only=True)}
+    files = {row[0]: row[3] for row in _ledger(out)}
     assert files["D02"] == f"returns/{src.name}"  # 区人大办, not returns/D02_\udcc7\udcf8…
     assert gbk.decode("gb18030").endswith(src.name)
 
@@ -139,3 +146,52 @@ def test_check_names_a_gbk_file_in_chinese(tmp_path):
     result = CliRunner().invoke(cli, ["check", os.fsdecode(gbk), "--form", "pioneer_posts", "--json"])
     assert result.exit_code == 0, result.output
     assert f'"file": "{tmp_path / src.name}"' in result.output
+
+
+@pytest.mark.skipif(os.name != "posix" or os.uname().sysname == "Darwin",
+                    reason="file names are bytes only on Linux and other POSIX file systems")
+def test_a_gbk_and_a_utf8_copy_of_one_name_stay_two_files(tmp_path):
+    """Decoded, the two names are the same text; the copy that is replaced must still have its
+    own 已被替代 line, and the two must be told apart in the messages."""
+    returns = tmp_path / "returns"
+    src = one_return(returns)
+    shutil.copy(src, os.fsencode(returns) + b"/" + src.name.encode("gbk"))
+    out = tmp_path / "汇总表.xlsx"
+    result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER),
+                                      "--out", str(out)])
+    d02 = [row for row in _ledger(out) if row[0] == "D02"]
+    files = [row[3] for row in d02]
+    assert len(d02) == 2 and len(set(files)) == 2, (d02, result.output)
+    assert any("\\x" in f for f in files)  # the GBK copy's bytes shown as \xNN
+    assert [row[2] for row in d02].count("已被替代") == 1
+
+
+def test_readable_text_decodes_gbk_runs_inside_a_message():
+    from xltools._io import readable_text
+
+    path = "退回/收文.xlsx".encode("gbk").decode("utf-8", "surrogateescape")
+    assert readable_text(f"错误：{path}：文件不存在") == "错误：退回/收文.xlsx：文件不存在"
+    assert readable_text("a\udcffb") == "a\ufffdb"
+    plain = "错误：没有问题"
+    assert readable_text(plain) is plain
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names are bytes only on POSIX file systems")
+def test_an_output_with_a_gbk_name_is_named_in_chinese(tmp_path):
+    import subprocess
+    import sys
+
+    returns = tmp_path / "returns"
+    one_return(returns)
+    out = os.fsencode(tmp_path) + b"/" + "汇总表.xlsx".encode("gbk")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    done = subprocess.run([sys.executable, "-c", "from xltools.cli import main; main()", "merge", "pioneer_posts",
+                           os.fsencode(returns), b"--roster", os.fsencode(ROSTER), b"--out", out],
+                          capture_output=True, env=env)
+    text = done.stdout.decode("utf-8")
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert f"汇总表 → {tmp_path}/汇总表.xlsx" in text
+    missing = subprocess.run([sys.executable, "-c", "from xltools.cli import main; main()", "merge", "pioneer_posts",
+                              os.fsencode(returns), b"--roster", os.fsencode(tmp_path) + b"/" + "名单.xlsx".encode("gbk"),
+                              b"--out", out], capture_output=True, env=env)
+    assert "名单.xlsx" in missing.stderr.decode("utf-8") and "内部错误" not in missing.stderr.decode("utf-8")

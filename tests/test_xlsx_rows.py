@@ -151,13 +151,14 @@ def test_1900_01_01_is_serial_one(round1, tmp_path, monkeypatch):
     assert sheet[1][col] == date(1900, 1, 1) and sheet[2][col] == datetime(1900, 1, 1, 6)
 
 
-def test_a_tab_in_a_sheet_name_is_refused(tmp_path):
+@pytest.mark.parametrize("escape", ["\\t", "\\r", "\\x85", "\\uffff", "\\ufffe"])
+def test_a_control_or_non_character_in_a_sheet_name_is_refused(tmp_path, escape):
     from xltools.errors import FormDefinitionError
     from xltools.forms import load_form_definition
 
     text = (ROOT / "templates" / "xlsx" / "pioneer_posts.yaml").read_text(encoding="utf-8")
-    bad = tmp_path / "tab.yaml"
-    bad.write_text(text.replace("sheet: 先锋岗登记表", 'sheet: "先锋岗\\t登记表"', 1), encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("sheet: 先锋岗登记表", f'sheet: "先锋岗{escape}登记表"', 1), encoding="utf-8")
     with pytest.raises(FormDefinitionError, match="控制字符"):
         load_form_definition(bad)
 

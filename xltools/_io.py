@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import re
@@ -39,7 +40,9 @@ def readable_name(name: str) -> str:
     which no file format can hold: unzipping a zip made on Chinese Windows without
     ``unzip -O GBK`` leaves names in GBK.  Each part of the path that is not UTF-8 is decoded
     as GB18030 (the superset of GBK that Chinese Windows writes), else with U+FFFD for the bytes
-    that do not decode.  Names that are already text are returned as they are."""
+    that do not decode (bytes in another encoding, Shift-JIS say, that happen to be valid
+    GB18030 come out as Chinese-looking text: a guess, the best the bytes allow).  Names that
+    are already text are returned as they are."""
     try:
         name.encode("utf-8")
         return name
@@ -60,6 +63,36 @@ def readable_name(name: str) -> str:
                     part = raw.decode("utf-8", "replace")
         parts.append(part)
     return os.sep.join(parts)
+
+
+def readable_text(text: str) -> str:
+    """``text`` (a message that may quote such a path anywhere in it) with every run of bytes that
+    are not UTF-8 decoded as GB18030, character by character, else shown as U+FFFD; a lone
+    surrogate that stands for no byte becomes ``?``.  Text that is already text is returned
+    as it is."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    raw = text.encode("utf-8", "surrogateescape") if _escaped_only(text) else text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "xltools-gb18030")
+
+
+def _gb18030_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """A decoding error handler: the bytes UTF-8 refused, read as one GB18030 character (two or
+    four bytes), else U+FFFD for one byte."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    for size in (2, 4):
+        try:
+            return exc.object[exc.start:exc.start + size].decode("gb18030"), exc.start + size
+        except UnicodeDecodeError:
+            continue
+    return "\ufffd", exc.start + 1
+
+
+codecs.register_error("xltools-gb18030", _gb18030_fallback)
 
 
 def _escaped_only(text: str) -> bool:
@@ -98,7 +131,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-__all__ = ["atomic_path", "prepare_dir", "readable_name", "refuse_among_returns", "refuse_same_file", "safe_filename"]
+__all__ = ["atomic_path", "prepare_dir", "readable_name", "readable_text", "refuse_among_returns", "refuse_same_file", "safe_filename"]
 
 
 def prepare_dir(out: str | Path) -> Path:

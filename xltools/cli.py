@@ -15,6 +15,7 @@ import traceback
 import click
 
 from . import __version__
+from ._io import readable_text
 from .errors import XltoolsError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -112,7 +113,7 @@ class _Group(click.Group):
         except XltoolsError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
-            click.echo(f"错误：{exc}", err=True)
+            click.echo(readable_text(f"错误：{exc}"), err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("错误：已中断", err=True)
@@ -127,8 +128,8 @@ class _Group(click.Group):
         except Exception as exc:  # a bug: still one line, and how to report it
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
-            click.echo(
-                f"错误：内部错误 {type(exc).__name__}: {exc}（请用 xltools --debug 重新运行，并把输出反馈给开发者）",
+            click.echo(readable_text(
+                f"错误：内部错误 {type(exc).__name__}: {exc}（请用 xltools --debug 重新运行，并把输出反馈给开发者）"),
                 err=True,
             )
             sys.exit(1)
@@ -178,9 +179,20 @@ def _stop_on_term() -> None:
             signal.signal(sig, stop)
 
 
+def _no_crash_on_odd_text() -> None:
+    """Standard output and error write a character their encoding cannot hold as an escape
+    instead of raising.  A file name in GBK on a UTF-8 system reaches Python as lone surrogates
+    (PEP 383); xltools shows the names it knows decoded (:func:`xltools._io.readable_name`), and
+    this keeps any it does not from ending a finished command with 内部错误."""
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main() -> None:
     """Console-script entry point."""
     _stop_on_term()
+    _no_crash_on_odd_text()
     cli(prog_name="xltools")
 
 

@@ -428,10 +428,12 @@ class _Validator:
             self.err(_join(where, "sheet"), f"{sheet!r} 超过 Excel 工作表名 31 个字符的上限")
         if any(ch in _SHEET_BAD for ch in sheet) or sheet.startswith("'") or sheet.endswith("'"):
             self.err(_join(where, "sheet"), f"{sheet!r} 含有 Excel 工作表名不允许的字符（[]:*?/\\，或以 ' 开头或结尾）")
-        if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in sheet):
+        if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff"
+               for ch in sheet):
             # Excel offers no way to type them; XlsxWriter writes a tab unescaped, and XML
-            # readers then see a space (XML 1.0 §3.3.3, attribute-value normalisation)
-            self.err(_join(where, "sheet"), f"{sheet!r} 含有制表符、换行等控制字符，工作表名不能含有这些字符")
+            # readers then see a space (XML 1.0 §3.3.3, attribute-value normalisation), and
+            # U+FFFE, U+FFFF and surrogates are not characters XML 1.0 can hold at all (§2.2)
+            self.err(_join(where, "sheet"), f"{sheet!r} 含有制表符、换行等控制字符或非字符，工作表名不能含有这些字符")
         max_rows = d.get("max_rows", 50)
         if isinstance(max_rows, bool) or not isinstance(max_rows, int) or not 1 <= max_rows <= 10000:
             self.err(_join(where, "max_rows"), f"应为 1 到 10000 之间的整数，实际是 {max_rows!r}")

@@ -18,6 +18,7 @@ import contextlib
 import gc
 import os
 import signal
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -135,10 +136,13 @@ def display_names(roots: Sequence[Path], files: Sequence[Path]) -> dict[Path, st
                 except ValueError:
                     continue
         out[f] = readable_name(name)
-    seen: dict[str, int] = {}
-    for name in out.values():
-        seen[name] = seen.get(name, 0) + 1
-    return {f: (name if seen[name] == 1 else readable_name(str(f))) for f, name in out.items()}
+    seen = Counter(out.values())
+    out = {f: (name if seen[name] == 1 else readable_name(str(f))) for f, name in out.items()}
+    # Names that still clash were told apart only by bytes that are not UTF-8 (a GBK and a
+    # UTF-8 copy of one name): those bytes are shown as \xNN, so no file hides behind another.
+    seen = Counter(out.values())
+    return {f: (name if seen[name] == 1 else os.fsencode(str(f)).decode("utf-8", "backslashreplace"))
+            for f, name in out.items()}
 
 
 def _read_all(files: Sequence[Path], names: Sequence[str], definition: FormDefinition, roster: Roster,

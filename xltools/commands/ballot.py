@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .._io import readable_name
 from ..cli import cli
 from ._options import iso_date
 
@@ -38,7 +39,7 @@ def ballot_command(candidates, voters, out_dir, deadline, generated):
 
     paths = ballot(candidates, voters, out_dir, deadline=deadline.isoformat() if deadline else "",
                    generated=generated)
-    click.echo(f"已生成 {len(paths)} 张选票 → {Path(out_dir)}")
+    click.echo(f"已生成 {len(paths)} 张选票 → {readable_name(str(Path(out_dir)))}")
 
 
 @cli.command("tally")
@@ -70,6 +71,6 @@ def tally_command(ballots, out, json_out):
         share = "—" if s.share is None else f"{s.share}％"
         tie = "（并列）" if s.tie else ""
         click.echo(f"  {s.rank:>2}. {s.candidate.unit_name}“{s.candidate.post_name}” {s.votes} 票，{share}{tie}")
-    click.echo(f"计票结果 → {out_path}")
+    click.echo(f"计票结果 → {readable_name(str(out_path))}")
     if json_path:
-        click.echo(f"计票结果 JSON → {json_path}")
+        click.echo(f"计票结果 JSON → {readable_name(str(json_path))}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .._io import readable_name, readable_text
 from ..cli import cli
 from ..forms import load_form_definition
 from ..resources import resolve_form_definition
@@ -42,10 +43,10 @@ def feedback_command(returns, form_definition, roster, out_dir, deadline):
     definition = load_form_definition(resolve_form_definition(form_definition))
     result = feedback(definition, roster, returns, out_dir, deadline=deadline.isoformat() if deadline else "")
     for c in result.corrections:
-        click.echo(f"  退回：{c.unit.code} {c.unit.name}（错误 {c.errors} 个，警告 {c.warnings} 个）→ {c.path.name}")
+        click.echo(f"  退回：{c.unit.code} {c.unit.name}（错误 {c.errors} 个，警告 {c.warnings} 个）→ {readable_name(c.path.name)}")
     for u in result.missing[:_LIST_LIMIT]:
         contact = "，".join(x for x in (u.contact, u.phone) if x)
         click.echo(f"  催报：{u.code} {u.name}" + (f"（{contact}）" if contact else ""))
     if len(result.missing) > _LIST_LIMIT:
         click.echo(f"  …… 等共 {len(result.missing)} 个单位，完整名单见 {result.chase_xlsx.name}")
-    click.echo(result.summary)
+    click.echo(readable_text(result.summary))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .._io import readable_name
 from ..cli import cli
 from ..forms import load_form_definition
 from ..generate import generate, resolve_form_definition
@@ -81,4 +82,4 @@ def generate_command(
             paths = generate(definition, roster, out_dir, progress=lambda *_: bar.update(1), **kwargs)
     else:
         paths = generate(definition, roster, out_dir, **kwargs)
-    click.echo(f"已生成 {len(paths)} 个工作簿 → {Path(out_dir)}")
+    click.echo(f"已生成 {len(paths)} 个工作簿 → {readable_name(str(Path(out_dir)))}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .._io import refuse_among_returns, refuse_same_file
+from .._io import readable_name, refuse_among_returns, refuse_same_file
 from ..cli import cli
 from ..consolidated import figures_json, write_consolidated, write_figures_json
 from ..forms import load_form_definition
@@ -78,9 +78,9 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
         lines.append("没有找到任何报送文件，请检查路径")
     lines.append(f"问题：错误 {c['errors']} 个，警告 {c['warnings']} 个" + ("（详见汇总表的“问题清单”）" if out and (c['errors'] or c['warnings']) else ""))
     if out:
-        lines.append(f"汇总表 → {out}")
+        lines.append(f"汇总表 → {readable_name(str(out))}")
     if json_out:
-        lines.append(f"汇总指标 JSON → {json_out}")
+        lines.append(f"汇总指标 JSON → {readable_name(str(json_out))}")
     return lines
 
 

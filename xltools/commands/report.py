@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .._io import readable_name
 from ..cli import cli
 from ._options import iso_date
 
@@ -136,4 +137,4 @@ def report_command(
     for path in written:
         click.echo(f"  {path}")
     where = Path(out) if len(written) > 1 or Path(out).suffix.lower() != ".docx" else written[0]
-    click.echo(f"已生成 {len(written)} 份文稿 → {where}")
+    click.echo(f"已生成 {len(written)} 份文稿 → {readable_name(str(where))}")
