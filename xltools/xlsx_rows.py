@@ -163,6 +163,8 @@ def write_rows(path: str | Path, records: Iterable[tuple], n_fields: int,
                     add(f'<c r="{cols[c]}{r}" t="inlineStr"><is>{inline_text(clean_text(v))}</is></c>')
                 elif t is int or t is Decimal or t is float:
                     add(f'<c r="{cols[c]}{r}"><v>{_number(float(v))}</v></c>')
+                elif t is tuple:  # a names field's names
+                    add(f'<c r="{cols[c]}{r}" t="inlineStr"><is>{inline_text(clean_text("、".join(v)))}</is></c>')
                 elif t is date and v > LAST_LOTUS_DAY:
                     if not style:
                         style.append(f' s="{date_style()}"')
