@@ -489,18 +489,20 @@ def targets(res: dict[str, dict]) -> str:
     rows = []
 
     def add(what, value, target, ok):
-        verdict = "—" if value is None else ("met" if ok(value) else "**missed**")
+        verdict = "—" if value is None or ok is None else ("met" if ok(value) else "**missed**")
         rows.append(f"| {what} | {value if isinstance(value, str) else _f(value)} | {target} | {verdict} |")
 
     add("S2 before-write jobs=cores ÷ calamine floor", ratio("S2", "before_write_jN / calamine"), "≤ 1.5", lambda v: v <= 1.5)
     add("S2 pandas read+concat ÷ before-write jobs=cores", ratio("S2", "pandas_read / before_write_jN"), "≥ 10", lambda v: v >= 10)
     add("S2 end to end ÷ (read floor + write floor)", ratio("S2", "e2e_jN / (read floor + write floor)"), "≤ 1.2", lambda v: v <= 1.2)
+    # xltools' own way of writing (xlsx_rows) is below the issue's write floor; these two say how
+    # close the whole merge comes to reading plus writing that way: information, no target
     add("S2 end to end ÷ (read floor + xltools write floor)", ratio("S2", "e2e_jN / (read floor + xltools write floor)"),
-        "≤ 1.2", lambda v: v <= 1.2)
+        "（参考）", None)
     add("S5 (40,000 rows) end to end ÷ (read floor + write floor)", ratio("S5", "e2e_jN / (read floor + write floor)"),
         "≤ 1.2", lambda v: v <= 1.2)
     add("S5 (40,000 rows) end to end ÷ (read floor + xltools write floor)",
-        ratio("S5", "e2e_jN / (read floor + xltools write floor)"), "≤ 1.2", lambda v: v <= 1.2)
+        ratio("S5", "e2e_jN / (read floor + xltools write floor)"), "（参考）", None)
     s1 = summ("S1", "cli_jN")
     add("S1 end to end, CLI jobs=cores (s)", s1.get("median"), "< 2", lambda v: v < 2)
     s1l = summ("S1", "lib_jN")
