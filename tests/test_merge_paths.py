@@ -100,11 +100,37 @@ def test_a_file_without_the_form_counts_for_the_unit_its_name_gives(tmp_path):
     (returns / "D07.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     out = tmp_path / "汇总表.xlsx"
     result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER), "--out", str(out)])
-    assert "  无法识别：returns/D07.csv（找不到任何登记表的表头）" in result.output
+    assert "  无法识别：returns/D07.csv（找不到任何登记表的表头；问题已计入 D07 区委宣传部 一行）" in result.output
     assert "报送情况：已报送 2/48 个单位" in result.output
     ledger = {r[0]: r for r in openpyxl.load_workbook(out, read_only=True)["报送情况"].iter_rows(values_only=True)}
     assert ledger["D07"][2:4] == ("有错误", "returns/D07.csv")
     assert ledger["D07"][10] == "报送的文件无法使用（找不到任何登记表的表头），请重新报送"
+
+
+def test_the_ledgers_error_and_warning_columns_add_up_to_the_issue_list(tmp_path):
+    """A unit whose only file is unusable is 有错误 on its own line, and the file has its own
+    无法读取 / 无法识别 line too; the file's problems were counted on both, so the 错误数
+    column added up to more errors than the issue list held."""
+    from xltools.merge import merge
+
+    returns = tmp_path / "returns"
+    one_return(returns)
+    (returns / "D04_区政协办_党员先锋岗工作台账.xlsx").write_text("not a workbook", encoding="utf-8")
+    (returns / "D07.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (returns / "nobody.xlsx").write_text("junk", encoding="utf-8")
+    shutil.copy(sorted((ROOT / "samples" / "returns" / "round1").glob("D05_*"))[0], returns)
+    for folders in ([returns], [ROOT / "samples" / "returns" / "round1"], [ROOT / "samples" / "returns"]):
+        cons = merge(ROOT / "templates" / "xlsx" / "pioneer_posts.yaml", ROSTER, folders, jobs=1)
+        issues = list(cons.issues)
+        errors = sum(1 for i in issues if i.is_error)
+        assert sum(e.errors for e in cons.ledger) == errors == cons.counts["errors"], folders
+        assert sum(e.warnings for e in cons.ledger) == len(issues) - errors == cons.counts["warnings"], folders
+    cons = merge(ROOT / "templates" / "xlsx" / "pioneer_posts.yaml", ROSTER, [returns], jobs=1)
+    d04 = [e for e in cons.ledger if any(f.endswith("D04_区政协办_党员先锋岗工作台账.xlsx") for f in e.files)]
+    assert [(e.code, e.status, e.errors) for e in d04] == [("D04", "有错误", 1), ("", "无法读取", 0)]
+    assert d04[1].reason.endswith("；问题已计入 D04 区政协办 一行")
+    nobody = [e for e in cons.ledger if e.files == ["returns/nobody.xlsx"]]
+    assert [(e.status, e.errors) for e in nobody] == [("无法读取", 1)]  # no unit: counted on its own line
 
 
 @pytest.mark.skipif(os.name != "posix" or os.uname().sysname == "Darwin",

@@ -537,24 +537,30 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                                   reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{rows_read} 行未计入"))
     for res in others:
         n_rej = 0
+        found: list[Issue] = []  # this file's issues counted on its own ledger line
         for form_name in res.forms:
             for row in res.load(form_name, definition):
                 row.cells = row.field_cells()
                 rejected.add(order.get(row.unit_code, len(order)), [row], 1)
-                other_issues.extend(row.issues)
+                found.extend(row.issues)
                 n_rej += 1
+        reason = res.reason
+        unit = units_by_code.get(res.unit_code)
         if res.path not in listed_under_unit:
             # Listed here unless its unit sent nothing usable (then under the unit, above): an
             # unreadable resend of a unit whose older return was used must not go unmentioned,
             # and names its unit.
-            unit = units_by_code.get(res.unit_code)
-            other_issues.extend(res.issues if unit is None else
-                                [i.at(unit_code=unit.code, unit_name=unit.name) for i in res.issues])
+            found.extend(res.issues if unit is None else
+                         [i.at(unit_code=unit.code, unit_name=unit.name) for i in res.issues])
+        elif unit is not None:
+            # Its problems are counted on the unit's line; counted again here, the ledger's
+            # 错误数 column added up to more errors than the issue list holds.
+            reason = f"{reason}；问题已计入 {unit.code} {unit.name} 一行"
+        other_issues.extend(found)
         status = UNREADABLE if res.status == "unreadable" else UNIDENTIFIED
-        n_err = sum(1 for i in res.issues if i.is_error) + n_rej
+        n_err = sum(1 for i in found if i.is_error)
         ledger.append(LedgerEntry(code="", name=res.unit_name, status=status, files=[res.path],
-                                  rejected=n_rej, errors=n_err,
-                                  warnings=sum(1 for i in res.issues if not i.is_error), reason=res.reason))
+                                  rejected=n_rej, errors=n_err, warnings=len(found) - n_err, reason=reason))
     # --- order, figures, counts ------------------------------------------------------------------
     issues.add((), other_issues, len(other_issues), (), None)
     n_errors += sum(1 for i in other_issues if i.is_error)
