@@ -342,10 +342,11 @@ def test_deeds_compilation_content(rendered):
     # multi-line text keeps its paragraphs (\a), with the blank line and indent removed
     assert "主要措施：开通维权绿色通道。" in body and "实行首问负责制。" in body
     assert "创建目标：群众满意。" in body
+    # the deeds are the third level under 一、 and （一）: 1. (GB/T 9704 7.3.3 numbers the levels in order)
     start = body.index("为群众办实事做好事2件：")
     assert body[start + 1 : start + 5] == [
-        "（1）2005年3月9日，王强、陈静（政策咨询）：开展劳动法规咨询。",  # 。 added by paras('。')
-        "（2）2005年6月2日，王强（维权帮扶）：为35名外来务工人员追回欠薪。",
+        "1.2005年3月9日，王强、陈静（政策咨询）：开展劳动法规咨询。",  # 。 added by paras('。')
+        "2.2005年6月2日，王强（维权帮扶）：为35名外来务工人员追回欠薪。",
         "协调企业补签劳动合同。",
         "办理结果：已全部追回；受益群众35人；涉及金额12.5万元；群众评价：满意。",
     ]

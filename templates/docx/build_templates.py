@@ -583,7 +583,7 @@ def build_deeds_compilation() -> Path:
     para(doc, "{%p for d in p.deeds %}")
     para(
         doc,
-        "{{ loop.index|cn_index(4) }}{% if d.deed_date %}{{ d.deed_date|date_cn }}，{% endif %}"
+        "{{ loop.index|cn_index(3) }}{% if d.deed_date %}{{ d.deed_date|date_cn }}，{% endif %}"
         "{{ d.member }}（{{ d.category }}）：{{ d.content|paras('。') }}",
     )
     para(doc, "{%p if d.outcome or d.beneficiaries or d.amount or d.rating %}")
