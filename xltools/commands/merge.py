@@ -87,7 +87,7 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _one_line(text: str) -> str:
+def _terminal_text(text: str) -> str:
     """``text`` fit for one line of the terminal: tabs and line breaks as spaces, other control
     characters (a unit's cell may hold them) as “?”: one issue, one line."""
     return _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else "?", str(text))
@@ -166,7 +166,7 @@ def check_command(return_file, form_definition, roster, as_json):
         click.echo(f"说明：{res.reason}")
     if res.issues:
         head = ("级别", "工作表", "单元格", "字段", "原值", "问题")
-        rows = [tuple(map(_one_line, (i.level, i.sheet, i.cell or (f"第{i.row}行" if i.row else ""), i.field,
+        rows = [tuple(map(_terminal_text, (i.level, i.sheet, i.cell or (f"第{i.row}行" if i.row else ""), i.field,
                                       _cut(i.raw, 20), i.message)))
                 for i in res.issues]
         widths = [min(max(_width(str(r[k])) for r in [head, *rows]), 24) for k in range(5)]
