@@ -13,9 +13,10 @@ Accounting: ``rows_read == rows_accepted + rows_rejected`` always holds (asserte
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -219,19 +220,32 @@ class UnitVerdict:
         """``(issues, rejected rows)``, read back from the spill file when stowed."""
         if self.stowed is None:
             return self.issues, self.rejected
-        path, segment = self.stowed[:2]
-        try:
-            return read_segment(path, segment)  # type: ignore[return-value]
-        except FileNotFoundError:
-            raise DataError(
-                f"汇总时暂存的问题清单已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
-            ) from None
+        return _read_stowed(*self.stowed[:2])
 
-    def stowed_issues(self) -> list[Issue]:
-        return self.load()[0]
+    def stowed_issues(self) -> Callable[[], list[Issue]]:
+        """A loader of the stowed issues (the verdict must be stowed).  A function of the spill
+        file and segment alone, not a method of this verdict: the consolidation keeps one
+        loader per unit until the workbook is written, and a bound method kept the whole
+        verdict alive with it — its per-form maps and figure parts, about 15 MB for a
+        province's 5,000 units (issue 7: memory bounded by the largest return)."""
+        return partial(_stowed_part, *self.stowed[:2], 0)  # type: ignore[index]
 
-    def stowed_rejected(self) -> list[Row]:
-        return self.load()[1]
+    def stowed_rejected(self) -> Callable[[], list[Row]]:
+        """A loader of the stowed rejected rows, as :meth:`stowed_issues`."""
+        return partial(_stowed_part, *self.stowed[:2], 1)  # type: ignore[index]
+
+
+def _read_stowed(path: str, segment: tuple[int, int]) -> tuple[list[Issue], list[Row]]:
+    try:
+        return read_segment(path, segment)  # type: ignore[return-value]
+    except FileNotFoundError:
+        raise DataError(
+            f"汇总时暂存的问题清单已被删除（{path} 不存在：汇总结果已关闭或临时目录被清理），请重新汇总"
+        ) from None
+
+
+def _stowed_part(path: str, segment: tuple[int, int], which: int) -> list:
+    return _read_stowed(path, segment)[which]
 
 
 class _NoRows(frozenset):
@@ -486,7 +500,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         # memory, or still in the spill file of a unit judged in a worker), then those below.
         after: list[Issue] = []
         if verdict.stowed is not None:
-            rejected.add(order[unit.code], verdict.stowed_rejected, verdict.n_rejected)
+            rejected.add(order[unit.code], verdict.stowed_rejected(), verdict.n_rejected)
         else:
             rejected.add(order[unit.code], verdict.rejected, len(verdict.rejected))
         n_acc, n_rej = verdict.accepted, verdict.n_rejected
@@ -512,7 +526,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 listed_under_unit.add(r.path)
             used = [r.path for r in broken]
             reason = "报送的文件无法使用（" + "；".join(r.reason for r in broken) + "），请重新报送"
-        issues.add(unit_issues, verdict.stowed_issues if verdict.stowed is not None else verdict.issues,
+        issues.add(unit_issues, verdict.stowed_issues() if verdict.stowed is not None else verdict.issues,
                    verdict.n_issues, after, where)
         n_err = sum(1 for i in unit_issues if i.is_error) + verdict.n_errors + sum(1 for i in after if i.is_error)
         n_warn = len(unit_issues) + verdict.n_issues + len(after) - n_err
