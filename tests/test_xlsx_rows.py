@@ -253,3 +253,45 @@ def test_splice_refuses_a_sheet_the_workbook_lacks_or_one_laid_out_otherwise(rou
     # the summary sheet holds more than a header and a last row numbered n_rows + 2
     with pytest.raises(ValueError, match="汇总指标.*不是表头行之后接最后一行"):
         splice(built, tmp_path / "o.xlsx", [SheetRows(0, "汇总指标", rows, 5)])
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("where", ["rows", "xlsxwriter"])
+def test_a_full_temporary_folder_is_named_not_the_output(round1, tmp_path, monkeypatch, where):
+    import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
+
+    from xltools.errors import OutputError
+
+    if where == "rows":
+        monkeypatch.setattr(consolidated, "write_rows", _disk_full)
+    else:
+        def close(self):
+            raise FileCreateError(OSError(28, "No space left on device"))
+
+        monkeypatch.setattr(xlsxwriter.Workbook, "close", close)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with pytest.raises(OutputError, match=r"临时文件夹 .* 写入出错（No space left on device）.*TMPDIR"):
+        write_consolidated(round1, out_dir / "c.xlsx")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_xlsxwriter_failing_to_write_the_output_is_an_output_error(round1, tmp_path, monkeypatch):
+    """Without the row splice XlsxWriter writes the output itself; its FileCreateError (its own
+    wrapper of OSError) used to end the command with 内部错误."""
+    import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
+
+    from xltools.errors import OutputError
+
+    def close(self):
+        raise FileCreateError(OSError(28, "No space left on device"))
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", close)
+    monkeypatch.setattr(consolidated, "_ROWS_AS_XML", False)
+    with pytest.raises(OutputError, match=r"c\.xlsx：无法写入汇总表（\[Errno 28\] No space left on device）"):
+        write_consolidated(round1, tmp_path / "c.xlsx")

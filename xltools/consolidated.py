@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 from ._io import atomic_path
 from .errors import DataError, OutputError
@@ -141,15 +142,17 @@ def _write_form_rows(ws, n: int, records: Iterator[tuple], cell, f_date, first: 
 def write_consolidated(consolidation, out: str | Path) -> Path:
     """Write ``consolidation`` (a :class:`~xltools.merge.Consolidation`) to ``out`` (.xlsx),
     atomically.  Returns the path.  Raises :class:`~xltools.errors.OutputError` when the file
-    cannot be written."""
+    cannot be written, or the temporary folder (``TMPDIR``) that holds the rows on their way
+    there (a full disk: the message names that folder, not the output)."""
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise OutputError(f"{out}：汇总表须保存为 .xlsx 文件")
     try:
         with atomic_path(out) as tmp:
             _write(consolidation, tmp)
-    except OSError as exc:
-        raise OutputError(f"{out}：无法写入汇总表（{exc}）") from None
+    except (OSError, FileCreateError) as exc:  # XlsxWriter wraps its own OSError in FileCreateError
+        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+        raise OutputError(f"{out}：无法写入汇总表（{cause}）") from None
     return out
 
 
@@ -172,7 +175,17 @@ def _write(cons, path: Path) -> None:
         scratch = Path(folder)
         pending: list[SheetRows] = []
         built = scratch / "built.xlsx" if _ROWS_AS_XML else path
-        _write_book(cons, built, scratch, pending)
+        try:
+            _write_book(cons, built, scratch, pending)
+        except (OSError, FileCreateError) as exc:
+            if built == path:
+                raise
+            # only the scratch folder was being written: say so, not that the output is at fault
+            cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+            raise OutputError(
+                f"临时文件夹 {scratch.parent} 写入出错（{getattr(cause, 'strerror', None) or cause}），汇总表没有写出；"
+                "请清理该磁盘的空间，或用环境变量 TMPDIR 指定另一个文件夹后重试"
+            ) from None
         if built != path:
             splice(built, path, pending)
 
@@ -203,13 +216,13 @@ def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows]) -> No
     )
     try:
         _fill_book(cons, wb, pending, scratch)
+        wb.close()
     except BaseException:
         for ws in wb.worksheets():  # XlsxWriter's open row files, so the folder can go
             fh = getattr(ws, "row_data_fh", None)
             if fh is not None:
                 fh.close()
         raise
-    wb.close()
 
 
 def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
