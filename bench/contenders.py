@@ -189,7 +189,7 @@ def write_rows_xml(wb, scratch: Path, name: str, header: list[str], rows: list[l
     XlsxWriter writes the header and the last row, ``write_rows`` every row between as
     SpreadsheetML text.  Returns the ``SheetRows`` to give ``splice`` after ``wb.close()``, or
     None when there is nothing to splice.  Rows are ``[fields…, 5 provenance values]``."""
-    from xltools.xlsx_rows import SheetRows, temp_rows_file, write_rows
+    from xltools.xlsx_rows import SheetRows, write_rows
 
     ws = wb.add_worksheet(name)
     for c, label in enumerate(header):
@@ -197,8 +197,10 @@ def write_rows_xml(wb, scratch: Path, name: str, header: list[str], rows: list[l
     n = len(header) - 5
     part = None
     if len(rows) > 1:
-        part = SheetRows(len(wb.worksheets()) - 1, name, temp_rows_file(scratch), 0)
-        part.n_rows = write_rows(part.path, ((row[:n], *row[n:]) for row in rows[:-1]), n, f_date._get_xf_index)
+        position = len(wb.worksheets()) - 1
+        path = scratch / f"rows-{position}.xml"
+        part = SheetRows(position, name, path, write_rows(path, ((row[:n], *row[n:]) for row in rows[:-1]), n,
+                                                          f_date._get_xf_index))
     if rows:
         write_typed_sheet_row(ws, len(rows), rows[-1], f_date)
     return part

@@ -33,6 +33,7 @@ import tempfile
 from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,15 @@ from xlsxwriter.exceptions import FileCreateError
 from ._io import atomic_path
 from .errors import DataError, OutputError
 from .figures import plain_number
-from .xlsx_rows import SheetRows, clean_text, excel_serial, splice, temp_rows_file, write_rows
+from .xlsx_rows import (
+    SheetRows,
+    clean_text,
+    excel_serial,
+    rich_looking,
+    rich_run,
+    splice,
+    write_rows,
+)
 
 SUMMARY_SHEET = "汇总指标"
 PER_UNIT_SHEET = "分单位统计"
@@ -80,11 +89,7 @@ def _clean(text: Any) -> str:
     taking it for a rich string (it starts with ``<r>`` and ends with ``</r>``: a clerk's
     ``<r>见附件</r>`` became an empty cell), given as the one-run rich string that shows it."""
     s = clean_text(text)
-    if s.startswith("<r>") and s.endswith("</r>"):
-        return "<r><t>" + s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</t></r>"
-    return s
-
-
+    return rich_run(s) if rich_looking(s) else s
 
 
 def _records(form, rows) -> Iterator[tuple]:
@@ -94,17 +99,6 @@ def _records(form, rows) -> Iterator[tuple]:
         return rows.records()
     names = [f.name for f in form.fields]
     return ((r.field_values(names), r.unit_code, r.unit_name, r.file, r.sheet, r.row) for r in rows)
-
-
-def _all_but_last(records: Iterator[tuple], last: list[tuple]) -> Iterator[tuple]:
-    """``records`` but the last one, which is put in ``last`` once they are exhausted."""
-    held = _NOTHING = object()
-    for record in records:
-        if held is not _NOTHING:
-            yield held
-        held = record
-    if held is not _NOTHING:
-        last.append(held)
 
 
 def _write_form_rows(ws, n: int, records: Iterator[tuple], cell, f_date, first: int = 1) -> None:
@@ -150,10 +144,15 @@ def write_consolidated(consolidation, out: str | Path) -> Path:
     try:
         with atomic_path(out) as tmp:
             _write(consolidation, tmp)
-    except (OSError, FileCreateError) as exc:  # XlsxWriter wraps its own OSError in FileCreateError
-        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
-        raise OutputError(f"{out}：无法写入汇总表（{cause}）") from None
+    except (OSError, FileCreateError) as exc:
+        raise OutputError(f"{out}：无法写入汇总表（{_os_error(exc)}）") from None
     return out
+
+
+def _os_error(exc: BaseException) -> BaseException:
+    """The OSError behind ``exc``: XlsxWriter's ``close()`` wraps any OSError in its own
+    ``FileCreateError``, which is not an OSError."""
+    return exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
 
 
 #: Excel's last row; a form sheet holds the header plus at most this many minus one rows.
@@ -181,7 +180,7 @@ def _write(cons, path: Path) -> None:
             if built == path:
                 raise
             # only the scratch folder was being written: say so, not that the output is at fault
-            cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+            cause = _os_error(exc)
             raise OutputError(
                 f"临时文件夹 {scratch.parent} 写入出错（{getattr(cause, 'strerror', None) or cause}），汇总表没有写出；"
                 "请清理该磁盘的空间，或用环境变量 TMPDIR 指定另一个文件夹后重试"
@@ -299,11 +298,11 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
         date_style = getattr(f_date, "_get_xf_index", None)  # the style's number, as XlsxWriter gives it
         if _ROWS_AS_XML and callable(date_style) and len(rows) > 1:
             # every row but the last as text; XlsxWriter writes the last (see xlsx_rows)
-            last: list[tuple] = []
-            part = SheetRows(len(wb.worksheets()) - 1, form.sheet, temp_rows_file(scratch), 0)
-            pending.append(part)
-            part.n_rows = write_rows(part.path, _all_but_last(records, last), len(form.fields), date_style)
-            records, first = iter(last), part.n_rows + 1
+            position = len(wb.worksheets()) - 1
+            part = scratch / f"rows-{position}.xml"
+            n = write_rows(part, islice(records, len(rows) - 1), len(form.fields), date_style)
+            pending.append(SheetRows(position, form.sheet, part, n))
+            first = n + 1
         _write_form_rows(ws, len(form.fields), records, cell, f_date, first)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -78,9 +77,21 @@ def clean_text(text: Any) -> str:
             if units > budget:
                 s = s[:i] + _TRUNCATED
                 break
-    if s.startswith("<r>") and s.endswith("</r>") and len(_entities(s).encode("utf-16-le")) // 2 + 14 > _EXCEL_STRMAX:
+    if rich_looking(s) and len(rich_run(s).encode("utf-16-le")) // 2 > _EXCEL_STRMAX:
         s = s[:len(s) - len(_TRUNCATED) - 1] + _TRUNCATED  # no longer ends with </r>
     return s
+
+
+def rich_looking(s: str) -> bool:
+    """Whether XlsxWriter's ``constant_memory`` mode would take ``s`` for its own rich-string
+    markup and copy it into the file unescaped (its worksheet ``_write_cell``)."""
+    return s.startswith("<r>") and s.endswith("</r>")
+
+
+def rich_run(s: str) -> str:
+    """``s`` as one rich-text run (``<r><t>…</t></r>``, its ``&``, ``<`` and ``>`` as entities):
+    the markup that shows a :func:`rich_looking` text as the text it is."""
+    return f"<r><t>{_entities(s)}</t></r>"
 
 
 def inline_text(s: str) -> str:
@@ -94,16 +105,16 @@ def inline_text(s: str) -> str:
         if "_x" in s:
             s = _LITERAL_ESCAPE.sub(r"_x005F\1", s)
         if "&" in s or "<" in s or ">" in s:
-            if s.startswith("<r>") and s.endswith("</r>"):
-                return f"<r><t>{_entities(s)}</t></r>"
+            if rich_looking(s):
+                return rich_run(s)
             s = _entities(s)
         if s and (s[0] == " " or s[-1] == " "):
             return f'<t xml:space="preserve">{s}</t>'
         return f"<t>{s}</t>"
     s = _LITERAL_ESCAPE.sub(r"_x005F\1", s)
     s = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
-    if s.startswith("<r>") and s.endswith("</r>"):
-        return f"<r><t>{_entities(s)}</t></r>"
+    if rich_looking(s):
+        return rich_run(s)
     s = _entities(s)
     if s[:1].isspace() or s[-1:].isspace():
         return f'<t xml:space="preserve">{s}</t>'
@@ -284,11 +295,4 @@ def _splice_sheet(dst: zipfile.ZipFile, info: zipfile.ZipInfo, xml: bytes, rows:
         fh.write(tail)
 
 
-def temp_rows_file(folder: str | Path | None = None) -> Path:
-    """A new empty temporary file for :func:`write_rows` (the caller deletes it)."""
-    fd, name = tempfile.mkstemp(prefix="xltools-rows-", suffix=".xml", dir=folder)
-    os.close(fd)
-    return Path(name)
-
-
-__all__ = ["SheetRows", "clean_text", "excel_serial", "inline_text", "splice", "temp_rows_file", "write_rows"]
+__all__ = ["SheetRows", "clean_text", "excel_serial", "inline_text", "rich_looking", "rich_run", "splice", "write_rows"]
