@@ -53,14 +53,11 @@ def readable_name(name: str) -> str:
         try:
             part.encode("utf-8")
         except UnicodeEncodeError:
-            raw = part.encode("utf-8", "surrogateescape") if _escaped_only(part) else None
-            if raw is None:
-                part = part.encode("utf-8", "replace").decode("utf-8")
-            else:
-                try:
-                    part = raw.decode("gb18030")
-                except UnicodeDecodeError:
-                    part = raw.decode("utf-8", "replace")
+            raw = _raw_bytes(part)
+            try:
+                part = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                part = raw.decode("utf-8", "replace")
         parts.append(part)
     return os.sep.join(parts)
 
@@ -75,8 +72,14 @@ def readable_text(text: str) -> str:
         return text
     except UnicodeEncodeError:
         pass
-    raw = text.encode("utf-8", "surrogateescape") if _escaped_only(text) else text.encode("utf-8", "replace")
-    return raw.decode("utf-8", "xltools-gb18030")
+    return _raw_bytes(text).decode("utf-8", "xltools-gb18030")
+
+
+def _raw_bytes(text: str) -> bytes:
+    """The bytes ``text`` was decoded from with ``surrogateescape``; a surrogate that stands for
+    no byte (U+D800 say) as ``?``."""
+    escaped_only = all(not 0xD800 <= ord(ch) <= 0xDFFF or 0xDC80 <= ord(ch) <= 0xDCFF for ch in text)
+    return text.encode("utf-8", "surrogateescape" if escaped_only else "replace")
 
 
 def _gb18030_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -93,11 +96,6 @@ def _gb18030_fallback(exc: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("xltools-gb18030", _gb18030_fallback)
-
-
-def _escaped_only(text: str) -> bool:
-    """Whether every surrogate in ``text`` is one ``surrogateescape`` makes (U+DC80–U+DCFF)."""
-    return all(not 0xD800 <= ord(ch) <= 0xDFFF or 0xDC80 <= ord(ch) <= 0xDCFF for ch in text)
 
 
 @contextlib.contextmanager
