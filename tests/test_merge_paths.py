@@ -102,7 +102,7 @@ def test_a_file_without_the_form_counts_for_the_unit_its_name_gives(tmp_path):
     result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER), "--out", str(out)])
     assert "  无法识别：returns/D07.csv（找不到任何登记表的表头；问题已计入 D07 区委宣传部 一行）" in result.output
     assert "报送情况：已报送 2/48 个单位" in result.output
-    ledger = {r[0]: r for r in openpyxl.load_workbook(out, read_only=True)["报送情况"].iter_rows(values_only=True)}
+    ledger = {r[0]: r for r in _ledger(out)}
     assert ledger["D07"][2:4] == ("有错误", "returns/D07.csv")
     assert ledger["D07"][10] == "报送的文件无法使用（找不到任何登记表的表头），请重新报送"
 
