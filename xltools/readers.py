@@ -417,6 +417,9 @@ _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".w
                     ".wdp", ".jfif", ".ico")
 _KEEP_SUFFIXES = (".xml", ".rels", ".bin")
 _CHUNK = 1 << 20
+#: Largest package (bytes, all entries inflated) handed to calamine as a stored copy
+#: (:meth:`_Package.stored_copy`); a bigger one is handed over as it came.
+_STORED_COPY_LIMIT = 64 << 20
 
 
 def _norm(name: str) -> str:
@@ -435,6 +438,8 @@ class _Package:
         self.names: set[str] = set()
         self._data = data
         self._lazy: dict[str, zipfile.ZipInfo] = {}
+        # every entry, in the zip's order, while each is kept decompressed (see stored_copy)
+        self._entries: list[tuple[zipfile.ZipInfo, str]] | None = []
         self._check_entry_count(data, limits)
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
@@ -461,6 +466,8 @@ class _Package:
                     raise _corrupt("压缩包内有重名文件")
                 self.names.add(name)
                 if info.is_dir():
+                    if self._entries is not None:
+                        self._entries.append((info, ""))
                     continue
                 check_dtd = not (name.endswith(_BINARY_SUFFIXES) or "/media/" in f"/{name}"
                                  or "/embeddings/" in f"/{name}")
@@ -508,6 +515,10 @@ class _Package:
                     raise _corrupt(f"压缩数据无法解开：{_short(exc)}") from None
                 if keep:
                     self.members[name] = b"".join(chunks)
+                    if self._entries is not None:
+                        self._entries.append((info, name))
+                else:
+                    self._entries = None
 
     @staticmethod
     def _bomb(limits: Limits) -> _Refused:
@@ -526,6 +537,44 @@ class _Package:
                     f"压缩包内文件过多（{entries} 个，上限 {limits.max_zip_members} 个），疑似恶意文件",
                     _ADVICE_RESAVE,
                 )
+
+    def stored_copy(self, limit: int = _STORED_COPY_LIMIT) -> bytes | None:
+        """The package again as a zip whose every entry is stored, not deflated: the same
+        entries in the same order, with the same names, bytes and CRC-32 as checked here
+        (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16; compression method 0).  Handed to calamine, it
+        spares calamine inflating again what this class has just inflated (issue 7: a S2 return
+        reads 15 % faster in calamine).  None when an entry was not kept (images, VBA,
+        embedded files, worksheets left lazy), when an entry needs ZIP64, or when the entries
+        total over ``limit`` bytes (a huge return: its stored copy would double the memory)."""
+        entries = self._entries
+        if entries is None or sum(len(self.members.get(name, b"")) for _, name in entries) > limit:
+            return None
+        out: list[bytes] = []
+        central: list[bytes] = []
+        offset = 0
+        for info, name in entries:
+            body = self.members[name] if name else b""
+            flags = info.flag_bits & 0x800  # the name's encoding: UTF-8 or code page 437
+            raw_name = info.filename.encode("utf-8" if flags else "cp437")
+            if info.file_size != len(body) or info.file_size >= 0xFFFFFFFF:
+                return None
+            d, t = info.date_time, info.date_time
+            dos_time = t[3] << 11 | t[4] << 5 | t[5] // 2
+            dos_date = (d[0] - 1980) << 9 | d[1] << 5 | d[2] if d[0] >= 1980 else 0x21
+            fields = struct.pack("<HHHHHIIIHH", 20, flags, 0, dos_time, dos_date, info.CRC & 0xFFFFFFFF,
+                                 len(body), len(body), len(raw_name), 0)
+            out += (b"PK\x03\x04", fields, raw_name, body)
+            central.append(b"PK\x01\x02" + struct.pack("<H", 20) + fields
+                           + struct.pack("<HHHII", 0, 0, 0, info.external_attr & 0xFFFFFFFF, offset) + raw_name)
+            offset += 30 + len(raw_name) + len(body)
+            if offset >= 0xFFFFFFFF:
+                return None
+        directory = b"".join(central)
+        n = len(entries)
+        if n >= 0xFFFF:
+            return None
+        out += (directory, b"PK\x05\x06", struct.pack("<HHHHIIH", 0, 0, n, n, len(directory), offset, 0))
+        return b"".join(out)
 
     def get(self, name: str) -> bytes | None:
         name = _norm(name)
@@ -692,7 +741,8 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
         xml = pkg.get(member)
         if xml is not None and b"sheetData" in xml:
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
-    return _assemble(path, kind, data, scans, _custom_properties(pkg), limits, wanted=wanted)
+    properties = _custom_properties(pkg)
+    return _assemble(path, kind, pkg.stored_copy() or data, scans, properties, limits, wanted=wanted)
 
 
 _REL_NAMESPACES = ("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}",
