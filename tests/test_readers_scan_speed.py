@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from xltools import readers, xlsx_scan
+from xltools.issues import cell_address, column_letter
 
 ROOT = Path(__file__).resolve().parent.parent
 _H = b'<?xml version="1.0"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -208,3 +209,85 @@ def test_the_fast_lt_test_is_a_precondition_of_the_exact_one():
     # across the chunk boundary
     big = b"<row>" + b"a" * (xlsx_scan._CHUNK - 5 - 3) + b"<c <c/>"
     assert xlsx_scan._tag_tests(big)[0] and _outcome(_sheet(big))[0] == "refused"
+
+
+# --------------------------------------------------------------------------- the bounded scan
+
+
+def _with_dimension(body: bytes, ref: bytes | None) -> bytes:
+    dimension = b'<dimension ref="' + ref + b'"/>' if ref is not None else b""
+    return _H.replace(b"<sheetData>", dimension + b"<sheetData>") + body + _T
+
+
+def _exact_dimension(xml: bytes, monkeypatch: pytest.MonkeyPatch) -> bytes | None:
+    outcome = _reference(xml, monkeypatch)
+    if outcome[0] != "read" or outcome[1]["last_row"] == 0:
+        return None
+    fields = outcome[1]
+    return b"A1:" + cell_address(fields["last_row"], fields["last_col"]).encode()
+
+
+_EXTRA_BODIES = {
+    "far cell": b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+    "far cell first": b'<row r="9"><c r="C9"><v>1</v></c><c r="A1"><v>1</v></c><c r="B9"><v>1</v></c></row>',
+    "last row and column in one cell": b'<row r="1"><c r="A1"><v>1</v></c></row><row r="5"><c r="D5"><v>1</v></c></row>',
+    "last column before last row": b'<row r="1"><c r="A1"><v>1</v></c><c r="K1"><v>1</v></c></row>'
+                                   b'<row r="70"><c r="B70"><v>1</v></c></row>',
+    "last row before last column": b'<row r="70"><c r="B70"><v>1</v></c></row><row r="2"><c r="K2"><v>1</v></c>'
+                                   b'<c r="K9"><v>1</v></c></row>',
+    "only blank cells in the last row": b'<row r="1"><c r="A1"><v>1</v></c></row><row r="9"><c r="C9" s="1"/></row>',
+    "many rows": b"".join(b'<row r="%d"><c r="A%d" t="s"><v>0</v></c><c r="B%d" s="2"/><c r="AB%d"><v>%d</v>'
+                          b"</c></row>" % (r, r, r, r, r) for r in range(1, 1200)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE) + sorted(_EXTRA_BODIES))
+def test_bounded_scan_matches_the_per_cell_loop_whatever_the_dimension(name, monkeypatch):
+    body = HOSTILE.get(name, _EXTRA_BODIES.get(name))
+    exact = _exact_dimension(_sheet(body), monkeypatch)
+    refs = [None, b"A1", b"Z99", b"XFD1048576", b"A0", b"a1:c3", b"B2:B2", b"A1:C", b"A1:AB1199", b"A1:AA1199"]
+    if exact is not None:
+        last = exact.split(b":")[1]
+        letters, digits = re.fullmatch(rb"([A-Z]+)([0-9]+)", last).groups()
+        refs += [exact, last, b"A1:" + letters + str(int(digits) + 1).encode(), b"A1:" + letters + b"1",
+                 b"A1:A" + digits, b"A1:Z" + digits]
+    for ref in refs:
+        _assert_same(_with_dimension(body, ref), monkeypatch, chunks=(1, 64))
+
+
+def test_bounded_scan_matches_on_mutated_sheets_with_dimensions(monkeypatch):
+    rng = random.Random(20261201)
+    cells = [b'<c r="%s%d"%s>%s</c>' % (rng.choice([b"A", b"B", b"C", b"AA"]), rng.randint(1, 12),
+                                        rng.choice([b"", b' s="1"', b' t="e"', b' t="s" s="2"']),
+                                        rng.choice([b"<v>1</v>", b"<f>1+1</f><v>2</v>", b"<v>#N/A</v>", b""]))
+             for _ in range(40)]
+    pieces = [b'<c r="B3"/>', b'<c r="A01"><v>1</v></c>', b"<c><v>1</v></c>", b'<row r="3">', b"</row>",
+              b' x="a>b"', b"<!-- ", b" -->", b'<c r="C12" s="1"/>', b'<c  r="B2"><v>1</v></c>']
+    for _ in range(600):
+        body = b"".join(rng.choice(cells) if rng.random() < 0.8 else rng.choice(pieces)
+                        for _ in range(rng.randint(1, 25)))
+        ref = b"A1:%s%d" % (rng.choice([b"A", b"B", b"C", b"AA", b"AB"]), rng.randint(1, 13))
+        _assert_same(_with_dimension(body, ref), monkeypatch, chunks=(1,))
+
+
+def test_bounded_scan_is_taken_on_sample_returns():
+    sheets = [xml for xml in _worksheets(sorted((ROOT / "samples").rglob("*.xlsx"))) if b"<v>" in xml]
+    assert sheets
+    taken = sum(xlsx_scan._scan_within_dimension(xml, xlsx_scan._SheetScan()) for xml in sheets)
+    assert taken == len(sheets)  # XlsxWriter, Excel and LibreOffice write an exact dimension
+
+
+@pytest.mark.parametrize(("bound", "kind"), [(b, "row") for b in (1, 9, 10, 11, 99, 100, 1603, 20000, 1048576)]
+                         + [(b, "column") for b in (0, 1, 25, 26, 27, 51, 701, 702, 727, 16383)])
+def test_bound_patterns_match_exactly_the_numbers_up_to_the_bound(bound, kind):
+    if kind == "row":
+        pattern = re.compile(xlsx_scan._rows_up_to(bound))
+        values = [*range(1, 30_000), *range(bound - 50, bound + 50), 999_999, 1_048_575, 1_048_576, 1_048_577]
+        for n in values:
+            if n >= 1:
+                assert bool(pattern.fullmatch(str(n).encode())) == (n <= bound), n
+        assert pattern.fullmatch(b"0") is None and pattern.fullmatch(b"01") is None
+    else:
+        pattern = re.compile(xlsx_scan._columns_up_to(bound))
+        for c in range(0, 18_278):
+            assert bool(pattern.fullmatch(column_letter(c).encode())) == (c <= bound), c

@@ -11,11 +11,13 @@ import html
 import io
 import operator
 import re
+from functools import lru_cache
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse as _xml_iterparse
 
+from .issues import column_letter
 from .sheet_scan import (
     _ADVICE_RESAVE,
     _col_index,
@@ -220,6 +222,9 @@ def _scan_canonical_cells(xml: bytes, scan: _SheetScan, general: bool) -> bool:
     ``_RE_CELLS``): the same result as :func:`_scan_each_cell`, with the work per cell done by
     ``findall``, ``map``, ``set`` and ``list.index`` only.  Returns False, leaving ``scan``
     untouched, when some cell is not canonical."""
+    if not general and _scan_within_dimension(xml, scan):
+        _scan_rare_cells(xml, scan, general)
+        return True
     pattern = _RE_CELLS_GENERAL if general else _RE_CELLS
     # Chunks end just after a ">": a match attempt never reads past the first ">" after its
     # start (the quote-aware pattern: unless a quoted value holds one), so the chunks together
@@ -265,13 +270,110 @@ def _scan_canonical_cells(xml: bytes, scan: _SheetScan, general: bool) -> bool:
     # comes later.
     _, far_row, far_col = max(row_at, col_at)
     scan.last_row, scan.last_col, scan.far_cell = best_row, best_col - 1, (far_row, far_col)
+    _scan_rare_cells(xml, scan, general)
+    return True
+
+
+def _scan_rare_cells(xml: bytes, scan: _SheetScan, general: bool) -> None:
+    """Formulas and error values of a sheet whose cell tags are all canonical, in document
+    order, through the per-cell code of :func:`_scan_each_cell` (``_RE_RARE`` matches only
+    where the cell patterns take a tag)."""
     errors = _contains(xml, b'"e"', 1)  # t="e" with any spacing (canonical tags hold no "'")
     if errors or _contains(xml, b"<f", 1) or _contains(xml, b":f", 1):
-        # Cells that may hold a formula or an error, in document order, through the per-cell
-        # code of _scan_each_cell (these patterns match only where ``pattern`` matched).
         for m in _RE_RARE[general, errors].finditer(xml):
             _, is_error = _cell_attributes(m.group(1))
             _cell_extras(xml, m.end(), (int(m.group(3)), _col_index(m.group(2))), is_error, scan)
+
+
+# The bounded scan (_scan_within_dimension).  A guess at the last row R (that of the last cell
+# tag holding something: the one before the last "</c>") and the last column C (the sheet's
+# <dimension>, which may also count styled blank cells below the data, but rarely columns) is
+# checked by one pass over the cell tags: a search that stops only at a tag that is not
+# canonical with its row ≤ R and column ≤ C — and, until they are met, at the first cell of row
+# R and of column C.  When the guess holds (every cell tag canonical and within A1:CR, row R and
+# column C both met), the first cells of row R and of column C give exactly what the findall of
+# _scan_canonical_cells would: last row R, last column C and the far cell.  Any surprise (no
+# dimension, a tag that is not canonical, a cell beyond the guess, no cell in row R or column C)
+# leaves it to that findall.  No per-cell list is built: a S2 return's biggest sheet is scanned
+# in about half the time.
+_RE_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})([1-9][0-9]{0,6})(?::([A-Z]{1,3})([1-9][0-9]{0,6}))?"')
+_RE_CANON_CELL = re.compile(rb"<c" + _CANON_REF + _CANON_REST_END)
+_NOTHING = b"(?!)"
+
+
+def _up_to(bound: str, first: str, digits: str, least: str) -> bytes:
+    """A pattern matching exactly the strings of ``digits`` (an ordered alphabet; no string
+    starts with ``least``'s predecessor: ``first`` is the alphabet of a leading character)
+    that are not after ``bound`` in the order "shorter first, then character by character":
+    rows without leading zeros (``_up_to("1603", "1-9", "0-9", "1")``) and column letters."""
+    k = len(bound)
+    alternatives = [b"[%s][%s]{0,%d}" % (first.encode(), digits.encode(), k - 2)] if k > 1 else []
+    for i, ch in enumerate(bound):
+        low = least if i == 0 else digits[0]
+        if ch > low:
+            rest = b"[%s]{%d}" % (digits.encode(), k - i - 1) if k - i - 1 else b""
+            alternatives.append(re.escape(bound[:i]).encode() + b"[%s-%s]" % (low.encode(), chr(ord(ch) - 1).encode()) + rest)
+    alternatives.append(re.escape(bound).encode())
+    return b"(?:" + b"|".join(alternatives) + b")"
+
+
+def _rows_up_to(row: int) -> bytes:
+    """A pattern for the row numbers 1 … ``row`` as written in a canonical reference."""
+    return _up_to(str(row), "1-9", "0123456789", "1") if row >= 1 else _NOTHING
+
+
+def _columns_up_to(col: int) -> bytes:
+    """A pattern for the column letters of 0-based columns 0 … ``col``."""
+    return _up_to(column_letter(col), "A-Z", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "A") if col >= 0 else _NOTHING
+
+
+@lru_cache(maxsize=256)
+def _stop_outside(last_row: int, last_col: int) -> re.Pattern[bytes]:
+    """A pattern matching at each cell tag (as ``_RE_CELLS`` takes them: ``<c`` then a space
+    or ">", not self-closing) that is not canonical with its row ≤ ``last_row`` and its column
+    ≤ ``last_col``."""
+    inside = rb' r="' + _columns_up_to(last_col) + _rows_up_to(last_row) + rb'"' + _CANON_REST_END
+    return re.compile(rb"<c(?!" + inside + rb")(?=[\s>])(?![^>]*/>)")
+
+
+def _scan_within_dimension(xml: bytes, scan: _SheetScan) -> bool:
+    """Extent and far cell of a sheet (not prefixed, no ">" in a quoted value) whose cells are
+    canonical and whose last row and column are guessed right, by at most three searches; False,
+    leaving ``scan`` untouched, for any other sheet (see the comment above ``_RE_DIMENSION``)."""
+    data_at = xml.find(b"<sheetData")
+    m = _RE_DIMENSION.search(xml, 0, max(data_at, 0))
+    if m is None:
+        return False
+    last_col = _col_index(m.group(3) or m.group(1))
+    closing = xml.rfind(b"</c>")
+    last = _RE_CANON_CELL.match(xml, xml.rfind(b"<c", 0, closing)) if closing > 0 else None
+    if last is None or last.end() > closing:
+        return False
+    last_row = int(last.group(2))
+    first_in_row = first_in_col = None  # (position, row, column) of the first cell of row R / column C
+    pos = 0
+    while True:
+        stop = _stop_outside(last_row if first_in_row else last_row - 1,
+                             last_col if first_in_col else last_col - 1).search(xml, pos)
+        if stop is None:
+            break
+        cell = _RE_CANON_CELL.match(xml, stop.start())
+        if cell is None:
+            return False
+        row, col = int(cell.group(2)), _col_index(cell.group(1))
+        if row > last_row or col > last_col:
+            return False
+        if row == last_row and first_in_row is None:
+            first_in_row = (stop.start(), row, col)
+        if col == last_col and first_in_col is None:
+            first_in_col = (stop.start(), row, col)
+        pos = cell.end()
+    if first_in_row is None or first_in_col is None:
+        return False
+    scan.last_row, scan.last_col = last_row, last_col
+    # _SheetScan.see: the far cell is the first cell of the last row or of the last column,
+    # whichever comes later (the same cell when one is both)
+    scan.far_cell = max(first_in_row, first_in_col)[1:]
     return True
 
 
