@@ -68,3 +68,18 @@ def test_other_field_types_have_no_batch():
     for t in ("text", "integer", "decimal", "date", "choice", "boolean"):
         kw = {"choices": ("是", "否")} if t == "choice" else {}
         assert C.compile_field(Field(name="x", label="x", type=t, **kw)).many is None
+
+
+def test_batch_equals_per_value_on_columns_without_digits_long_names_or_interpuncts():
+    # the batch's shortcut (no value needs a message, no empty piece) and the empty-piece test
+    # that guards it: separators at either end of a value, values of separators only
+    coerce = C.compile_field(_field(required=True))
+    clean = ["张明", "李华", "王强", "欧阳娜娜", "Tom", "、", "，", ",", ";", "；", "/", " ", "  ", "、、", "无"]
+    rng = random.Random(20261201)
+    for _ in range(400):
+        values = ["".join(rng.choice(clean) for _ in range(rng.randint(1, 5))) for _ in range(rng.randint(1, 30))]
+        assert coerce.many(values) == {v: coerce(v) for v in set(values)}, values
+    assert coerce.many(["张明、李华", "王强"]) == {"张明、李华": (("张明", "李华"), []), "王强": (("王强",), [])}
+    assert coerce.many(["、张明", "李华、"]) == {"、张明": (("张明",), []), "李华、": (("李华",), [])}
+    got = coerce.many(["、", "张明"])
+    assert got["、"][0] is None and got["、"][1][0][1] == "required" and got["张明"] == (("张明",), [])

@@ -687,6 +687,9 @@ def _split_normalised(s: str) -> tuple[str, ...]:
 _NFKC_JOIN = "\uffff"
 #: More than _NAME_MAX characters between separators (stripping interpuncts only shortens).
 _LONG_PIECE_RE = re.compile(f"[^\x1f{_NFKC_JOIN}]{{{_NAME_MAX + 1},}}")
+#: Where an empty piece comes from in the joined, canonical text: a value that starts or ends
+#: with a separator run ("\x1f"), or is empty.
+_EMPTY_PIECE_RE = re.compile(f"^[\x1f{_NFKC_JOIN}]|[\x1f{_NFKC_JOIN}]$|\x1f{_NFKC_JOIN}|{_NFKC_JOIN}[\x1f{_NFKC_JOIN}]")
 
 
 def _names_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[tuple[object, list[Problem]]]]:
@@ -707,6 +710,9 @@ def _names_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[
             return [parse(v) for v in values]
         # a digit or a piece over _NAME_MAX characters somewhere: look at each value's names
         check = _DIGIT_RE.search(joined) is not None or _LONG_PIECE_RE.search(canonical) is not None
+        if not (dots or check or _EMPTY_PIECE_RE.search(canonical)):
+            # the usual column: every value's pieces are its names, none empty, nothing to report
+            return [(tuple(part.split("\x1f")), []) for part in parts]
         out: list[tuple[object, list[Problem]]] = []
         for v, part in zip(values, parts):
             pieces = part.split("\x1f")
