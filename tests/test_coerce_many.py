@@ -65,7 +65,7 @@ def test_only_the_space_is_both_printable_and_stripped():
 
 
 def test_other_field_types_have_no_batch():
-    for t in ("text", "integer", "decimal", "date", "choice", "boolean"):
+    for t in ("integer", "decimal", "date", "choice", "boolean"):
         kw = {"choices": ("是", "否")} if t == "choice" else {}
         assert C.compile_field(Field(name="x", label="x", type=t, **kw)).many is None
 
@@ -83,3 +83,31 @@ def test_batch_equals_per_value_on_columns_without_digits_long_names_or_interpun
     assert coerce.many(["、张明", "李华、"]) == {"、张明": (("张明",), []), "李华、": (("李华",), [])}
     got = coerce.many(["、", "张明"])
     assert got["、"][0] is None and got["、"][1][0][1] == "required" and got["张明"] == (("张明",), [])
+
+
+def test_batch_equals_per_value_when_some_values_need_a_message_and_none_has_an_interpunct():
+    # the suspect parts (a digit, a long piece, an empty piece) take the per-value test, the
+    # others keep their pieces
+    coerce = C.compile_field(_field())
+    pieces = ["张明", "李华", "王强", "李１", "王2", "长" * 21, "短" * 20, "、", "，", " ", "0", "１２"]
+    rng = random.Random(20261202)
+    for _ in range(400):
+        values = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 30))]
+        assert coerce.many(values) == {v: coerce(v) for v in set(values)}, values
+    got = coerce.many(["张明、李华", "王2", "短" * 20 + "、张明"])
+    assert got["张明、李华"] == (("张明", "李华"), []) and got["短" * 20 + "、张明"] == (("短" * 20, "张明"), [])
+    assert got["王2"][0] == ("王2",) and got["王2"][1][0][1] == "odd_name"
+
+
+@pytest.mark.parametrize("max_length", [None, 3, 10])
+def test_text_batch_equals_per_value(max_length):
+    coerce = C.compile_field(Field(name="note", label="说明", type="text", required=True, max_length=max_length))
+    assert coerce.many is not None
+    pieces = ["已办结", "群众满意", " ", "#N/A", "#", "a\tb", "\r\n", "\x07", "长" * 11, "\u3000", "ＡＢ", "0", ""]
+    rng = random.Random(20261203)
+    for _ in range(400):
+        values = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(1, 20))]
+        values += rng.sample([None, 12, 3.5, True, date(2024, 3, 5)], rng.randint(0, 2))
+        assert coerce.many(values) == {v: coerce(v) for v in set(values)}, values
+    plain = ["已办结", "群众满意", "长" * 11]
+    assert coerce.many(plain) == {v: coerce(v) for v in plain}

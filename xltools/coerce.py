@@ -248,6 +248,8 @@ def _many(coerce: Coercer, batch: Callable[[list[str]], list[tuple[object, list[
 
     def many(values: Iterable[object]) -> dict[object, tuple[object, list[Problem]]]:
         values = set(values)
+        if _all_plain(values):
+            return dict(zip(values, batch(list(values))))
         plain = [v for v in values if v.__class__ is str and v and v.isprintable()
                  and not v.startswith(_NOT_PLAIN_START) and not v.endswith(" ")]
         out = dict(zip(plain, batch(plain))) if plain else {}
@@ -257,6 +259,19 @@ def _many(coerce: Coercer, batch: Callable[[list[str]], list[tuple[object, list[
         return out
 
     return many
+
+
+def _all_plain(values: set[object]) -> bool:
+    """Whether every value is a plain string in :func:`_many`'s sense, tested on the values
+    joined rather than one by one: all of type str, the concatenation printable, and, between
+    "\uffff" marks (not printable, so in no value), no value empty, starting with a space or
+    "#" or ending with a space."""
+    if not values or set(map(type, values)) != {str}:
+        return False
+    if not "".join(values).isprintable():  # type: ignore[arg-type]
+        return False
+    marked = "\uffff" + "\uffff".join(values) + "\uffff"  # type: ignore[arg-type]
+    return not any(mark in marked for mark in ("\uffff\uffff", "\uffff ", "\uffff#", " \uffff"))
 
 
 @lru_cache(maxsize=512)
@@ -688,8 +703,19 @@ _NFKC_JOIN = "\uffff"
 #: More than _NAME_MAX characters between separators (stripping interpuncts only shortens).
 _LONG_PIECE_RE = re.compile(f"[^\x1f{_NFKC_JOIN}]{{{_NAME_MAX + 1},}}")
 #: Where an empty piece comes from in the joined, canonical text: a value that starts or ends
-#: with a separator run ("\x1f"), or is empty.
-_EMPTY_PIECE_RE = re.compile(f"^[\x1f{_NFKC_JOIN}]|[\x1f{_NFKC_JOIN}]$|\x1f{_NFKC_JOIN}|{_NFKC_JOIN}[\x1f{_NFKC_JOIN}]")
+#: with a separator run ("\x1f"), or is empty (see _has_empty_piece).
+_EMPTY_PIECE_MARKS = ("\x1f" + _NFKC_JOIN, _NFKC_JOIN + "\x1f", _NFKC_JOIN + _NFKC_JOIN)
+_PIECE_ENDS = ("\x1f", _NFKC_JOIN)
+#: A value's part (canonical, no interpunct) that may not be its pieces as they stand: a digit,
+#: a piece over _NAME_MAX characters, an empty piece.
+_SUSPECT_PART_RE = re.compile(f"\\d|[^\x1f]{{{_NAME_MAX + 1},}}|^\x1f|\x1f$|\x1f\x1f|^$")
+
+
+def _has_empty_piece(canonical: str) -> bool:
+    """Whether splitting the joined, canonical values (see :func:`_names_plain`) gives an empty
+    piece somewhere: substring tests, not a regular expression tried at every position."""
+    return (not canonical or canonical.startswith(_PIECE_ENDS) or canonical.endswith(_PIECE_ENDS)
+            or any(mark in canonical for mark in _EMPTY_PIECE_MARKS))
 
 
 def _names_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[tuple[object, list[Problem]]]]:
@@ -710,17 +736,24 @@ def _names_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[
             return [parse(v) for v in values]
         # a digit or a piece over _NAME_MAX characters somewhere: look at each value's names
         check = _DIGIT_RE.search(joined) is not None or _LONG_PIECE_RE.search(canonical) is not None
-        if not (dots or check or _EMPTY_PIECE_RE.search(canonical)):
-            # the usual column: every value's pieces are its names, none empty, nothing to report
-            return [(tuple(part.split("\x1f")), []) for part in parts]
-        out: list[tuple[object, list[Problem]]] = []
-        for v, part in zip(values, parts):
+
+        def one(v: str, part: str) -> tuple[object, list[Problem]]:
             pieces = part.split("\x1f")
             names = tuple(filter(None, [q.strip("·") for q in pieces] if dots else pieces))
             if names and not (check and (max(map(len, names)) > _NAME_MAX or _DIGIT_RE.search(part))):
-                out.append((names, []))
-            else:
-                out.append(parse(v))
+                return names, []
+            return parse(v)
+
+        if dots:
+            return list(map(one, values, parts))
+        # Without interpuncts, a value whose part holds no digit, no piece over _NAME_MAX
+        # characters and no empty piece has its pieces as its names and nothing to report: the
+        # usual cell.  Only the others (found by one search each, or none at all when the whole
+        # column has none) take the per-value test.
+        out = [(tuple(part.split("\x1f")), []) for part in parts]
+        if check or _has_empty_piece(canonical):
+            for i in [i for i, part in enumerate(parts) if _SUSPECT_PART_RE.search(part)]:
+                out[i] = one(values[i], parts[i])
         return out
 
     return batch
@@ -839,8 +872,22 @@ _BUILDERS: dict[str, _Builder] = {
     "phone": _phone,
 }
 
-#: Field types whose plain strings :func:`_many` coerces in one batch.  Not text: its
-#: per-value path is already a strip and an ``isprintable`` (a batch measured slower).
-_PLAIN_BATCHES = {"names": _names_plain}
+def _text_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[tuple[object, list[Problem]]]]:
+    """The batch of :func:`_many` for a text field: a plain string is printable, so ``parse``
+    keeps it as it is unless it is over the field's ``max_length``; one ``max(map(len, …))``
+    tells whether any is."""
+    limit = field.max_length
+
+    def batch(values: list[str]) -> list[tuple[object, list[Problem]]]:
+        if limit is not None and values and max(map(len, values)) > limit:
+            return [parse(v) for v in values]
+        return [(v, []) for v in values]
+
+    return batch
+
+
+#: Field types whose plain strings :func:`_many` coerces in one batch.  Text's batch pays
+#: only when the whole column is plain (``_all_plain``: no per-value filter).
+_PLAIN_BATCHES = {"names": _names_plain, "text": _text_plain}
 
 __all__ = ["Problem", "coerce_value", "compile_field", "compiled", "format_value", "split_names"]
