@@ -134,9 +134,15 @@ def test_repeated_values_formulas_and_short_rows_keep_their_own_cells(kit, tmp_p
     assert all(accepted[r] == 3 for r in accepted), accepted
 
 
-def test_equal_raw_cells_of_a_column_become_one_object_of_the_same_type(kit, tmp_path):
-    """Equal cells of a column share one object after reading (the spill file then stores each
-    value once, issue 7); a value's type never changes."""
+def test_a_raw_column_equal_to_its_values_is_spilled_once(kit, tmp_path):
+    """A raw column whose cells equal its field's values, type for type (text as typed,
+    dates), is spilled as the index of the values column (issue 7:
+    stored once); a column whose raw cells differ in type or text (numbers read as floats,
+    是 for a boolean, text with spaces around it) is stored as read.  Read back, every row's raw text and values
+    are what they were."""
+    from xltools.returns import read_one
+    from xltools.spill import read_segment
+
     roster = Roster([Unit(code="T01", name="测试单位")])
     base = ["窗口服务岗", "政务服务科", "是", "张三", 3, "目标", "措施", date(2024, 3, 5), "是"]
     rows = []
@@ -145,19 +151,24 @@ def test_equal_raw_cells_of_a_column_become_one_object_of_the_same_type(kit, tmp
         row[0] = f"岗位{i}"
         rows.append(row)
     rows[3][4] = 3.5  # one different number in a column of equal ones
+    rows[2][6] = " 措施 "  # stripped: its value differs from the raw cell
     src = _return(tmp_path / "测试单位_先锋岗.xlsx", kit, rows)
-    from xltools.returns import read_one
-
     res = read_one(src, kit, roster)
     got = res.rows["posts"]
     assert len(got) == 4
-    cols = got[0].columns
-    for name in ("department", "is_window", "set_up_date", "has_sign", "goal"):
-        c = cols[name]
-        first = got[0].cells[c]
-        assert all(r.cells[c] == first and type(r.cells[c]) is type(first) for r in got)
-        assert all(r.cells[c] is first for r in got), name
-    # the typed text is the very object of the raw cell
-    assert got[1].values["department"] is got[1].cells[cols["department"]]
-    # raw text shown for a rejected row is unchanged
-    assert [r.raw for r in got][0][1] == "政务服务科"
+    before = [(r.row, r.raw, dict(r.values)) for r in got]
+    spilled = res.spill_to(tmp_path / "r.rows", kit)
+    names = [f.name for f in kit.form("posts").fields]
+    (block,) = read_segment(spilled.spill[0], spilled.spill[1]["posts"])
+    columns, raw = block[1], block[4]
+    present = [name for name, c in columns.items() if c is not None]
+    stored = dict(zip(present, raw))
+    for name in ("post_name", "department", "set_up_date", "goal"):
+        assert stored[name] == names.index(name), name  # the index of its values column
+    assert stored["is_window"] == ["是"] * 4  # raw text beside booleans, one object stored once
+    assert all(cell is stored["is_window"][0] for cell in stored["is_window"])
+    assert stored["members"] == [3.0, 3.0, 3.0, 3.5]  # raw floats beside int values
+    assert stored["measures"] == ["措施", "措施", " 措施 ", "措施"]
+    after = [(r.row, r.raw, dict(r.values)) for r in spilled.load("posts", kit)]
+    assert after == before
+    assert before[0][1][1] == "政务服务科" and before[2][1][6] == " 措施 "

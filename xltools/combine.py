@@ -330,9 +330,18 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
             targets = {normalise_label(format_value(r.values.get(fld.ref[1])))
                        for r in unit_rows[fld.ref[0]] if r.values.get(fld.ref[1]) is not None}
             ref_form = definition.form(fld.ref[0])
+            found: dict[str, bool] = {}  # a text value → whether it names a target (values repeat)
             for row in unit_rows[form.name]:
                 v = row.values.get(fld.name)
-                if v is None or normalise_label(format_value(v)) in targets:
+                if v is None:
+                    continue
+                if v.__class__ is str:
+                    ok = found.get(v)
+                    if ok is None:
+                        ok = found[v] = normalise_label(v) in targets
+                    if ok:
+                        continue
+                elif normalise_label(format_value(v)) in targets:
                     continue
                 row.issues.append(_issue(form.ref_severity, "unknown_reference",
                                          f"{fld.label}“{format_value(v)}”不在本单位的{ref_form.title}中，请与登记表中的名称保持一致",

@@ -231,8 +231,8 @@ class FileResult:
         """Write the rows to ``path`` (pickle, one segment per form; see :meth:`_blocks` for
         the layout) and return a copy of this result without them (``counts`` and ``spill``
         set).  Column by column: a few lists per sheet rather than tuples per row, and a raw
-        column holding the very objects of its field's values (text as typed) is stored as the
-        index of that values column (issue 7: the spill was a tenth of a return's cost)."""
+        column holding its field's values (text as typed; see :func:`_same_cells`) is stored as
+        the index of that values column (issue 7: the spill was a tenth of a return's cost)."""
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
@@ -251,10 +251,10 @@ class FileResult:
                     raw: list[Any] = [list(map(itemgetter(c), (r.cells for r in part))) for c in present]
                 else:
                     raw = [list(col) for col in zip(*map(_raw_cells, part))] if present else []
-                # a raw column that is its field's values, object for object: stored as the index
-                # of that values column
+                # a raw column that is its field's values (the same objects, or equal cells of
+                # the same types): stored as the index of that values column
                 fields = [names.index(name) for name, c in columns.items() if c is not None]
-                raw = [k if all(map(is_, col, values[k])) else col for k, col in zip(fields, raw)]
+                raw = [k if _same_cells(col, values[k]) else col for k, col in zip(fields, raw)]
                 issues = {i: tuple(r.issues) for i, r in enumerate(part) if r.issues}
                 blocks.append((part[0].sheet, columns, [r.row for r in part], values, raw, issues))
             records[form_name] = blocks
@@ -303,6 +303,16 @@ class PackedResult:
         return pickle.loads(self.blob)
 
 
+def _same_cells(raw: list[Any], values: list[Any]) -> bool:
+    """Whether a raw column may be stored as the values column beside it (see
+    :meth:`FileResult.spill_to`): the same objects, or cell for cell of the same type and equal
+    (the text a clerk typed is its own value; equal cells of one type read the same).  Read
+    back, the raw cells are then those value objects."""
+    if all(map(is_, raw, values)):
+        return True
+    return raw == values and all(map(is_, map(type, raw), map(type, values)))
+
+
 def _present(columns: dict[str, int | None]) -> list[int]:
     """The columns a form has in a sheet, in field order (missing fields left out)."""
     return [c for c in columns.values() if c is not None]
@@ -335,6 +345,7 @@ _BLANK_ROW = object()
 #: so at most one of int, float and bool may occur; ``0.0 == -0.0`` prints differently).
 _PLAIN_KINDS = frozenset({type(None), str, date, datetime, int, float, bool})
 _NUMBER_KINDS = frozenset({int, float, bool})
+_NUMBERS_OR_NONE = frozenset({int, float, bool, type(None)})
 
 
 def _excel_limit(result: tuple[Any, list]) -> tuple[Any, list]:
@@ -568,13 +579,16 @@ def _read_form_sheet(
     for _name, c, coerce, label in plan:
         col = list(map(itemgetter(c), lines)) if c < narrowest else [v[c] if c < len(v) else None for v in lines]
         results, bad, distinct = _coerce_column(col, coerce)
-        if distinct is not None and len(distinct) < n and c < narrowest:
-            # Equal raw cells become one object (same type, same value: see _PLAIN_KINDS), the
-            # one the typed value came from: the spill file then stores each value once.
+        values = list(map(itemgetter(0), results))
+        if (distinct is not None and len(distinct) < n and c < narrowest and not _same_cells(col, values)
+                and not set(map(type, distinct)) <= _NUMBERS_OR_NONE):
+            # Equal raw cells become one object, the one the typed value came from (same type,
+            # same value: see _PLAIN_KINDS), so that the spill file stores each once — only
+            # where the raw column will be stored beside its values (see _same_cells) and holds
+            # something pickle keeps once (it writes each number out in full anyway).
             one = dict(zip(distinct, distinct))
             for line, v in zip(lines, map(one.__getitem__, col)):
                 line[c] = v
-        values = list(map(itemgetter(0), results))
         flagged: dict[int, Issue | None] = dict.fromkeys(bad)
         for i, excel_row in formula_cells.get(c, ()):  # never the cached result (DESIGN.md §5)
             values[i] = None
