@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import repeat
-from operator import is_, itemgetter
+from itertools import compress, repeat
+from operator import attrgetter, ge, is_, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -236,28 +236,7 @@ class FileResult:
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
-            blocks: list[tuple] = []
-            start, n = 0, len(rows)
-            while start < n:  # rows come sheet by sheet, each sheet's rows sharing one columns map
-                columns = rows[start].columns
-                end = start + 1
-                while end < n and rows[end].columns is columns:
-                    end += 1
-                part = rows[start:end]
-                start = end
-                values = [[r.values.get(name) for r in part] for name in names]
-                present = _present(columns)
-                if all(r.cells.__class__ is list for r in part) and min(len(r.cells) for r in part) > max(present, default=-1):
-                    raw: list[Any] = [list(map(itemgetter(c), (r.cells for r in part))) for c in present]
-                else:
-                    raw = [list(col) for col in zip(*map(_raw_cells, part))] if present else []
-                # a raw column that is its field's values (the same objects, or equal cells of
-                # the same types): stored as the index of that values column
-                fields = [names.index(name) for name, c in columns.items() if c is not None]
-                raw = [k if _same_cells(col, values[k]) else col for k, col in zip(fields, raw)]
-                issues = {i: tuple(r.issues) for i, r in enumerate(part) if r.issues}
-                blocks.append((part[0].sheet, columns, [r.row for r in part], values, raw, issues))
-            records[form_name] = blocks
+            records[form_name] = [_block(part, names) for part in _by_sheet(rows)]
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
         return replace(self, rows={}, counts=counts, spill=(str(path), segments))
@@ -301,6 +280,65 @@ class PackedResult:
             return read_segment(*self.stored)  # type: ignore[return-value]
         assert self.blob is not None
         return pickle.loads(self.blob)
+
+
+def _by_sheet(rows: list[Row]) -> list[list[Row]]:
+    """``rows`` cut where the columns map changes (rows come sheet by sheet, each sheet's rows
+    sharing one map object): one part in the usual case, found without a loop over the rows."""
+    n = len(rows)
+    if not n:
+        return []
+    maps = list(map(id, map(_COLUMNS, rows)))
+    if maps.count(maps[0]) == n:
+        return [rows]
+    parts, start = [], 0
+    while start < n:
+        end = start + 1
+        while end < n and maps[end] == maps[start]:
+            end += 1
+        parts.append(rows[start:end])
+        start = end
+    return parts
+
+
+def _block(part: list[Row], names: list[str]) -> tuple:
+    """One spilled block (see :meth:`FileResult._blocks`) of a sheet's rows, column by column,
+    with the rows transposed by ``zip`` rather than read cell by cell."""
+    columns = part[0].columns
+    n = len(part)
+    dicts = list(map(_VALUES, part))
+    if len(names) > 1 and _has_all(dicts, names):
+        values = list(map(list, zip(*map(itemgetter(*names), dicts))))
+    else:
+        values = [[d.get(name) for d in dicts] for name in names]
+    present = _present(columns)
+    cells = list(map(_CELLS, part))
+    if present and set(map(type, cells)) == {list} and min(map(len, cells)) > max(present):
+        picked = map(itemgetter(*present), cells) if len(present) > 1 else zip(map(itemgetter(present[0]), cells))
+        raw: list[Any] = list(map(list, zip(*picked)))
+    else:
+        raw = [list(col) for col in zip(*map(_raw_cells, part))] if present else []
+    # a raw column that is its field's values (the same objects, or equal cells of the same
+    # types): stored as the index of that values column
+    fields = [names.index(name) for name, c in columns.items() if c is not None]
+    raw = [k if _same_cells(col, values[k]) else col for k, col in zip(fields, raw)]
+    issue_lists = list(map(_ISSUES, part))
+    issues = {i: tuple(issue_lists[i]) for i in compress(range(n), issue_lists)}
+    return part[0].sheet, columns, list(map(_ROW, part)), values, raw, issues
+
+
+def _has_all(dicts: list[dict], names: list[str]) -> bool:
+    """Whether every dict holds every name (a row's values normally do: read_one sets each
+    field), so that ``itemgetter`` gives what ``dict.get`` would."""
+    wanted = set(names)
+    return all(map(ge, map(dict.keys, dicts), repeat(wanted)))
+
+
+_COLUMNS = attrgetter("columns")
+_VALUES = attrgetter("values")
+_CELLS = attrgetter("cells")
+_ISSUES = attrgetter("issues")
+_ROW = attrgetter("row")
 
 
 def _same_cells(raw: list[Any], values: list[Any]) -> bool:
