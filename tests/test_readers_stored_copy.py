@@ -126,3 +126,71 @@ def test_a_directory_entry_is_copied_as_it_was():
     with zipfile.ZipFile(io.BytesIO(copy)) as zf:
         assert zf.namelist() == ["xl/", "xl/workbook.xml"] and zf.getinfo("xl/").is_dir()
         assert zf.testzip() is None
+
+
+def _sample_return() -> bytes:
+    return sorted((ROOT / "samples" / "returns").rglob("*.xlsx"))[0].read_bytes()
+
+
+def _rewritten(data: bytes, rename=None, extra=None, compression=None) -> bytes:
+    """The workbook again with its first worksheet renamed (the name held in the entry header)
+    and/or given an extra field, or every entry compressed another way."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            target = zipfile.ZipInfo(info.filename, info.date_time)
+            target.compress_type = compression or zipfile.ZIP_DEFLATED
+            if info.filename == "xl/worksheets/sheet1.xml":
+                if rename:
+                    target.filename = rename
+                if extra:
+                    target.extra = extra
+            dst.writestr(target, body)
+    return out.getvalue()
+
+
+def test_a_name_with_a_nul_byte_is_refused(tmp_path):
+    path = tmp_path / "nul.xlsx"
+    path.write_bytes(_rewritten(_sample_return(), rename="xl/worksheets/sheet1.xml\x00zz"))
+    with pytest.raises(readers.ReturnReadError) as caught:
+        read_return(path)
+    assert "空字符" in caught.value.reason
+
+
+def _unicode_path(name: str, header_name: str) -> bytes:
+    import struct
+    import zlib
+
+    body = b"\x01" + struct.pack("<I", zlib.crc32(header_name.encode())) + name.encode("utf-8")
+    return struct.pack("<HH", 0x7075, len(body)) + body
+
+
+def test_a_unicode_path_field_naming_another_part_is_refused(tmp_path):
+    # Python's zipfile ignores the field, calamine's zip library follows it: the two would read
+    # different parts under one name
+    path = tmp_path / "other.xlsx"
+    extra = _unicode_path("xl/worksheets/other.xml", "xl/worksheets/sheet1.xml")
+    path.write_bytes(_rewritten(_sample_return(), extra=extra))
+    with pytest.raises(readers.ReturnReadError) as caught:
+        read_return(path)
+    assert "文件名前后不一致" in caught.value.reason
+
+
+def test_a_unicode_path_field_naming_the_same_part_is_read(tmp_path):
+    path = tmp_path / "same.xlsx"
+    extra = _unicode_path("xl/worksheets/sheet1.xml", "xl/worksheets/sheet1.xml")
+    path.write_bytes(_rewritten(_sample_return(), extra=extra))
+    plain = tmp_path / "plain.xlsx"
+    plain.write_bytes(_rewritten(_sample_return()))
+    assert dataclasses.asdict(read_return(path))["sheets"] == dataclasses.asdict(read_return(plain))["sheets"]
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_entries_compressed_other_than_by_deflate_get_no_stored_copy(compression, tmp_path):
+    data = _rewritten(_sample_return(), compression=compression)
+    assert readers._Package(data, readers.Limits()).stored_copy() is None
+    path = tmp_path / "odd.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(readers.ReturnReadError):  # calamine cannot read them, as before
+        read_return(path)

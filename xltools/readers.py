@@ -426,6 +426,31 @@ def _norm(name: str) -> str:
     return name.replace("\\", "/").lstrip("/").lower()
 
 
+_UNICODE_PATH = 0x7075  # Info-ZIP Unicode Path extra field (APPNOTE.TXT 4.6.9)
+
+
+def _check_entry_name(info: zipfile.ZipInfo) -> None:
+    """Refuse an entry whose name another zip reader may read differently from Python's
+    ``zipfile``: a name holding a NUL byte (``zipfile`` cuts it there), or an Info-ZIP Unicode
+    Path extra field naming another path (``zipfile`` ignores the field, calamine's zip library
+    follows it).  Either way calamine could load a part the checks here never saw (a hostile
+    review in issue 7)."""
+    if "\x00" in info.orig_filename:
+        raise _corrupt("压缩包内的文件名含有空字符")
+    extra, pos = info.extra, 0
+    while pos + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, pos)
+        body = extra[pos + 4:pos + 4 + size]
+        pos += 4 + size
+        if kind == _UNICODE_PATH and len(body) >= 5:
+            try:
+                named = body[5:].decode("utf-8")
+            except UnicodeDecodeError:
+                raise _corrupt("压缩包内的文件名前后不一致") from None
+            if _norm(named) != _norm(info.filename):
+                raise _corrupt("压缩包内的文件名前后不一致")
+
+
 class _Package:
     """The members of a checked zip, decompressed once; lookup by normalised name.
 
@@ -459,6 +484,7 @@ class _Package:
                 raise _Refused("文件已加密", _ADVICE_ENCRYPTED)
             total = 0
             for info in infos:
+                _check_entry_name(info)
                 name = _norm(info.filename)
                 if name in self.names and not info.is_dir():
                     # Two members that differ only in case or slash direction: a reader could
@@ -544,11 +570,14 @@ class _Package:
         (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16; compression method 0).  Handed to calamine, it
         spares calamine inflating again what this class has just inflated (issue 7: a S2 return
         reads 15 % faster in calamine).  None when an entry was not kept (images, VBA,
-        embedded files, worksheets left lazy), when an entry needs ZIP64, or when the entries
-        total over ``limit`` bytes (a huge return: its stored copy would double the memory)."""
+        embedded files, worksheets left lazy), when an entry is compressed other than by
+        deflate (calamine refuses bzip2 and LZMA, as it always did) or needs ZIP64, or when the
+        entries total over ``limit`` bytes (a huge return: its copy would double the memory)."""
         entries = self._entries
         if entries is None or sum(len(self.members.get(name, b"")) for _, name in entries) > limit:
             return None
+        if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for info, _ in entries):
+            return None  # bzip2, LZMA …: handed over as they came, for calamine to refuse as before
         out: list[bytes] = []
         central: list[bytes] = []
         offset = 0
