@@ -61,3 +61,25 @@ def test_a_form_without_rows_and_other_forms(kit, tmp_path):
     spilled = res.spill_to(tmp_path / "r.rows", kit)
     assert spilled.load(kit.forms[0].name, kit) == []
     assert spilled.values(kit.forms[1].name, kit) == []
+
+
+def test_equal_but_not_identical_raw_cells_are_kept_as_they_were(kit, tmp_path):
+    # -0.0 == 0.0 and a datetime's fold is not compared: such a raw column is stored beside
+    # its values, never replaced by them
+    from datetime import datetime
+
+    form = kit.forms[0]
+    names = [f.name for f in form.fields]
+    labels = tuple(f.label for f in form.fields)
+    cols = {n: i for i, n in enumerate(names)}
+    folded = datetime(2024, 11, 3, 1, 30, fold=1)
+    rows = []
+    for k in range(3):
+        cells = [-0.0 if i == 0 else folded if i == 1 else f"x{k}" for i in range(len(names))]
+        values = {n: (0.0 if i == 0 else datetime(2024, 11, 3, 1, 30) if i == 1 else f"x{k}") for i, n in enumerate(names)}
+        rows.append(Row(form.name, values, "D01", "区委办", "a.xlsx", "A", k + 4, cells, cols, labels, []))
+    res = FileResult(path="a.xlsx", status="ok", unit_code="D01", unit_name="区委办", rows={form.name: rows})
+    back = res.spill_to(tmp_path / "r.rows", kit).load(form.name, kit)
+    for row in back:
+        cells = row.field_cells()
+        assert str(cells[0]) == "-0.0" and cells[1].fold == 1 and cells[2] == row.values[names[2]]

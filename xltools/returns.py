@@ -343,12 +343,14 @@ _ROW = attrgetter("row")
 
 def _same_cells(raw: list[Any], values: list[Any]) -> bool:
     """Whether a raw column may be stored as the values column beside it (see
-    :meth:`FileResult.spill_to`): the same objects, or cell for cell of the same type and equal
-    (the text a clerk typed is its own value; equal cells of one type read the same).  Read
-    back, the raw cells are then those value objects."""
+    :meth:`FileResult.spill_to`): the same objects, or cell for cell of the same type and equal,
+    for types whose equal values are the same in every respect (str, int, bool, date: the text
+    a clerk typed is its own value; not float, where -0.0 == 0.0, nor datetime, whose fold
+    equality ignores).  Read back, the raw cells are then those value objects."""
     if all(map(is_, raw, values)):
         return True
-    return raw == values and all(map(is_, map(type, raw), map(type, values)))
+    return (raw == values and set(map(type, raw)) <= _EQUAL_IS_SAME
+            and all(map(is_, map(type, raw), map(type, values))))
 
 
 def _present(columns: dict[str, int | None]) -> list[int]:
@@ -384,6 +386,7 @@ _BLANK_ROW = object()
 _PLAIN_KINDS = frozenset({type(None), str, date, datetime, int, float, bool})
 _NUMBER_KINDS = frozenset({int, float, bool})
 _NUMBERS_OR_NONE = frozenset({int, float, bool, type(None)})
+_EQUAL_IS_SAME = frozenset({str, int, bool, date, type(None)})
 
 
 def _excel_limit(result: tuple[Any, list]) -> tuple[Any, list]:
