@@ -111,3 +111,17 @@ def test_no_verdict_outlives_combine(kit, roster):
     assert stowed
     assert cons.counts["errors"] == 3 == sum(1 for i in cons.issues if i.is_error)  # still read back
     assert len(list(cons.rejected)) == cons.counts["rows_rejected"] == 3
+
+
+def test_an_issue_pickles_with_every_field():
+    # Issue.__reduce__ lists the fields by hand: a field added to the dataclass must be added
+    # there too, or it would come back from the spill files as its default
+    import dataclasses
+    import pickle
+
+    from xltools.issues import Issue
+
+    values = {f.name: (7 if f.name == "row" else f"{f.name}-值") for f in dataclasses.fields(Issue)}
+    issue = Issue(**values)
+    back = pickle.loads(pickle.dumps(issue, pickle.HIGHEST_PROTOCOL))
+    assert back == issue and {f.name: getattr(back, f.name) for f in dataclasses.fields(Issue)} == values

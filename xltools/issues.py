@@ -41,6 +41,12 @@ class Issue:
     unit_code: str = ""
     unit_name: str = ""
 
+    def __reduce__(self) -> tuple:
+        # pickled as a call with the fields in order: a frozen slots dataclass otherwise goes
+        # through copyreg and a state dict (5 µs an issue; issue 7, the spill files)
+        return Issue, (self.severity, self.message, self.kind, self.file, self.sheet, self.cell, self.row,
+                       self.field, self.raw, self.unit_code, self.unit_name)
+
     @property
     def level(self) -> str:
         """错误 or 警告."""
