@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import compress, repeat
-from operator import attrgetter, ge, is_, itemgetter
+from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -307,9 +307,11 @@ def _block(part: list[Row], names: list[str]) -> tuple:
     columns = part[0].columns
     n = len(part)
     dicts = list(map(_VALUES, part))
-    if len(names) > 1 and _has_all(dicts, names):
-        values = list(map(list, zip(*map(itemgetter(*names), dicts))))
-    else:
+    try:  # read_one sets every field of a row; a row built otherwise may lack some
+        values = list(map(list, zip(*map(itemgetter(*names), dicts)))) if len(names) > 1 else None
+    except KeyError:
+        values = None
+    if values is None:
         values = [[d.get(name) for d in dicts] for name in names]
     present = _present(columns)
     cells = list(map(_CELLS, part))
@@ -325,13 +327,6 @@ def _block(part: list[Row], names: list[str]) -> tuple:
     issue_lists = list(map(_ISSUES, part))
     issues = {i: tuple(issue_lists[i]) for i in compress(range(n), issue_lists)}
     return part[0].sheet, columns, list(map(_ROW, part)), values, raw, issues
-
-
-def _has_all(dicts: list[dict], names: list[str]) -> bool:
-    """Whether every dict holds every name (a row's values normally do: read_one sets each
-    field), so that ``itemgetter`` gives what ``dict.get`` would."""
-    wanted = set(names)
-    return all(map(ge, map(dict.keys, dicts), repeat(wanted)))
 
 
 _COLUMNS = attrgetter("columns")
