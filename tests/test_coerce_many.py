@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -65,7 +66,7 @@ def test_only_the_space_is_both_printable_and_stripped():
 
 
 def test_other_field_types_have_no_batch():
-    for t in ("integer", "decimal", "date", "choice", "boolean"):
+    for t in ("date", "choice", "boolean"):
         kw = {"choices": ("是", "否")} if t == "choice" else {}
         assert C.compile_field(Field(name="x", label="x", type=t, **kw)).many is None
 
@@ -111,3 +112,45 @@ def test_text_batch_equals_per_value(max_length):
         assert coerce.many(values) == {v: coerce(v) for v in set(values)}, values
     plain = ["已办结", "群众满意", "长" * 11]
     assert coerce.many(plain) == {v: coerce(v) for v in plain}
+
+
+NUMBER_FIELDS = [
+    Field(name="n", label="人数", type="integer", min=Decimal(0), max=Decimal(1000)),
+    Field(name="n", label="人数", type="integer"),
+    Field(name="m", label="金额", type="decimal", min=Decimal(0), max=Decimal(100000), decimals=2),
+    Field(name="m", label="金额", type="decimal", decimals=0),
+    Field(name="m", label="金额", type="decimal", min=Decimal("-5")),
+    Field(name="m", label="金额", type="decimal", required=True),
+]
+
+
+@pytest.mark.parametrize("field", NUMBER_FIELDS, ids=lambda f: f"{f.type}-{f.min}-{f.max}-{f.decimals}-{f.required}")
+def test_number_batch_equals_per_value(field):
+    coerce = C.compile_field(field)
+    assert coerce.many is not None
+    numbers = [0.0, -0.0, 1.0, 12.0, 12.5, 0.1 + 0.2, 491.3, 999.999, 1000.0, 1001.0, -1.0, 1e-5, 1.5e16, 1e15,
+               123456789012345.67, float("inf"), float("-inf"), float("nan"), 2.25, 100000.0, 100000.01, 3.14159]
+    others = [None, "12", " 7 ", "十二", "无", "#N/A", 5, True, date(2024, 3, 5)]
+    rng = random.Random(20261204)
+    for _ in range(600):
+        values = rng.sample(numbers, rng.randint(0, 8)) + rng.sample(others, rng.randint(0, 3))
+        values += [round(rng.uniform(-10, 2000), rng.choice([0, 1, 2, 3])) for _ in range(rng.randint(0, 6))]
+        got, want = coerce.many(values), {v: coerce(v) for v in set(values)}
+        assert got.keys() == want.keys(), values
+        for v in want:  # compared as text too: Decimal("1.0") == Decimal("1") but prints otherwise
+            assert got[v] == want[v] and repr(got[v]) == repr(want[v]), (v, values)
+
+
+def test_number_batch_gives_each_cell_its_own_problem_list():
+    coerce = C.compile_field(NUMBER_FIELDS[0])
+    got = coerce.many([1.0, 2.0, 3.0])
+    lists = [problems for _value, problems in got.values()]
+    assert lists == [[], [], []] and len({id(x) for x in lists}) == 3
+
+
+def test_number_batch_takes_the_usual_column_and_leaves_the_rest():
+    ints, amounts = C._numeric_floats(NUMBER_FIELDS[0]), C._numeric_floats(NUMBER_FIELDS[2])
+    assert ints([3.0, 12.0, 0.0]) == [(3, []), (12, []), (0, [])]
+    assert ints([3.0, 12.5]) is None and ints([3.0, 1001.0]) is None  # not whole; out of bounds
+    assert amounts([491.3, 0.1 + 0.2, 2.25]) == [(Decimal("491.3"), []), (Decimal("0.3"), []), (Decimal("2.25"), [])]
+    assert amounts([1.125]) is None and amounts([1e-5]) is None and amounts([float("nan")]) is None
