@@ -6,7 +6,7 @@ digits, long names, blanks, error codes, and values that are not strings."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -66,7 +66,7 @@ def test_only_the_space_is_both_printable_and_stripped():
 
 
 def test_other_field_types_have_no_batch():
-    for t in ("date", "choice", "boolean"):
+    for t in ("choice", "boolean"):
         kw = {"choices": ("是", "否")} if t == "choice" else {}
         assert C.compile_field(Field(name="x", label="x", type=t, **kw)).many is None
 
@@ -154,3 +154,22 @@ def test_number_batch_takes_the_usual_column_and_leaves_the_rest():
     assert ints([3.0, 12.5]) is None and ints([3.0, 1001.0]) is None  # not whole; out of bounds
     assert amounts([491.3, 0.1 + 0.2, 2.25]) == [(Decimal("491.3"), []), (Decimal("0.3"), []), (Decimal("2.25"), [])]
     assert amounts([1.125]) is None and amounts([1e-5]) is None and amounts([float("nan")]) is None
+
+
+@pytest.mark.parametrize("bounds", [(None, None), (date(2020, 1, 1), date(2024, 12, 31)), (date(2023, 6, 1), None)])
+def test_date_batch_equals_per_value(bounds):
+    from datetime import datetime
+
+    coerce = C.compile_field(Field(name="d", label="日期", type="date", required=True, min=bounds[0], max=bounds[1]))
+    assert coerce.many is not None
+    rng = random.Random(20261205)
+    days = [date(2019, 12, 31), date(2020, 1, 1), date(2023, 6, 1), date(2024, 12, 31), date(2025, 1, 1)]
+    others = [None, "2024-03-05", "2024.3.5", "二〇二四年三月五日", 45356.0, datetime(2024, 3, 5, 8, 30), "明天", True]
+    for _ in range(400):
+        values = rng.sample(days, rng.randint(0, 4)) + rng.sample(others, rng.randint(0, 3))
+        values += [date(2020, 1, 1) + timedelta(days=rng.randint(0, 1800)) for _ in range(rng.randint(0, 5))]
+        got, want = coerce.many(values), {v: coerce(v) for v in set(values)}
+        assert got == want, values
+    out = coerce.many([date(2019, 12, 31)])[date(2019, 12, 31)]
+    if bounds[0] is not None:  # the message quotes the date as it reads
+        assert out[0] is None and "2019-12-31" in out[1][0][2] and "即" not in out[1][0][2]

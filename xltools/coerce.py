@@ -51,6 +51,7 @@ from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter, methodcaller, mul
+from typing import Any
 
 from .forms import Field
 from .issues import ERROR, WARNING
@@ -228,9 +229,10 @@ def compile_field(field: Field) -> Coercer:
         return handler(raw)
 
     batch = _PLAIN_BATCHES.get(field.type)
-    floats = _numeric_floats(field) if field.type in ("integer", "decimal") else None
-    coerce.many = (_many(coerce, batch(field, parse_str) if batch else None, floats)  # type: ignore[attr-defined]
-                   if batch or floats else None)
+    typed = _TYPED_BATCHES.get(field.type)
+    coerce.many = (_many(coerce, batch(field, parse_str) if batch else None,  # type: ignore[attr-defined]
+                         {kind: build(field) for kind, build in typed.items()} if typed else None)
+                   if batch or typed else None)
     return coerce
 
 
@@ -240,7 +242,7 @@ _NOT_PLAIN_START = (" ", "#")
 
 
 def _many(coerce: Coercer, batch: Callable[[list[str]], list[tuple[object, list[Problem]]]] | None,
-          floats: Callable[[list[float]], list[tuple[object, list[Problem]]] | None] | None = None,
+          typed: dict[type, _CellsBatch] | None = None,
           ) -> Callable[[Iterable[object]], dict[object, tuple[object, list[Problem]]]]:
     """``many(values) -> {value: coerce(value)}`` for distinct raw values (what
     :func:`xltools.returns._coerce_column` needs), giving the *plain* strings to ``batch`` in one
@@ -248,19 +250,19 @@ def _many(coerce: Coercer, batch: Callable[[list[str]], list[tuple[object, list[
     no space at either end and not starting with "#".  For those ``on_str`` strips nothing and
     finds no error code, so ``coerce(v) == parse_str(v)``, and ``batch`` returns exactly
     ``[parse_str(v) for v in plain]`` with less work per value (issue 7: coercion is compiled
-    per column).  The number cells (floats) go to ``floats`` in one call, which returns
-    ``[coerce(v) for v in them]`` or None when some need the per-value path.  Other values go
-    through ``coerce``."""
+    per column).  The cells of each type in ``typed`` (number cells, date cells) go to its
+    batch in one call, which returns ``[coerce(v) for v in them]`` or None when some need the
+    per-value path.  Other values go through ``coerce``."""
 
     def many(values: Iterable[object]) -> dict[object, tuple[object, list[Problem]]]:
         values = set(values)
         out: dict[object, tuple[object, list[Problem]]] = {}
-        if floats is not None:
-            numbers = [v for v in values if v.__class__ is float]
-            done = floats(numbers) if numbers else None
+        for kind, cells_batch in (typed or {}).items():
+            cells = [v for v in values if v.__class__ is kind]
+            done = cells_batch(cells) if cells else None
             if done is not None:
-                out = dict(zip(numbers, done))
-                values.difference_update(numbers)
+                out.update(zip(cells, done))
+                values.difference_update(cells)
         if batch is not None:
             if _all_plain(values):
                 out.update(zip(values, batch(list(values))))
@@ -547,6 +549,21 @@ def _numeric_floats(field: Field) -> Callable[[list[float]], list[tuple[object, 
     return floats
 
 
+def _date_cells(field: Field) -> Callable[[list[date]], list[tuple[object, list[Problem]]] | None]:
+    """The date cells of a date column in one go, as ``_date``'s ``on_date`` gives them when
+    all are within the field's bounds (checked with ``min`` and ``max``): each date itself.
+    None when one is out of bounds (the per-value path says which)."""
+    lo: date | None = field.min
+    hi: date | None = field.max
+
+    def cells(dates: list[date]) -> list[tuple[object, list[Problem]]] | None:
+        if (lo is not None and min(dates) < lo) or (hi is not None and max(dates) > hi):
+            return None
+        return list(zip(dates, map(list, repeat((), len(dates)))))
+
+    return cells
+
+
 # --------------------------------------------------------------------------- dates
 
 _DATE_SEP_RE = re.compile(
@@ -593,9 +610,12 @@ def _date(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
     def bad(shown: str) -> tuple[None, list[Problem]]:
         return None, [_err("bad_date", f"“{_shown(shown)}”不是有效日期，请按 {_DATE_FORM} 的格式填写")]
 
-    def check(d: date, shown: str, problems: list[Problem]) -> tuple[object, list[Problem]]:
+    def check(d: date, shown: str | None, problems: list[Problem]) -> tuple[object, list[Problem]]:
+        # shown: the text quoted in a message; None for a date cell, whose text (isoformat) is
+        # only made when there is a message
         if (lo is not None and d < lo) or (hi is not None and d > hi):
             iso = d.isoformat()
+            shown = iso if shown is None else shown
             quoted = f"“{_shown(shown)}”" + (f"（即 {iso}）" if shown != iso else "")
             return None, [_err("out_of_range", f"{quoted}{bounds}，请核实")]
         return d, problems
@@ -636,7 +656,7 @@ def _date(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
         return check(_EXCEL_EPOCH + timedelta(days=n + (1 if n < 60 else 0)), shown, [])
 
     def on_date(raw: date) -> tuple[object, list[Problem]]:
-        return check(raw, raw.isoformat(), [])
+        return check(raw, None, [])
 
     def on_datetime(raw: datetime) -> tuple[object, list[Problem]]:
         return check(raw.date(), format_value(raw), [])
@@ -937,6 +957,14 @@ def _text_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[t
 
     return batch
 
+
+#: Field types whose cells of a Python type :func:`_many` coerces in one batch per type.
+_CellsBatch = Callable[[list[Any]], list[tuple[object, list[Problem]]] | None]
+_TYPED_BATCHES: dict[str, dict[type, Callable[[Field], _CellsBatch]]] = {
+    "integer": {float: _numeric_floats},
+    "decimal": {float: _numeric_floats},
+    "date": {date: _date_cells},
+}
 
 #: Field types whose plain strings :func:`_many` coerces in one batch.  Text's batch pays
 #: only when the whole column is plain (``_all_plain``: no per-value filter).
