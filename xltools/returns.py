@@ -651,20 +651,22 @@ def _read_form_sheet(
     for _name, c in typed:  # compared with the computed value below
         value_columns.append([v[c] if c < len(v) else None for v in lines])
     keys = [*absent, *(p[0] for p in plan), *(t[0] for t in typed)]
-    rows_out: list[Row] = []
-    for i, vals in enumerate(zip(*value_columns)):
-        excel_row = picked[i] + 1
-        row = Row(form.name, dict(zip(keys, vals)), unit_code, unit_name, file, sheet_name, excel_row, lines[i],
-                  columns, labels, row_issues[i])
-        for f, c in derived:
-            _derive(row, f, c, sheet, where)
-        if missing_issue:
-            row.issues.append(_issue(ERROR, "row_missing_column", f"第 {excel_row} 行{missing_issue}",
-                                     row=excel_row, **where))
-        if ambiguous_issue:
-            row.issues.append(_issue(ERROR, "row_repeated_column", f"第 {excel_row} 行{ambiguous_issue}",
-                                     row=excel_row, **where))
-        rows_out.append(row)
+    # the rows built by map over the columns (no Python loop per row); what only some sheets
+    # need (derived fields, a missing or repeated column) added after
+    rows_out: list[Row] = list(map(
+        Row, repeat(form.name), map(dict, map(zip, repeat(keys), zip(*value_columns))), repeat(unit_code),
+        repeat(unit_name), repeat(file), repeat(sheet_name), [r + 1 for r in picked], lines, repeat(columns),
+        repeat(labels), row_issues))
+    if derived or missing_issue or ambiguous_issue:
+        for row in rows_out:
+            for f, c in derived:
+                _derive(row, f, c, sheet, where)
+            if missing_issue:
+                row.issues.append(_issue(ERROR, "row_missing_column", f"第 {row.row} 行{missing_issue}",
+                                         row=row.row, **where))
+            if ambiguous_issue:
+                row.issues.append(_issue(ERROR, "row_repeated_column", f"第 {row.row} 行{ambiguous_issue}",
+                                         row=row.row, **where))
     hidden_rows = sheet.hidden_rows
     hidden_seen = [r + 1 for r in picked if r + 1 in hidden_rows] if hidden_rows else []
     if hidden_seen:
