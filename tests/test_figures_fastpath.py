@@ -46,3 +46,30 @@ def test_sum_of_ints_and_floats_is_exact_and_typed_as_before():
     assert total == reference and str(total) == str(reference)
     assert compute_figure(fig, [("U", {"x": v}) for v in (1, 2, 3)]) == Decimal(6)
     assert compute_figure(fig, [("U", {"x": v}) for v in (0.1, 0.2)]) == Decimal("0.3")
+
+
+def _stepwise(values):
+    """The general rule: Decimal additions one value at a time, blanks and booleans skipped."""
+    total = Decimal(0)
+    for v in values:
+        if v is not None and v != "" and not isinstance(v, bool):
+            total += v if isinstance(v, Decimal) else Decimal(v) if v.__class__ is int else Decimal(str(v))
+    return total
+
+
+@pytest.mark.parametrize("values", [
+    [Decimal("1.50"), None, Decimal("2"), Decimal("0.00"), Decimal("-0"), Decimal("1E+3")],
+    [Decimal("9" * 27), Decimal("9" * 27), Decimal("0.000001")],  # rounds at 28 digits, the same way
+    [None, None], [], [3, None, 5, 0, -2], [10**26, 10**26, 10**26], [10**40, 1, -10**40],
+    [Decimal("-0.00")],
+])
+def test_sums_of_one_type_are_the_stepwise_sums(values):
+    import random
+
+    fig = Figure(name="s", label="s", op="sum", form="f", field="x")
+    for order in range(3):
+        vals = list(values)
+        random.Random(order).shuffle(vals)
+        got = compute_figure(fig, [("U", {"x": v}) for v in vals])
+        want = _stepwise(vals)
+        assert isinstance(got, Decimal) and got == want and str(got) == str(want), vals
