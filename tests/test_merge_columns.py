@@ -172,3 +172,17 @@ def test_a_raw_column_equal_to_its_values_is_spilled_once(kit, tmp_path):
     after = [(r.row, r.raw, dict(r.values)) for r in spilled.load("posts", kit)]
     assert after == before
     assert before[0][1][1] == "政务服务科" and before[2][1][6] == " 措施 "
+
+
+def test_a_number_column_with_zeros_is_coerced_by_distinct_value_unless_it_holds_minus_zero(kit):
+    amount = next(f for f in all_fields(kit) if f.type == "decimal")
+    coerce = compile_field(amount)
+    col = [0.0, 12.5, 0.0, None, 3.0, 12.5, 0.0]
+    results, bad, distinct = _coerce_column(col, coerce)
+    assert distinct is not None  # one coercion per distinct value
+    assert shape(results) == shape(reference(col, coerce)) and bad == []
+    col = [0.0, -0.0, 12.5, -0.0]
+    results, _bad, distinct = _coerce_column(col, coerce)
+    assert distinct is None  # cell by cell: 0.0 and -0.0 stay apart
+    assert [repr(v) for v, _ in results] == [repr(v) for v, _ in reference(col, coerce)]
+    assert [str(v) for v, _ in results][:2] == ["0", "-0"]

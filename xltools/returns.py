@@ -11,6 +11,7 @@ a column at a time.  Its :class:`FileResult` combines with the others in any ord
 
 from __future__ import annotations
 
+import math
 import pickle
 import re
 from collections.abc import Callable, Sequence
@@ -377,7 +378,8 @@ def _is_blank(v: Any) -> bool:
 _BLANK_ROW = object()
 #: Raw value types a column may mix and still be coerced one distinct value at a time: no
 #: value of one type equals a value of another (``1 == 1.0 == True`` would merge in a dict,
-#: so at most one of int, float and bool may occur; ``0.0 == -0.0`` prints differently).
+#: so at most one of int, float and bool may occur; ``0.0 == -0.0`` prints differently, so a
+#: column holding -0.0 is coerced cell by cell: :func:`_negative_zero`).
 _PLAIN_KINDS = frozenset({type(None), str, date, datetime, int, float, bool})
 _NUMBER_KINDS = frozenset({int, float, bool})
 _NUMBERS_OR_NONE = frozenset({int, float, bool, type(None)})
@@ -403,7 +405,7 @@ def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, li
     int, Decimal, date, bool, tuple of names), and the problem lists are only read."""
     kinds = set(map(type, col))
     numbers = kinds & _NUMBER_KINDS
-    if kinds <= _PLAIN_KINDS and len(numbers) <= 1 and not (float in numbers and 0 in col):
+    if kinds <= _PLAIN_KINDS and len(numbers) <= 1 and not (float in numbers and 0 in col and _negative_zero(col)):
         many = getattr(coerce, "many", None)  # plain strings in one batch (coerce.compile_field)
         known = many(col) if many is not None else {v: coerce(v) for v in set(col)}
         if str in kinds:
@@ -416,6 +418,14 @@ def _coerce_column(col: list[Any], coerce: Callable) -> tuple[list[tuple[Any, li
         return results, bad, known
     results = [_excel_limit(coerce(v)) for v in col]
     return results, [i for i, (_value, problems) in enumerate(results) if problems], None
+
+
+def _negative_zero(col: list[Any]) -> bool:
+    """Whether the column holds -0.0: it equals 0.0, so the two would share one coerced value,
+    but they are typed and shown apart (``Decimal("-0")``).  Asked only of a column holding a
+    zero; a column of numbers with zeros (an amount of 0, the usual case) is still coerced one
+    distinct value at a time."""
+    return any(math.copysign(1.0, v) < 0 for v in col if v.__class__ is float and v == 0)
 
 
 def _repeats_header(cells: Sequence[Any], labels: dict[int, str]) -> bool:
