@@ -647,3 +647,28 @@ def test_sheet_lookup_exact_then_case_and_space_insensitive(shared_dir):
     wb = read_return(fx("hidden-rows.xlsx"))
     assert wb.sheet("SHEET1") is wb.sheets[0]
     assert wb.sheet("Sheet2") is None
+
+
+def test_the_saved_time_read_with_the_package_is_the_one_read_from_the_file_again():
+    # read_one takes the recorded last-saved time from the package it has read (saved_time)
+    # instead of opening the file a second time (recorded_save_time): the same time for every
+    # kind of sample and corpus file, None where none is recorded
+    from xltools.identify import recorded_save_time, saved_time
+
+    root = Path(__file__).resolve().parent.parent
+    paths = sorted((root / "samples").rglob("*.*"))
+    corpus = root.parent / "shared" / "corpus"
+    if corpus.is_dir():
+        paths += sorted(p for p in corpus.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".xls"))
+    seen = {"with": 0, "without": 0}
+    for path in paths:
+        if path.suffix.lower() not in (".xlsx", ".xlsm", ".ods", ".xls", ".csv"):
+            continue
+        try:
+            book = read_return(path)
+        except ReturnReadError:
+            continue
+        want = recorded_save_time(path, book.kind)
+        assert saved_time(book) == want, path
+        seen["with" if want else "without"] += 1
+    assert seen["with"] >= 50 and seen["without"] >= 1, seen

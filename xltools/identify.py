@@ -47,7 +47,8 @@ def recorded_save_time(path: Path, kind: str) -> datetime | None:
     UTC here — consistent between two copies, which is all the ordering needs.  None when the
     file records none (.xls, .csv, or a package without it): merge then falls back on the file
     system's modification time, a different clock (git does not keep modification times, so
-    the internal one is what orders two copies of a committed return)."""
+    the internal one is what orders two copies of a committed return).  Opens the file again;
+    a merge takes the time from the workbook it has read (:func:`saved_time`)."""
     inner: str | None = None
     try:
         if kind in ("xlsx", "xlsm", "ods"):
@@ -60,6 +61,18 @@ def recorded_save_time(path: Path, kind: str) -> datetime | None:
                     inner = m.group(1).strip() if m else None
     except (OSError, zipfile.BadZipFile):
         inner = None
+    return _utc(inner)
+
+
+def saved_time(book: ReturnWorkbook) -> datetime | None:
+    """:func:`recorded_save_time` of a return already read: the time its package records
+    (``book.saved_record``, taken while the package was read), UTC, or None."""
+    return _utc(book.saved_record)
+
+
+def _utc(inner: str | None) -> datetime | None:
+    """A recorded ISO 8601 time as an aware UTC datetime to the second (no zone: read as
+    UTC), or None when absent or not a time."""
     if inner:
         try:
             t = datetime.fromisoformat(inner.replace("Z", "+00:00"))
@@ -169,4 +182,5 @@ __all__ = [
     "meta_stamp",
     "property_stamp",
     "recorded_save_time",
+    "saved_time",
 ]

@@ -161,6 +161,9 @@ class ReturnWorkbook:
     kind: str
     sheets: list[SheetData]
     properties: dict[str, str] = field(default_factory=dict)
+    #: the last-saved time as the file records it, as text (xlsx and xlsm: docProps/core.xml
+    #: ``dcterms:modified``; ods: meta.xml ``dc:date``); None when it records none
+    saved_record: str | None = None
 
     def sheet(self, name: str) -> SheetData | None:
         """The sheet called ``name``; Excel compares sheet names case-insensitively, so an
@@ -697,6 +700,20 @@ def _rels_targets(pkg: _Package, part: str) -> dict[str, str]:
     return out
 
 
+_RE_MODIFIED = {tag: re.compile(rf"<{tag}[^>]*>([^<]+)</{tag}>".encode()) for tag in ("dcterms:modified", "dc:date")}
+
+
+def _saved_record(pkg: _Package, member: str, tag: str) -> str | None:
+    """The text of the first ``<tag>`` of a package member already read and checked (the
+    core or meta properties), stripped; None when absent, empty or over 1 MB."""
+    data = pkg.get(member)
+    if data is None or len(data) >= 1_000_000:
+        return None
+    m = _RE_MODIFIED[tag].search(data)
+    text = m.group(1).decode("utf-8", "replace").strip() if m else ""
+    return text or None
+
+
 def _custom_properties(pkg: _Package) -> dict[str, str]:
     part = None
     rels = pkg.get("_rels/.rels")
@@ -771,7 +788,9 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
         if xml is not None and b"sheetData" in xml:
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
     properties = _custom_properties(pkg)
-    return _assemble(path, kind, pkg.stored_copy() or data, scans, properties, limits, wanted=wanted)
+    saved = _saved_record(pkg, "docProps/core.xml", "dcterms:modified")
+    return _assemble(path, kind, pkg.stored_copy() or data, scans, properties, limits, wanted=wanted,
+                     saved_record=saved)
 
 
 _REL_NAMESPACES = ("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}",
@@ -1030,7 +1049,8 @@ def _read_ods(path: Path, data: bytes, pkg: _Package, limits: Limits) -> ReturnW
     if content is None:
         raise _corrupt("缺少 content.xml")
     scans = _scan_ods(content, limits)
-    return _assemble(path, "ods", data, scans, _ods_properties(pkg), limits)
+    return _assemble(path, "ods", data, scans, _ods_properties(pkg), limits,
+                     saved_record=_saved_record(pkg, "meta.xml", "dc:date"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1386,7 +1406,7 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
 def _assemble(path: Path, kind: str, data: bytes, scans: dict[str, _SheetScan],
               properties: dict[str, str], limits: Limits,
               ordered: list[_SheetScan] | None = None,
-              wanted: _SheetFilter | None = None) -> ReturnWorkbook:
+              wanted: _SheetFilter | None = None, saved_record: str | None = None) -> ReturnWorkbook:
     """Values from calamine for every worksheet our own pass has measured (by name, or for
     .xls by position, since BIFF5 names depend on a code page); never hand calamine a sheet
     whose size we have not checked.  With ``wanted``, the other sheets are skipped."""
@@ -1413,7 +1433,7 @@ def _assemble(path: Path, kind: str, data: bytes, scans: dict[str, _SheetScan],
             raw = sheet.to_python(skip_empty_area=False)
             sheets.append(_sheet_data(meta.name, _state(meta.visible), raw, scan,
                                       sheet.merged_cell_ranges))
-    return ReturnWorkbook(path=path, kind=kind, sheets=sheets, properties=properties)
+    return ReturnWorkbook(path=path, kind=kind, sheets=sheets, properties=properties, saved_record=saved_record)
 
 
 def _sheet_data(name: str, state: str, raw: list[list[object]], scan: _SheetScan,

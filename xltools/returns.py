@@ -36,7 +36,7 @@ from .identify import (
     identity_on_sheet,
     meta_stamp,
     property_stamp,
-    recorded_save_time,
+    saved_time,
 )
 from .issues import ERROR, WARNING, Issue, cell_address, column_letter
 from .readers import CellError, Limits, SheetData, read_return
@@ -907,7 +907,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         return FileResult(path=file, status="unreadable", reason=exc.reason,
                           unit_code=guess.code if guess else "", unit_name=guess.name if guess else "",
                           issues=[_issue(ERROR, "unreadable", f"{exc.reason}；{exc.advice}", file=file)])
-    recorded = recorded_save_time(p, book.kind)
+    recorded = saved_time(book)
     mtime = file_mtime(p)
     saved = recorded or mtime
     index, coercers = _compiled(definition)
