@@ -339,41 +339,70 @@ def identical_outputs(runs: dict[str, list[dict]]) -> dict:
 
 
 def ratios(s: dict) -> dict:
+    return _ratios(s)[0]
+
+
+def mixed_ratios(s: dict) -> list[str]:
+    """The ratios whose contenders were measured in different invocations of the runner (a
+    partial rerun, ``--only``, replaces only its own contenders' rows): not side by side, so
+    the tables flag them.  Rows from before invocations were recorded count as unknown."""
+    _values, inputs = _ratios(s)
+    return [key for key, names in inputs.items()
+            if len({s[n].get("invocation") for n in names if s.get(n, {}).get("n")} - {None}) > 1]
+
+
+def _ratios(s: dict) -> tuple[dict, dict[str, set[str]]]:
+    """The ratios of a scenario's summary, and the contenders each was computed from."""
+    used: set[str] = set()
+
     def med(name: str, phase: str | None = None):
         x = s.get(name, {})
         if not x.get("n"):
             return None
+        used.add(name)
         return x["phases"][phase] if phase else x["median"]
 
     def div(a, b):
         return a / b if a is not None and b else None
 
-    read_floor, write_fl = med("calamine"), med("write_floor")
+    def read_floor():
+        return med("calamine")
 
     def before(jobs: str):
         # merge() alone when it was measured (repeated next to the floor), else lib's phase
         return med(f"merge_{jobs}") if med(f"merge_{jobs}") is not None else med(f"lib_{jobs}", "merge")
 
-    # pandas_e2e's first phase is exactly pandas_read's work (big scenarios run only pandas_e2e)
-    pandas_read = med("pandas_read") if med("pandas_read") is not None else med("pandas_e2e", "read_concat")
-    floors = read_floor + write_fl if read_floor is not None and write_fl is not None else None
-    return {
-        "before_write_jN / calamine": div(before("jN"), read_floor),
-        "before_write_j1 / calamine": div(before("j1"), read_floor),
-        "pandas_read / before_write_jN": div(pandas_read, before("jN")),
-        "pandas_e2e / e2e_jN (library)": div(med("pandas_e2e"), med("lib_jN")),
-        "pandas_e2e / cli_jN": div(med("pandas_e2e"), med("cli_jN")),
-        "pandas_script / cli_jN": div(med("pandas_script"), med("cli_jN")),
-        "e2e_jN / (read floor + write floor)": div(med("lib_jN"), floors),
-        "e2e_j1 / (read floor + write floor)": div(med("lib_j1"), floors),
-        "write / write floor": div(med("lib_jN", "write"), write_fl),
+    def pandas_read():
+        # pandas_e2e's first phase is exactly pandas_read's work (big scenarios run only pandas_e2e)
+        return med("pandas_read") if med("pandas_read") is not None else med("pandas_e2e", "read_concat")
+
+    def floors(write: str):
+        r, w = read_floor(), med(write)
+        return r + w if r is not None and w is not None else None
+
+    # each ratio is evaluated on its own so that the contenders it read are known
+    formulas = {
+        "before_write_jN / calamine": lambda: div(before("jN"), read_floor()),
+        "before_write_j1 / calamine": lambda: div(before("j1"), read_floor()),
+        "pandas_read / before_write_jN": lambda: div(pandas_read(), before("jN")),
+        "pandas_e2e / e2e_jN (library)": lambda: div(med("pandas_e2e"), med("lib_jN")),
+        "pandas_e2e / cli_jN": lambda: div(med("pandas_e2e"), med("cli_jN")),
+        "pandas_script / cli_jN": lambda: div(med("pandas_script"), med("cli_jN")),
+        "e2e_jN / (read floor + write floor)": lambda: div(med("lib_jN"), floors("write_floor")),
+        "e2e_j1 / (read floor + write floor)": lambda: div(med("lib_j1"), floors("write_floor")),
+        "write / write floor": lambda: div(med("lib_jN", "write"), med("write_floor")),
         # xltools writes the form sheets through XlsxWriter's undecorated cell methods: the same
         # floor written that way, for the honest comparison
-        "e2e_jN / (read floor + xltools write floor)": div(
-            med("lib_jN"), read_floor + med("write_floor_xml")
-            if read_floor is not None and med("write_floor_xml") is not None else None),
-        "write / xltools write floor": div(med("lib_jN", "write"), med("write_floor_xml")),
+        "e2e_jN / (read floor + xltools write floor)": lambda: div(med("lib_jN"), floors("write_floor_xml")),
+        "write / xltools write floor": lambda: div(med("lib_jN", "write"), med("write_floor_xml")),
     }
+    values: dict = {}
+    inputs: dict[str, set[str]] = {}
+    for key, formula in formulas.items():
+        used.clear()
+        values[key] = formula()
+        inputs[key] = set(used)
+    return values, inputs
 
 
 def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -> dict:
@@ -405,10 +434,11 @@ def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -
             print(f"[{scenario} {i + 1}/{repeat}] {name:12s} {shown}  cpu {rec['cpu']:.2f}s  load {rec['load']:.1f}  "
                   f"rss {rec['maxrss_mb']:.0f} MB  "
                   f"pss {rec['pss_mb']:.0f} MB {rec.get('check', '')}", file=sys.stderr, flush=True)
-    summary = {n: summarise(rs) for n, rs in runs.items()}
+    summary = {n: summarise(rs) | {"invocation": started} for n, rs in runs.items()}
     result = {"scenario": scenario, "started": started, "finished": datetime.now().isoformat(timespec="seconds"),
               "repeat": repeat, "machine": machine(), "manifest": manifest, "summary": summary,
-              "ratios": ratios(summary), "identical_outputs": identical_outputs(runs), "runs": runs}
+              "ratios": ratios(summary), "mixed_ratios": mixed_ratios(summary),
+              "identical_outputs": identical_outputs(runs), "runs": runs}
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     text = json.dumps(result, ensure_ascii=False, indent=1)
@@ -420,6 +450,7 @@ def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -
         old["summary"].update(summary)
         old["runs"].update(runs)
         old["ratios"] = ratios(old["summary"])
+        old["mixed_ratios"] = mixed_ratios(old["summary"])
         old["identical_outputs"] = identical_outputs(old["runs"])
         old["finished"] = result["finished"]
         text = json.dumps(old, ensure_ascii=False, indent=1)
@@ -428,6 +459,14 @@ def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -
 
 
 # --------------------------------------------------------------------------- Markdown
+
+
+#: After a ratio whose two contenders ran in different invocations (see mixed_ratios).
+_MIXED = "（两次运行）"
+
+
+class _Mixed(float):
+    """A ratio of contenders from different invocations, shown with ``_MIXED``."""
 
 
 def _f(x, digits=2) -> str:
@@ -463,8 +502,9 @@ def table(result: dict) -> str:
     lines.append("")
     lines.append("| ratio | value |")
     lines.append("|---|---:|")
+    mixed = set(result.get("mixed_ratios", ()))
     for k, v in result["ratios"].items():
-        lines.append(f"| {k} | {_f(v)} |")
+        lines.append(f"| {k} | {_f(v)}{_MIXED if k in mixed and v is not None else ''} |")
     ident = identical_outputs(result["runs"])
     verdict = {True: "yes", False: "**no**", None: "—"}[ident["identical"]]
     lines.append(f"| consolidated output byte-identical, jobs 1 / {CORES}, CLI and library (compared within "
@@ -488,13 +528,17 @@ def targets(res: dict[str, dict]) -> str:
         return res.get(sc, {}).get("summary", {}).get(name, {})
 
     def ratio(sc, key):
-        return res.get(sc, {}).get("ratios", {}).get(key)
+        value = res.get(sc, {}).get("ratios", {}).get(key)
+        if value is not None and key in res.get(sc, {}).get("mixed_ratios", ()):
+            return _Mixed(value)
+        return value
 
     rows = []
 
     def add(what, value, target, ok):
         verdict = "—" if value is None or ok is None else ("met" if ok(value) else "**missed**")
-        rows.append(f"| {what} | {value if isinstance(value, str) else _f(value)} | {target} | {verdict} |")
+        shown = value if isinstance(value, str) else _f(value) + (_MIXED if isinstance(value, _Mixed) else "")
+        rows.append(f"| {what} | {shown} | {target} | {verdict} |")
 
     add("S2 before-write jobs=cores ÷ calamine floor", ratio("S2", "before_write_jN / calamine"), "≤ 1.5", lambda v: v <= 1.5)
     add("S2 pandas read+concat ÷ before-write jobs=cores", ratio("S2", "pandas_read / before_write_jN"), "≥ 10", lambda v: v >= 10)
