@@ -590,9 +590,9 @@ class _Package:
             raw_name = info.filename.encode("utf-8" if flags else "cp437")
             if info.file_size != len(body) or info.file_size >= 0xFFFFFFFF:
                 return None
-            d, t = info.date_time, info.date_time
-            dos_time = t[3] << 11 | t[4] << 5 | t[5] // 2
-            dos_date = (d[0] - 1980) << 9 | d[1] << 5 | d[2] if d[0] >= 1980 else 0x21
+            year, month, day, hour, minute, second = info.date_time
+            dos_time = hour << 11 | minute << 5 | second // 2
+            dos_date = (year - 1980) << 9 | month << 5 | day if year >= 1980 else 0x21
             fields = struct.pack("<HHHHHIIIHH", 20, flags, 0, dos_time, dos_date, info.CRC & 0xFFFFFFFF,
                                  len(body), len(body), len(raw_name), 0)
             out += (b"PK\x03\x04", fields, raw_name, body)
