@@ -301,15 +301,15 @@ _RE_CANON_CELL = re.compile(rb"<c" + _CANON_REF + _CANON_REST_END)
 _NOTHING = b"(?!)"
 
 
-def _up_to(bound: str, first: str, digits: str, least: str) -> bytes:
-    """A pattern matching exactly the strings of ``digits`` (an ordered alphabet; no string
-    starts with ``least``'s predecessor: ``first`` is the alphabet of a leading character)
-    that are not after ``bound`` in the order "shorter first, then character by character":
-    rows without leading zeros (``_up_to("1603", "1-9", "0-9", "1")``) and column letters."""
+def _up_to(bound: str, first: str, digits: str) -> bytes:
+    """A pattern matching exactly the strings over the character range ``digits`` (such as
+    ``"0-9"``), starting with one of the range ``first``, that are not after ``bound`` in the
+    order "shorter first, then character by character": rows without leading zeros
+    (``_up_to("1603", "1-9", "0-9")``) and column letters (``_up_to("AB", "A-Z", "A-Z")``)."""
     k = len(bound)
     alternatives = [b"[%s][%s]{0,%d}" % (first.encode(), digits.encode(), k - 2)] if k > 1 else []
     for i, ch in enumerate(bound):
-        low = least if i == 0 else digits[0]
+        low = first[0] if i == 0 else digits[0]
         if ch > low:
             rest = b"[%s]{%d}" % (digits.encode(), k - i - 1) if k - i - 1 else b""
             alternatives.append(re.escape(bound[:i]).encode() + b"[%s-%s]" % (low.encode(), chr(ord(ch) - 1).encode()) + rest)
@@ -319,12 +319,12 @@ def _up_to(bound: str, first: str, digits: str, least: str) -> bytes:
 
 def _rows_up_to(row: int) -> bytes:
     """A pattern for the row numbers 1 … ``row`` as written in a canonical reference."""
-    return _up_to(str(row), "1-9", "0123456789", "1") if row >= 1 else _NOTHING
+    return _up_to(str(row), "1-9", "0-9") if row >= 1 else _NOTHING
 
 
 def _columns_up_to(col: int) -> bytes:
     """A pattern for the column letters of 0-based columns 0 … ``col``."""
-    return _up_to(column_letter(col), "A-Z", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "A") if col >= 0 else _NOTHING
+    return _up_to(column_letter(col), "A-Z", "A-Z") if col >= 0 else _NOTHING
 
 
 @lru_cache(maxsize=256)
