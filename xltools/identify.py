@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,32 +40,14 @@ def file_mtime(path: Path) -> datetime | None:
         return None
 
 
-def recorded_save_time(path: Path, kind: str) -> datetime | None:
-    """Last-saved time recorded inside the file, UTC: xlsx docProps/core.xml dcterms:modified;
-    ods meta.xml dc:date, which LibreOffice writes as local time without a zone and is read as
-    UTC here — consistent between two copies, which is all the ordering needs.  None when the
-    file records none (.xls, .csv, or a package without it): merge then falls back on the file
-    system's modification time, a different clock (git does not keep modification times, so
-    the internal one is what orders two copies of a committed return).  Opens the file again;
-    a merge takes the time from the workbook it has read (:func:`saved_time`)."""
-    inner: str | None = None
-    try:
-        if kind in ("xlsx", "xlsm", "ods"):
-            with zipfile.ZipFile(path) as z:
-                member = "docProps/core.xml" if kind != "ods" else "meta.xml"
-                if member in z.namelist() and z.getinfo(member).file_size < 1_000_000:
-                    text = z.read(member).decode("utf-8", "replace")
-                    tag = "dcterms:modified" if kind != "ods" else "dc:date"
-                    m = re.search(rf"<{tag}[^>]*>([^<]+)</{tag}>", text)
-                    inner = m.group(1).strip() if m else None
-    except (OSError, zipfile.BadZipFile):
-        inner = None
-    return _utc(inner)
-
-
 def saved_time(book: ReturnWorkbook) -> datetime | None:
-    """:func:`recorded_save_time` of a return already read: the time its package records
-    (``book.saved_record``, taken while the package was read), UTC, or None."""
+    """Last-saved time recorded inside the return, UTC (``book.saved_record``, taken while its
+    package was read: xlsx docProps/core.xml dcterms:modified; ods meta.xml dc:date, which
+    LibreOffice writes as local time without a zone and is read as UTC here — consistent
+    between two copies, which is all the ordering needs).  None when the file records none
+    (.xls, .csv, or a package without it): merge then falls back on the file system's
+    modification time, a different clock (git does not keep modification times, so the
+    internal one is what orders two copies of a committed return)."""
     return _utc(book.saved_record)
 
 
@@ -181,6 +162,5 @@ __all__ = [
     "identity_on_sheet",
     "meta_stamp",
     "property_stamp",
-    "recorded_save_time",
     "saved_time",
 ]
