@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Collection, Iterator, Mapping
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from itertools import islice
@@ -52,6 +54,7 @@ from .xlsx_rows import (
     splice,
     write_rows,
 )
+from .zip_writer import Deflated, deflate_file
 
 SUMMARY_SHEET = "汇总指标"
 PER_UNIT_SHEET = "分单位统计"
@@ -168,31 +171,48 @@ def _write(cons, path: Path) -> None:
     """Write the workbook to ``path``.  XlsxWriter's temporary files and the form sheets' rows
     go to a private scratch folder, removed whatever happens.  With :data:`_ROWS_AS_XML`,
     XlsxWriter writes the workbook into that folder with only the header on each form sheet,
-    the rows go to files beside it as they are read back, and
+    the rows go to files beside it as they are read back, each deflated on a second thread
+    while the next sheet is written (:func:`~xltools.zip_writer.deflate_file`; zlib works
+    without holding the GIL, so compression, a third of the write, overlaps the rest), and
     :func:`~xltools.xlsx_rows.splice` joins them into ``path``."""
     with tempfile.TemporaryDirectory(prefix="xltools-write-", ignore_cleanup_errors=True) as folder:
         scratch = Path(folder)
         pending: list[SheetRows] = []
         built = scratch / "built.xlsx" if _ROWS_AS_XML else path
+        cancel = threading.Event()
+        pool = ThreadPoolExecutor(1, thread_name_prefix="xltools-deflate")
+
+        def deflate_later(part: Path) -> Callable[[], Deflated]:
+            return pool.submit(deflate_file, part, part.with_name(part.name + ".deflate"), cancel).result
+
         try:
-            _write_book(cons, built, scratch, pending)
-        except (OSError, FileCreateError) as exc:
-            if built == path:
-                raise
-            # only the scratch folder was being written: say so, not that the output is at fault
-            cause = _os_error(exc)
-            raise OutputError(
-                f"临时文件夹 {scratch.parent} 写入出错（{getattr(cause, 'strerror', None) or cause}），汇总表没有写出；"
-                "请清理该磁盘的空间，或用环境变量 TMPDIR 指定另一个文件夹后重试"
-            ) from None
-        if built != path:
-            splice(built, path, pending)
+            try:
+                _write_book(cons, built, scratch, pending, deflate_later)
+                for rows in pending:  # the rows deflated, in the scratch folder
+                    rows.body()
+            except (OSError, FileCreateError) as exc:
+                if built == path:
+                    raise
+                # only the scratch folder was being written: say so, not that the output is at fault
+                cause = _os_error(exc)
+                raise OutputError(
+                    f"临时文件夹 {scratch.parent} 写入出错（{getattr(cause, 'strerror', None) or cause}），汇总表没有写出；"
+                    "请清理该磁盘的空间，或用环境变量 TMPDIR 指定另一个文件夹后重试"
+                ) from None
+            if built != path:
+                splice(built, path, pending)
+        except BaseException:
+            cancel.set()  # the sheet being deflated stops at its next megabyte
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows]) -> None:
+def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows],
+                deflate_later: Callable[[Path], Callable[[], Deflated]] | None = None) -> None:
     """The workbook through XlsxWriter (its temporary files in ``scratch``); each form sheet's
-    rows appended to ``pending`` (files in ``scratch``) or, without :data:`_ROWS_AS_XML`,
-    written by XlsxWriter."""
+    rows appended to ``pending`` (files in ``scratch``, handed to ``deflate_later`` as soon as
+    written) or, without :data:`_ROWS_AS_XML`, written by XlsxWriter."""
     d = cons.definition
     for form in d.forms:
         n = len(cons.rows.get(form.name, []))
@@ -214,7 +234,7 @@ def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows]) -> No
         },
     )
     try:
-        _fill_book(cons, wb, pending, scratch)
+        _fill_book(cons, wb, pending, scratch, deflate_later)
         wb.close()
     except BaseException:
         for ws in wb.worksheets():  # XlsxWriter's open row files, so the folder can go
@@ -224,7 +244,8 @@ def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows]) -> No
         raise
 
 
-def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
+def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
+               deflate_later: Callable[[Path], Callable[[], Deflated]] | None = None) -> None:
     d = cons.definition
     created = cons.saved_at.astimezone(timezone.utc).replace(tzinfo=None) if cons.saved_at else _PINNED
     wb.set_properties({"title": f"{d.title} 汇总表", "subject": d.title, "author": "xltools",
@@ -301,7 +322,7 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
             position = len(wb.worksheets()) - 1
             part = scratch / f"rows-{position}.xml"
             n = write_rows(part, islice(records, len(rows) - 1), len(form.fields), date_style)
-            pending.append(SheetRows(position, form.sheet, part, n))
+            pending.append(SheetRows(position, form.sheet, part, n, deflate_later(part) if deflate_later else None))
             first = n + 1
         _write_form_rows(ws, len(form.fields), records, cell, f_date, first)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)

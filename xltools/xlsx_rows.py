@@ -22,10 +22,9 @@ without a date", shown by Excel as 1900-01-00) and 1 here (:func:`excel_serial`)
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,6 +33,16 @@ from typing import Any
 from xml.etree import ElementTree
 
 from xlsxwriter.utility import xl_col_to_name
+
+from .zip_writer import (
+    Deflated,
+    Member,
+    crc32_combine,
+    deflate_file,
+    deflate_piece,
+    raw_member,
+    write_zip,
+)
 
 #: Excel's 1900 date system (Microsoft, "Date systems in Excel"): from 1900-03-01 a date's serial
 #: is its ordinal minus this; before it, Lotus 1-2-3's phantom 1900-02-29 is not counted.
@@ -214,13 +223,27 @@ def _other_cell(ref: str, v: Any, style: list[str], date_style: Callable[[], int
 class SheetRows:
     """A form sheet's rows written by :func:`write_rows` to a temporary file, waiting for
     :func:`splice`: the sheet's position among the workbook's sheets (0 for the first), its
-    name (for messages), the file and how many rows it holds (sheet rows 2 to ``n_rows + 1``)."""
+    name (for messages), the file and how many rows it holds (sheet rows 2 to ``n_rows + 1``).
+    ``deflated``, when given, returns the file deflated by :func:`~xltools.zip_writer.deflate_file`
+    (the result of that work started on another thread as soon as the rows were written); else
+    :func:`splice` deflates the file itself."""
 
-    def __init__(self, position: int, sheet: str, path: Path, n_rows: int) -> None:
+    def __init__(self, position: int, sheet: str, path: Path, n_rows: int,
+                 deflated: Callable[[], Deflated] | None = None) -> None:
         self.position = position
         self.sheet = sheet
         self.path = path
         self.n_rows = n_rows
+        self.deflated = deflated
+        self._body: Deflated | None = None
+
+    def body(self) -> Deflated:
+        """The rows deflated (waiting for the other thread when it deflates them; deflated here
+        at the first call otherwise).  Raises ``OSError``."""
+        if self._body is None:
+            self._body = (self.deflated() if self.deflated is not None
+                          else deflate_file(self.path, self.path.with_name(self.path.name + ".deflate")))
+        return self._body
 
 
 _NS = {
@@ -246,53 +269,45 @@ def _sheet_parts(book: zipfile.ZipFile) -> list[str]:
 
 
 def splice(built: Path, out: Path, sheets: Iterable[SheetRows]) -> None:
-    """Write ``out``: the workbook ``built`` with every member copied as it is, and each of
-    ``sheets`` given its rows right after its header row.  In ``built`` (XlsxWriter's) such a
+    """Write ``out``: the workbook ``built`` with every member copied as it is stored, and each
+    of ``sheets`` given its rows right after its header row.  In ``built`` (XlsxWriter's) such a
     sheet holds the header (row 1) and, when there are more rows, the last row only, numbered
     ``n_rows + 2``: XlsxWriter has then written the sheet's ``<dimension>`` and every style
     number as if it had written every row.  Members keep XlsxWriter's order, names, dates,
-    attributes and compression.  Raises ``OSError``; ``ValueError`` when a sheet is not in
-    ``built`` or its XML is not laid out as described."""
-    with zipfile.ZipFile(built) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as dst:
+    attributes and compression; nothing is decompressed but the spliced sheets' skeletons, and
+    their rows come deflated (:meth:`SheetRows.body`; :mod:`xltools.zip_writer`).  Raises
+    ``OSError``; ``ValueError`` when a sheet is not in ``built`` or its XML is not laid out as
+    described."""
+    with zipfile.ZipFile(built) as src:
         parts = _sheet_parts(src)
         by_part = {}
         for rows in sheets:
             if not 0 <= rows.position < len(parts):
                 raise ValueError(f"工作表「{rows.sheet}」不在 {built} 中")
             by_part[parts[rows.position]] = rows
+        members = []
         for info in src.infolist():
             rows = by_part.get(info.filename)
-            if rows is None:
-                copy = _copy_info(info)
-                copy.file_size = info.file_size
-                with src.open(info) as body, dst.open(copy, "w") as fh:
-                    shutil.copyfileobj(body, fh, 1 << 20)
-            else:
-                _splice_sheet(dst, info, src.read(info), rows)
+            members.append(raw_member(built, info) if rows is None else _spliced(info, src.read(info), rows))
+    with open(out, "wb") as fh:
+        write_zip(fh, members)
 
 
-def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    copy = zipfile.ZipInfo(info.filename, info.date_time)
-    copy.compress_type = info.compress_type
-    copy.external_attr = info.external_attr
-    copy.create_system = info.create_system
-    copy.comment = info.comment
-    return copy
-
-
-def _splice_sheet(dst: zipfile.ZipFile, info: zipfile.ZipInfo, xml: bytes, rows: SheetRows) -> None:
+def _spliced(info: zipfile.ZipInfo, xml: bytes, rows: SheetRows) -> Member:
+    """The member for ``info``'s sheet with ``rows`` after its header row: the head and the tail
+    deflated here, the rows as :meth:`SheetRows.body` deflated them, joined (see
+    :mod:`xltools.zip_writer`)."""
     start = xml.find(b'<sheetData><row r="1"')
     end = xml.find(b"</row>", start) + len(b"</row>")
     after = xml[end:end + 40]
     if start < 0 or not after.startswith(f'<row r="{rows.n_rows + 2}"'.encode()):
         raise ValueError(f"工作表「{rows.sheet}」的 XML 不是表头行之后接最后一行，无法写入数据行")
     head, tail = xml[:end], xml[end:]
-    copy = _copy_info(info)
-    copy.file_size = len(head) + os.path.getsize(rows.path) + len(tail)
-    with rows.path.open("rb") as body, dst.open(copy, "w") as fh:
-        fh.write(head)
-        shutil.copyfileobj(body, fh, 1 << 20)
-        fh.write(tail)
+    body = rows.body()
+    crc = zlib.crc32(tail, crc32_combine(zlib.crc32(head), body.crc, body.size))
+    pieces = (deflate_piece(head, last=False), (body.path, 0, body.compressed), deflate_piece(tail, last=True))
+    return Member(info.filename, info.date_time, info.external_attr, info.create_system, zipfile.ZIP_DEFLATED,
+                  crc, len(head) + body.size + len(tail), pieces)
 
 
 __all__ = ["SheetRows", "clean_text", "excel_serial", "inline_text", "rich_looking", "rich_run", "splice", "write_rows"]

@@ -1,0 +1,212 @@
+"""Issue 7: the consolidated workbook's package is written from members already compressed
+(xltools.zip_writer): XlsxWriter's members copied as stored, the form sheets' rows deflated on
+another thread and joined to their head and tail.  What is written must read back member for
+member in zipfile, calamine and LibreOffice, with Zip64 records exactly where they are needed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import struct
+import threading
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+import xltools.consolidated as consolidated
+import xltools.zip_writer as zw
+from xltools.errors import OutputError
+from xltools.merge import merge
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _data(rng: random.Random, n: int) -> bytes:
+    """Bytes that compress as XML does (repeats) with noise (random runs)."""
+    words = [b"<c r=\"A1\" t=\"inlineStr\"><is><t>", "先锋岗".encode(), b"</t></is></c>", b"<row r=\"7\">"]
+    out = bytearray()
+    while len(out) < n:
+        out += rng.choice(words) if rng.random() < 0.7 else rng.randbytes(rng.randint(1, 40))
+    return bytes(out[:n])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_crc32_combine_is_the_crc_of_the_joined_bytes(seed):
+    rng = random.Random(seed)
+    a = rng.randbytes(rng.choice([0, 1, 3, 1000]))
+    b = rng.randbytes(rng.choice([0, 1, 2, 7, 8, 255, 4096, 100_003]))
+    assert zw.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def test_crc32_combine_over_a_long_run_of_zeros():
+    # a length with high bits set (2**31 + 5 bytes would be slow to build): zeros' CRC is known
+    # by feeding them in chunks
+    n = (1 << 24) + 12_345
+    zeros = bytes(1 << 20)
+    crc = zlib.crc32(b"head")
+    for i in range(0, n, len(zeros)):
+        crc = zlib.crc32(zeros[: min(len(zeros), n - i)], crc)
+    tail_crc = 0
+    for i in range(0, n, len(zeros)):
+        tail_crc = zlib.crc32(zeros[: min(len(zeros), n - i)], tail_crc)
+    assert zw.crc32_combine(zlib.crc32(b"head"), tail_crc, n) == crc
+
+
+@pytest.mark.parametrize("sizes", [(0, 0, 0), (10, 0, 5), (0, 3_000_000, 0), (500, 2_500_000, 90), (1, 1, 1)])
+def test_pieces_deflated_apart_inflate_to_the_joined_bytes(tmp_path, sizes):
+    rng = random.Random(sum(sizes))
+    head, body, tail = (_data(rng, n) for n in sizes)
+    src = tmp_path / "body.xml"
+    src.write_bytes(body)
+    d = zw.deflate_file(src, tmp_path / "body.deflate")
+    assert (d.size, d.crc, d.compressed) == (len(body), zlib.crc32(body), (tmp_path / "body.deflate").stat().st_size)
+    stream = zw.deflate_piece(head, last=False) + d.path.read_bytes() + zw.deflate_piece(tail, last=True)
+    inflate = zlib.decompressobj(-15)
+    assert inflate.decompress(stream) == head + body + tail
+    assert inflate.eof and inflate.unused_data == b""  # one stream, finished by the tail alone
+
+
+def test_deflate_file_stops_when_cancelled(tmp_path):
+    src = tmp_path / "rows.xml"
+    src.write_bytes(b"<row/>" * 10)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(zw.Cancelled):
+        zw.deflate_file(src, tmp_path / "rows.deflate", cancel)
+
+
+def _xlsxwriter_book(path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("先锋岗登记表")
+    for r in range(300):
+        ws.write_row(r, 0, [f"第{r}行", r * 1.5, "见附件"])
+    wb.close()
+
+
+def _members(path: Path) -> list[tuple]:
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        return [(i.filename, i.date_time, i.external_attr, i.create_system, i.compress_type, i.CRC, i.file_size,
+                 z.read(i)) for i in z.infolist()]
+
+
+def test_members_copied_as_stored_give_the_same_package(tmp_path):
+    built = tmp_path / "built.xlsx"
+    _xlsxwriter_book(built)
+    with zipfile.ZipFile(built) as z:
+        members = [zw.raw_member(built, info) for info in z.infolist()]
+    out = tmp_path / "copy.xlsx"
+    with open(out, "wb") as fh:
+        zw.write_zip(fh, members)
+    assert _members(out) == _members(built)
+    # the stored bytes themselves were copied, not compressed again
+    with zipfile.ZipFile(built) as a, zipfile.ZipFile(out) as b:
+        assert [i.compress_size for i in a.infolist()] == [i.compress_size for i in b.infolist()]
+    sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("先锋岗登记表").to_python()
+    assert sheet[299] == ["第299行", 448.5, "见附件"]
+
+
+def _member(name: str, data: bytes, **kw) -> zw.Member:
+    return zw.Member(name, (2024, 3, 5, 14, 30, 58), 0o644 << 16, 3, zipfile.ZIP_DEFLATED, zlib.crc32(data),
+                     len(data), (zw.deflate_piece(data, last=True),), **kw)
+
+
+def _records(path: Path) -> dict[bytes, int]:
+    """How many of each zip record signature the file holds: a count over the bytes, exact for
+    these few small members (fixed data that holds no signature)."""
+    raw = path.read_bytes()
+    return {sig: raw.count(sig) for sig in (b"PK\x03\x04", b"PK\x01\x02", b"PK\x06\x06", b"PK\x06\x07", b"PK\x05\x06")}
+
+
+def test_no_zip64_records_where_none_are_needed(tmp_path):
+    out = tmp_path / "small.zip"
+    with open(out, "wb") as fh:
+        zw.write_zip(fh, [_member("a.xml", b"<a/>" * 50), _member("文件.xml", "中文".encode() * 9)])
+    assert _records(out) == {b"PK\x03\x04": 2, b"PK\x01\x02": 2, b"PK\x06\x06": 0, b"PK\x06\x07": 0, b"PK\x05\x06": 1}
+    with zipfile.ZipFile(out) as z:
+        infos = z.infolist()
+        assert [i.filename for i in infos] == ["a.xml", "文件.xml"]
+        assert [i.flag_bits & 0x800 for i in infos] == [0, 0x800]  # UTF-8 names flagged
+        assert [i.extra for i in infos] == [b"", b""] and infos[0].date_time == (2024, 3, 5, 14, 30, 58)
+        assert infos[0].external_attr == 0o644 << 16 and z.read("文件.xml") == "中文".encode() * 9
+
+
+def test_zip64_records_where_sizes_offsets_and_counts_need_them(tmp_path, monkeypatch):
+    # the limits lowered, so that small members cross them as a province's sheets would
+    monkeypatch.setattr(zw, "_ZIP64_LIMIT", 200)
+    monkeypatch.setattr(zw, "_COUNT_LIMIT", 3)
+    rng = random.Random(7)
+    data = [b"<x/>" * 10, rng.randbytes(300), b"<y/>", b"<z/>" * 3, b"end"]
+    out = tmp_path / "big.zip"
+    with open(out, "wb") as fh:
+        zw.write_zip(fh, [_member(f"m{i}.xml", d) for i, d in enumerate(data)])
+    with zipfile.ZipFile(out) as z:
+        assert [z.read(f"m{i}.xml") for i in range(5)] == data
+        infos = z.infolist()
+        # the second member is over the limit: Zip64 sizes in both headers; the later ones
+        # start past the limit: a Zip64 offset in the central record only
+        assert infos[0].extra == b""
+        assert struct.unpack("<HHQQ", infos[1].extra) == (1, 16, 300, infos[1].compress_size)
+        assert all(struct.unpack("<HHQ", i.extra)[:2] == (1, 8) for i in infos[2:])
+        assert [struct.unpack("<HHQ", i.extra)[2] for i in infos[2:]] == [i.header_offset for i in infos[2:]]
+    with open(out, "rb") as fh:  # the local header of the big member carries its sizes in Zip64
+        fh.seek(infos[1].header_offset)
+        local = fh.read(30 + len("m1.xml") + 20)
+    assert struct.unpack("<LL", local[18:26]) == (0xFFFFFFFF, 0xFFFFFFFF) and local[4] == 45
+    counts = _records(out)
+    assert counts[b"PK\x06\x06"] == 1 and counts[b"PK\x06\x07"] == 1 and counts[b"PK\x05\x06"] == 1
+    end = out.read_bytes()[-22:]
+    assert struct.unpack("<4s4H2LH", end)[3:5] == (3, 3)  # the count capped, the true one in Zip64
+
+
+@pytest.fixture(scope="module")
+def round1(kit_path, roster_path):
+    return merge(kit_path, roster_path, [ROOT / "samples" / "returns" / "round1"], jobs=1)
+
+
+def test_a_full_scratch_disk_while_deflating_names_the_scratch_folder(round1, tmp_path, monkeypatch):
+    calls = []
+
+    def full(src, dst, cancel=None):
+        calls.append(threading.current_thread().name)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(consolidated, "deflate_file", full)
+    out = tmp_path / "out" / "汇总表.xlsx"
+    out.parent.mkdir()
+    with pytest.raises(OutputError, match="临时文件夹 .* 写入出错（No space left on device），汇总表没有写出"):
+        consolidated.write_consolidated(round1, out)
+    assert list(out.parent.iterdir()) == []
+    assert calls and all(name.startswith("xltools-deflate") for name in calls)  # on the other thread
+
+
+def test_an_error_while_writing_stops_the_deflating_thread(round1, tmp_path, monkeypatch):
+    """A failure after the form sheets (here in the issue list) cancels the deflate still running
+    and leaves no thread behind."""
+    started = threading.Event()
+    seen: list[bool] = []
+    real = zw.deflate_file
+
+    def slow(src, dst, cancel=None):
+        started.set()
+        assert cancel is not None
+        seen.append(cancel.wait(10))  # until the main thread fails
+        return real(src, dst, cancel)
+
+    def broken(*args, **kwargs):  # the issue list's row heights, after every form sheet
+        assert started.wait(10)
+        raise RuntimeError("issue list")
+
+    monkeypatch.setattr(consolidated, "deflate_file", slow)
+    monkeypatch.setattr(consolidated, "_wrapped_height", broken)
+    before = {t.name for t in threading.enumerate()}
+    with pytest.raises(RuntimeError, match="issue list"):
+        consolidated.write_consolidated(round1, tmp_path / "c.xlsx")
+    assert seen == [True]  # the running deflate was told to stop, the queued ones never ran
+    assert not [t for t in threading.enumerate() if t.name.startswith("xltools-deflate") and t.name not in before]
+    assert not (tmp_path / "c.xlsx").exists()

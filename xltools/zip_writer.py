@@ -1,0 +1,215 @@
+"""A zip package written from members that are already compressed (issue 7).
+
+Why: the consolidated workbook's form sheets are hundreds of megabytes of XML at city scale, and
+deflating them was a third of the write.  Python's :mod:`zipfile` compresses what it is given,
+in the thread that writes, and cannot take a member that is already compressed.  Here a form
+sheet's rows are deflated on a second thread (:func:`deflate_file`; zlib releases the GIL) while
+the first goes on writing the next sheet, and the package is then put together from raw deflate
+streams: the members XlsxWriter built are copied as they are stored (:func:`raw_member`), each
+spliced sheet is its head, its rows and its tail deflated apart and joined.
+
+Deflate streams join: a stream ended with ``Z_SYNC_FLUSH`` ends on a byte boundary with a block
+that is not the last, so it can be followed by another stream of raw deflate blocks, and the
+last piece alone is finished (``Z_FINISH``; RFC 1951 §3.2.3: BFINAL marks the last block; zlib
+manual, ``deflate()`` with ``Z_SYNC_FLUSH``).  The zip records (local header, central directory,
+Zip64 records when a size or offset needs them) follow PKWARE's APPNOTE.TXT 6.3 §4.3–4.5, with
+the same limits and fields Python's :mod:`zipfile` uses, so the result reads the same in Excel,
+WPS, LibreOffice, calamine and :mod:`zipfile`.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+#: The level :mod:`zipfile` and XlsxWriter deflate at (zlib's default, 6).
+LEVEL = zlib.Z_DEFAULT_COMPRESSION
+_CHUNK = 1 << 20
+#: Sizes and offsets from this on need Zip64 fields (the limit :mod:`zipfile` uses).
+_ZIP64_LIMIT = (1 << 31) - 1
+_COUNT_LIMIT = 0xFFFF
+_FULL = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A file's bytes deflated by :func:`deflate_file`: the raw deflate stream in ``path``
+    (ended with a sync flush, not finished: a piece to join), the CRC-32 and length of the
+    uncompressed bytes, and the stream's length."""
+
+    path: Path
+    crc: int
+    size: int
+    compressed: int
+
+
+class Cancelled(Exception):
+    """Raised by :func:`deflate_file` when its ``cancel`` event is set."""
+
+
+def deflate_file(src: Path, dst: Path, cancel: threading.Event | None = None) -> Deflated:
+    """Deflate ``src`` to ``dst`` as a raw stream (no zlib header), at :data:`LEVEL`, ending with
+    ``Z_SYNC_FLUSH`` so that a finished piece may follow it.  Reads and writes 1 MB at a time,
+    so it runs beside Python code on another thread.  Raises ``OSError``; :class:`Cancelled`
+    between two chunks once ``cancel`` is set (``dst`` is then incomplete)."""
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    crc = size = written = 0
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(_CHUNK):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(str(src))
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            written += fout.write(packer.compress(chunk))
+        written += fout.write(packer.flush(zlib.Z_SYNC_FLUSH))
+    return Deflated(dst, crc, size, written)
+
+
+def deflate_piece(data: bytes, last: bool) -> bytes:
+    """``data`` as a raw deflate piece: finished when ``last``, else sync-flushed (see the
+    module's docstring)."""
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total, i = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, row) for row in matrix]
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of ``a + b`` from ``crc1`` = CRC-32 of ``a``, ``crc2`` = CRC-32 of ``b`` and
+    ``len2`` = ``len(b)``, without reading either: ``crc1`` is carried through ``len2`` zero
+    bytes by squaring the one-zero-bit operator over GF(2) (the method of zlib's
+    ``crc32_combine``, which :mod:`zlib` does not expose), then ``crc2`` is added.  The
+    polynomial is zlib's (reflected 0xEDB88320)."""
+    if len2 <= 0:
+        return crc1
+    one_bit = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    operator = _gf2_square(_gf2_square(one_bit))  # four zero bits
+    while len2:
+        operator = _gf2_square(operator)  # 8, 16, 32 … zero bits: one byte, two, four …
+        if len2 & 1:
+            crc1 = _gf2_times(operator, crc1)
+        len2 >>= 1
+    return crc1 ^ crc2
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member to write: its name, the date and attributes to record (as
+    :class:`zipfile.ZipInfo` has them), the CRC-32 and length of its uncompressed bytes, and
+    its stored bytes as pieces: ``bytes``, or ``(path, offset, length)`` to copy from a file."""
+
+    name: str
+    date_time: tuple[int, int, int, int, int, int]
+    external_attr: int
+    create_system: int
+    compress_type: int
+    crc: int
+    size: int
+    pieces: tuple[bytes | tuple[Path, int, int], ...]
+
+    @property
+    def compressed(self) -> int:
+        return sum(len(p) if isinstance(p, bytes) else p[2] for p in self.pieces)
+
+
+def raw_member(path: Path, info: zipfile.ZipInfo) -> Member:
+    """``info``'s member of the zip at ``path`` as it is stored there, to be copied without being
+    decompressed: its data starts after the local header (30 bytes, the name and the local
+    extra field, whose lengths the local header gives: APPNOTE 4.3.7).  Raises ``ValueError``
+    for a member that is encrypted or has its sizes after the data (XlsxWriter writes
+    neither), ``OSError``."""
+    if info.flag_bits & 0x9:  # 0x1 encrypted, 0x8 sizes in a data descriptor
+        raise ValueError(f"{path}：{info.filename} 不能原样复制")
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise ValueError(f"{path}：{info.filename} 的本地文件头不完整")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + 30 + name_len + extra_len
+    return Member(info.filename, info.date_time, info.external_attr, info.create_system,
+                  info.compress_type, info.CRC, info.file_size, ((path, start, info.compress_size),))
+
+
+def _dos_time(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    y, mo, d, h, mi, s = date_time
+    return h << 11 | mi << 5 | s // 2, (y - 1980) << 9 | mo << 5 | d
+
+
+def _pieces(member: Member) -> Iterator[bytes]:
+    for piece in member.pieces:
+        if isinstance(piece, bytes):
+            yield piece
+            continue
+        path, offset, left = piece
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            while left:
+                chunk = fh.read(min(_CHUNK, left))
+                if not chunk:
+                    raise ValueError(f"{path} 在复制时变短了")
+                left -= len(chunk)
+                yield chunk
+
+
+def write_zip(fh: BinaryIO, members: Iterable[Member]) -> None:
+    """Write a zip of ``members`` to ``fh`` (at its start), in order, each with its sizes and
+    CRC in the local header (no data descriptors), then the central directory.  Zip64 fields
+    are written only where a size, an offset or the member count needs them (APPNOTE 4.5.3;
+    Excel refuses a package with Zip64 fields it does not need).  Raises ``OSError``."""
+    central: list[bytes] = []
+    offset = 0
+    for m in members:
+        compressed = m.compressed
+        dos_time, dos_date = _dos_time(m.date_time)
+        name = m.name.encode("utf-8")
+        flags = 0 if m.name.isascii() else 0x800
+        big = m.size > _ZIP64_LIMIT or compressed > _ZIP64_LIMIT
+        version = 45 if big or offset > _ZIP64_LIMIT else 20  # as zipfile records them
+        extra = struct.pack("<HHQQ", 1, 16, m.size, compressed) if big else b""
+        sizes = (_FULL, _FULL) if big else (compressed, m.size)
+        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", version, 0, flags, m.compress_type,
+                             dos_time, dos_date, m.crc, *sizes, len(name), len(extra))
+        fh.write(header + name + extra)
+        for chunk in _pieces(m):
+            fh.write(chunk)
+        # the central record: Zip64 fields for what does not fit, in APPNOTE 4.5.3's order
+        wide = [v for v in (m.size, compressed) if big] + ([offset] if offset > _ZIP64_LIMIT else [])
+        cextra = struct.pack(f"<HH{len(wide)}Q", 1, 8 * len(wide), *wide) if wide else b""
+        central.append(struct.pack(
+            "<4s4B4HL2L5HLL", b"PK\x01\x02", version, m.create_system, version, 0, flags, m.compress_type,
+            dos_time, dos_date, m.crc, *sizes, len(name), len(cextra), 0, 0, 0, m.external_attr,
+            _FULL if offset > _ZIP64_LIMIT else offset) + name + cextra)
+        offset += len(header) + len(name) + len(extra) + compressed
+    start = offset
+    for record in central:
+        fh.write(record)
+    size = sum(map(len, central))
+    count = len(central)
+    if count > _COUNT_LIMIT or start > _ZIP64_LIMIT or size > _ZIP64_LIMIT:
+        fh.write(struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, start))
+        fh.write(struct.pack("<4sLQL", b"PK\x06\x07", 0, start + size, 1))
+        count, size, start = min(count, _COUNT_LIMIT), min(size, _FULL), min(start, _FULL)
+    fh.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
+
+
+__all__ = ["Cancelled", "Deflated", "Member", "crc32_combine", "deflate_file", "deflate_piece", "raw_member",
+           "write_zip"]
