@@ -13,14 +13,18 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from python_calamine import CalamineWorkbook
 
 import xltools.consolidated as consolidated
+from xltools.combine import LedgerEntry
 from xltools.consolidated import write_consolidated
+from xltools.issues import ERROR, WARNING, Issue
 from xltools.merge import merge
 from xltools.returns import Row
+from xltools.roster import Roster, Unit
 from xltools.xlsx_rows import SheetRows, clean_text, excel_serial, inline_text, splice, write_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +106,59 @@ def test_every_kind_of_value_gives_the_same_bytes(round1, tmp_path, monkeypatch)
     for text in RICH_LOOKING[:4] + ["<r>张明、李华</r>"]:
         assert text in texts, text
     assert any(isinstance(t, str) and t.startswith("<r>&&&") and t.endswith("…（已截断）") for t in texts)
+
+
+def _texts(i: int) -> str:
+    return str(ODD_VALUES[i % 24]) if i % 3 else RICH_LOOKING[i % 4]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 40])
+def test_ledger_issues_rejected_and_per_unit_rows_give_the_same_bytes(round1, tmp_path, monkeypatch, n):
+    """The sheets written with xlsx_rows.write_cell_rows (all but their last row) against
+    XlsxWriter writing every cell: hostile texts everywhere, empty texts, both severities, row
+    heights from one line to Excel's 409 pt, numbers of every kind in the per-unit figures, and
+    0, 1, 2 and 40 rows per sheet."""
+    kit = round1.definition
+    form = kit.forms[0]
+    issues = [Issue(ERROR if i % 2 else WARNING, "很长" * 1500 if i == 3 else "m" * (i * 37 % 900) + _texts(i) if i % 5 else "短", kind="x",
+                    file=_texts(i + 1), sheet=_texts(i + 2), cell="B7" if i % 2 else "", row=i if i % 3 else None,
+                    field=_texts(i + 3) if i % 4 else "", raw=_texts(i + 4), unit_code=f"D{i:02d}",
+                    unit_name=_texts(i + 5)) for i in range(n)]
+    rejected = []
+    for i in range(n):
+        row = _rows(form, 1, ODD_VALUES[i % 20:] + ODD_VALUES)[0]
+        row.issues = [issues[i]] if issues[i].is_error else [Issue(ERROR, "第" + "很长" * i + "行有错")]
+        rejected.append(row)
+    ledger = [LedgerEntry(f"D{i:02d}", _texts(i), ["有错误", "已报送", "未报送", "无法读取"][i % 4],
+                          [_texts(i + 1), "b.xlsx"][: 1 + i % 2], i, i * 3, i % 5, 2**40 if i == 7 else i,
+                          _texts(i + 2), "" if i % 2 else "0571-1", _texts(i + 3)) for i in range(n)]
+    units = [Unit(f"D{i:02d}", f"单位{_texts(i)}") for i in range(n)]
+    figure_values = [0, 3, Decimal("12.50"), 1.5, Decimal("-0.001"), 2**53 + 1, None]
+    per_unit = {u.code: {f.name: figure_values[(k + j) % len(figure_values)] for j, f in enumerate(kit.figures)}
+                for k, u in enumerate(units)}
+    form_counts = {u.code: {f.name: k * j for j, f in enumerate(kit.forms)} for k, u in enumerate(units)}
+    for name, value in (("issues", issues), ("rejected", rejected), ("ledger", ledger), ("per_unit", per_unit),
+                        ("form_counts", form_counts), ("roster", Roster(tuple(units)))):
+        monkeypatch.setattr(round1, name, value)
+    fast = _write(round1, tmp_path / "fast.xlsx", True, monkeypatch)
+    slow = _write(round1, tmp_path / "slow.xlsx", False, monkeypatch)
+    assert [m[0] for m in fast] == [m[0] for m in slow]
+    assert fast == slow
+    book = CalamineWorkbook.from_path(str(tmp_path / "fast.xlsx"))
+    listed = book.get_sheet_by_name(consolidated.ISSUES_SHEET).to_python()
+    assert len(listed) == n + 1 and [r[8] for r in listed[1:]] == [
+        clean_text(i.message) for i in issues]
+    if n > 3:
+        with zipfile.ZipFile(tmp_path / "fast.xlsx") as z:
+            xml = z.read(_part_of(z, consolidated.ISSUES_SHEET)).decode()
+        assert xml.count('customHeight="1"') == n and '<row r="5" s="' in xml  # every row its height, f_top
+        assert 'ht="408.75"' in xml and 'ht="17.25"' in xml  # 409 pt and one line, as XlsxWriter rounds them
+
+
+def _part_of(z: zipfile.ZipFile, sheet: str) -> str:
+    names = [s.get("name") for s in ElementTree.fromstring(z.read("xl/workbook.xml")).iter(
+        "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet")]
+    return f"xl/worksheets/sheet{names.index(sheet) + 1}.xml"
 
 
 @pytest.mark.parametrize("shape", ["one row", "date in the last row only", "two rows"])
@@ -191,6 +248,11 @@ def test_libreoffice_reads_the_spliced_sheets(round1, tmp_path, monkeypatch, sof
         assert a[1:] == b[1:], form.name
     texts = {v for row in ours.get_sheet_by_name(kit.forms[0].sheet).to_python() for v in row}
     assert "<r>见附件</r>" in texts and "a & b < c > d \"q\" 'q'" in texts
+    # the sample round's ledger, issue list and per-unit figures, spliced the same way
+    for sheet in (consolidated.PER_UNIT_SHEET, consolidated.LEDGER_SHEET, consolidated.ISSUES_SHEET):
+        a = ours.get_sheet_by_name(sheet).to_python()
+        b = theirs.get_sheet_by_name(sheet).to_python()
+        assert len(a) > 3 and a == b, sheet
 
 
 def test_a_failed_write_leaves_no_scratch_files(round1, tmp_path, monkeypatch):
@@ -305,3 +367,20 @@ def test_xlsxwriter_failing_to_write_the_output_is_an_output_error(round1, tmp_p
     monkeypatch.setattr(consolidated, "_ROWS_AS_XML", False)
     with pytest.raises(OutputError, match=r"c\.xlsx：无法写入汇总表（\[Errno 28\] No space left on device）"):
         write_consolidated(round1, tmp_path / "c.xlsx")
+
+
+def test_display_units_count_wide_and_fullwidth_characters_twice():
+    """The issue list's row heights: the per-character table gives what
+    ``unicodedata.east_asian_width`` gives, for ASCII, CJK, Hangul, fullwidth forms, symbols
+    and characters beyond the BMP."""
+    import random
+    import unicodedata
+
+    from xltools.consolidated import _display_units
+
+    rng = random.Random(11)
+    ranges = [(0, 127), (0x80, 0x2FFF), (0x3000, 0x9FFF), (0xAC00, 0xD7A3), (0xFF00, 0xFFEF), (0x10000, 0x3FFFF)]
+    for _ in range(2000):
+        text = "".join(chr(rng.randint(*rng.choice(ranges))) for _ in range(rng.randint(0, 40)))
+        assert _display_units(text) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    assert _display_units("第 3 行：金额（万元）") == 21 and _display_units("abc") == 3 and _display_units("") == 0

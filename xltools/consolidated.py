@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
@@ -52,6 +53,7 @@ from .xlsx_rows import (
     rich_looking,
     rich_run,
     splice,
+    write_cell_rows,
     write_rows,
 )
 from .zip_writer import Deflated, deflate_file
@@ -327,22 +329,46 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
         _write_form_rows(ws, len(form.fields), records, cell, f_date, first)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
 
+    as_text = _ROWS_AS_XML and callable(getattr(f_top, "_get_xf_index", None))
+
+    def rows_of(ws, n: int, specs: Iterator[tuple[list[tuple[int, Any, Any]], Any, float | None]]) -> None:
+        """Sheet rows 1 to ``n`` of ``ws`` from ``specs`` (per row: ``(cells, row format,
+        height)``, cells ``(column, value, format)``), as ``set_row`` and ``cell`` would write
+        them; all but the last written as text and spliced in (:func:`write_cell_rows`, the same
+        bytes), the last through XlsxWriter, which then sizes the sheet and numbers the styles
+        as when it writes every row."""
+        first = 1
+        if as_text and n > 1:
+            position = len(wb.worksheets()) - 1
+            part = scratch / f"rows-{position}.xml"
+            written = write_cell_rows(part, ((i, *spec) for i, spec in zip(range(1, n), specs)), _xf_index, f_date,
+                                      ws.default_row_height, ws.original_row_height)
+            pending.append(SheetRows(position, ws.name, part, written, deflate_later(part) if deflate_later else None))
+            first = n
+        for i, (cells, row_format, height) in enumerate(specs, start=first):
+            if row_format is not None or height is not None:
+                ws.set_row(i, height, row_format)
+            for c, v, fmt in cells:
+                cell(ws, i, c, v, fmt)
+
     # 3. 分单位统计 -----------------------------------------------------------------------------------
     ws = wb.add_worksheet(PER_UNIT_SHEET)
     per_figs = [f for f in d.figures if f.per_unit]
     labels = ["单位代码", "单位名称"] + [f"{f.title}行数" for f in d.forms] + [f.label for f in per_figs]
     header(ws, labels, [9, 16] + [12] * (len(labels) - 2))
-    form_counts = {u.code: dict(cons.form_counts.get(u.code, {})) for u in cons.roster}
-    totals = [0] * (len(labels) - 2)
-    for i, unit in enumerate(cons.roster, start=1):
-        ws.write_string(i, 0, unit.code)
-        ws.write_string(i, 1, _clean(unit.name))
-        values = [form_counts[unit.code].get(f.name, 0) for f in d.forms] + [
-            cons.per_unit.get(unit.code, {}).get(f.name, 0) for f in per_figs]
-        for c, v in enumerate(values):
-            cell(ws, i, c + 2, v)
-            totals[c] += Decimal(str(v or 0))
+    totals = [Decimal(0)] * (len(labels) - 2)
+
+    def per_unit_rows():
+        for unit in cons.roster:
+            counts = cons.form_counts.get(unit.code, {})
+            figures = cons.per_unit.get(unit.code, {})
+            values = [counts.get(f.name, 0) for f in d.forms] + [figures.get(f.name, 0) for f in per_figs]
+            for c, v in enumerate(values):
+                totals[c] += Decimal(str(v or 0))
+            yield [(0, unit.code, None), (1, unit.name, None), *((c, v, None) for c, v in enumerate(values, start=2))], None, None
+
     n_units = len(cons.roster)
+    rows_of(ws, n_units, per_unit_rows())
     ws.write_string(n_units + 1, 0, "合计", f_total)
     ws.write_string(n_units + 1, 1, "", f_total)
     for c, v in enumerate(totals):
@@ -366,30 +392,24 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
     # 4. 报送情况 ------------------------------------------------------------------------------------
     ws = wb.add_worksheet(LEDGER_SHEET)
     header(ws, LEDGER_HEADER, (9, 16, 10, 44, 9, 9, 8, 8, 10, 15, 40))
-    for i, e in enumerate(cons.ledger, start=1):
-        fmt = f_err if e.status in ("有错误", "无法读取", "无法识别", "未报送") else None
-        ws.write_string(i, 0, e.code)
-        ws.write_string(i, 1, _clean(e.name))
-        ws.write_string(i, 2, e.status, fmt)
-        ws.write_string(i, 3, _clean("；".join(e.files)))
-        for c, v in enumerate((e.accepted, e.rejected, e.errors, e.warnings), start=4):
-            ws.write_number(i, c, v)
-        ws.write_string(i, 8, _clean(e.contact))
-        ws.write_string(i, 9, _clean(e.phone))
-        ws.write_string(i, 10, _clean(e.reason))
+    rows_of(ws, len(cons.ledger), (
+        ([(0, e.code, None), (1, e.name, None),
+          (2, e.status, f_err if e.status in ("有错误", "无法读取", "无法识别", "未报送") else None),
+          (3, "；".join(e.files), None), (4, e.accepted, None), (5, e.rejected, None), (6, e.errors, None),
+          (7, e.warnings, None), (8, e.contact, None), (9, e.phone, None), (10, e.reason, None)], None, None)
+        for e in cons.ledger))
     ws.autofilter(0, 0, max(len(cons.ledger), 1), len(LEDGER_HEADER) - 1)
 
     # 5. 问题清单 -------------------------------------------------------------------------------------
     ws = wb.add_worksheet(ISSUES_SHEET)
     header(ws, ISSUES_HEADER, (6, 9, 14, 40, 16, 8, 14, 20, 70))
-    for i, issue in enumerate(cons.issues, start=1):
-        ws.set_row(i, _wrapped_height(issue.message, 70), f_top)  # wrapped messages print whole
-        ws.write_string(i, 0, issue.level, f_err if issue.is_error else f_warn)
-        where = issue.cell or (f"第{issue.row}行" if issue.row else "")  # row-level issues name the row
-        for c, v in enumerate((issue.unit_code, issue.unit_name, issue.file, issue.sheet, where,
-                               issue.field, issue.raw), start=1):
-            ws.write_string(i, c, _clean(v))
-        ws.write_string(i, 8, _clean(issue.message), f_wrap)
+    rows_of(ws, len(cons.issues), (
+        # row-level issues name the row; wrapped messages print whole (the row's height)
+        ([(0, issue.level, f_err if issue.is_error else f_warn), (1, issue.unit_code, None), (2, issue.unit_name, None),
+          (3, issue.file, None), (4, issue.sheet, None),
+          (5, issue.cell or (f"第{issue.row}行" if issue.row else ""), None), (6, issue.field, None),
+          (7, issue.raw, None), (8, issue.message, f_wrap)], f_top, _wrapped_height(issue.message, 70))
+        for issue in cons.issues))
     ws.autofilter(0, 0, max(len(cons.issues), 1), len(ISSUES_HEADER) - 1)
 
     # 6. 退回行 ---------------------------------------------------------------------------------------
@@ -397,15 +417,16 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
     header(ws, ("表", "单位代码", "填报单位", "来源文件", "来源工作表", "来源行", "退回原因", "原始内容"),
            (16, 9, 14, 40, 16, 7, 50, 80))
     titles = {f.name: f.title for f in d.forms}
-    for i, row in enumerate(cons.rejected, start=1):
-        reasons = "；".join(f"{x.cell + ' ' if x.cell else ''}{x.message}" for x in row.issues if x.is_error)
-        raw = "；".join(f"{k}：{v}" for k, v in row.raw_items() if v not in ("", None))
-        ws.set_row(i, max(_wrapped_height(reasons, 50), _wrapped_height(raw, 80)), f_top)
-        for c, v in enumerate((titles.get(row.form, row.form), row.unit_code, row.unit_name, row.file, row.sheet)):
-            ws.write_string(i, c, _clean(v))
-        ws.write_number(i, 5, row.row)
-        ws.write_string(i, 6, _clean(reasons), f_wrap)
-        ws.write_string(i, 7, _clean(raw), f_wrap)
+
+    def rejected_rows():
+        for row in cons.rejected:
+            reasons = "；".join(f"{x.cell + ' ' if x.cell else ''}{x.message}" for x in row.issues if x.is_error)
+            raw = "；".join(f"{k}：{v}" for k, v in row.raw_items() if v not in ("", None))
+            yield ([(0, titles.get(row.form, row.form), None), (1, row.unit_code, None), (2, row.unit_name, None),
+                    (3, row.file, None), (4, row.sheet, None), (5, row.row, None), (6, reasons, f_wrap),
+                    (7, raw, f_wrap)], f_top, max(_wrapped_height(reasons, 50), _wrapped_height(raw, 80)))
+
+    rows_of(ws, len(cons.rejected), rejected_rows())
     ws.autofilter(0, 0, max(len(cons.rejected), 1), 7)
 
     # 7. _data (hidden) ------------------------------------------------------------------------------
@@ -472,14 +493,32 @@ def _chunked(pieces, size: int):
         yield "".join(buf)
 
 
+def _xf_index(fmt) -> int:
+    """An XlsxWriter format's number in the workbook's styles, numbered at its first use (the
+    private method XlsxWriter calls as it writes a cell; :func:`_fill_book` checks it exists)."""
+    return fmt._get_xf_index()
+
+
 def _wrapped_height(text: str, width: float) -> float:
     """Row height (points) for ``text`` wrapped in a column ``width`` characters wide (a CJK
     character counts two): Excel and LibreOffice do not grow rows written by XlsxWriter."""
-    import unicodedata
-
-    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in _clean(text))
-    lines = max(1, -(-units // int(width)))
+    lines = max(1, -(-_display_units(_clean(text)) // int(width)))
     return min(409, 15 * lines + 2)
+
+
+#: Display width of each character met so far: 2 for East Asian Wide and Fullwidth (Unicode
+#: UAX #11, as ``unicodedata.east_asian_width`` gives it), else 1.
+_UNITS: dict[str, int] = {}
+
+
+def _display_units(text: str) -> int:
+    """``text``'s width in half-width units (see :data:`_UNITS`), each character looked up once
+    per process: every issue and rejected row asks (15,000 of each in a province's round)."""
+    if text.isascii():  # East Asian width Na or N: one unit each
+        return len(text)
+    for ch in set(text).difference(_UNITS):
+        _UNITS[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return sum(map(_UNITS.__getitem__, text))
 
 
 def _json_default(o: Any) -> Any:

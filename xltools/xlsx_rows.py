@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -220,6 +220,72 @@ def _other_cell(ref: str, v: Any, style: list[str], date_style: Callable[[], int
     return f'<c r="{ref}" t="inlineStr"><is>{inline_text(clean_text(text))}</is></c>'
 
 
+#: Column letters of the first columns, which every sheet but a form's stays within.
+_LETTERS = [xl_col_to_name(c) for c in range(64)]
+
+
+def write_cell_rows(path: str | Path, rows: Iterable[tuple[int, Sequence[tuple[int, Any, Any]], Any, float | None]],
+                    style: Callable[[Any], int], date_format: Any, default_height: int, original_height: int) -> int:
+    """Write ``<row>`` elements for ``rows`` of a sheet other than a form's (the ledger, the issue
+    list, the rejected rows, the per-unit figures) to ``path`` (UTF-8), byte for byte as
+    XlsxWriter's ``constant_memory`` mode writes the same calls (its worksheet ``_write_row``
+    and ``_write_cell``, XlsxWriter 3.x).
+
+    Each row is ``(0-based sheet row, cells, row format, height in points)``, as
+    ``set_row(row, height, row format)`` (when either is given) then one write per cell;
+    ``cells`` are ``(0-based column, value, cell format)`` in column order.  Values as
+    :func:`xltools.consolidated._fill_book`'s ``cell``: None (no cell); ``bool`` (是/否);
+    ``int``, ``float``, ``Decimal`` (a number); ``date`` / ``datetime`` (a number with the cell's
+    format, else ``date_format``); ``tuple``/``list`` (joined with 、); anything else as its
+    ``str`` (an empty text too: ``write_string`` writes it).  A cell without a format takes the
+    row's.  ``style(format)`` gives a
+    format's number, called in the order XlsxWriter numbers them (row, then cells left to
+    right).  ``default_height`` and ``original_height``: the worksheet's row heights in
+    pixels.  Returns the number of rows written.  Raises ``OSError``; ``TypeError`` for a NaN or
+    infinite number."""
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
+        write = fh.write
+        for r, cells, row_format, height in rows:
+            number = str(r + 1)
+            attrs = f'<row r="{number}"'
+            row_style = ""
+            if row_format is not None:
+                xf = style(row_format)
+                row_style = f' s="{xf}"'
+                attrs += (row_style if xf else "") + ' customFormat="1"'
+            pixels = default_height if height is None else int(height * 4.0 / 3.0 + 0.5)
+            custom = pixels != original_height or pixels != default_height
+            if custom:
+                attrs += f' ht="{pixels * 0.75:.16g}"'
+            if custom:
+                attrs += ' customHeight="1"'
+            out = []
+            for c, v, fmt in cells:
+                if v is None:
+                    continue
+                ref = (_LETTERS[c] if c < len(_LETTERS) else xl_col_to_name(c)) + number
+                s = f' s="{style(fmt)}"' if fmt is not None else row_style
+                if isinstance(v, bool):
+                    v = "是" if v else "否"
+                elif isinstance(v, (int, float, Decimal)):
+                    out.append(f'<c r="{ref}"{s}><v>{_number(float(v))}</v></c>')
+                    continue
+                elif isinstance(v, (datetime, date)):
+                    s = f' s="{style(fmt if fmt is not None else date_format)}"'
+                    out.append(f'<c r="{ref}"{s}><v>{_number(excel_serial(v))}</v></c>')
+                    continue
+                elif isinstance(v, (tuple, list)):
+                    v = "、".join(v)
+                out.append(f'<c r="{ref}"{s} t="inlineStr"><is>{inline_text(clean_text(v))}</is></c>')
+            if out:
+                write(f"{attrs}>{''.join(out)}</row>")
+            elif row_format is not None or height is not None:
+                write(f"{attrs}/>")
+            n += 1
+    return n
+
+
 class SheetRows:
     """A form sheet's rows written by :func:`write_rows` to a temporary file, waiting for
     :func:`splice`: the sheet's position among the workbook's sheets (0 for the first), its
@@ -310,4 +376,5 @@ def _spliced(info: zipfile.ZipInfo, xml: bytes, rows: SheetRows) -> Member:
                   crc, len(head) + body.size + len(tail), pieces)
 
 
-__all__ = ["SheetRows", "clean_text", "excel_serial", "inline_text", "rich_looking", "rich_run", "splice", "write_rows"]
+__all__ = ["SheetRows", "clean_text", "excel_serial", "inline_text", "rich_looking", "rich_run", "splice", "write_cell_rows",
+           "write_rows"]
