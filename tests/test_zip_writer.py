@@ -9,6 +9,7 @@ import errno
 import os
 import random
 import struct
+import tempfile
 import threading
 import zipfile
 import zlib
@@ -161,7 +162,7 @@ def test_zip64_records_where_sizes_offsets_and_counts_need_them(tmp_path, monkey
     counts = _records(out)
     assert counts[b"PK\x06\x06"] == 1 and counts[b"PK\x06\x07"] == 1 and counts[b"PK\x05\x06"] == 1
     end = out.read_bytes()[-22:]
-    assert struct.unpack("<4s4H2LH", end)[3:5] == (3, 3)  # the count capped, the true one in Zip64
+    assert struct.unpack("<4s4H2LH", end)[3:5] == (5, 5)  # below 0xFFFF: the true count there too
 
 
 @pytest.fixture(scope="module")
@@ -169,44 +170,121 @@ def round1(kit_path, roster_path):
     return merge(kit_path, roster_path, [ROOT / "samples" / "returns" / "round1"], jobs=1)
 
 
+class _FullDisk:
+    """A file whose writes fail as on a full disk, after ``room`` bytes."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, data: bytes) -> int:
+        self.room -= len(data)
+        if self.room < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return len(data)
+
+
+def _deflate_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "xltools-deflate"]
+
+
+def test_sink_deflates_what_is_written_on_another_thread(tmp_path):
+    rng = random.Random(3)
+    text = _data(rng, 5_000_000).decode("utf-8", "replace")
+    sink = zw.DeflatingSink(tmp_path / "rows.deflate")
+    with zw.text_stream(sink) as fh:
+        for i in range(0, len(text), 7_777):
+            fh.write(text[i:i + 7_777])
+    d = sink.deflated
+    body = text.encode("utf-8")
+    assert (d.size, d.crc, d.compressed) == (len(body), zlib.crc32(body), d.path.stat().st_size)
+    assert zlib.decompressobj(-15).decompress(d.path.read_bytes() + zw.deflate_piece(b"", last=True)) == body
+    assert not _deflate_threads()
+
+
+def test_sink_hands_a_failure_on_its_thread_to_the_writer(tmp_path, monkeypatch):
+    monkeypatch.setattr(zw, "open", lambda *a, **k: _FullDisk(1_000), raising=False)
+    sink = zw.DeflatingSink(tmp_path / "rows.deflate")
+    with pytest.raises(OSError, match="No space left"):
+        with zw.text_stream(sink) as fh:
+            for _ in range(200):  # 200 MB: never waits for ever on the failed thread
+                fh.write("x" * 1_000_000 + "先锋岗")
+    assert sink.closed and not _deflate_threads()
+    with pytest.raises(ValueError):
+        _ = sink.deflated
+
+
+def test_sink_failing_at_its_last_write_does_not_hang(tmp_path, monkeypatch):
+    """The disk fills at the final flush, after the end was taken from the queue: close()
+    still returns (with the error) instead of waiting for an end that will not come again."""
+    monkeypatch.setattr(zw, "open", lambda *a, **k: _FullDisk(0), raising=False)
+    outcome: list[BaseException | None] = []
+
+    def write_and_close():
+        sink = zw.DeflatingSink(tmp_path / "rows.deflate")
+        try:
+            with zw.text_stream(sink) as fh:
+                fh.write("先锋岗")  # too little for zlib to emit before the flush
+            outcome.append(None)
+        except OSError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=write_and_close, daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "close() hung"
+    assert isinstance(outcome[0], OSError) and outcome[0].errno == errno.ENOSPC
+
+
 def test_a_full_scratch_disk_while_deflating_names_the_scratch_folder(round1, tmp_path, monkeypatch):
-    calls = []
-
-    def full(src, dst, cancel=None):
-        calls.append(threading.current_thread().name)
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-
-    monkeypatch.setattr(consolidated, "deflate_file", full)
+    monkeypatch.setattr(zw, "open", lambda *a, **k: _FullDisk(10_000), raising=False)
     out = tmp_path / "out" / "汇总表.xlsx"
     out.parent.mkdir()
     with pytest.raises(OutputError, match="临时文件夹 .* 写入出错（No space left on device），汇总表没有写出"):
         consolidated.write_consolidated(round1, out)
-    assert list(out.parent.iterdir()) == []
-    assert calls and all(name.startswith("xltools-deflate") for name in calls)  # on the other thread
+    assert list(out.parent.iterdir()) == [] and not _deflate_threads()
 
 
-def test_an_error_while_writing_stops_the_deflating_thread(round1, tmp_path, monkeypatch):
-    """A failure after the form sheets (here in the issue list) cancels the deflate still running
-    and leaves no thread behind."""
-    started = threading.Event()
-    seen: list[bool] = []
-    real = zw.deflate_file
+def test_an_error_while_writing_leaves_no_deflating_thread(round1, tmp_path, monkeypatch):
+    """A failure in the middle of the rows (a value that cannot be written) and one after
+    every form sheet (here in the issue list): no thread left, no output, no scratch files."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
 
-    def slow(src, dst, cancel=None):
-        started.set()
-        assert cancel is not None
-        seen.append(cancel.wait(10))  # until the main thread fails
-        return real(src, dst, cancel)
-
-    def broken(*args, **kwargs):  # the issue list's row heights, after every form sheet
-        assert started.wait(10)
+    def broken(*args, **kwargs):
         raise RuntimeError("issue list")
 
-    monkeypatch.setattr(consolidated, "deflate_file", slow)
     monkeypatch.setattr(consolidated, "_wrapped_height", broken)
-    before = {t.name for t in threading.enumerate()}
     with pytest.raises(RuntimeError, match="issue list"):
         consolidated.write_consolidated(round1, tmp_path / "c.xlsx")
-    assert seen == [True]  # the running deflate was told to stop, the queued ones never ran
-    assert not [t for t in threading.enumerate() if t.name.startswith("xltools-deflate") and t.name not in before]
-    assert not (tmp_path / "c.xlsx").exists()
+    assert not _deflate_threads() and not (tmp_path / "c.xlsx").exists() and list(scratch.iterdir()) == []
+
+
+def test_a_scratch_folder_that_cannot_be_made_is_named(round1, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    out = tmp_path / "c.xlsx"
+    with pytest.raises(OutputError, match="临时文件夹 .*no-such-folder 写入出错（No such file or directory），汇总表没有写出"):
+        consolidated.write_consolidated(round1, out)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("limits", [(600, 0xFFFF), (10**9, 5), (600, 5)])
+def test_a_consolidated_workbook_with_zip64_records_reads_the_same(round1, tmp_path, monkeypatch, limits):
+    """The limits lowered so that the sample round's package needs Zip64 sizes, offsets or the
+    member count: zipfile and calamine read every member and sheet as in the plain package."""
+    plain = consolidated.write_consolidated(round1, tmp_path / "plain.xlsx")
+    monkeypatch.setattr(zw, "_ZIP64_LIMIT", limits[0])
+    monkeypatch.setattr(zw, "_COUNT_LIMIT", limits[1])
+    wide = consolidated.write_consolidated(round1, tmp_path / "wide.xlsx")
+    assert b"PK\x06\x06" in wide.read_bytes() and b"PK\x06\x06" not in plain.read_bytes()
+    assert _members(wide) == _members(plain)
+    a, b = CalamineWorkbook.from_path(str(plain)), CalamineWorkbook.from_path(str(wide))
+    assert a.sheet_names == b.sheet_names and len(a.sheet_names) > 8
+    for name in a.sheet_names:
+        assert a.get_sheet_by_name(name).to_python() == b.get_sheet_by_name(name).to_python(), name

@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
 import unicodedata
-from collections.abc import Callable, Collection, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from itertools import islice
@@ -56,7 +54,7 @@ from .xlsx_rows import (
     write_cell_rows,
     write_rows,
 )
-from .zip_writer import Deflated, deflate_file
+from .zip_writer import DeflatingSink, text_stream
 
 SUMMARY_SHEET = "汇总指标"
 PER_UNIT_SHEET = "分单位统计"
@@ -95,6 +93,12 @@ def _clean(text: Any) -> str:
     ``<r>见附件</r>`` became an empty cell), given as the one-run rich string that shows it."""
     s = clean_text(text)
     return rich_run(s) if rich_looking(s) else s
+
+
+def _text(value: Any) -> str:
+    """A text column's value as text whatever it holds (None as empty text, a number as its
+    ``str``), as these columns were always written: a phone number never becomes 1.38E+10."""
+    return value if value.__class__ is str else "" if value is None else str(value)
 
 
 def _records(form, rows) -> Iterator[tuple]:
@@ -170,51 +174,43 @@ _ROWS_AS_XML = True
 
 
 def _write(cons, path: Path) -> None:
-    """Write the workbook to ``path``.  XlsxWriter's temporary files and the form sheets' rows
-    go to a private scratch folder, removed whatever happens.  With :data:`_ROWS_AS_XML`,
-    XlsxWriter writes the workbook into that folder with only the header on each form sheet,
-    the rows go to files beside it as they are read back, each deflated on a second thread
-    while the next sheet is written (:func:`~xltools.zip_writer.deflate_file`; zlib works
-    without holding the GIL, so compression, a third of the write, overlaps the rest), and
+    """Write the workbook to ``path``.  XlsxWriter's temporary files and the rows of the sheets
+    written as text go to a private scratch folder, removed whatever happens.  With
+    :data:`_ROWS_AS_XML`, XlsxWriter writes the workbook into that folder with only the header
+    and the last row on the sheets with many rows; the rows between are written as text,
+    deflated on a second thread as they are written (:class:`~xltools.zip_writer.DeflatingSink`:
+    zlib works without holding the GIL, so compression, a third of the write, overlaps it), and
     :func:`~xltools.xlsx_rows.splice` joins them into ``path``."""
-    with tempfile.TemporaryDirectory(prefix="xltools-write-", ignore_cleanup_errors=True) as folder:
-        scratch = Path(folder)
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="xltools-write-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise _scratch_error(Path(tempfile.gettempdir()), exc) from None
+    with folder:
+        scratch = Path(folder.name)
         pending: list[SheetRows] = []
         built = scratch / "built.xlsx" if _ROWS_AS_XML else path
-        cancel = threading.Event()
-        pool = ThreadPoolExecutor(1, thread_name_prefix="xltools-deflate")
-
-        def deflate_later(part: Path) -> Callable[[], Deflated]:
-            return pool.submit(deflate_file, part, part.with_name(part.name + ".deflate"), cancel).result
-
         try:
-            try:
-                _write_book(cons, built, scratch, pending, deflate_later)
-                for rows in pending:  # the rows deflated, in the scratch folder
-                    rows.body()
-            except (OSError, FileCreateError) as exc:
-                if built == path:
-                    raise
-                # only the scratch folder was being written: say so, not that the output is at fault
-                cause = _os_error(exc)
-                raise OutputError(
-                    f"临时文件夹 {scratch.parent} 写入出错（{getattr(cause, 'strerror', None) or cause}），汇总表没有写出；"
-                    "请清理该磁盘的空间，或用环境变量 TMPDIR 指定另一个文件夹后重试"
-                ) from None
-            if built != path:
-                splice(built, path, pending)
-        except BaseException:
-            cancel.set()  # the sheet being deflated stops at its next megabyte
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _write_book(cons, built, scratch, pending)
+        except (OSError, FileCreateError) as exc:
+            if built == path:
+                raise
+            # only the scratch folder was being written: say so, not that the output is at fault
+            raise _scratch_error(scratch.parent, _os_error(exc)) from None
+        if built != path:
+            splice(built, path, pending)
 
 
-def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows],
-                deflate_later: Callable[[Path], Callable[[], Deflated]] | None = None) -> None:
-    """The workbook through XlsxWriter (its temporary files in ``scratch``); each form sheet's
-    rows appended to ``pending`` (files in ``scratch``, handed to ``deflate_later`` as soon as
-    written) or, without :data:`_ROWS_AS_XML`, written by XlsxWriter."""
+def _scratch_error(folder: Path, cause: BaseException) -> OutputError:
+    return OutputError(
+        f"临时文件夹 {folder} 写入出错（{getattr(cause, 'strerror', None) or cause}），汇总表没有写出；"
+        "请清理该磁盘的空间，或用环境变量 TMPDIR 指定另一个文件夹后重试"
+    )
+
+
+def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows]) -> None:
+    """The workbook through XlsxWriter (its temporary files in ``scratch``); the rows of the
+    sheets with many rows appended to ``pending`` (deflated into ``scratch``) or, without
+    :data:`_ROWS_AS_XML`, written by XlsxWriter."""
     d = cons.definition
     for form in d.forms:
         n = len(cons.rows.get(form.name, []))
@@ -236,7 +232,7 @@ def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows],
         },
     )
     try:
-        _fill_book(cons, wb, pending, scratch, deflate_later)
+        _fill_book(cons, wb, pending, scratch)
         wb.close()
     except BaseException:
         for ws in wb.worksheets():  # XlsxWriter's open row files, so the folder can go
@@ -246,8 +242,7 @@ def _write_book(cons, path: Path, scratch: Path, pending: list[SheetRows],
         raise
 
 
-def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
-               deflate_later: Callable[[Path], Callable[[], Deflated]] | None = None) -> None:
+def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
     d = cons.definition
     created = cons.saved_at.astimezone(timezone.utc).replace(tzinfo=None) if cons.saved_at else _PINNED
     wb.set_properties({"title": f"{d.title} 汇总表", "subject": d.title, "author": "xltools",
@@ -322,9 +317,9 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
         if _ROWS_AS_XML and callable(date_style) and len(rows) > 1:
             # every row but the last as text; XlsxWriter writes the last (see xlsx_rows)
             position = len(wb.worksheets()) - 1
-            part = scratch / f"rows-{position}.xml"
-            n = write_rows(part, islice(records, len(rows) - 1), len(form.fields), date_style)
-            pending.append(SheetRows(position, form.sheet, part, n, deflate_later(part) if deflate_later else None))
+            sink = DeflatingSink(scratch / f"rows-{position}.deflate")
+            n = write_rows(text_stream(sink), islice(records, len(rows) - 1), len(form.fields), date_style)
+            pending.append(SheetRows(position, form.sheet, None, n, lambda sink=sink: sink.deflated))
             first = n + 1
         _write_form_rows(ws, len(form.fields), records, cell, f_date, first)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
@@ -340,10 +335,10 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
         first = 1
         if as_text and n > 1:
             position = len(wb.worksheets()) - 1
-            part = scratch / f"rows-{position}.xml"
-            written = write_cell_rows(part, ((i, *spec) for i, spec in zip(range(1, n), specs)), _xf_index, f_date,
-                                      ws.default_row_height, ws.original_row_height)
-            pending.append(SheetRows(position, ws.name, part, written, deflate_later(part) if deflate_later else None))
+            sink = DeflatingSink(scratch / f"rows-{position}.deflate")
+            written = write_cell_rows(text_stream(sink), ((i, *spec) for i, spec in zip(range(1, n), specs)), _xf_index,
+                                      f_date, ws.default_row_height, ws.original_row_height)
+            pending.append(SheetRows(position, ws.name, None, written, lambda sink=sink: sink.deflated))
             first = n
         for i, (cells, row_format, height) in enumerate(specs, start=first):
             if row_format is not None or height is not None:
@@ -365,7 +360,8 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
             values = [counts.get(f.name, 0) for f in d.forms] + [figures.get(f.name, 0) for f in per_figs]
             for c, v in enumerate(values):
                 totals[c] += Decimal(str(v or 0))
-            yield [(0, unit.code, None), (1, unit.name, None), *((c, v, None) for c, v in enumerate(values, start=2))], None, None
+            yield ([(0, _text(unit.code), None), (1, _text(unit.name), None),
+                    *((c, v, None) for c, v in enumerate(values, start=2))], None, None)
 
     n_units = len(cons.roster)
     rows_of(ws, n_units, per_unit_rows())
@@ -393,10 +389,11 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
     ws = wb.add_worksheet(LEDGER_SHEET)
     header(ws, LEDGER_HEADER, (9, 16, 10, 44, 9, 9, 8, 8, 10, 15, 40))
     rows_of(ws, len(cons.ledger), (
-        ([(0, e.code, None), (1, e.name, None),
-          (2, e.status, f_err if e.status in ("有错误", "无法读取", "无法识别", "未报送") else None),
+        ([(0, _text(e.code), None), (1, _text(e.name), None),
+          (2, _text(e.status), f_err if e.status in ("有错误", "无法读取", "无法识别", "未报送") else None),
           (3, "；".join(e.files), None), (4, e.accepted, None), (5, e.rejected, None), (6, e.errors, None),
-          (7, e.warnings, None), (8, e.contact, None), (9, e.phone, None), (10, e.reason, None)], None, None)
+          (7, e.warnings, None), (8, _text(e.contact), None), (9, _text(e.phone), None), (10, _text(e.reason), None)],
+         None, None)
         for e in cons.ledger))
     ws.autofilter(0, 0, max(len(cons.ledger), 1), len(LEDGER_HEADER) - 1)
 
@@ -405,10 +402,10 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
     header(ws, ISSUES_HEADER, (6, 9, 14, 40, 16, 8, 14, 20, 70))
     rows_of(ws, len(cons.issues), (
         # row-level issues name the row; wrapped messages print whole (the row's height)
-        ([(0, issue.level, f_err if issue.is_error else f_warn), (1, issue.unit_code, None), (2, issue.unit_name, None),
-          (3, issue.file, None), (4, issue.sheet, None),
-          (5, issue.cell or (f"第{issue.row}行" if issue.row else ""), None), (6, issue.field, None),
-          (7, issue.raw, None), (8, issue.message, f_wrap)], f_top, _wrapped_height(issue.message, 70))
+        ([(0, issue.level, f_err if issue.is_error else f_warn), (1, _text(issue.unit_code), None),
+          (2, _text(issue.unit_name), None), (3, _text(issue.file), None), (4, _text(issue.sheet), None),
+          (5, issue.cell or (f"第{issue.row}行" if issue.row else ""), None), (6, _text(issue.field), None),
+          (7, _text(issue.raw), None), (8, _text(issue.message), f_wrap)], f_top, _wrapped_height(issue.message, 70))
         for issue in cons.issues))
     ws.autofilter(0, 0, max(len(cons.issues), 1), len(ISSUES_HEADER) - 1)
 
@@ -422,9 +419,10 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path,
         for row in cons.rejected:
             reasons = "；".join(f"{x.cell + ' ' if x.cell else ''}{x.message}" for x in row.issues if x.is_error)
             raw = "；".join(f"{k}：{v}" for k, v in row.raw_items() if v not in ("", None))
-            yield ([(0, titles.get(row.form, row.form), None), (1, row.unit_code, None), (2, row.unit_name, None),
-                    (3, row.file, None), (4, row.sheet, None), (5, row.row, None), (6, reasons, f_wrap),
-                    (7, raw, f_wrap)], f_top, max(_wrapped_height(reasons, 50), _wrapped_height(raw, 80)))
+            yield ([(0, _text(titles.get(row.form, row.form)), None), (1, _text(row.unit_code), None),
+                    (2, _text(row.unit_name), None), (3, _text(row.file), None), (4, _text(row.sheet), None),
+                    (5, row.row, None), (6, reasons, f_wrap), (7, raw, f_wrap)],
+                   f_top, max(_wrapped_height(reasons, 50), _wrapped_height(raw, 80)))
 
     rows_of(ws, len(cons.rejected), rejected_rows())
     ws.autofilter(0, 0, max(len(cons.rejected), 1), 7)

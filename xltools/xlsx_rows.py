@@ -22,6 +22,7 @@ without a date", shown by Excel as 1900-01-00) and 1 here (:func:`excel_serial`)
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 import zlib
@@ -29,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from xml.etree import ElementTree
 
 from xlsxwriter.utility import xl_col_to_name
@@ -151,9 +152,10 @@ def excel_serial(value: datetime | date) -> float:
     return serial + 1 if serial > 59 else serial
 
 
-def write_rows(path: str | Path, records: Iterable[tuple], n_fields: int,
+def write_rows(path: str | Path | TextIO, records: Iterable[tuple], n_fields: int,
                date_style: Callable[[], int]) -> int:
-    """Write ``<row>`` elements for ``records`` to ``path`` (UTF-8), from sheet row 2.
+    """Write ``<row>`` elements for ``records`` to ``path`` (UTF-8; or to a text stream, closed
+    when done: :func:`~xltools.zip_writer.text_stream`), from sheet row 2.
 
     ``records``: ``(values in field order, unit code, unit name, file, sheet, row)`` as
     :meth:`xltools.merge.AcceptedRows.records` yields them; the row's cells are the ``n_fields``
@@ -169,7 +171,7 @@ def write_rows(path: str | Path, records: Iterable[tuple], n_fields: int,
     style: list[str] = []  # the date style's ' s="N"', once known
     provenance: dict[tuple, str] = {}
     n = 0
-    with open(path, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
+    with _opened(path) as fh:
         write = fh.write
         for i, (values, code, unit_name, file, sheet, source_row) in enumerate(records, start=2):
             r = str(i)
@@ -203,6 +205,14 @@ def write_rows(path: str | Path, records: Iterable[tuple], n_fields: int,
     return n
 
 
+def _opened(path: str | Path | TextIO) -> TextIO:
+    """A text stream for :func:`write_rows` to write to: ``path`` opened (UTF-8, no newline
+    translation, 1 MB buffer), or ``path`` itself when it is a stream already."""
+    if isinstance(path, (str, os.PathLike)):
+        return open(path, "w", encoding="utf-8", newline="", buffering=1 << 20)
+    return path
+
+
 def _other_cell(ref: str, v: Any, style: list[str], date_style: Callable[[], int]) -> str:
     """A cell of the less common value types (see :func:`write_rows`)."""
     if isinstance(v, bool):
@@ -224,10 +234,10 @@ def _other_cell(ref: str, v: Any, style: list[str], date_style: Callable[[], int
 _LETTERS = [xl_col_to_name(c) for c in range(64)]
 
 
-def write_cell_rows(path: str | Path, rows: Iterable[tuple[int, Sequence[tuple[int, Any, Any]], Any, float | None]],
+def write_cell_rows(path: str | Path | TextIO, rows: Iterable[tuple[int, Sequence[tuple[int, Any, Any]], Any, float | None]],
                     style: Callable[[Any], int], date_format: Any, default_height: int, original_height: int) -> int:
     """Write ``<row>`` elements for ``rows`` of a sheet other than a form's (the ledger, the issue
-    list, the rejected rows, the per-unit figures) to ``path`` (UTF-8), byte for byte as
+    list, the rejected rows, the per-unit figures) to ``path`` (as :func:`write_rows`), byte for byte as
     XlsxWriter's ``constant_memory`` mode writes the same calls (its worksheet ``_write_row``
     and ``_write_cell``, XlsxWriter 3.x).
 
@@ -244,7 +254,7 @@ def write_cell_rows(path: str | Path, rows: Iterable[tuple[int, Sequence[tuple[i
     pixels.  Returns the number of rows written.  Raises ``OSError``; ``TypeError`` for a NaN or
     infinite number."""
     n = 0
-    with open(path, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
+    with _opened(path) as fh:
         write = fh.write
         for r, cells, row_format, height in rows:
             number = str(r + 1)
@@ -287,14 +297,14 @@ def write_cell_rows(path: str | Path, rows: Iterable[tuple[int, Sequence[tuple[i
 
 
 class SheetRows:
-    """A form sheet's rows written by :func:`write_rows` to a temporary file, waiting for
+    """A sheet's rows written by :func:`write_rows` or :func:`write_cell_rows`, waiting for
     :func:`splice`: the sheet's position among the workbook's sheets (0 for the first), its
-    name (for messages), the file and how many rows it holds (sheet rows 2 to ``n_rows + 1``).
-    ``deflated``, when given, returns the file deflated by :func:`~xltools.zip_writer.deflate_file`
-    (the result of that work started on another thread as soon as the rows were written); else
-    :func:`splice` deflates the file itself."""
+    name (for messages), the file of their text and how many rows it holds (sheet rows 2 to
+    ``n_rows + 1``).  ``deflated``, when given, returns the rows deflated (written through a
+    :class:`~xltools.zip_writer.DeflatingSink`: then there is no text file, ``path`` is None);
+    else :func:`splice` deflates the file itself."""
 
-    def __init__(self, position: int, sheet: str, path: Path, n_rows: int,
+    def __init__(self, position: int, sheet: str, path: Path | None, n_rows: int,
                  deflated: Callable[[], Deflated] | None = None) -> None:
         self.position = position
         self.sheet = sheet
@@ -307,8 +317,11 @@ class SheetRows:
         """The rows deflated (waiting for the other thread when it deflates them; deflated here
         at the first call otherwise).  Raises ``OSError``."""
         if self._body is None:
-            self._body = (self.deflated() if self.deflated is not None
-                          else deflate_file(self.path, self.path.with_name(self.path.name + ".deflate")))
+            if self.deflated is not None:
+                self._body = self.deflated()
+            else:
+                assert self.path is not None, "rows neither in a file nor deflated"
+                self._body = deflate_file(self.path, self.path.with_name(self.path.name + ".deflate"))
         return self._body
 
 

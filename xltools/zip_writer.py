@@ -19,6 +19,8 @@ WPS, LibreOffice, calamine and :mod:`zipfile`.
 
 from __future__ import annotations
 
+import io
+import queue
 import struct
 import threading
 import zipfile
@@ -69,6 +71,82 @@ def deflate_file(src: Path, dst: Path, cancel: threading.Event | None = None) ->
             written += fout.write(packer.compress(chunk))
         written += fout.write(packer.flush(zlib.Z_SYNC_FLUSH))
     return Deflated(dst, crc, size, written)
+
+
+class DeflatingSink(io.RawIOBase):
+    """A writable binary stream whose bytes are deflated on another thread into ``dst`` as they
+    come (raw deflate at :data:`LEVEL`, ended with ``Z_SYNC_FLUSH``, as :func:`deflate_file`
+    makes it): the rows of a sheet are compressed while the next rows are being written, and
+    never lie on disk uncompressed.  zlib compresses and checksums without holding the GIL
+    (CPython's zlib module), so the two threads run on two cores.
+
+    Wrap it in a buffered writer (1 MB pieces: :func:`text_stream`).  At most
+    ``4 × piece`` bytes wait between the threads.  :meth:`close` waits for the last piece and
+    raises what went wrong on the other thread (``OSError`` writing ``dst``); after it,
+    :attr:`deflated` is the result.  A failure on the other thread also fails the next
+    :meth:`write`; the thread keeps taking pieces until closed, so a writer never waits on it
+    for ever."""
+
+    def __init__(self, dst: Path) -> None:
+        super().__init__()
+        self._dst = dst
+        self._pieces: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._result: Deflated | None = None
+        self._thread = threading.Thread(target=self._deflate, name="xltools-deflate", daemon=True)
+        self._thread.start()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        if self._error is not None:
+            raise self._error
+        piece = bytes(data)
+        self._pieces.put(piece)
+        return len(piece)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            self._pieces.put(None)
+            self._thread.join()
+        finally:
+            super().close()
+        if self._error is not None:
+            raise self._error
+
+    @property
+    def deflated(self) -> Deflated:
+        """What was written, deflated (after :meth:`close`)."""
+        if self._result is None:
+            raise ValueError(f"{self._dst} 尚未写完")
+        return self._result
+
+    def _deflate(self) -> None:
+        ended = False  # the end (None) taken from the queue
+        try:
+            packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+            crc = size = written = 0
+            with open(self._dst, "wb") as out:
+                while (piece := self._pieces.get()) is not None:
+                    crc = zlib.crc32(piece, crc)
+                    size += len(piece)
+                    written += out.write(packer.compress(piece))
+                ended = True
+                written += out.write(packer.flush(zlib.Z_SYNC_FLUSH))
+            self._result = Deflated(self._dst, crc, size, written)
+        except BaseException as exc:  # handed to the writing thread by write() and close()
+            self._error = exc
+            while not ended:  # take what is still written, up to the end, so no writer waits
+                ended = self._pieces.get() is None
+
+
+def text_stream(sink: io.RawIOBase) -> io.TextIOWrapper:
+    """``sink`` as a UTF-8 text stream (no newline translation) writing 1 MB at a time; closing
+    it closes ``sink``."""
+    return io.TextIOWrapper(io.BufferedWriter(sink, _CHUNK), encoding="utf-8", newline="")
 
 
 def deflate_piece(data: bytes, last: bool) -> bytes:
@@ -207,9 +285,9 @@ def write_zip(fh: BinaryIO, members: Iterable[Member]) -> None:
     if count > _COUNT_LIMIT or start > _ZIP64_LIMIT or size > _ZIP64_LIMIT:
         fh.write(struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, start))
         fh.write(struct.pack("<4sLQL", b"PK\x06\x07", 0, start + size, 1))
-        count, size, start = min(count, _COUNT_LIMIT), min(size, _FULL), min(start, _FULL)
+        count, size, start = min(count, 0xFFFF), min(size, _FULL), min(start, _FULL)  # as zipfile: the true ones in Zip64
     fh.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
 
 
-__all__ = ["Cancelled", "Deflated", "Member", "crc32_combine", "deflate_file", "deflate_piece", "raw_member",
-           "write_zip"]
+__all__ = ["Cancelled", "Deflated", "DeflatingSink", "Member", "crc32_combine", "deflate_file", "deflate_piece", "raw_member",
+           "text_stream", "write_zip"]
