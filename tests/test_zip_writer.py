@@ -72,15 +72,6 @@ def test_pieces_deflated_apart_inflate_to_the_joined_bytes(tmp_path, sizes):
     assert inflate.eof and inflate.unused_data == b""  # one stream, finished by the tail alone
 
 
-def test_deflate_file_stops_when_cancelled(tmp_path):
-    src = tmp_path / "rows.xml"
-    src.write_bytes(b"<row/>" * 10)
-    cancel = threading.Event()
-    cancel.set()
-    with pytest.raises(zw.Cancelled):
-        zw.deflate_file(src, tmp_path / "rows.deflate", cancel)
-
-
 def _xlsxwriter_book(path: Path) -> None:
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("先锋岗登记表")

@@ -2,11 +2,11 @@
 
 Why: the consolidated workbook's form sheets are hundreds of megabytes of XML at city scale, and
 deflating them was a third of the write.  Python's :mod:`zipfile` compresses what it is given,
-in the thread that writes, and cannot take a member that is already compressed.  Here a form
-sheet's rows are deflated on a second thread (:func:`deflate_file`; zlib releases the GIL) while
-the first goes on writing the next sheet, and the package is then put together from raw deflate
-streams: the members XlsxWriter built are copied as they are stored (:func:`raw_member`), each
-spliced sheet is its head, its rows and its tail deflated apart and joined.
+in the thread that writes, and cannot take a member that is already compressed.  Here a sheet's
+rows are deflated on a second thread as they are written (:class:`DeflatingSink`; zlib releases
+the GIL), and the package is then put together from raw deflate streams: the members XlsxWriter
+built are copied as they are stored (:func:`raw_member`), each spliced sheet is its head, its
+rows and its tail deflated apart and joined (:func:`write_zip`).
 
 Deflate streams join: a stream ended with ``Z_SYNC_FLUSH`` ends on a byte boundary with a block
 that is not the last, so it can be followed by another stream of raw deflate blocks, and the
@@ -51,21 +51,14 @@ class Deflated:
     compressed: int
 
 
-class Cancelled(Exception):
-    """Raised by :func:`deflate_file` when its ``cancel`` event is set."""
-
-
-def deflate_file(src: Path, dst: Path, cancel: threading.Event | None = None) -> Deflated:
+def deflate_file(src: Path, dst: Path) -> Deflated:
     """Deflate ``src`` to ``dst`` as a raw stream (no zlib header), at :data:`LEVEL`, ending with
-    ``Z_SYNC_FLUSH`` so that a finished piece may follow it.  Reads and writes 1 MB at a time,
-    so it runs beside Python code on another thread.  Raises ``OSError``; :class:`Cancelled`
-    between two chunks once ``cancel`` is set (``dst`` is then incomplete)."""
+    ``Z_SYNC_FLUSH`` so that a finished piece may follow it, 1 MB at a time.  Raises
+    ``OSError``."""
     packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     crc = size = written = 0
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         while chunk := fin.read(_CHUNK):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled(str(src))
             crc = zlib.crc32(chunk, crc)
             size += len(chunk)
             written += fout.write(packer.compress(chunk))
@@ -289,5 +282,5 @@ def write_zip(fh: BinaryIO, members: Iterable[Member]) -> None:
     fh.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
 
 
-__all__ = ["Cancelled", "Deflated", "DeflatingSink", "Member", "crc32_combine", "deflate_file", "deflate_piece", "raw_member",
+__all__ = ["Deflated", "DeflatingSink", "Member", "crc32_combine", "deflate_file", "deflate_piece", "raw_member",
            "text_stream", "write_zip"]
