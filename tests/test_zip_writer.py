@@ -11,6 +11,7 @@ import random
 import struct
 import tempfile
 import threading
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -230,6 +231,81 @@ def test_sink_failing_at_its_last_write_does_not_hang(tmp_path, monkeypatch):
     worker.join(30)
     assert not worker.is_alive(), "close() hung"
     assert isinstance(outcome[0], OSError) and outcome[0].errno == errno.ENOSPC
+
+
+class _SlowZlib:
+    """zlib whose compressor takes ``delay`` seconds a piece, counting the pieces."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay, self.pieces = delay, 0
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+    def compressobj(self, *args):
+        real, outer = zlib.compressobj(*args), self
+
+        class Slow:
+            def compress(self, data):
+                outer.pieces += 1
+                time.sleep(outer.delay)
+                return real.compress(data)
+
+            def flush(self, mode):
+                return real.flush(mode)
+
+        return Slow()
+
+
+def test_ctrl_c_while_closing_still_ends_the_thread(tmp_path, monkeypatch):
+    """Ctrl-C lands while close() waits for room in a full queue: the thread still gets its
+    end, drops the pieces left, and close() raises the interruption; nothing stays open."""
+    slow = _SlowZlib(0.3)
+    monkeypatch.setattr(zw, "zlib", slow)
+    sink = zw.DeflatingSink(tmp_path / "rows.deflate")
+    for _ in range(5):  # one being deflated, four waiting
+        sink.write(b"x" * 1000)
+    real_put, calls = sink._pieces.put, []
+
+    def put(item, *args, **kwargs):
+        calls.append(item)
+        if item is None and calls.count(None) == 1:
+            raise KeyboardInterrupt  # as Ctrl-C would, before the end is queued
+        return real_put(item, *args, **kwargs)
+
+    sink._pieces.put = put
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        sink.close()
+    assert sink.closed and not sink._thread.is_alive() and not _deflate_threads()
+    assert slow.pieces <= 2 and time.monotonic() - started < 1.5  # the queued pieces dropped
+    with pytest.raises(ValueError, match="closed file"):
+        sink.write(b"more")  # a closed sink refuses, it does not wait for a thread that is gone
+
+
+def test_the_threads_error_is_raised_fresh_each_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(zw, "open", lambda *a, **k: _FullDisk(0), raising=False)
+    sink = zw.DeflatingSink(tmp_path / "rows.deflate")
+    errors = []
+    for _ in range(200):  # random bytes: zlib writes at once, and the full disk refuses
+        try:
+            sink.write(os.urandom(100_000))
+        except OSError as exc:
+            errors.append(exc)
+            if len(errors) == 3:
+                break
+    try:
+        sink.close()
+    except OSError as exc:
+        errors.append(exc)
+    assert errors and all(e.errno == errno.ENOSPC for e in errors)
+    for e in errors:  # a finite chain: no exception is its own context
+        seen, link = set(), e
+        while link is not None:
+            assert id(link) not in seen
+            seen.add(id(link))
+            link = link.__context__
+    assert len({id(e) for e in errors}) == len(errors)
 
 
 def test_a_full_scratch_disk_while_deflating_names_the_scratch_folder(round1, tmp_path, monkeypatch):

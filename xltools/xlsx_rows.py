@@ -319,9 +319,10 @@ class SheetRows:
         if self._body is None:
             if self.deflated is not None:
                 self._body = self.deflated()
-            else:
-                assert self.path is not None, "rows neither in a file nor deflated"
+            elif self.path is not None:
                 self._body = deflate_file(self.path, self.path.with_name(self.path.name + ".deflate"))
+            else:
+                raise ValueError(f"工作表「{self.sheet}」的数据行既没有文件也没有压缩结果")
         return self._body
 
 

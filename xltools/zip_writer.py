@@ -86,6 +86,7 @@ class DeflatingSink(io.RawIOBase):
         self._pieces: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None
         self._result: Deflated | None = None
+        self._abandoned = False  # the writer was interrupted: drop the pieces still queued
         self._thread = threading.Thread(target=self._deflate, name="xltools-deflate", daemon=True)
         self._thread.start()
 
@@ -93,22 +94,47 @@ class DeflatingSink(io.RawIOBase):
         return True
 
     def write(self, data) -> int:  # type: ignore[override]
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
         if self._error is not None:
-            raise self._error
+            raise self._failure()
         piece = bytes(data)
         self._pieces.put(piece)
         return len(piece)
 
     def close(self) -> None:
+        """End the stream and wait for the other thread.  Interrupted (Ctrl-C) while the queue
+        is full, it still hands the thread its end, tells it to drop what is left, waits, and
+        then raises the interruption: no thread or open file is left behind."""
         if self.closed:
             return
-        try:
-            self._pieces.put(None)
-            self._thread.join()
-        finally:
-            super().close()
+        interrupted: BaseException | None = None
+        ended = False
+        while self._thread.is_alive():  # the thread ends only once it has taken the end (None)
+            try:
+                if not ended:
+                    try:
+                        self._pieces.put(None, timeout=0.1)
+                        ended = True
+                    except queue.Full:
+                        continue
+                self._thread.join(0.1)
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit: finish the hand-over first
+                interrupted = interrupted or exc
+                self._abandoned = True
+        super().close()
+        if interrupted is not None:
+            raise interrupted
         if self._error is not None:
-            raise self._error
+            raise self._failure()
+
+    def _failure(self) -> BaseException:
+        """The other thread's error, as a new exception each time it is raised here (raising
+        one object again makes it its own context)."""
+        error = self._error
+        fresh = OSError(*error.args) if isinstance(error, OSError) else RuntimeError(str(error))
+        fresh.__cause__ = error
+        return fresh
 
     @property
     def deflated(self) -> Deflated:
@@ -124,6 +150,8 @@ class DeflatingSink(io.RawIOBase):
             crc = size = written = 0
             with open(self._dst, "wb") as out:
                 while (piece := self._pieces.get()) is not None:
+                    if self._abandoned:
+                        raise _Abandoned
                     crc = zlib.crc32(piece, crc)
                     size += len(piece)
                     written += out.write(packer.compress(piece))
@@ -134,6 +162,10 @@ class DeflatingSink(io.RawIOBase):
             self._error = exc
             while not ended:  # take what is still written, up to the end, so no writer waits
                 ended = self._pieces.get() is None
+
+
+class _Abandoned(Exception):
+    """The writer was interrupted: the thread stops deflating (see :meth:`DeflatingSink.close`)."""
 
 
 def text_stream(sink: io.RawIOBase) -> io.TextIOWrapper:
