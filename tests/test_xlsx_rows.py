@@ -384,3 +384,22 @@ def test_display_units_count_wide_and_fullwidth_characters_twice():
         text = "".join(chr(rng.randint(*rng.choice(ranges))) for _ in range(rng.randint(0, 40)))
         assert _display_units(text) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     assert _display_units("第 3 行：金额（万元）") == 21 and _display_units("abc") == 3 and _display_units("") == 0
+
+
+def test_short_texts_and_integers_take_the_shortcuts_to_the_same_text(tmp_path, monkeypatch):
+    """write_rows makes a short text's <t> once per distinct value (the table emptied when full)
+    and writes an integer below 10**15 as its str: the same text as the long way round."""
+    import xltools.xlsx_rows as xr
+
+    values = ["是", "否", " 是", "<r>x</r>", "_x0041_", "a&b", "ctrl\x01", "😀", "x" * 24, "x" * 25, "",
+              0, -7, 10**15 - 1, -(10**15 - 1), 10**15, 10**16, 2**53 + 1, True, Decimal("3"), 1.0]
+    records = [([values[(i + k) % len(values)] for k in range(6)], "D01", "单位", "f.xlsx", "表", i + 4 + 10**15 * (i == 3))
+               for i in range(60)]
+    monkeypatch.setattr(xr, "_SHORT_TEXTS", 3)
+    xr.write_rows(tmp_path / "fast.xml", records, 6, lambda: 5)
+    monkeypatch.setattr(xr, "_SHORT_TEXT", -1)
+    monkeypatch.setattr(xr, "_EXACT_INT", 0)
+    xr.write_rows(tmp_path / "slow.xml", records, 6, lambda: 5)
+    fast = (tmp_path / "fast.xml").read_text(encoding="utf-8")
+    assert fast == (tmp_path / "slow.xml").read_text(encoding="utf-8")
+    assert "<v>999999999999999</v>" in fast and "<v>1E+16</v>" in fast and "<v>1000000000000000</v>" in fast and "<t>_x005F_x0041_</t>" in fast

@@ -135,6 +135,15 @@ def _entities(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: Texts up to this long are made into a cell's ``<t>`` once per distinct value (a write keeps at
+#: most :data:`_SHORT_TEXTS` of them); integers below :data:`_EXACT_INT` in size are written as
+#: their ``str``, which is what ``%.16G`` gives their float (exact below 2**53, no exponent below
+#: 10**16).
+_SHORT_TEXT = 24
+_SHORT_TEXTS = 200_000
+_EXACT_INT = 10**15
+
+
 def _number(value: float) -> str:
     text = f"{value:.16G}"
     if "N" in text:  # NAN, INF: XlsxWriter refuses them too (no such cell value in SpreadsheetML)
@@ -170,6 +179,7 @@ def write_rows(path: str | Path | TextIO, records: Iterable[tuple], n_fields: in
     row_col = cols[n_fields + 4]
     style: list[str] = []  # the date style's ' s="N"', once known
     provenance: dict[tuple, str] = {}
+    short: dict[str, str] = {}  # a short text → its <t> element
     n = 0
     with _opened(path) as fh:
         write = fh.write
@@ -182,7 +192,17 @@ def write_rows(path: str | Path | TextIO, records: Iterable[tuple], n_fields: in
                     continue
                 t = v.__class__
                 if t is str:
-                    add(f'<c r="{cols[c]}{r}" t="inlineStr"><is>{inline_text(clean_text(v))}</is></c>')
+                    if len(v) <= _SHORT_TEXT:  # choices, departments, names: they repeat
+                        text = short.get(v)
+                        if text is None:
+                            if len(short) >= _SHORT_TEXTS:
+                                short.clear()
+                            text = short[v] = inline_text(clean_text(v))
+                    else:
+                        text = inline_text(clean_text(v))
+                    add(f'<c r="{cols[c]}{r}" t="inlineStr"><is>{text}</is></c>')
+                elif t is int and -_EXACT_INT < v < _EXACT_INT:  # its %.16G text is its str
+                    add(f'<c r="{cols[c]}{r}"><v>{v}</v></c>')
                 elif t is int or t is Decimal or t is float:
                     add(f'<c r="{cols[c]}{r}"><v>{_number(float(v))}</v></c>')
                 elif t is tuple:  # a names field's names
@@ -199,7 +219,8 @@ def write_rows(path: str | Path | TextIO, records: Iterable[tuple], n_fields: in
                 texts = provenance[key] = [inline_text(clean_text(x)) for x in key]  # type: ignore[assignment]
             for col, text in zip(provenance_cols, texts):
                 add(f'<c r="{col}{r}" t="inlineStr"><is>{text}</is></c>')
-            add(f'<c r="{row_col}{r}"><v>{_number(float(source_row))}</v></c></row>')
+            number = source_row if source_row.__class__ is int and -_EXACT_INT < source_row < _EXACT_INT else _number(float(source_row))
+            add(f'<c r="{row_col}{r}"><v>{number}</v></c></row>')
             write("".join(out))
             n += 1
     return n
