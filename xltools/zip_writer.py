@@ -41,7 +41,7 @@ _FULL = 0xFFFFFFFF
 
 @dataclass(frozen=True)
 class Deflated:
-    """A file's bytes deflated by :func:`deflate_file`: the raw deflate stream in ``path``
+    """Bytes deflated by :class:`DeflatingSink` or :func:`deflate_file`: the raw deflate stream in ``path``
     (ended with a sync flush, not finished: a piece to join), the CRC-32 and length of the
     uncompressed bytes, and the stream's length."""
 
