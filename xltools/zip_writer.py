@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import queue
+import shutil
 import struct
 import threading
 import zipfile
@@ -52,24 +53,21 @@ class Deflated:
 
 
 def deflate_file(src: Path, dst: Path) -> Deflated:
-    """Deflate ``src`` to ``dst`` as a raw stream (no zlib header), at :data:`LEVEL`, ending with
-    ``Z_SYNC_FLUSH`` so that a finished piece may follow it, 1 MB at a time.  Raises
-    ``OSError``."""
-    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    crc = size = written = 0
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        while chunk := fin.read(_CHUNK):
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-            written += fout.write(packer.compress(chunk))
-        written += fout.write(packer.flush(zlib.Z_SYNC_FLUSH))
-    return Deflated(dst, crc, size, written)
+    """Deflate ``src`` to ``dst`` as :class:`DeflatingSink` does what is written to it (the
+    same stream: raw, at :data:`LEVEL`, ending with ``Z_SYNC_FLUSH`` so that a finished piece
+    may follow it), 1 MB at a time.  Raises ``OSError``."""
+    sink = DeflatingSink(dst)
+    try:
+        with open(src, "rb") as fin:
+            shutil.copyfileobj(fin, sink, _CHUNK)
+    finally:
+        sink.close()
+    return sink.deflated
 
 
 class DeflatingSink(io.RawIOBase):
     """A writable binary stream whose bytes are deflated on another thread into ``dst`` as they
-    come (raw deflate at :data:`LEVEL`, ended with ``Z_SYNC_FLUSH``, as :func:`deflate_file`
-    makes it): the rows of a sheet are compressed while the next rows are being written, and
+    come (raw deflate at :data:`LEVEL`, ended with ``Z_SYNC_FLUSH``: a piece to join): the rows of a sheet are compressed while the next rows are being written, and
     never lie on disk uncompressed.  zlib compresses and checksums without holding the GIL
     (CPython's zlib module), so the two threads run on two cores.
 
