@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import tempfile
 import unicodedata
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from itertools import islice
@@ -304,6 +304,19 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
         r += 1
     ws.autofilter(0, 0, len(d.figures), 3)
 
+    # Rows as text need the styles' numbers as XlsxWriter gives them (a private method).
+    as_text = _ROWS_AS_XML and callable(getattr(f_date, "_get_xf_index", None))
+
+    def as_text_rows(ws, write: Callable[..., int], *args: Any) -> int:
+        """``write(stream, *args)`` the rows of the sheet just added (``ws``) to a stream
+        deflated on a second thread, to be spliced in (:func:`splice`); returns how many it
+        wrote."""
+        position = len(wb.worksheets()) - 1
+        sink = DeflatingSink(scratch / f"rows-{position}.deflate")
+        n = write(text_stream(sink), *args)
+        pending.append(SheetRows(position, ws.name, None, n, lambda: sink.deflated))
+        return n
+
     # 2. one sheet per form ------------------------------------------------------------------------
     for form in d.forms:
         ws = wb.add_worksheet(form.sheet)
@@ -313,18 +326,12 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
         rows = cons.rows.get(form.name, [])
         records = _records(form, rows)
         first = 1
-        date_style = getattr(f_date, "_get_xf_index", None)  # the style's number, as XlsxWriter gives it
-        if _ROWS_AS_XML and callable(date_style) and len(rows) > 1:
+        if as_text and len(rows) > 1:
             # every row but the last as text; XlsxWriter writes the last (see xlsx_rows)
-            position = len(wb.worksheets()) - 1
-            sink = DeflatingSink(scratch / f"rows-{position}.deflate")
-            n = write_rows(text_stream(sink), islice(records, len(rows) - 1), len(form.fields), date_style)
-            pending.append(SheetRows(position, form.sheet, None, n, lambda sink=sink: sink.deflated))
-            first = n + 1
+            first = 1 + as_text_rows(ws, write_rows, islice(records, len(rows) - 1), len(form.fields),
+                                     f_date._get_xf_index)
         _write_form_rows(ws, len(form.fields), records, cell, f_date, first)
         ws.autofilter(0, 0, max(len(rows), 1), len(labels) - 1)
-
-    as_text = _ROWS_AS_XML and callable(getattr(f_top, "_get_xf_index", None))
 
     def rows_of(ws, n: int, specs: Iterator[tuple[list[tuple[int, Any, Any]], Any, float | None]]) -> None:
         """Sheet rows 1 to ``n`` of ``ws`` from ``specs`` (per row: ``(cells, row format,
@@ -334,11 +341,8 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
         as when it writes every row."""
         first = 1
         if as_text and n > 1:
-            position = len(wb.worksheets()) - 1
-            sink = DeflatingSink(scratch / f"rows-{position}.deflate")
-            written = write_cell_rows(text_stream(sink), ((i, *spec) for i, spec in zip(range(1, n), specs)), _xf_index,
-                                      f_date, ws.default_row_height, ws.original_row_height)
-            pending.append(SheetRows(position, ws.name, None, written, lambda sink=sink: sink.deflated))
+            as_text_rows(ws, write_cell_rows, ((i, *spec) for i, spec in zip(range(1, n), specs)), _xf_index,
+                         f_date, ws.default_row_height, ws.original_row_height)
             first = n
         for i, (cells, row_format, height) in enumerate(specs, start=first):
             if row_format is not None or height is not None:

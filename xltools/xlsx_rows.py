@@ -286,11 +286,8 @@ def write_cell_rows(path: str | Path | TextIO, rows: Iterable[tuple[int, Sequenc
                 row_style = f' s="{xf}"'
                 attrs += (row_style if xf else "") + ' customFormat="1"'
             pixels = default_height if height is None else int(height * 4.0 / 3.0 + 0.5)
-            custom = pixels != original_height or pixels != default_height
-            if custom:
-                attrs += f' ht="{pixels * 0.75:.16g}"'
-            if custom:
-                attrs += ' customHeight="1"'
+            if pixels != original_height or pixels != default_height:  # XlsxWriter's test
+                attrs += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
             out = []
             for c, v, fmt in cells:
                 if v is None:
