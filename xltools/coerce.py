@@ -544,9 +544,14 @@ def _numeric_floats(field: Field) -> Callable[[list[float]], list[tuple[object, 
             values = list(map(Decimal, texts))
         if not within(min(values), max(values)):  # type: ignore[type-var]
             return None
-        return list(zip(values, map(list, repeat((), len(values)))))
+        return _without_problems(values)
 
     return floats
+
+
+def _without_problems(values: list[Any]) -> list[tuple[object, list[Problem]]]:
+    """``(value, [])`` for each value: what a coercer gives a cell it keeps as it is."""
+    return list(zip(values, map(list, repeat((), len(values)))))
 
 
 def _date_cells(field: Field) -> Callable[[list[date]], list[tuple[object, list[Problem]]] | None]:
@@ -559,7 +564,7 @@ def _date_cells(field: Field) -> Callable[[list[date]], list[tuple[object, list[
     def cells(dates: list[date]) -> list[tuple[object, list[Problem]]] | None:
         if (lo is not None and min(dates) < lo) or (hi is not None and max(dates) > hi):
             return None
-        return list(zip(dates, map(list, repeat((), len(dates)))))
+        return _without_problems(dates)
 
     return cells
 
@@ -953,7 +958,7 @@ def _text_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[t
     def batch(values: list[str]) -> list[tuple[object, list[Problem]]]:
         if limit is not None and values and max(map(len, values)) > limit:
             return [parse(v) for v in values]
-        return [(v, []) for v in values]
+        return _without_problems(values)
 
     return batch
 

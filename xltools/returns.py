@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import compress, repeat
+from itertools import compress, groupby, repeat
 from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -292,14 +292,7 @@ def _by_sheet(rows: list[Row]) -> list[list[Row]]:
     maps = list(map(id, map(_COLUMNS, rows)))
     if maps.count(maps[0]) == n:
         return [rows]
-    parts, start = [], 0
-    while start < n:
-        end = start + 1
-        while end < n and maps[end] == maps[start]:
-            end += 1
-        parts.append(rows[start:end])
-        start = end
-    return parts
+    return [list(map(itemgetter(1), run)) for _, run in groupby(zip(maps, rows), itemgetter(0))]
 
 
 def _block(part: list[Row], names: list[str]) -> tuple:
