@@ -99,6 +99,7 @@ from .sheet_scan import (
     _SheetScan,
 )
 from .xlsx_scan import _FIRST, _SECOND, _scan_xlsx_sheet
+from .zip_writer import Member, write_zip
 
 # ---------------------------------------------------------------------------------------------
 # Public data types
@@ -454,6 +455,13 @@ def _check_entry_name(info: zipfile.ZipInfo) -> None:
                 raise _corrupt("压缩包内的文件名前后不一致")
 
 
+class _Pieces(list):
+    """What :func:`~xltools.zip_writer.write_zip` writes, kept as the pieces it writes them in
+    (joined once: a stored copy is the size of the package, copied as few times as may be)."""
+
+    write = list.append
+
+
 class _Package:
     """The members of a checked zip, decompressed once; lookup by normalised name.
 
@@ -574,38 +582,28 @@ class _Package:
         spares calamine inflating again what this class has just inflated (issue 7: a S2 return
         reads 15 % faster in calamine).  None when an entry was not kept (images, VBA,
         embedded files, worksheets left lazy), when an entry is compressed other than by
-        deflate (calamine refuses bzip2 and LZMA, as it always did) or needs ZIP64, or when the
-        entries total over ``limit`` bytes (a huge return: its copy would double the memory)."""
+        deflate (calamine refuses bzip2 and LZMA, as it always did), when there are 65,535
+        entries or more, or when the entries total over ``limit`` bytes (a huge return: its copy
+        would double the memory; the default keeps the copy clear of Zip64 records).  Written
+        by :func:`~xltools.zip_writer.write_zip`, the names' bytes and UTF-8 flags kept."""
         entries = self._entries
         if entries is None or sum(len(self.members.get(name, b"")) for _, name in entries) > limit:
             return None
         if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for info, _ in entries):
             return None  # bzip2, LZMA …: handed over as they came, for calamine to refuse as before
-        out: list[bytes] = []
-        central: list[bytes] = []
-        offset = 0
+        if len(entries) >= 0xFFFF:
+            return None
+        members = []
         for info, name in entries:
             body = self.members[name] if name else b""
-            flags = info.flag_bits & 0x800  # the name's encoding: UTF-8 or code page 437
-            raw_name = info.filename.encode("utf-8" if flags else "cp437")
-            if info.file_size != len(body) or info.file_size >= 0xFFFFFFFF:
+            if info.file_size != len(body):
                 return None
-            year, month, day, hour, minute, second = info.date_time
-            dos_time = hour << 11 | minute << 5 | second // 2
-            dos_date = (year - 1980) << 9 | month << 5 | day if year >= 1980 else 0x21
-            fields = struct.pack("<HHHHHIIIHH", 20, flags, 0, dos_time, dos_date, info.CRC & 0xFFFFFFFF,
-                                 len(body), len(body), len(raw_name), 0)
-            out += (b"PK\x03\x04", fields, raw_name, body)
-            central.append(b"PK\x01\x02" + struct.pack("<H", 20) + fields
-                           + struct.pack("<HHHII", 0, 0, 0, info.external_attr & 0xFFFFFFFF, offset) + raw_name)
-            offset += 30 + len(raw_name) + len(body)
-            if offset >= 0xFFFFFFFF:
-                return None
-        directory = b"".join(central)
-        n = len(entries)
-        if n >= 0xFFFF:
-            return None
-        out += (directory, b"PK\x05\x06", struct.pack("<HHHHIIH", 0, 0, n, n, len(directory), offset, 0))
+            flags = info.flag_bits & 0x800  # the name's encoding: UTF-8 or code page 437, kept
+            members.append(Member(info.filename, info.date_time, info.external_attr, info.create_system,
+                                  zipfile.ZIP_STORED, info.CRC, len(body), (body,),
+                                  raw_name=(info.filename.encode("utf-8" if flags else "cp437"), flags)))
+        out = _Pieces()
+        write_zip(out, members)  # type: ignore[arg-type]
         return b"".join(out)
 
     def get(self, name: str) -> bytes | None:

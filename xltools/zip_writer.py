@@ -215,7 +215,9 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
 class Member:
     """One member to write: its name, the date and attributes to record (as
     :class:`zipfile.ZipInfo` has them), the CRC-32 and length of its uncompressed bytes, and
-    its stored bytes as pieces: ``bytes``, or ``(path, offset, length)`` to copy from a file."""
+    its stored bytes as pieces: ``bytes``, or ``(path, offset, length)`` to copy from a file.
+    ``raw_name``: the name's bytes and its UTF-8 flag (0 or 0x800) as another zip recorded
+    them, to be kept as they were; else the name is written in UTF-8, flagged when not ASCII."""
 
     name: str
     date_time: tuple[int, int, int, int, int, int]
@@ -225,6 +227,7 @@ class Member:
     crc: int
     size: int
     pieces: tuple[bytes | tuple[Path, int, int], ...]
+    raw_name: tuple[bytes, int] | None = None
 
     @property
     def compressed(self) -> int:
@@ -251,7 +254,11 @@ def raw_member(path: Path, info: zipfile.ZipInfo) -> Member:
 
 
 def _dos_time(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    """MS-DOS time and date fields (APPNOTE 4.4.6); before 1980, which they cannot hold,
+    1980-01-01 00:00."""
     y, mo, d, h, mi, s = date_time
+    if y < 1980:
+        return 0, 0x21
     return h << 11 | mi << 5 | s // 2, (y - 1980) << 9 | mo << 5 | d
 
 
@@ -281,8 +288,7 @@ def write_zip(fh: BinaryIO, members: Iterable[Member]) -> None:
     for m in members:
         compressed = m.compressed
         dos_time, dos_date = _dos_time(m.date_time)
-        name = m.name.encode("utf-8")
-        flags = 0 if m.name.isascii() else 0x800
+        name, flags = m.raw_name or (m.name.encode("utf-8"), 0 if m.name.isascii() else 0x800)
         big = m.size > _ZIP64_LIMIT or compressed > _ZIP64_LIMIT
         version = 45 if big or offset > _ZIP64_LIMIT else 20  # as zipfile records them
         extra = struct.pack("<HHQQ", 1, 16, m.size, compressed) if big else b""
