@@ -83,3 +83,89 @@ def test_equal_but_not_identical_raw_cells_are_kept_as_they_were(kit, tmp_path):
     for row in back:
         cells = row.field_cells()
         assert str(cells[0]) == "-0.0" and cells[1].fold == 1 and cells[2] == row.values[names[2]]
+
+
+def _hostile_return(kit, tmp_path):
+    """A generated return a clerk mangled: a typed total that disagrees with its parts and one
+    that is a formula, a formula for a number, a short row, a column of 所在科室 pasted twice (one copy empty), a
+    merged cell over two posts, a hidden row, rows with every field blank but one."""
+    import openpyxl
+
+    from xltools.generate import generate
+    from xltools.roster import Roster, Unit
+
+    roster = Roster(units=(Unit("D01", "区委办"),), source="test")
+    blank = next(p for p in generate(kit, roster, tmp_path / "blank", deadline="2006-01-20",
+                                     generated=date(2006, 1, 4)) if p.name.startswith("D01_"))
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["先锋岗登记表"]
+    posts = [["秘书科党员先锋岗", "秘书科", "否", "张明、李华", 6, "服务领导", "集中学习", date(2005, 3, 1), "是"],
+             ["文印室党员先锋岗", None, "是", "王芳", "=2+2", "热情接待", "首问负责", date(2005, 4, 2), "是"],
+             ["档案室党员先锋岗", "档案科", "是", "王芳 赵强", "4人", "", "首问负责", "2005年4月", "是"],
+             ["短行岗"]]
+    for i, values in enumerate(posts):
+        for j, v in enumerate(values):
+            ws.cell(row=4 + i, column=1 + j, value=v)
+    ws.merge_cells("B4:B5")
+    ws.row_dimensions[6].hidden = True
+    ws.insert_cols(3)
+    ws["C3"] = "所在科室"
+    ws = wb["年度考核表"]
+    header = [c.value for c in ws[3]]
+    at = {label: i + 1 for i, label in enumerate(header) if label}
+    for r, (name, scores, total) in enumerate([("秘书科党员先锋岗", [18, 19, 17, 18, 20], 90),
+                                               ("文印室党员先锋岗", [18, 19, 17, 18, 20], "=SUM(B5:F5)"),
+                                               ("档案室党员先锋岗", [18, None, 17, 18, 20], 80)], start=4):
+        ws.cell(row=r, column=1, value=name)
+        for k, v in enumerate(scores):
+            ws.cell(row=r, column=2 + k, value=v)
+        ws.cell(row=r, column=at["总分"], value=total)
+        ws.cell(row=r, column=at["考核等次"], value="优秀")
+    out = tmp_path / "D01_区委办.xlsx"
+    wb.save(out)
+    return out
+
+
+def test_the_columns_read_one_made_are_what_the_rows_transposed_give(kit, roster, tmp_path, kit_path):
+    # Issue 7: spill_to stores read_one's SheetColumns instead of transposing the rows back
+    # (_block); the stored block must be the same, byte for byte as pickled (the same objects
+    # shared), for every return of the sample, every fixture and a mangled return.
+    import pickle
+    from pathlib import Path
+
+    from xltools.readers import find_returns
+    from xltools.returns import _block, _block_of, _by_sheet, read_one
+
+    root = kit_path.parents[2]
+    files, _ = find_returns([root / "samples" / "returns", Path(__file__).parent / "fixtures" / "returns"])
+    files.append(_hostile_return(kit, tmp_path))
+    blocks = 0
+    kinds: set[str] = set()
+    for f in files:
+        res = read_one(f, kit, roster)
+        if f == files[-1]:
+            kinds = {i.kind for rows in res.rows.values() for r in rows for i in r.issues} | {i.kind for i in res.issues}
+        for form_name, rows in res.rows.items():
+            names = [x.name for x in kit.form(form_name).fields]
+            parts, known = _by_sheet(rows), res.columnar.get(form_name, [])
+            assert len(parts) == len(known), f
+            for part, sheet in zip(parts, known):
+                assert sheet.holds(part, names)
+                made = _block_of(part, sheet.columns, names, sheet.values, sheet.raw, sheet.numbers)
+                assert pickle.dumps(made, 5) == pickle.dumps(_block(part, names), 5), (f.name, form_name)
+                blocks += 1
+    assert len(files) > 40 and blocks > 100
+    assert {"derived_mismatch", "formula", "hidden_rows", "repeated_column", "merged_cells"} <= kinds, kinds
+
+
+def test_rows_changed_after_reading_are_spilled_from_the_rows(kit, roster, tmp_path, kit_path):
+    from xltools.returns import read_one
+
+    path = kit_path.parents[2] / "samples" / "returns" / "round1" / "D01_区委办_党员先锋岗工作台账.xlsx"
+    res = read_one(path, kit, roster)
+    form_name, rows = next((k, v) for k, v in res.rows.items() if len(v) > 1)
+    kept = [r.values for r in rows[1:]]
+    del rows[0]  # the sheet's first row is no longer the one read_one's columns start with
+    spilled = res.spill_to(tmp_path / "r.rows", kit)
+    assert spilled.columnar == {}
+    assert [r.values for r in spilled.load(form_name, kit)] == kept

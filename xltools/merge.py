@@ -249,6 +249,7 @@ def _read_and_spill(path: Path, name: str, index: int, definition: FormDefinitio
     except OSError:
         # The disk is full or the directory went away: keep this file's rows in memory rather
         # than lose them (the merge needs more memory, nothing else changes).
+        res.columnar = {}  # what only the spill needed
         return res
     if res.status == "ok":
         # judge_unit adds issues to the rows it is given: these in-memory rows, already

@@ -165,6 +165,9 @@ class FileResult:
     #: the unit's verdict if this turns out to be its only file (judged while the rows were
     #: in memory; :func:`combine` uses it then, else judges again)
     verdict: UnitVerdict | None = None
+    #: form name → its rows column by column, one :class:`SheetColumns` per sheet, as
+    #: :func:`read_one` made them (what :meth:`spill_to` stores; dropped with the rows)
+    columnar: dict[str, list[SheetColumns]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def forms(self) -> list[str]:
@@ -237,10 +240,16 @@ class FileResult:
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
-            records[form_name] = [_block(part, names) for part in _by_sheet(rows)]
+            parts = _by_sheet(rows)
+            known = self.columnar.get(form_name, ())
+            if len(known) == len(parts) and all(map(SheetColumns.holds, known, parts, repeat(names))):
+                records[form_name] = [_block_of(part, sheet.columns, names, sheet.values, sheet.raw, sheet.numbers)
+                                      for part, sheet in zip(parts, known)]
+            else:  # rows made or changed elsewhere: transposed from the rows
+                records[form_name] = [_block(part, names) for part in parts]
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
-        return replace(self, rows={}, counts=counts, spill=(str(path), segments))
+        return replace(self, rows={}, counts=counts, spill=(str(path), segments), columnar={})
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,11 +304,34 @@ def _by_sheet(rows: list[Row]) -> list[list[Row]]:
     return [list(map(itemgetter(1), run)) for _, run in groupby(zip(maps, rows), itemgetter(0))]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class SheetColumns:
+    """One sheet's rows of a form column by column, as :func:`_read_form_sheet` had them: the
+    first :class:`Row` and the number of rows (to tell that the rows are still these), the
+    form's field names, the columns map, the Excel row numbers, the typed values per field (in
+    field order) and the raw cells per present column (in :func:`_present` order).  Issue 7:
+    :meth:`FileResult.spill_to` stores these instead of transposing the rows back (a twentieth
+    of a S2 return's cost)."""
+
+    first: Row
+    n: int
+    names: tuple[str, ...]
+    columns: dict[str, int | None]
+    numbers: list[int]
+    values: list[list[Any]]
+    raw: list[list[Any]]
+
+    def holds(self, part: list[Row], names: list[str]) -> bool:
+        """Whether ``part`` (a sheet's rows, from :func:`_by_sheet`) are this sheet's rows, for
+        a form with fields ``names``."""
+        return part[0] is self.first and len(part) == self.n and tuple(names) == self.names
+
+
 def _block(part: list[Row], names: list[str]) -> tuple:
     """One spilled block (see :meth:`FileResult._blocks`) of a sheet's rows, column by column,
-    with the rows transposed by ``zip`` rather than read cell by cell."""
+    with the rows transposed by ``zip`` rather than read cell by cell (for rows that
+    :func:`read_one` did not make: :class:`SheetColumns`)."""
     columns = part[0].columns
-    n = len(part)
     dicts = list(map(_VALUES, part))
     try:  # read_one sets every field of a row; a row built otherwise may lack some
         values = list(map(list, zip(*map(itemgetter(*names), dicts)))) if len(names) > 1 else None
@@ -314,13 +346,19 @@ def _block(part: list[Row], names: list[str]) -> tuple:
         raw: list[Any] = list(map(list, zip(*picked)))
     else:
         raw = [list(col) for col in zip(*map(_raw_cells, part))] if present else []
-    # a raw column that is its field's values (the same objects, or equal cells of the same
-    # types): stored as the index of that values column
+    return _block_of(part, columns, names, values, raw, list(map(_ROW, part)))
+
+
+def _block_of(part: list[Row], columns: dict[str, int | None], names: list[str], values: list[list[Any]],
+              raw: list[list[Any]], numbers: list[int] | None = None) -> tuple:
+    """The spilled block of ``part`` from its columns: a raw column that is its field's values
+    (the same objects, or equal cells of the same types) stored as the index of that values
+    column, and the rows' issues as they are now (a verdict adds more after the spill)."""
     fields = [names.index(name) for name, c in columns.items() if c is not None]
     raw = [k if _same_cells(col, values[k]) else col for k, col in zip(fields, raw)]
     issue_lists = list(map(_ISSUES, part))
-    issues = {i: tuple(issue_lists[i]) for i in compress(range(n), issue_lists)}
-    return part[0].sheet, columns, list(map(_ROW, part)), values, raw, issues
+    issues = {i: tuple(issue_lists[i]) for i in compress(range(len(part)), issue_lists)}
+    return part[0].sheet, columns, numbers if numbers is not None else list(map(_ROW, part)), values, raw, issues
 
 
 _COLUMNS = attrgetter("columns")
@@ -459,7 +497,7 @@ def _data_after(data: list[list[Any]], start: int, least: int = 2) -> list[int]:
 def _read_form_sheet(
     sheet: SheetData, match: HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
     coercers: dict[str, dict[str, Callable]],
-) -> tuple[list[Row], list[Issue]]:
+) -> tuple[list[Row], list[Issue], SheetColumns | None]:
     form = match.form
     where = {"file": file, "sheet": sheet.name,
              "unit_code": unit.code if unit else "", "unit_name": unit.name if unit else ""}
@@ -615,7 +653,8 @@ def _read_form_sheet(
                 formula_cells.setdefault(fc, []).append((at[excel_row], excel_row))
     row_issues: list[list[Issue]] = [[] for _ in range(n)]
     value_columns: list[list[Any]] = [[None] * n for _ in absent]
-    for _name, c, coerce, label in plan:
+    raw_columns: dict[str, list[Any]] = {}  # field name → its cells in the picked rows
+    for name, c, coerce, label in plan:
         col = list(map(itemgetter(c), lines)) if c < narrowest else [v[c] if c < len(v) else None for v in lines]
         results, bad, distinct = _coerce_column(col, coerce)
         values = list(map(itemgetter(0), results))
@@ -626,8 +665,11 @@ def _read_form_sheet(
             # where the raw column will be stored beside its values (see _same_cells) and holds
             # something pickle keeps once (it writes each number out in full anyway).
             one = dict(zip(distinct, distinct))
-            for line, v in zip(lines, map(one.__getitem__, col)):
+            raw_columns[name] = shared = list(map(one.__getitem__, col))
+            for line, v in zip(lines, shared):
                 line[c] = v
+        else:
+            raw_columns[name] = col
         flagged: dict[int, Issue | None] = dict.fromkeys(bad)
         for i, excel_row in formula_cells.get(c, ()):  # never the cached result (DESIGN.md §5)
             values[i] = None
@@ -651,14 +693,16 @@ def _read_form_sheet(
     for (i, _c), issue in covered.items():  # the merge explains the blank: no 必填项未填写 besides
         row_issues[i] = [x for x in row_issues[i] if not (x.kind == "required" and x.cell == issue.cell)]
         row_issues[i].append(issue)
-    for _name, c in typed:  # compared with the computed value below
-        value_columns.append([v[c] if c < len(v) else None for v in lines])
+    for name, c in typed:  # compared with the computed value below
+        raw_columns[name] = cells = [v[c] if c < len(v) else None for v in lines]
+        value_columns.append(cells)
     keys = [*absent, *(p[0] for p in plan), *(t[0] for t in typed)]
     # the rows built by map over the columns (no Python loop per row); what only some sheets
     # need (derived fields, a missing or repeated column) added after
+    numbers = [r + 1 for r in picked]
     rows_out: list[Row] = list(map(
         Row, repeat(form.name), map(dict, map(zip, repeat(keys), zip(*value_columns))), repeat(unit_code),
-        repeat(unit_name), repeat(file), repeat(sheet_name), [r + 1 for r in picked], lines, repeat(columns),
+        repeat(unit_name), repeat(file), repeat(sheet_name), numbers, lines, repeat(columns),
         repeat(labels), row_issues))
     if derived or missing_issue or ambiguous_issue:
         for row in rows_out:
@@ -676,7 +720,17 @@ def _read_form_sheet(
         shown = _rows_text(hidden_seen)
         issues.append(_issue(WARNING, "hidden_rows",
                              f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
-    return rows_out, issues
+    if not rows_out:
+        return rows_out, issues, None
+    # The same rows column by column, as FileResult.spill_to stores them (see SheetColumns),
+    # from the columns at hand: the spill then need not transpose them back from the rows.
+    by_name = dict(zip(keys, value_columns))
+    for f, _c in derived:
+        by_name[f.name] = [row.values[f.name] for row in rows_out]
+    names = tuple(f.name for f in form.fields)
+    block = SheetColumns(rows_out[0], n, names, columns, numbers, [by_name[name] for name in names],
+                         [raw_columns[name] for name, c in columns.items() if c is not None])
+    return rows_out, issues, block
 
 
 _UNIT_SUFFIX = re.compile(r"^(.*?)[（(]\s*(?:单位\s*[:：])?\s*([^()（）]+?)\s*[)）]\s*$")
@@ -1005,8 +1059,10 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
                                     f"{result.reason}；请在文件名中写明单位名称，或使用下发的登记表重新报送", file=file))
     seen_forms: dict[str, int] = {}
     for sheet, m in matches:
-        rows, sheet_issues = _read_form_sheet(sheet, m, file, unit, stamped, coercers)
+        rows, sheet_issues, block = _read_form_sheet(sheet, m, file, unit, stamped, coercers)
         result.rows.setdefault(m.form.name, []).extend(rows)
+        if block is not None:
+            result.columnar.setdefault(m.form.name, []).append(block)
         result.issues.extend(sheet_issues)
         seen_forms[m.form.name] = seen_forms.get(m.form.name, 0) + 1
     for form_name, n in seen_forms.items():
