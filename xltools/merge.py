@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
+from ._heap import keep_freed_memory
 from ._io import readable_name
 from .combine import (  # noqa: F401 - re-exported: merge is the public entry point
     _NO_FLAGS,
@@ -266,6 +267,7 @@ def _init_worker(definition: FormDefinition, roster: Roster, limits: Limits | No
     # Ctrl-C reaches the whole process group: only the parent handles it.  A worker interrupted
     # inside the pool's queue machinery leaves the parent waiting for it for ever.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_memory()  # this process reads returns and exits: their buffers reused (_heap)
     _WORKER = (definition, roster, limits, spill_dir)
 
 

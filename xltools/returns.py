@@ -643,6 +643,10 @@ def _read_form_sheet(
     lines = [data[r] for r in picked]
     n = len(lines)
     narrowest = min(map(len, lines), default=0)
+    # Rows all as wide (calamine's grid) and not much wider than the form: the columns cut by
+    # one zip rather than one pass over the rows per field.
+    by_column = (list(zip(*lines)) if lines and narrowest == max(map(len, lines)) and narrowest <= 2 * len(field_cols) + 8
+                 else None)
     formulas = sheet.formulas
     # formula cells among the picked rows, by column: (index in the picked rows, Excel row)
     formula_cells: dict[int, list[tuple[int, int]]] = {}
@@ -655,7 +659,7 @@ def _read_form_sheet(
     value_columns: list[list[Any]] = [[None] * n for _ in absent]
     raw_columns: dict[str, list[Any]] = {}  # field name → its cells in the picked rows
     for name, c, coerce, label in plan:
-        col = list(map(itemgetter(c), lines)) if c < narrowest else [v[c] if c < len(v) else None for v in lines]
+        col = _column(lines, c, narrowest, by_column)
         results, bad, distinct = _coerce_column(col, coerce)
         values = list(map(itemgetter(0), results))
         if (distinct is not None and len(distinct) < n and c < narrowest and not _same_cells(col, values)
@@ -694,7 +698,7 @@ def _read_form_sheet(
         row_issues[i] = [x for x in row_issues[i] if not (x.kind == "required" and x.cell == issue.cell)]
         row_issues[i].append(issue)
     for name, c in typed:  # compared with the computed value below
-        raw_columns[name] = cells = [v[c] if c < len(v) else None for v in lines]
+        raw_columns[name] = cells = _column(lines, c, narrowest, by_column)
         value_columns.append(cells)
     keys = [*absent, *(p[0] for p in plan), *(t[0] for t in typed)]
     # the rows built by map over the columns (no Python loop per row); what only some sheets
@@ -731,6 +735,14 @@ def _read_form_sheet(
     block = SheetColumns(rows_out[0], n, names, columns, numbers, [by_name[name] for name in names],
                          [raw_columns[name] for name, c in columns.items() if c is not None])
     return rows_out, issues, block
+
+
+def _column(lines: list[list[Any]], c: int, narrowest: int, by_column: list[tuple] | None) -> list[Any]:
+    """Column ``c`` of ``lines`` as a new list (None beyond a short row's end), from
+    ``by_column`` (``zip(*lines)``) when given."""
+    if by_column is not None:
+        return list(by_column[c]) if c < narrowest else [None] * len(lines)
+    return list(map(itemgetter(c), lines)) if c < narrowest else [v[c] if c < len(v) else None for v in lines]
 
 
 _UNIT_SUFFIX = re.compile(r"^(.*?)[（(]\s*(?:单位\s*[:：])?\s*([^()（）]+?)\s*[)）]\s*$")
