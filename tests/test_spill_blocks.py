@@ -169,3 +169,15 @@ def test_rows_changed_after_reading_are_spilled_from_the_rows(kit, roster, tmp_p
     spilled = res.spill_to(tmp_path / "r.rows", kit)
     assert spilled.columnar == {}
     assert [r.values for r in spilled.load(form_name, kit)] == kept
+
+
+def test_row_dicts_are_made_with_the_keys_in_order_whatever_they_hold():
+    from xltools.returns import _dict_maker
+
+    keys = ("post_name", "v0", "it's", 'say "hi"', "back\\slash", "先锋岗", "a\nb", "v1")
+    columns = [[f"{k}-{i}" for i in range(3)] for k in keys]
+    made = list(map(_dict_maker(keys), *columns))
+    assert made == [dict(zip(keys, row)) for row in zip(*columns)]
+    assert [list(d) for d in made] == [list(keys)] * 3
+    assert _dict_maker(keys) is _dict_maker(tuple(keys))  # compiled once per tuple of keys
+    assert _dict_maker(("only",))("x") == {"only": "x"}

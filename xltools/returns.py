@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from itertools import compress, groupby, repeat
 from operator import attrgetter, is_, itemgetter
 from pathlib import Path
@@ -193,11 +194,12 @@ class FileResult:
         names = [f.name for f in definition.form(form_name).fields]
         labels = tuple(f.label for f in definition.form(form_name).fields)
         code, name, file = self.unit_code, self.unit_name, self.path
+        make = _dict_maker(tuple(names))
         out: list[Row] = []
         for sheet, columns, numbers, values, raw, issues in self._blocks(form_name):
             present = _present(columns)
-            for i, (row, vals, cells) in enumerate(zip(numbers, zip(*values), zip(*raw) if raw else repeat(()))):
-                out.append(Row(form_name, dict(zip(names, vals)), code, name, file, sheet, row,
+            for i, (row, vals, cells) in enumerate(zip(numbers, map(make, *values), zip(*raw) if raw else repeat(()))):
+                out.append(Row(form_name, vals, code, name, file, sheet, row,
                                dict(zip(present, cells)), columns, labels, list(issues.get(i, ()))))
         return out
 
@@ -290,6 +292,19 @@ class PackedResult:
             return read_segment(*self.stored)  # type: ignore[return-value]
         assert self.blob is not None
         return pickle.loads(self.blob)
+
+
+@lru_cache(maxsize=64)
+def _dict_maker(keys: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+    """``make(v0, v1, …) -> {keys[0]: v0, keys[1]: v1, …}`` (keys in that order), for
+    ``map(make, *columns)``: a dict display with constant keys, compiled once per tuple of keys
+    as the dataclasses module compiles ``__init__``.  CPython builds it presized, in one
+    instruction (BUILD_CONST_KEY_MAP), with no tuple per row: 2,000 rows of 13 fields in 1.2
+    instead of 2.0 ms for ``dict(zip(keys, row))`` (issue 7: a row's dict was the costliest
+    line of reading a sheet).  The keys are written as ``repr`` literals, whatever they hold."""
+    params = ", ".join(f"v{i}" for i in range(len(keys)))
+    items = ", ".join(f"{key!r}: v{i}" for i, key in enumerate(keys))
+    return eval(f"lambda {params}: {{{items}}}", {})  # noqa: S307 - only repr literals and v0, v1, …
 
 
 def _by_sheet(rows: list[Row]) -> list[list[Row]]:
@@ -705,7 +720,7 @@ def _read_form_sheet(
     # need (derived fields, a missing or repeated column) added after
     numbers = [r + 1 for r in picked]
     rows_out: list[Row] = list(map(
-        Row, repeat(form.name), map(dict, map(zip, repeat(keys), zip(*value_columns))), repeat(unit_code),
+        Row, repeat(form.name), map(_dict_maker(tuple(keys)), *value_columns), repeat(unit_code),
         repeat(unit_name), repeat(file), repeat(sheet_name), numbers, lines, repeat(columns),
         repeat(labels), row_issues))
     if derived or missing_issue or ambiguous_issue:
