@@ -465,3 +465,42 @@ def test_a_stamp_line_under_a_footer_on_a_small_empty_form(kit, blank, tmp_path)
     wb.save(path)
     cons, posts, issues = read(kit, path)
     assert cons.counts["rows_read"] == 2 and cons.counts["errors"] == 0
+
+
+def test_every_kind_of_line_interleaved_with_data(kit, blank, tmp_path):
+    # Issue 7: rows whose first cell is plainly data are picked in runs, the others one by one;
+    # a note (with numbered items), a subtotal, a repeated header, blank and indented rows, a
+    # row starting in its second column, data, a footer and a line below it, in one sheet.
+    header = ["先锋岗名称", "所在科室", "是否窗口单位", "党员责任人", "参与党员人数", "创建目标", "主要措施", "设岗时间", "是否设置标牌"]
+
+    def post(name, members):
+        return [name, "秘书科", "否", "张明", members, "服务领导", "集中学习", date(2005, 3, 1), "是"]
+
+    lines = [
+        ["注：人数只填数字"], ["2. 日期按 2005-03-01 填写"], ["（3）是否栏填是或否"],
+        post("一号岗", 1), post("二号岗", 2), [None], ["   "], ["小计", None, None, None, 3],
+        post("三号岗", 4), header, [None, "秘书科", "否", "张明", 5, "服务领导", "集中学习", date(2005, 3, 1), "是"],
+        post("  四号岗", 8), post("合作岗", 16), ["合计", None, None, None, 31],
+        post("五号岗", 32), ["填表人：李明", None, "联系电话：88123456"], post("六号岗", 64),
+    ]
+
+    def edit(ws):
+        for r in range(4, 40):
+            for c in range(1, 10):
+                ws.cell(row=r, column=c).value = None  # (ws.cell(..., value=None) leaves a value)
+        for i, values in enumerate(lines):
+            for j, v in enumerate(values):
+                ws.cell(row=4 + i, column=1 + j).value = v
+
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    rows = sorted((r.row, r.values["post_name"], r.values["members"]) for r in cons.rows["posts"])
+    rejected = sorted((r.row, r.values["members"]) for r in cons.rejected)
+    assert rows == [(7, "一号岗", 1), (8, "二号岗", 2), (12, "三号岗", 4), (15, "四号岗", 8),
+                    (16, "合作岗", 16), (18, "五号岗", 32)]
+    assert rejected == [(14, 5)]  # read, and rejected: its 先锋岗名称 is blank
+    kinds = {i.kind: i.message for i in issues}
+    assert kinds["total_row"] == "第 11、17 行是合计行，未作为数据读取（合计由汇总时计算）"
+    assert kinds["header_repeated"] == "第 13 行重复了表头，未作为数据读取"
+    assert "其后第 20 行的内容未读取" in kinds["rows_after_footer"]
+    assert cons.counts["rows_read"] == 7

@@ -613,7 +613,27 @@ def _read_form_sheet(
     under_merge = {r for r0, c0, r1, c1 in sheet.merged if c0 <= lead <= c1 for r in range(r0 + 1, r1 + 1)}
     footer: tuple[int, str] | None = None  # (0-based row, text) of the footer that ended the table
     in_note = False  # inside a note between the header and the data: its one-value lines too
-    for r in range(hr + 1, len(data)):
+    # Rows whose first cell holds a number, a date, or a text that can start neither a footer
+    # nor a total line and is no header label: data, whatever else they hold (the loop below
+    # would pick each of them).  Only the rows between them are looked at one by one (issue
+    # 7: this loop ran over every row of every return), and every row inside a note.
+    n_data = len(data)
+    stops = [r for r, v in enumerate([row[0] if row else None for row in data[hr + 1:]], hr + 1)
+             if v is None or v.__class__ is str and (v in header_texts or v.lstrip()[:1] in _FOOTER_START
+                                                     or not v.strip())]
+    stops.append(n_data)
+    k = 0
+    r_next = hr + 1
+    while r_next < n_data:
+        stop = stops[k]
+        if not in_note and r_next < stop:
+            picked.extend(range(r_next, stop))
+            r_next = stop
+            continue
+        if r_next == stop:
+            k += 1
+        r = r_next
+        r_next += 1
         at, first = _first_cell(data[r])
         if first is _BLANK_ROW:
             continue
