@@ -198,7 +198,7 @@ def test_an_unwritable_temporary_directory_is_one_clear_error(kit, roster, tmp_p
 def test_rows_that_cannot_be_spilled_stay_in_memory(kit, roster, plain, tmp_path, monkeypatch):
     from xltools.merge import FileResult
 
-    def full_disk(self, path, definition):
+    def full_disk(self, path, definition, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(FileResult, "spill_to", full_disk)

@@ -244,9 +244,11 @@ def _read_and_spill(path: Path, name: str, index: int, definition: FormDefinitio
                     limits: Limits | None, spill_dir: str | None) -> FileResult:
     res = read_one(path, definition, roster, limits, display=name)
     if spill_dir is None or not res.rows:
+        res.columnar = {}  # what only the spill needed
         return res
     try:
-        spilled = res.spill_to(os.path.join(spill_dir, f"{index:07d}.rows"), definition)
+        # straight after reading: the columns read_one kept are the rows' (FileResult.spill_to)
+        spilled = res.spill_to(os.path.join(spill_dir, f"{index:07d}.rows"), definition, as_read=True)
     except OSError:
         # The disk is full or the directory went away: keep this file's rows in memory rather
         # than lose them (the merge needs more memory, nothing else changes).

@@ -167,7 +167,8 @@ class FileResult:
     #: in memory; :func:`combine` uses it then, else judges again)
     verdict: UnitVerdict | None = None
     #: form name → its rows column by column, one :class:`SheetColumns` per sheet, as
-    #: :func:`read_one` made them (what :meth:`spill_to` stores; dropped with the rows)
+    #: :func:`read_one` made them (what :meth:`spill_to` stores with ``as_read=True``; dropped
+    #: with the rows, and by the merge for a result it does not spill)
     columnar: dict[str, list[SheetColumns]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -233,21 +234,28 @@ class FileResult:
             raw[:] = [values[col] if col.__class__ is int else col for col in raw]
         return blocks
 
-    def spill_to(self, path: str | Path, definition: FormDefinition) -> FileResult:
+    def spill_to(self, path: str | Path, definition: FormDefinition, *, as_read: bool = False) -> FileResult:
         """Write the rows to ``path`` (pickle, one segment per form; see :meth:`_blocks` for
         the layout) and return a copy of this result without them (``counts`` and ``spill``
         set).  Column by column: a few lists per sheet rather than tuples per row, and a raw
         column holding its field's values (text as typed; see :func:`_same_cells`) is stored as
-        the index of that values column (issue 7: the spill was a tenth of a return's cost)."""
+        the index of that values column (issue 7: the spill was a tenth of a return's cost).
+
+        ``as_read=True``: the caller vouches that no row's values, cells or issues list was
+        changed since :func:`read_one` made them (the merge spills straight after reading);
+        the columns ``read_one`` kept (:attr:`columnar`) are then stored as they are, for the
+        sheets whose rows are still those very Row objects in that order.  By default the
+        rows are transposed as they stand now.  Raises ``OSError`` (disk full, directory
+        gone)."""
         records: dict[str, list[tuple]] = {}
         for form_name, rows in self.rows.items():
             names = [f.name for f in definition.form(form_name).fields]
             parts = _by_sheet(rows)
-            known = self.columnar.get(form_name, ())
-            if len(known) == len(parts) and all(map(SheetColumns.holds, known, parts, repeat(names))):
+            known = self.columnar.get(form_name, ()) if as_read else ()
+            if known and len(known) == len(parts) and all(map(SheetColumns.holds, known, parts, repeat(names))):
                 records[form_name] = [_block_of(part, sheet.columns, names, sheet.values, sheet.raw, sheet.numbers)
                                       for part, sheet in zip(parts, known)]
-            else:  # rows made or changed elsewhere: transposed from the rows
+            else:  # rows made elsewhere, or maybe changed since: transposed from the rows
                 records[form_name] = [_block(part, names) for part in parts]
         segments = write_segments(path, records)
         counts = {form_name: len(rows) for form_name, rows in self.rows.items()}
@@ -322,14 +330,13 @@ def _by_sheet(rows: list[Row]) -> list[list[Row]]:
 @dataclass(frozen=True, slots=True, eq=False)
 class SheetColumns:
     """One sheet's rows of a form column by column, as :func:`_read_form_sheet` had them: the
-    first :class:`Row` and the number of rows (to tell that the rows are still these), the
+    :class:`Row` objects made from them (to tell that a sheet's rows are still these), the
     form's field names, the columns map, the Excel row numbers, the typed values per field (in
     field order) and the raw cells per present column (in :func:`_present` order).  Issue 7:
     :meth:`FileResult.spill_to` stores these instead of transposing the rows back (a twentieth
     of a S2 return's cost)."""
 
-    first: Row
-    n: int
+    rows: list[Row]
     names: tuple[str, ...]
     columns: dict[str, int | None]
     numbers: list[int]
@@ -339,7 +346,7 @@ class SheetColumns:
     def holds(self, part: list[Row], names: list[str]) -> bool:
         """Whether ``part`` (a sheet's rows, from :func:`_by_sheet`) are this sheet's rows, for
         a form with fields ``names``."""
-        return part[0] is self.first and len(part) == self.n and tuple(names) == self.names
+        return len(part) == len(self.rows) and all(map(is_, part, self.rows)) and tuple(names) == self.names
 
 
 def _block(part: list[Row], names: list[str]) -> tuple:
@@ -767,7 +774,7 @@ def _read_form_sheet(
     for f, _c in derived:
         by_name[f.name] = [row.values[f.name] for row in rows_out]
     names = tuple(f.name for f in form.fields)
-    block = SheetColumns(rows_out[0], n, names, columns, numbers, [by_name[name] for name in names],
+    block = SheetColumns(rows_out, names, columns, numbers, [by_name[name] for name in names],
                          [raw_columns[name] for name, c in columns.items() if c is not None])
     return rows_out, issues, block
 
