@@ -6,7 +6,7 @@ file is done.  glibc serves such blocks with ``mmap`` and gives them back with `
 trims the top of the heap once more than the trim threshold is free; either way the next return
 faults the same pages in again, zero-filled by the kernel.  Measured on S2 (issue 7): about
 1,100 page faults and 3 ms of system time a return, a twentieth of its cost; with the two
-thresholds raised, 40 faults and under 1 ms.
+thresholds raised, 40–60 faults and about 1 ms.
 
 Only a pool worker, which lives for one merge, does this (:func:`xltools.merge._init_worker`);
 the calling process's allocator is left as it was.  Its memory stays bounded by the largest
