@@ -151,7 +151,7 @@ def test_the_columns_read_one_made_are_what_the_rows_transposed_give(kit, roster
             assert len(parts) == len(known), f
             for part, sheet in zip(parts, known):
                 assert sheet.holds(part, names)
-                made = _block_of(part, sheet.columns, names, sheet.values, sheet.raw, sheet.numbers)
+                made = _block_of(part, names, sheet.values, sheet.raw)
                 assert pickle.dumps(made, 5) == pickle.dumps(_block(part, names), 5), (f.name, form_name)
                 blocks += 1
     assert len(files) > 40 and blocks > 100

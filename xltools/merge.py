@@ -243,15 +243,16 @@ def _read_file(path: Path, name: str, index: int, definition: FormDefinition, ro
 def _read_and_spill(path: Path, name: str, index: int, definition: FormDefinition, roster: Roster | None,
                     limits: Limits | None, spill_dir: str | None) -> FileResult:
     res = read_one(path, definition, roster, limits, display=name)
-    if spill_dir is None or not res.rows:
-        res.columnar = {}  # what only the spill needed
-        return res
-    try:
-        # straight after reading: the columns read_one kept are the rows' (FileResult.spill_to)
-        spilled = res.spill_to(os.path.join(spill_dir, f"{index:07d}.rows"), definition, as_read=True)
-    except OSError:
-        # The disk is full or the directory went away: keep this file's rows in memory rather
-        # than lose them (the merge needs more memory, nothing else changes).
+    spilled = None
+    if spill_dir is not None and res.rows:
+        try:
+            # straight after reading: the columns read_one kept are the rows' (FileResult.spill_to)
+            spilled = res.spill_to(os.path.join(spill_dir, f"{index:07d}.rows"), definition, as_read=True)
+        except OSError:
+            # The disk is full or the directory went away: keep this file's rows in memory
+            # rather than lose them (the merge needs more memory, nothing else changes).
+            pass
+    if spilled is None:
         res.columnar = {}  # what only the spill needed
         return res
     if res.status == "ok":

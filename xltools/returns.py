@@ -253,8 +253,7 @@ class FileResult:
             parts = _by_sheet(rows)
             known = self.columnar.get(form_name, ()) if as_read else ()
             if known and len(known) == len(parts) and all(map(SheetColumns.holds, known, parts, repeat(names))):
-                records[form_name] = [_block_of(part, sheet.columns, names, sheet.values, sheet.raw, sheet.numbers)
-                                      for part, sheet in zip(parts, known)]
+                records[form_name] = [_block_of(part, names, sheet.values, sheet.raw) for part, sheet in zip(parts, known)]
             else:  # rows made elsewhere, or maybe changed since: transposed from the rows
                 records[form_name] = [_block(part, names) for part in parts]
         segments = write_segments(path, records)
@@ -330,16 +329,14 @@ def _by_sheet(rows: list[Row]) -> list[list[Row]]:
 @dataclass(frozen=True, slots=True, eq=False)
 class SheetColumns:
     """One sheet's rows of a form column by column, as :func:`_read_form_sheet` had them: the
-    :class:`Row` objects made from them (to tell that a sheet's rows are still these), the
-    form's field names, the columns map, the Excel row numbers, the typed values per field (in
-    field order) and the raw cells per present column (in :func:`_present` order).  Issue 7:
+    :class:`Row` objects made from them (to tell that a sheet's rows are still these; their
+    columns map and row numbers are the block's), the form's field names, the typed values per
+    field (in field order) and the raw cells per present column (in :func:`_present` order).  Issue 7:
     :meth:`FileResult.spill_to` stores these instead of transposing the rows back (a twentieth
     of a S2 return's cost)."""
 
     rows: list[Row]
     names: tuple[str, ...]
-    columns: dict[str, int | None]
-    numbers: list[int]
     values: list[list[Any]]
     raw: list[list[Any]]
 
@@ -368,19 +365,19 @@ def _block(part: list[Row], names: list[str]) -> tuple:
         raw: list[Any] = list(map(list, zip(*picked)))
     else:
         raw = [list(col) for col in zip(*map(_raw_cells, part))] if present else []
-    return _block_of(part, columns, names, values, raw, list(map(_ROW, part)))
+    return _block_of(part, names, values, raw)
 
 
-def _block_of(part: list[Row], columns: dict[str, int | None], names: list[str], values: list[list[Any]],
-              raw: list[list[Any]], numbers: list[int] | None = None) -> tuple:
+def _block_of(part: list[Row], names: list[str], values: list[list[Any]], raw: list[list[Any]]) -> tuple:
     """The spilled block of ``part`` from its columns: a raw column that is its field's values
     (the same objects, or equal cells of the same types) stored as the index of that values
     column, and the rows' issues as they are now (a verdict adds more after the spill)."""
+    columns = part[0].columns
     fields = [names.index(name) for name, c in columns.items() if c is not None]
     raw = [k if _same_cells(col, values[k]) else col for k, col in zip(fields, raw)]
     issue_lists = list(map(_ISSUES, part))
     issues = {i: tuple(issue_lists[i]) for i in compress(range(len(part)), issue_lists)}
-    return part[0].sheet, columns, numbers if numbers is not None else list(map(_ROW, part)), values, raw, issues
+    return part[0].sheet, columns, list(map(_ROW, part)), values, raw, issues
 
 
 _COLUMNS = attrgetter("columns")
@@ -745,10 +742,9 @@ def _read_form_sheet(
     keys = [*absent, *(p[0] for p in plan), *(t[0] for t in typed)]
     # the rows built by map over the columns (no Python loop per row); what only some sheets
     # need (derived fields, a missing or repeated column) added after
-    numbers = [r + 1 for r in picked]
     rows_out: list[Row] = list(map(
         Row, repeat(form.name), map(_dict_maker(tuple(keys)), *value_columns), repeat(unit_code),
-        repeat(unit_name), repeat(file), repeat(sheet_name), numbers, lines, repeat(columns),
+        repeat(unit_name), repeat(file), repeat(sheet_name), [r + 1 for r in picked], lines, repeat(columns),
         repeat(labels), row_issues))
     if derived or missing_issue or ambiguous_issue:
         for row in rows_out:
@@ -774,7 +770,7 @@ def _read_form_sheet(
     for f, _c in derived:
         by_name[f.name] = [row.values[f.name] for row in rows_out]
     names = tuple(f.name for f in form.fields)
-    block = SheetColumns(rows_out, names, columns, numbers, [by_name[name] for name in names],
+    block = SheetColumns(rows_out, names, [by_name[name] for name in names],
                          [raw_columns[name] for name, c in columns.items() if c is not None])
     return rows_out, issues, block
 
