@@ -75,6 +75,7 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,7 @@ from .sheet_scan import (
     _Refused,
     _SheetScan,
 )
+from .sheet_xml import merge_cells_first
 from .xlsx_scan import _FIRST, _SECOND, _scan_xlsx_sheet
 from .zip_writer import Member, write_zip
 
@@ -575,7 +577,7 @@ class _Package:
                     _ADVICE_RESAVE,
                 )
 
-    def stored_copy(self, limit: int = _STORED_COPY_LIMIT) -> bytes | None:
+    def stored_copy(self, limit: int = _STORED_COPY_LIMIT, sheets: Collection[str] = ()) -> bytes | None:
         """The package again as a zip whose every entry is stored, not deflated: the same
         entries in the same order, with the same names, bytes and CRC-32 as checked here
         (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16; compression method 0).  Handed to calamine, it
@@ -585,7 +587,11 @@ class _Package:
         deflate (calamine refuses bzip2 and LZMA, as it always did), when there are 65,535
         entries or more, or when the entries total over ``limit`` bytes (a huge return: its copy
         would double the memory; the default keeps the copy clear of Zip64 records).  Written
-        by :func:`~xltools.zip_writer.write_zip`, the names' bytes and UTF-8 flags kept."""
+        by :func:`~xltools.zip_writer.write_zip`, the names' bytes and UTF-8 flags kept.
+
+        ``sheets``: the worksheet parts (normalised names) whose merged-cell list is moved
+        before their cells (:func:`~xltools.sheet_xml.merge_cells_first`: calamine then reads
+        each once, not twice), with their CRC-32 and length recomputed."""
         entries = self._entries
         if entries is None or sum(len(self.members.get(name, b"")) for _, name in entries) > limit:
             return None
@@ -598,9 +604,14 @@ class _Package:
             body = self.members[name] if name else b""
             if info.file_size != len(body):
                 return None
+            crc = info.CRC
+            if name in sheets:
+                moved = merge_cells_first(body)
+                if moved is not None:
+                    body, crc = moved, zlib.crc32(moved)
             flags = info.flag_bits & 0x800  # the name's encoding: UTF-8 or code page 437, kept
             members.append(Member(info.filename, info.date_time, info.external_attr, info.create_system,
-                                  zipfile.ZIP_STORED, info.CRC, len(body), (body,),
+                                  zipfile.ZIP_STORED, crc, len(body), (body,),
                                   raw_name=(info.filename.encode("utf-8" if flags else "cp437"), flags)))
         out = _Pieces()
         write_zip(out, members)  # type: ignore[arg-type]
@@ -787,7 +798,8 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
     properties = _custom_properties(pkg)
     saved = _saved_record(pkg, "docProps/core.xml", "dcterms:modified")
-    return _assemble(path, kind, pkg.stored_copy() or data, scans, properties, limits, wanted=wanted,
+    measured = {sheet_parts[name] for name in scans}
+    return _assemble(path, kind, pkg.stored_copy(sheets=measured) or data, scans, properties, limits, wanted=wanted,
                      saved_record=saved)
 
 
