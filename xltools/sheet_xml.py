@@ -50,11 +50,13 @@ def merge_cells_first(xml: bytes) -> bytes | None:
     if first < 0:
         if xml.find(b"mergeCells", 0, end) >= 0:
             return None
-        return b"".join((xml[:start], _EMPTY_LIST, xml[start:]))
+        view = memoryview(xml)  # one copy, made by join
+        return b"".join((view[:start], _EMPTY_LIST, view[start:]))
     found = _RE_MERGE_CELLS.match(xml, first - 1)
     if found is None or xml.find(b"mergeCells", found.end()) >= 0 or xml.find(b"mergeCells", 0, end) >= 0:
         return None
-    return b"".join((xml[:start], found.group(), xml[start:found.start()], xml[found.end():]))
+    view = memoryview(xml)
+    return b"".join((view[:start], view[found.start():found.end()], view[start:found.start()], view[found.end():]))
 
 
 __all__ = ["merge_cells_first"]
