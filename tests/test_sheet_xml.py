@@ -41,6 +41,29 @@ def test_spacing_and_line_breaks_as_some_programs_write_them():
     assert merge_cells_first(HEAD + data + b"\n" + merges + TAIL) == HEAD + merges + data + b"\n" + TAIL
 
 
+# Shapes where a byte search finds a tag calamine's parser does not see as one, or the bytes moved
+# would close or be swallowed by markup left open (a hostile review in issue 7): each read
+# differently by calamine once rewritten, so each must be left as it came.
+_LIST = b'<mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells>'
+_HIDDEN = {
+    "list in a processing instruction": HEAD + DATA + b"<?keep " + _LIST + b"?></worksheet>",
+    "list in an attribute value": HEAD + DATA + b"<extLst x='" + _LIST + b"'/></worksheet>",
+    "list swallowed by an open tag": HEAD + DATA + b"<foo " + _LIST + b"</worksheet>",
+    "sheetData in a processing instruction": HEAD + b"<?keep <sheetData ?>" + DATA + _LIST + TAIL,
+    "sheetData in an attribute value": HEAD + b"<sheetPr codeName='<sheetData '/>" + DATA + _LIST + TAIL,
+    "a tag left open before the cells": HEAD + b"<sheetPr " + DATA + TAIL,
+    "a tag left open before the cells, a list after": HEAD + b"<sheetPr " + DATA + _LIST + TAIL,
+    "a tag left open after the cells": HEAD + DATA + b'<pageMargins left="0.7"',
+    "the part cut short": HEAD + DATA + b"<pageMargins/></worksheet",
+    "a lone <": HEAD + DATA + b"<",
+    "a processing instruction left open": HEAD + DATA + b"<pageMargins/><?x ",
+    "a list then a processing instruction left open": HEAD + DATA + _LIST + b"<?x ",
+    "a second declaration after the cells": HEAD + DATA + b"<?xml?>" + TAIL,
+    "a closing tag in an attribute value": HEAD + DATA + b'<x y="</sheetData>"/>' + _LIST + TAIL,
+    "vertical tab in the list": HEAD + DATA + b'<mergeCells\x0bcount="1"><mergeCell\x0cref="A1:B1"/></mergeCells>' + TAIL,
+}
+
+
 @pytest.mark.parametrize("xml", [
     HEAD + DATA + b"<!-- <mergeCells/> -->" + MERGES + TAIL,              # a comment anywhere
     HEAD + DATA.replace(b"<v>0</v>", b"<v><![CDATA[1]]></v>") + MERGES + TAIL,  # CDATA
@@ -57,9 +80,15 @@ def test_spacing_and_line_breaks_as_some_programs_write_them():
     HEAD + b"<sheetData/>" + MERGES + TAIL,                               # no cells element to put it before
     HEAD + DATA + b'<extLst mergeCells="1"/>' + MERGES + TAIL,            # the name used elsewhere
     HEAD + TAIL,
+    *(xml for xml in _HIDDEN.values()),
 ])
 def test_any_other_shape_is_left_as_it_came(xml):
     assert merge_cells_first(xml) is None
+
+
+def test_the_declaration_and_a_byte_order_mark_are_plain():
+    xml = b"\xef\xbb\xbf" + HEAD + DATA + MERGES + TAIL
+    assert merge_cells_first(xml) == b"\xef\xbb\xbf" + HEAD + MERGES + DATA + TAIL
 
 
 def _workbooks(fixtures: bool = True) -> list[Path]:
@@ -147,8 +176,62 @@ def test_a_return_reads_the_same_with_and_without_the_move(monkeypatch, tmp_path
     assert merged.sheets[0].merged == [(1, 0, 1, 3), (5, 3, 9, 3), (20, 1, 20, 2)]
 
 
+def _one_sheet_workbook(path: Path, sheet_xml: bytes) -> Path:
+    """A minimal .xlsx whose only worksheet part is ``sheet_xml``, as it stands."""
+    ns = b'xmlns="http://schemas.openxmlformats.org/'
+    parts = {
+        "[Content_Types].xml": b'<Types ' + ns + b'package/2006/content-types"><Default Extension="rels" '
+        b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+        b'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+        b'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": b'<Relationships ' + ns + b'package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        b'</Relationships>',
+        "xl/workbook.xml": b'<workbook ' + ns + b'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships"><sheets><sheet name="S1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": b'<Relationships ' + ns + b'package/2006/relationships"><Relationship Id="rId1" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        b'Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in parts.items():
+            zf.writestr(name, body)
+    return path
+
+
+_CELLS = (b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><c r="B1"><v>2</v></c></row>'
+          b'<row r="2"><c r="A2"><v>3</v></c></row></sheetData>')
+
+
+@pytest.mark.parametrize("name", sorted(_HIDDEN))
+def test_a_hostile_part_reads_the_same_with_the_rewrite_in_place(name, monkeypatch, tmp_path):
+    xml = _HIDDEN[name].replace(DATA, _CELLS)
+    path = _one_sheet_workbook(tmp_path / "hostile.xlsx", xml)
+
+    def outcome() -> object:
+        try:
+            return dataclasses.asdict(read_return(path))
+        except ReturnReadError as exc:
+            return str(exc)
+
+    with_move = outcome()
+    with monkeypatch.context() as m:
+        m.setattr(readers, "merge_cells_first", lambda xml: None)
+        assert outcome() == with_move
+
+
+def test_a_plain_one_sheet_workbook_is_rewritten_and_reads_its_cells_and_merges(tmp_path):
+    xml = HEAD.replace(b'xmlns="x"', b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    path = _one_sheet_workbook(tmp_path / "plain.xlsx", xml + _CELLS + _LIST + TAIL)
+    assert merge_cells_first(xml + _CELLS + _LIST + TAIL) is not None
+    sheet = read_return(path).sheets[0]
+    assert sheet.rows == [["x", 2], [3, None]] and sheet.merged == [(1, 0, 1, 1)]
+
+
 def test_the_move_is_made_for_the_sheets_merge_reads(monkeypatch, tmp_path):
-    seen: list[bytes] = []
+    seen: list[bool] = []
 
     def spy(xml: bytes) -> bytes | None:
         out = merge_cells_first(xml)

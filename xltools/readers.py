@@ -579,7 +579,8 @@ class _Package:
 
     def stored_copy(self, limit: int = _STORED_COPY_LIMIT, sheets: Collection[str] = ()) -> bytes | None:
         """The package again as a zip whose every entry is stored, not deflated: the same
-        entries in the same order, with the same names, bytes and CRC-32 as checked here
+        entries in the same order, with the same names, bytes and CRC-32 as checked here (but
+        for the worksheets named in ``sheets``, below)
         (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16; compression method 0).  Handed to calamine, it
         spares calamine inflating again what this class has just inflated (issue 7: a S2 return
         reads 15 % faster in calamine).  None when an entry was not kept (images, VBA,
