@@ -280,16 +280,17 @@ def _many(coerce: Coercer, batch: Callable[[list[str]], list[tuple[object, list[
 
 
 def _all_plain(values: set[object]) -> bool:
-    """Whether every value is a plain string in :func:`_many`'s sense, tested on the values
-    joined rather than one by one: all of type str, the concatenation printable, and, between
-    "\uffff" marks (not printable, so in no value), no value empty, starting with a space or
-    "#" or ending with a space."""
-    if not values or set(map(type, values)) != {str}:
+    """Whether every value is a plain string in :func:`_many`'s sense, with no Python work per
+    value: all of type str, none empty, their concatenation printable, none starting with a
+    space or "#" nor ending with a space (``str.startswith`` and ``str.endswith`` mapped over
+    them: on a column of long texts, four substring searches of the values joined between
+    marks took twice as long as the two maps)."""
+    if not values or set(map(type, values)) != {str} or "" in values:
         return False
     if not "".join(values).isprintable():  # type: ignore[arg-type]
         return False
-    marked = "\uffff" + "\uffff".join(values) + "\uffff"  # type: ignore[arg-type]
-    return not any(mark in marked for mark in ("\uffff\uffff", "\uffff ", "\uffff#", " \uffff"))
+    return not (any(map(str.startswith, values, repeat(_NOT_PLAIN_START)))  # type: ignore[arg-type]
+                or any(map(str.endswith, values, repeat(" "))))  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=512)
