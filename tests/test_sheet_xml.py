@@ -31,8 +31,19 @@ def test_the_list_is_moved_before_the_cells_and_nothing_else_changes():
     assert merge_cells_first(xml) == HEAD + MERGES + DATA + TAIL
 
 
-def test_a_sheet_without_merged_cells_gets_an_empty_list_before_its_cells():
-    assert merge_cells_first(HEAD + DATA + TAIL) == HEAD + b"<mergeCells></mergeCells>" + DATA + TAIL
+def test_a_sheet_without_merged_cells_is_left_as_it_came():
+    # an empty list put first would stop calamine's second pass before an error it finds today
+    assert merge_cells_first(HEAD + DATA + TAIL) is None
+
+
+def test_only_the_first_of_two_lists_moves_the_one_calamine_stops_at():
+    assert merge_cells_first(HEAD + DATA + MERGES + MERGES + TAIL) == HEAD + MERGES + DATA + MERGES + TAIL
+
+
+def test_elements_between_the_cells_and_the_list_stay_where_they_were():
+    between = b'<sheetProtection sheet="1"/><autoFilter ref="A1:B2"><filterColumn colId="0"/></autoFilter>'
+    xml = HEAD + DATA + between + MERGES + TAIL
+    assert merge_cells_first(xml) == HEAD + MERGES + DATA + between + TAIL
 
 
 def test_spacing_and_line_breaks_as_some_programs_write_them():
@@ -57,17 +68,29 @@ _HIDDEN = {
     "the part cut short": HEAD + DATA + b"<pageMargins/></worksheet",
     "a lone <": HEAD + DATA + b"<",
     "a processing instruction left open": HEAD + DATA + b"<pageMargins/><?x ",
-    "a list then a processing instruction left open": HEAD + DATA + _LIST + b"<?x ",
+    "a list then a processing instruction left open": HEAD + DATA + _LIST + b"<?x ",  # see _READ_ALIKE
     "a second declaration after the cells": HEAD + DATA + b"<?xml?>" + TAIL,
     "a closing tag in an attribute value": HEAD + DATA + b'<x y="</sheetData>"/>' + _LIST + TAIL,
     "vertical tab in the list": HEAD + DATA + b'<mergeCells\x0bcount="1"><mergeCell\x0cref="A1:B1"/></mergeCells>' + TAIL,
+    # a second review: the end tag swallowed among the cells, a second one after the list
+    "a processing instruction among the cells": HEAD + DATA.replace(b"</sheetData>", b"<?x </sheetData>")
+    + _LIST + b"?></sheetData ></worksheet>",
+    "a quote among the cells": HEAD + DATA.replace(b"</sheetData>", b"<foo a='</sheetData>")
+    + _LIST + b"'/></sheetData ></worksheet>",
+    "a prefixed sheetData before the cells": HEAD + b"<x:sheetData></x:sheetData>" + DATA + _LIST + b"<?x ",
+    "end tags closing nothing before the list": HEAD + DATA + b"</worksheet></worksheet>" + _LIST + TAIL,
+    "end tags closing nothing, no list": HEAD + DATA + b"</worksheet></worksheet>",
+    "an end tag closing nothing among balanced ones": HEAD + DATA + b"<a><b/></a></c>" + _LIST + TAIL,
 }
+
+
+#: Rewritten, and read alike: calamine's second pass stops at the list, before what follows it.
+_READ_ALIKE = {"a list then a processing instruction left open"}
 
 
 @pytest.mark.parametrize("xml", [
     HEAD + DATA + b"<!-- <mergeCells/> -->" + MERGES + TAIL,              # a comment anywhere
     HEAD + DATA.replace(b"<v>0</v>", b"<v><![CDATA[1]]></v>") + MERGES + TAIL,  # CDATA
-    HEAD + DATA + MERGES + MERGES + TAIL,                                 # two lists
     HEAD + DATA.replace(b"</row>", b"</row>" + MERGES) + TAIL,            # a list among the cells
     HEAD + MERGES + DATA + MERGES + TAIL,                                 # one before, one after
     HEAD + DATA + MERGES.replace(b"A1:B1", b"$A$1:B1") + TAIL,            # a reference not plain
@@ -80,7 +103,7 @@ _HIDDEN = {
     HEAD + b"<sheetData/>" + MERGES + TAIL,                               # no cells element to put it before
     HEAD + DATA + b'<extLst mergeCells="1"/>' + MERGES + TAIL,            # the name used elsewhere
     HEAD + TAIL,
-    *(xml for xml in _HIDDEN.values()),
+    *(xml for name, xml in _HIDDEN.items() if name not in _READ_ALIKE),
 ])
 def test_any_other_shape_is_left_as_it_came(xml):
     assert merge_cells_first(xml) is None
@@ -153,7 +176,7 @@ def test_calamine_reads_every_workbook_the_same_with_the_lists_moved(tmp_path):
             moved += sum(zf.read(n) != pkg.members[n] for n in sheets if n in zf.namelist())
         assert _calamine_view(rewritten) == _calamine_view(plain) == _calamine_view(data), path
         checked += 1
-    assert checked >= 100 and moved >= 450
+    assert checked >= 100 and moved >= 360
 
 
 def test_a_return_reads_the_same_with_and_without_the_move(monkeypatch, tmp_path):
@@ -240,4 +263,4 @@ def test_the_move_is_made_for_the_sheets_merge_reads(monkeypatch, tmp_path):
 
     monkeypatch.setattr(readers, "merge_cells_first", spy)
     read_return(_merged_workbook(tmp_path / "merged.xlsx"))
-    assert seen == [True, True]
+    assert seen == [True, False]  # 表一 has merged cells, 表二 none
