@@ -179,18 +179,25 @@ def test_calamine_reads_every_workbook_the_same_with_the_lists_moved(tmp_path):
     assert checked >= 100 and moved >= 360
 
 
+def _read_both_ways(path: Path, monkeypatch) -> tuple[object, object]:
+    """``read_return(path)`` as a dict (or its error's text) with the move and without it."""
+
+    def outcome() -> object:
+        try:
+            return dataclasses.asdict(read_return(path))
+        except ReturnReadError as exc:
+            return str(exc)
+
+    with_move = outcome()
+    with monkeypatch.context() as m:
+        m.setattr(readers, "merge_cells_first", lambda xml: None)
+        return with_move, outcome()
+
+
 def test_a_return_reads_the_same_with_and_without_the_move(monkeypatch, tmp_path):
     read = refused = 0
     for path in [_merged_workbook(tmp_path / "merged.xlsx"), *_workbooks()]:
-        def outcome(path: Path = path) -> object:
-            try:
-                return dataclasses.asdict(read_return(path))
-            except ReturnReadError as exc:
-                return str(exc)
-        with_move = outcome()
-        with monkeypatch.context() as m:
-            m.setattr(readers, "merge_cells_first", lambda xml: None)
-            without = outcome()
+        with_move, without = _read_both_ways(path, monkeypatch)
         assert with_move == without, path
         read += isinstance(with_move, dict)
         refused += isinstance(with_move, str)
@@ -231,18 +238,8 @@ _CELLS = (b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><
 @pytest.mark.parametrize("name", sorted(_HIDDEN))
 def test_a_hostile_part_reads_the_same_with_the_rewrite_in_place(name, monkeypatch, tmp_path):
     xml = _HIDDEN[name].replace(DATA, _CELLS)
-    path = _one_sheet_workbook(tmp_path / "hostile.xlsx", xml)
-
-    def outcome() -> object:
-        try:
-            return dataclasses.asdict(read_return(path))
-        except ReturnReadError as exc:
-            return str(exc)
-
-    with_move = outcome()
-    with monkeypatch.context() as m:
-        m.setattr(readers, "merge_cells_first", lambda xml: None)
-        assert outcome() == with_move
+    with_move, without = _read_both_ways(_one_sheet_workbook(tmp_path / "hostile.xlsx", xml), monkeypatch)
+    assert with_move == without
 
 
 def test_a_plain_one_sheet_workbook_is_rewritten_and_reads_its_cells_and_merges(tmp_path):
