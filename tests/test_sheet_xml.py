@@ -36,6 +36,15 @@ def test_a_sheet_without_merged_cells_is_left_as_it_came():
     assert merge_cells_first(HEAD + DATA + TAIL) is None
 
 
+def test_a_part_built_to_make_the_checks_slow_is_left_as_it_came():
+    # a 16 MB run of tags between the cells and the list took seconds to check (a third review)
+    padding = b"<a/>" * (20 << 10)  # 80 KB, over the 64 KB looked at
+    assert merge_cells_first(HEAD + DATA + padding + MERGES + TAIL) is None
+    assert merge_cells_first(HEAD + DATA + padding[:4096] + MERGES + TAIL) is not None
+    head = HEAD.replace(b"<dimension", b"<sheetPr>" + b"<a/>" * (20 << 10) + b"</sheetPr><dimension")
+    assert merge_cells_first(head + DATA + MERGES + TAIL) is None
+
+
 def test_only_the_first_of_two_lists_moves_the_one_calamine_stops_at():
     assert merge_cells_first(HEAD + DATA + MERGES + MERGES + TAIL) == HEAD + MERGES + DATA + MERGES + TAIL
 
@@ -81,6 +90,22 @@ _HIDDEN = {
     "end tags closing nothing before the list": HEAD + DATA + b"</worksheet></worksheet>" + _LIST + TAIL,
     "end tags closing nothing, no list": HEAD + DATA + b"</worksheet></worksheet>",
     "an end tag closing nothing among balanced ones": HEAD + DATA + b"<a><b/></a></c>" + _LIST + TAIL,
+    # a third review: an empty <sheetData/> (calamine's cell pass then parses no cells), text or
+    # bytes between the cells and the list that quick-xml refuses, a swallowed end tag closed there
+    "an empty sheetData, a list in a processing instruction":
+        HEAD + b"<sheetData /><?x </sheetData>" + _LIST + b"?></worksheet>",
+    "an empty sheetData, a list in a quote": HEAD + b"<sheetData /><foo a='</sheetData>" + _LIST + b"'/></worksheet>",
+    "an empty sheetData, end tags closing nothing": HEAD + DATA.replace(b"<sheetData>", b"<sheetData />")
+    .replace(b"</sheetData>", b"</x></y></sheetData>") + _LIST + TAIL,
+    "an empty sheetData, a bare ampersand": HEAD + b"<sheetData x='1'/>R&D</sheetData>" + _LIST + TAIL,
+    "a bare ampersand before the list": HEAD + DATA + b"R&D" + _LIST + TAIL,
+    "an ampersand in a tag's text before the list": HEAD + DATA + b"<a>R&D</a>" + _LIST + TAIL,
+    "a byte that is not UTF-8 before the list": HEAD + DATA + b"\xff" + _LIST + TAIL,
+    "a byte that is not UTF-8 in a value before the list": HEAD + DATA + b'<a b="\xff"/>' + _LIST + TAIL,
+    "a swallowed end tag closed before the list": HEAD + DATA.replace(b"</sheetData>", b"<?x </sheetData>?>")
+    + b'<c r="B1">' + _LIST + b"</c></worksheet>",
+    "a swallowed end tag closed by a quote before the list": HEAD + DATA.replace(b"</sheetData>", b"<foo a='</sheetData>'>")
+    + b'<c r="B1">' + _LIST + b"</c></foo></worksheet>",
 }
 
 

@@ -12,25 +12,34 @@ as over any element before the cells.  A S2 return (2,000 rows) loads in calamin
 Why the reading cannot change: the cell pass reads the same bytes up to ``</sheetData>`` (the
 list put before ``<sheetData>`` is an element it skips), so it finds the same cells or fails the
 same way; the second pass stops at the same list, read from the same bytes, having parsed before
-it only what the cell pass parsed (the part up to the cells, and the list itself) instead of the
-cells and the elements between them and the list, which are checked to parse without error.
-That holds when what is found here by byte search is what calamine's XML parser (quick-xml, end
-tag names unchecked) sees, so a part is rewritten only when:
+it only what the cell pass parsed too (the part up to the cells, and the list) instead of the
+cells and then the elements between them and the list, which are checked to parse without
+error.  That holds when what is found here by byte search is what calamine's XML parser
+(quick-xml, end tag names unchecked) sees, so a part is rewritten only when:
 
 * it holds no ``<!`` (comment, CDATA, declaration);
 * everything before ``<sheetData`` is an optional byte-order mark and XML declaration, text, and
   whole tags (ASCII names, quoted attribute values holding no ``<``): no processing instruction,
   no tag left open;
-* ``sheetData`` is named only there and in the last ``</sheetData>`` (anything that swallowed
-  that end tag leaves calamine's cell pass at the end of the part, an error either way);
+* ``<sheetData …>`` is itself a whole start tag, not the empty element ``<sheetData/>`` (after
+  which calamine's cell pass parses no cells, leaving them to the second pass);
+* ``sheetData`` is named only there and in the last ``</sheetData>``;
 * the first ``mergeCells`` after it starts a list of the form
   ``<mergeCells count="n"><mergeCell ref="A1:B2"/>…</mergeCells>``, none comes before, and
-  between ``</sheetData>`` and the list there are only text and whole tags, no end tag closing
-  an element opened before them (the only error quick-xml raises there: nothing open to close).
+  between ``</sheetData>`` and the list there are only whitespace and whole tags with
+  double-quoted ASCII values holding none of ``<&'?``, no end tag closing an element opened
+  before them;
+* the part before ``<sheetData`` and the one between the cells and the list are at most 64 KB
+  each (a few hundred bytes in what spreadsheet programs write): a part built to make these
+  checks slow is handed over.
 
 A sheet with no merged cells keeps its second pass (an empty list put first would hide an error
-that pass finds in the rest of the part).  Any other part is handed over as it came.  The safety
-scan (:mod:`xltools.xlsx_scan`) reads the original part; the rewrite moves no cell.
+that pass finds in the rest of the part).  Any other part is handed over as it came.  One
+difference is left, in parts calamine cannot read either way: when something opened among the
+cells (a processing instruction, a quote) swallows ``</sheetData>``, the cell pass runs to the
+end of the part and fails with or without the rewrite, but may fail on different bytes, so the
+refusal's message can differ.  The safety scan (:mod:`xltools.xlsx_scan`) reads the original
+part; the rewrite moves no cell.
 """
 
 from __future__ import annotations
@@ -50,13 +59,23 @@ _RE_MERGE_CELLS = re.compile(
 # values holding no "<", an optional "/", ">".  Text runs hold no "<" and sit only between tags,
 # so a region has one way to match (no backtracking blow-up on a region that fails).
 _NAME = rb"[A-Za-z_][A-Za-z0-9_.:-]*"
-_TAG = (rb"</?" + _NAME + rb"(?:" + _WS + rb"+" + _NAME + _WS + rb"*=" + _WS
-        + rb"""*(?:"[^"<]*"|'[^'<]*'))*""" + _WS + rb"*/?>")
+_ATTRS = rb"(?:" + _WS + rb"+" + _NAME + _WS + rb"*=" + _WS + rb"""*(?:"[^"<]*"|'[^'<]*'))*""" + _WS + rb"*"
+_TAG = rb"</?" + _NAME + _ATTRS + rb"/?>"
 _RE_PLAIN_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml" + _WS + rb"[^<>?]*\?>)?[^<]*(?:" + _TAG + rb"[^<]*)*")
-_RE_PLAIN = re.compile(rb"[^<]*(?:" + _TAG + rb"[^<]*)*")
-# In a region _RE_PLAIN matched: each tag's leading "/" (an end tag) and trailing "/" (empty).
-_RE_TAG_KIND = re.compile(rb"""<(/?)[^>"'/]*(?:(?:"[^"]*"|'[^']*')[^>"'/]*)*(/?)>""")
-_AFTER_NAME = (b">", b" ", b"\n", b"\r", b"\t")
+#: The cells' start tag, whole and not empty.
+_RE_SHEET_DATA = re.compile(rb"<sheetData" + _ATTRS + rb">")
+# Between the cells and the list: whitespace and whole tags whose values are double-quoted and
+# hold none of <&'? (no reference to resolve, nothing that could end a quote or a processing
+# instruction opened among the cells).
+_SAFE_VALUE = rb'"[^"<&' + rb"'?]*" + rb'"'
+_RE_PLAIN_BETWEEN = re.compile(
+    rb"(?:" + _WS + rb"*</?" + _NAME + rb"(?:" + _WS + rb"+" + _NAME + _WS + rb"*=" + _WS + rb"*"
+    + _SAFE_VALUE + rb")*" + _WS + rb"*/?>)*" + _WS + rb"*"
+)
+# In a region _RE_PLAIN_BETWEEN matched: each tag's leading "/" (an end tag) and trailing "/" (empty).
+_RE_TAG_KIND = re.compile(rb'<(/?)[^>"/]*(?:"[^"]*"[^>"/]*)*(/?)>')
+#: Most bytes looked at before <sheetData and between the cells and the list.
+_REGION_LIMIT = 64 << 10
 
 
 def merge_cells_first(xml: bytes) -> bytes | None:
@@ -65,27 +84,30 @@ def merge_cells_first(xml: bytes) -> bytes | None:
     docstring, to be handed over unchanged."""
     start = xml.find(b"<sheetData")
     end = xml.rfind(b"</sheetData>")
-    if start < 0 or end < start or xml[start + 10:start + 11] not in _AFTER_NAME:
+    if start < 0 or end < start or start > _REGION_LIMIT:
         return None
     after = end + 12
     first = xml.find(b"mergeCells", after)
-    if first < 0 or _contains(xml, b"<!", 1) or _RE_PLAIN_HEAD.fullmatch(xml, 0, start) is None:
+    if first < 0 or first - after > _REGION_LIMIT:
+        return None
+    cells = _RE_SHEET_DATA.match(xml, start, end)
+    if cells is None or _contains(xml, b"<!", 1) or _RE_PLAIN_HEAD.fullmatch(xml, 0, start) is None:
         return None
     found = _RE_MERGE_CELLS.match(xml, first - 1)
     if (found is None or xml.find(b"sheetData", 0, start) >= 0 or xml.find(b"sheetData", after) >= 0
             or xml.find(b"sheetData", start + 10, end) >= 0 or xml.find(b"mergeCells", 0, end) >= 0):
         return None
     between = found.start()
-    if between > after and not _balanced(xml, after, between):
+    if between > after and not _closes_nothing_opened_before(xml, after, between):
         return None
     view = memoryview(xml)  # the pieces joined with one copy
     return b"".join((view[:start], view[between:found.end()], view[start:between], view[found.end():]))
 
 
-def _balanced(xml: bytes, pos: int, endpos: int) -> bool:
-    """Whether ``xml[pos:endpos]`` is text and whole tags, none of them an end tag without its
-    start tag in the region."""
-    if _RE_PLAIN.fullmatch(xml, pos, endpos) is None:
+def _closes_nothing_opened_before(xml: bytes, pos: int, endpos: int) -> bool:
+    """Whether ``xml[pos:endpos]`` is ASCII whitespace and whole tags as ``_RE_PLAIN_BETWEEN``
+    takes them, none of them an end tag without its start tag in the region."""
+    if not xml[pos:endpos].isascii() or _RE_PLAIN_BETWEEN.fullmatch(xml, pos, endpos) is None:
         return False
     depth = 0
     for close, empty in _RE_TAG_KIND.findall(xml, pos, endpos):
