@@ -231,8 +231,9 @@ def test_a_return_reads_the_same_with_and_without_the_move(monkeypatch, tmp_path
     assert merged.sheets[0].merged == [(1, 0, 1, 3), (5, 3, 9, 3), (20, 1, 20, 2)]
 
 
-def _one_sheet_workbook(path: Path, sheet_xml: bytes) -> Path:
-    """A minimal .xlsx whose only worksheet part is ``sheet_xml``, as it stands."""
+def _one_sheet_workbook(path: Path, sheet_xml: bytes, replaced: dict[str, bytes] | None = None) -> Path:
+    """A minimal .xlsx whose only worksheet part is ``sheet_xml``, as it stands; ``replaced``:
+    other parts by name, added or instead of the minimal ones."""
     ns = b'xmlns="http://schemas.openxmlformats.org/'
     parts = {
         "[Content_Types].xml": b'<Types ' + ns + b'package/2006/content-types"><Default Extension="rels" '
@@ -250,6 +251,7 @@ def _one_sheet_workbook(path: Path, sheet_xml: bytes) -> Path:
         b'Target="worksheets/sheet1.xml"/></Relationships>',
         "xl/worksheets/sheet1.xml": sheet_xml,
     }
+    parts.update(replaced or {})
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, body in parts.items():
             zf.writestr(name, body)
@@ -265,6 +267,47 @@ def test_a_hostile_part_reads_the_same_with_the_rewrite_in_place(name, monkeypat
     xml = _HIDDEN[name].replace(DATA, _CELLS)
     with_move, without = _read_both_ways(_one_sheet_workbook(tmp_path / "hostile.xlsx", xml), monkeypatch)
     assert with_move == without
+
+
+_REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def test_a_part_calamine_also_reads_in_another_role_is_not_rewritten(monkeypatch, tmp_path):
+    # A fourth review: <sheet x:id="rId2" r:id="rId1"> made xltools take the shared strings for
+    # the sheet (any attribute named id) where calamine reads r:id; the "sheet" it measured and
+    # rewrote was the shared-string table, whose text the move changed.
+    workbook = (b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="' + _REL
+                + b'" xmlns:x="urn:x"><sheets><sheet name="S1" sheetId="1" x:id="rId2" r:id="rId1"/></sheets></workbook>')
+    rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="' + _REL + b'/worksheet" Target="worksheets/sheet1.xml"/>'
+            b'<Relationship Id="rId2" Type="' + _REL + b'/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    strings = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+               b'<si><t>B<sheetData>C</t></si></sst></sheetData><mergeCells count="1">   <mergeCell ref="A1:B1"/>'
+               b'   </mergeCells>')
+    assert merge_cells_first(strings) is not None  # the part alone has the shape
+    sheet = HEAD.replace(b'xmlns="x"', b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"') + (
+        b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>')
+    path = _one_sheet_workbook(tmp_path / "alias.xlsx", sheet, {
+        "xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels, "xl/sharedStrings.xml": strings})
+    with_move, without = _read_both_ways(path, monkeypatch)
+    assert with_move == without
+    assert with_move["sheets"][0]["rows"] == [["BC"]]
+
+
+def test_a_sheet_named_by_another_relationship_is_not_rewritten(monkeypatch, tmp_path):
+    offered: list[bool] = []
+    monkeypatch.setattr(readers, "merge_cells_first", lambda xml: offered.append(True))
+    xml = HEAD.replace(b'xmlns="x"', b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    plain = _one_sheet_workbook(tmp_path / "plain.xlsx", xml + _CELLS + _LIST + TAIL)
+    read_return(plain)
+    assert offered == [True]
+    offered.clear()
+    other = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+             b'Id="rId9" Type="' + _REL + b'/worksheet" Target="../worksheets/sheet1.xml"/></Relationships>')
+    named = _one_sheet_workbook(tmp_path / "named.xlsx", xml + _CELLS + _LIST + TAIL,
+                                {"xl/worksheets/_rels/sheet1.xml.rels": other})
+    read_return(named)
+    assert offered == []
 
 
 def test_a_plain_one_sheet_workbook_is_rewritten_and_reads_its_cells_and_merges(tmp_path):

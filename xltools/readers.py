@@ -76,6 +76,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -776,7 +777,8 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
     # A sheet left out is not measured only where calamine is sure to resolve every name to the
     # part we do; else every sheet is measured as in a whole read (calamine then loads only the
     # wanted ones): a crafted file must never get an unmeasured part loaded.
-    skip = wanted is not None and _resolution_unambiguous(pkg, wb_part, wb_xml, sheet_elements)
+    unambiguous = _resolution_unambiguous(pkg, wb_part, wb_xml, sheet_elements)
+    skip = wanted is not None and unambiguous
     scans: dict[str, _SheetScan] = {}
     for name, part in sheet_parts.items():
         if skip and wanted is not None and not wanted(name):
@@ -799,8 +801,8 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
     properties = _custom_properties(pkg)
     saved = _saved_record(pkg, "docProps/core.xml", "dcterms:modified")
-    measured = {sheet_parts[name] for name in scans}
-    return _assemble(path, kind, pkg.stored_copy(sheets=measured) or data, scans, properties, limits, wanted=wanted,
+    moved = _read_only_as_sheets(pkg, sheet_parts, scans, targets) if unambiguous else set()
+    return _assemble(path, kind, pkg.stored_copy(sheets=moved) or data, scans, properties, limits, wanted=wanted,
                      saved_record=saved)
 
 
@@ -848,6 +850,26 @@ def _resolution_unambiguous(pkg: _Package, wb_part: str, wb_xml: bytes, sheet_el
                 or not _RE_PLAIN_SHEET_TARGET.fullmatch(rel.get("Target", ""))):
             return False
     return True
+
+
+_RE_WORKSHEET_PART = re.compile(r"xl/worksheets/[a-z0-9_]+\.xml")
+
+
+def _read_only_as_sheets(pkg: _Package, sheet_parts: dict[str, str], scans: dict[str, _SheetScan],
+                         targets: dict[str, str]) -> set[str]:
+    """The measured worksheet parts (normalised names) whose merged-cell list may be moved in
+    calamine's copy (:func:`~xltools.sheet_xml.merge_cells_first`): asked only where
+    :func:`_resolution_unambiguous` holds, so that calamine reads each as the sheet it was
+    measured for; and only a plain ``xl/worksheets/x.xml`` that no other relationship of the
+    workbook, and no other relationships part at all, names (a hostile review in issue 7's twelfth
+    round: a part calamine also read as the shared strings, its text changed by the move)."""
+    uses = Counter(targets.values())
+    others = [body.lower() for name in pkg.kept()
+              if name.endswith(".rels") and name != "xl/_rels/workbook.xml.rels"
+              and (body := pkg.get(name)) is not None]
+    return {part for name, part in sheet_parts.items()
+            if name in scans and uses[part] == 1 and _RE_WORKSHEET_PART.fullmatch(part)
+            and not any(posixpath.basename(part).encode() in body for body in others)}
 
 
 # --- xlsb ---------------------------------------------------------------------------------------
