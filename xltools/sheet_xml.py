@@ -9,7 +9,9 @@ order of CT_Worksheet) and which calamine's second pass stops at.  Placed just b
 ``<sheetData>``, the list is found after a few hundred bytes; calamine's cell pass passes over it
 as over any element before the cells.  A S2 return (2,000 rows) loads in calamine 12.3 → 9.1 ms.
 
-Why the reading cannot change: the cell pass reads the same bytes up to ``</sheetData>`` (the
+Why the reading cannot change — for a part calamine reads as one sheet and in no other role,
+which the caller ensures (:func:`xltools.readers._read_only_as_sheets`; a part also read as the
+shared strings had its text changed, a fourth review found): the cell pass reads the same bytes up to ``</sheetData>`` (the
 list put before ``<sheetData>`` is an element it skips), so it finds the same cells or fails the
 same way; the second pass stops at the same list, read from the same bytes, having parsed before
 it only what the cell pass parsed too (the part up to the cells, and the list) instead of the
