@@ -281,3 +281,40 @@ def test_sheets_must_be_names():
         read_return(RETURN, sheets="先锋岗登记表")  # a string, not a collection of names
     with pytest.raises(TypeError):
         read_return(RETURN, sheets=[None])
+
+
+def test_a_workbook_calamine_finds_in_another_folder_leaves_no_part_unmeasured(monkeypatch, tmp_path):
+    # A hostile review (issue 7, twelfth round): calamine follows _rels/.rels to the last office
+    # document even when it names no part, and reads that folder's workbook, whose sheet "A" is
+    # the part a selective read of A left unmeasured.  Such a package is now measured whole.
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+    def rels(*items: tuple[str, str, str]) -> str:
+        return ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                + "".join(f'<Relationship Id="{i}" Type="{rel}/{t}" Target="{g}"/>' for i, t, g in items)
+                + "</Relationships>")
+
+    def workbook(*sheets: tuple[str, str]) -> str:
+        return (f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
+                + "".join(f'<sheet name="{n}" sheetId="{k}" r:id="{r}"/>' for k, (n, r) in enumerate(sheets, 1))
+                + "</sheets></workbook>")
+
+    path = tmp_path / "folders.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                    '<Default Extension="xml" ContentType="application/xml"/></Types>')
+        zf.writestr("_rels/.rels", rels(("rId1", "officeDocument", "xl/worksheets/none.xml")))
+        zf.writestr("xl/workbook.xml", workbook(("A", "rId1"), ("B", "rId2")))
+        zf.writestr("xl/_rels/workbook.xml.rels", rels(("rId1", "worksheet", "worksheets/sheet1.xml"),
+                                                       ("rId2", "worksheet", "worksheets/sheet2.xml")))
+        zf.writestr("xl/worksheets/sheet1.xml", '<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+                    '</sheetData></worksheet>')
+        zf.writestr("xl/worksheets/sheet2.xml", '<worksheet><sheetData><row r="900"><c r="Z900"><v>1</v></c></row>'
+                    '</sheetData></worksheet>')
+        zf.writestr("xl/worksheets/workbook.xml", workbook(("A", "rId1")))
+        zf.writestr("xl/worksheets/_rels/workbook.xml.rels", rels(("rId1", "worksheet", "sheet2.xml")))
+    scanned: list[str] = []
+    scan = readers._scan_xlsx_sheet
+    monkeypatch.setattr(readers, "_scan_xlsx_sheet", lambda xml, part: (scanned.append(part), scan(xml, part))[1])
+    read_return(path, sheets=["A"])
+    assert "xl/worksheets/sheet2.xml" in scanned

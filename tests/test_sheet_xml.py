@@ -294,6 +294,54 @@ def test_a_part_calamine_also_reads_in_another_role_is_not_rewritten(monkeypatch
     assert with_move["sheets"][0]["rows"] == [["BC"]]
 
 
+_OFFICE_DOCUMENT = _REL + b"/officeDocument"
+
+
+def _root_rels(*targets: bytes) -> bytes:
+    return (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + b"".join(b'<Relationship Id="rId%d" Type="%s" Target="%s"/>' % (i, _OFFICE_DOCUMENT, t)
+                       for i, t in enumerate(targets, 1))
+            + b"</Relationships>")
+
+
+def test_a_workbook_calamine_finds_in_another_folder_gets_no_move(monkeypatch, tmp_path):
+    # A fifth review: calamine takes the last officeDocument relationship of _rels/.rels, even
+    # one naming no part, and reads that folder's workbook.xml and sharedStrings.xml; xltools took
+    # xl/workbook.xml and moved the list in xl/worksheets/sharedStrings.xml, calamine's strings.
+    strings_and_sheet = (b'<worksheet><sst><si><t>B<sheetData><row r="1"><c r="A1"><v>2</v></c></row></sheetData>'
+                         b'<mergeCells count="1"> <mergeCell ref="A1:B1"/> </mergeCells>C</t></si></sst></worksheet>')
+    assert merge_cells_first(strings_and_sheet) is not None
+    workbook = (b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="' + _REL
+                + b'"><sheets><sheet name="S1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    rels = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            b'Id="rId1" Type="' + _REL + b'/worksheet" Target="%s"/></Relationships>')
+    parts = {"xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels % b"worksheets/sharedStrings.xml",
+             "xl/worksheets/sharedStrings.xml": strings_and_sheet,
+             "xl/worksheets/workbook.xml": workbook, "xl/worksheets/_rels/workbook.xml.rels": rels % b"sheet1.xml"}
+    offered: list[bytes] = []
+    monkeypatch.setattr(readers, "merge_cells_first", lambda xml: offered.append(xml))
+    for root in (_root_rels(b"xl/worksheets/none.xml"), _root_rels(b"xl/workbook.xml", b"xl/worksheets/workbook.xml")):
+        path = _one_sheet_workbook(tmp_path / "folders.xlsx", b'<worksheet><sheetData><row r="1"><c r="A1" t="s">'
+                                   b'<v>0</v></c></row></sheetData></worksheet>', {**parts, "_rels/.rels": root})
+        read_return(path)
+        assert offered == []
+
+
+@pytest.mark.parametrize(("root", "plain"), [
+    (_root_rels(b"xl/workbook.xml"), True),
+    (_root_rels(b"/xl/workbook.xml"), True),
+    (_root_rels(b"xl/workbook.xml", b"xl/workbook.xml"), False),       # two: calamine takes the last
+    (_root_rels(b"xl/other/workbook.xml"), False),
+    (_root_rels(b"xl/workbook&#46;xml"), False),                        # a reference to resolve
+    (_root_rels(b"xl/workbook.xml").replace(b"</Relationships>", b"<x><Relationship Id='r9' Type='"
+                                             + _OFFICE_DOCUMENT + b"' Target='a/b.xml'/></x></Relationships>"), False),
+])
+def test_the_root_relationships_must_name_one_office_document_at_xl(root, plain, tmp_path):
+    path = _one_sheet_workbook(tmp_path / "root.xlsx", HEAD + DATA + TAIL, {"_rels/.rels": root})
+    pkg = readers._Package(path.read_bytes(), readers.Limits())
+    assert readers._one_office_document_at_xl(pkg) is plain
+
+
 def test_a_sheet_named_by_another_relationship_is_not_rewritten(monkeypatch, tmp_path):
     offered: list[bool] = []
     monkeypatch.setattr(readers, "merge_cells_first", lambda xml: offered.append(True))

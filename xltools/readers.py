@@ -801,7 +801,8 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
     properties = _custom_properties(pkg)
     saved = _saved_record(pkg, "docProps/core.xml", "dcterms:modified")
-    moved = _read_only_as_sheets(pkg, sheet_parts, scans, targets) if unambiguous else set()
+    # (a selective read keeps no stored copy: nothing to move there)
+    moved = _read_only_as_sheets(pkg, sheet_parts, scans, targets) if unambiguous and wanted is None else set()
     return _assemble(path, kind, pkg.stored_copy(sheets=moved) or data, scans, properties, limits, wanted=wanted,
                      saved_record=saved)
 
@@ -822,8 +823,16 @@ def _resolution_unambiguous(pkg: _Package, wb_part: str, wb_xml: bytes, sheet_el
     with any ``id`` attribute but the one relationships ``r:id`` calamine reads; a name holding
     a tab, line break or character reference (XML normalises attribute values, calamine does
     not); repeated relationship ids; a worksheet target other than a plain
-    ``worksheets/x.xml`` or ``/xl/worksheets/x.xml``.  Anything else: False, measure all."""
-    if wb_part != "xl/workbook.xml":
+    ``worksheets/x.xml`` or ``/xl/worksheets/x.xml``.  Anything else: False, measure all.
+
+    And calamine does follow ``_rels/.rels`` (python-calamine 0.9.1, crate 0.37: the *last*
+    officeDocument relationship at any depth, existing or not, whose folder then gives its
+    ``workbook.xml``, workbook relationships and ``sharedStrings.xml``), where xltools takes the
+    first target that exists: so ``_rels/.rels`` must name exactly one office document,
+    ``xl/workbook.xml``, with no reference to resolve (a hostile review in issue 7's twelfth
+    round had calamine read another folder's workbook: an unmeasured part loaded on a selective
+    read, a measured sheet read as the shared strings)."""
+    if wb_part != "xl/workbook.xml" or not _one_office_document_at_xl(pkg):
         return False
     for el in sheet_elements:
         ids = [k for k in el.attrib if _local(k) == "id"]
@@ -852,7 +861,23 @@ def _resolution_unambiguous(pkg: _Package, wb_part: str, wb_xml: bytes, sheet_el
     return True
 
 
+def _one_office_document_at_xl(pkg: _Package) -> bool:
+    """Whether ``_rels/.rels`` names one office document only, ``xl/workbook.xml``, in a way
+    xltools and calamine read alike (see :func:`_resolution_unambiguous`)."""
+    raw = pkg.get("_rels/.rels")
+    if raw is None or b"&" in raw:
+        return False
+    lowered = raw.lower()
+    if lowered.count(b'/officedocument"') + lowered.count(b"/officedocument'") != 1:
+        return False  # calamine takes the last such relationship, xltools the first that exists
+    found = [rel for rel in _parse_xml(raw, "_rels/.rels").iter()
+             if rel.get("Type", "").lower().endswith("/officedocument")]
+    return len(found) == 1 and found[0].get("Target") in ("xl/workbook.xml", "/xl/workbook.xml")
+
+
 _RE_WORKSHEET_PART = re.compile(r"xl/worksheets/[a-z0-9_]+\.xml")
+#: Most bytes of other relationships parts searched for a worksheet's name (:func:`_read_only_as_sheets`).
+_OTHER_RELS_LIMIT = 1 << 20
 
 
 def _read_only_as_sheets(pkg: _Package, sheet_parts: dict[str, str], scans: dict[str, _SheetScan],
@@ -862,11 +887,14 @@ def _read_only_as_sheets(pkg: _Package, sheet_parts: dict[str, str], scans: dict
     :func:`_resolution_unambiguous` holds, so that calamine reads each as the sheet it was
     measured for; and only a plain ``xl/worksheets/x.xml`` that no other relationship of the
     workbook, and no other relationships part at all, names (a hostile review in issue 7's twelfth
-    round: a part calamine also read as the shared strings, its text changed by the move)."""
+    round: a part calamine also read as the shared strings, its text changed by the move).  None
+    when the other relationships parts hold a reference (``&``) or over 1 MB between them."""
     uses = Counter(targets.values())
-    others = [body.lower() for name in pkg.kept()
-              if name.endswith(".rels") and name != "xl/_rels/workbook.xml.rels"
+    others = [body for name in pkg.kept() if name.endswith(".rels") and name != "xl/_rels/workbook.xml.rels"
               and (body := pkg.get(name)) is not None]
+    if sum(map(len, others)) > _OTHER_RELS_LIMIT or any(b"&" in body for body in others):
+        return set()  # a name written with references, or too much to search once per sheet
+    others = [body.lower() for body in others]
     return {part for name, part in sheet_parts.items()
             if name in scans and uses[part] == 1 and _RE_WORKSHEET_PART.fullmatch(part)
             and not any(posixpath.basename(part).encode() in body for body in others)}
