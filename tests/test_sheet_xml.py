@@ -291,7 +291,8 @@ def test_a_part_calamine_also_reads_in_another_role_is_not_rewritten(monkeypatch
         "xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels, "xl/sharedStrings.xml": strings})
     with_move, without = _read_both_ways(path, monkeypatch)
     assert with_move == without
-    assert with_move["sheets"][0]["rows"] == [["BC"]]
+    # since a sixth review the two ids are refused from the sheet list, before any part is read
+    assert isinstance(with_move, str) and "关系标识不止一个" in with_move
 
 
 _OFFICE_DOCUMENT = _REL + b"/officeDocument"

@@ -40,6 +40,9 @@ class RosterError(XltoolsError):
     """The roster (填报单位名单) cannot be read or has bad rows (duplicate code, blank name)."""
 
 
+_CONTROLS_AS_SPACES = {i: " " for i in (*range(32), 0x7F, 0x85, 0x2028, 0x2029)}
+
+
 class ReturnReadError(XltoolsError):
     """A return (报送文件) cannot be opened as a spreadsheet: encrypted, corrupt, too large,
     not a spreadsheet.  ``path`` names the file; ``reason`` is the short Chinese reason used in
@@ -47,9 +50,10 @@ class ReturnReadError(XltoolsError):
 
     def __init__(self, path: str, reason: str, advice: str = "请重新保存为 .xlsx 后再报送") -> None:
         self.path = path
-        self.reason = reason
+        # one line, whatever a crafted file put in a sheet name (&#13; in workbook.xml)
+        self.reason = reason.translate(_CONTROLS_AS_SPACES)
         self.advice = advice
-        super().__init__(f"{path}：{reason}，{advice}")
+        super().__init__(f"{path}：{self.reason}，{advice}".translate(_CONTROLS_AS_SPACES))
 
 
 class OutputError(XltoolsError):

@@ -770,6 +770,7 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
     sheet_parts: dict[str, str] = {}
     wb_xml = pkg.get(wb_part) or b""
     sheet_elements = [el for el in _parse_xml(wb_xml, wb_part).iter() if _local(el.tag) == "sheet"]
+    _check_sheet_list(sheet_elements)
     for el in sheet_elements:
         rid = _attr(el, "id")
         if el.get("name") is not None and rid in targets:
@@ -805,6 +806,30 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
     moved = _read_only_as_sheets(pkg, sheet_parts, scans, targets) if unambiguous and wanted is None else set()
     return _assemble(path, kind, pkg.stored_copy(sheets=moved) or data, scans, properties, limits, wanted=wanted,
                      saved_record=saved)
+
+
+def _check_sheet_list(sheet_elements: list[Element]) -> None:
+    """Refuse a workbook whose sheet list xltools and calamine could map to parts differently:
+    two sheets of one name (ignoring case, as Excel does: xltools keeps the last, calamine's
+    lookup by name the first), or a ``<sheet>`` with more than one attribute named ``id``
+    (xltools reads the first, calamine ``r:id``).  Either let calamine load a part xltools
+    never measured — a far cell there aborts the process (a hostile review in issue 7's twelfth
+    round).  Excel, WPS and LibreOffice write neither.  Raises ``_Refused``."""
+    seen: set[str] = set()
+    for el in sheet_elements:
+        name = el.get("name")
+        if name is not None:
+            key = name.casefold()
+            if key in seen:
+                raise _corrupt(f"工作簿中有两张同名的工作表“{_one_line_name(name)}”")
+            seen.add(key)
+        if sum(_local(k) == "id" for k in el.attrib) > 1:
+            raise _corrupt(f"工作表“{_one_line_name(name or '')}”的关系标识不止一个")
+
+
+def _one_line_name(name: str) -> str:
+    """A sheet name as shown in a one-line message: control characters as spaces, at most 31."""
+    return "".join(" " if ch < " " else ch for ch in name)[:31]
 
 
 _REL_NAMESPACES = ("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}",
