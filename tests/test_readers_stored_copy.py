@@ -1,5 +1,6 @@
 """The package handed to calamine as a stored copy (readers._Package.stored_copy, issue 7):
-the same entries, bytes and CRCs as the return, read by calamine exactly as the original."""
+the kept entries with the same bytes and CRCs as the return, read by calamine exactly as the
+original; since the twelfth round calamine is never handed the return as it came."""
 
 from __future__ import annotations
 
@@ -39,28 +40,31 @@ def _calamine_view(data: bytes) -> list:
     return out
 
 
-def _stored_copies() -> list[tuple[Path, bytes, bytes]]:
-    """``(path, the file's bytes, its stored copy)`` of every sample and corpus workbook that
-    gets one (the others are refused or hold members that are not kept)."""
+def _stored_copies() -> list[tuple[Path, bytes, bytes, set[str]]]:
+    """``(path, the file's bytes, its stored copy, the names left out)`` of every sample and
+    corpus workbook that is not refused."""
     found = []
     for path in _workbooks():
         data = path.read_bytes()
         try:
-            copy = readers._Package(data, readers.Limits()).stored_copy()
+            pkg = readers._Package(data, readers.Limits())
+            copy = pkg.stored_copy()
         except readers._Refused:
             continue
-        if copy is not None:
-            found.append((path, data, copy))
+        left_out = {info.filename for info, name, kept in pkg._entries if not kept}
+        found.append((path, data, copy, left_out))
     return found
 
 
 def test_the_stored_copy_has_the_same_entries_stored():
     copies = _stored_copies()
     assert len(copies) >= 20  # the sample rounds alone hold more
-    for path, data, copy in copies:
+    assert sum(bool(left_out) for *_, left_out in copies) >= 1  # some corpus file has an image or the like
+    for path, data, copy, left_out in copies:
         with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(io.BytesIO(copy)) as stored:
             assert stored.testzip() is None, path
-            a, b = original.infolist(), stored.infolist()
+            a = [i for i in original.infolist() if i.filename not in left_out]
+            b = stored.infolist()
             assert [i.filename for i in a] == [i.filename for i in b], path
             assert [i.CRC for i in a] == [i.CRC for i in b], path
             assert {i.compress_type for i in b} == {zipfile.ZIP_STORED}, path
@@ -71,7 +75,7 @@ def test_the_stored_copy_has_the_same_entries_stored():
 def test_calamine_reads_the_stored_copy_as_the_original():
     copies = _stored_copies()
     assert len(copies) >= 20
-    for path, data, copy in copies:
+    for path, data, copy, _left_out in copies:
         assert _calamine_view(copy) == _calamine_view(data), path
 
 
@@ -79,7 +83,7 @@ def test_a_return_reads_the_same_with_and_without_the_stored_copy(monkeypatch):
     for path in sorted((ROOT / "samples").rglob("*.xlsx"))[:12]:
         with_copy = dataclasses.asdict(read_return(path))
         with monkeypatch.context() as m:
-            m.setattr(readers._Package, "stored_copy", lambda self, limit=0, sheets=(): None)
+            m.setattr(readers._Package, "stored_copy", lambda self, sheets=(), parts=(): self._data)  # as it came
             without = dataclasses.asdict(read_return(path))
         assert with_copy == without, path
 
@@ -92,17 +96,21 @@ def _zip(members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
     return buf.getvalue()
 
 
-def test_no_stored_copy_when_an_entry_is_not_kept_or_it_would_be_too_big():
+def test_what_is_not_kept_is_left_out_of_the_copy():
     members = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
     pkg = readers._Package(_zip(members), readers.Limits())
-    copy = pkg.stored_copy()
-    assert copy is not None and zipfile.ZipFile(io.BytesIO(copy)).read("xl/workbook.xml") == b"<workbook/>"
-    assert pkg.stored_copy(limit=5) is None  # over the limit: the original is handed over
+    assert zipfile.ZipFile(io.BytesIO(pkg.stored_copy())).read("xl/workbook.xml") == b"<workbook/>"
     with_image = readers._Package(_zip({**members, "xl/media/image1.png": b"\x89PNG"}), readers.Limits())
-    assert with_image.stored_copy() is None  # an image is checked but not kept
-    lazy = readers._Package(_zip({**members, "xl/worksheets/sheet1.xml": b"<worksheet/>"}), readers.Limits(),
-                            lazy_sheets=True)
-    assert lazy.stored_copy() is None
+    with zipfile.ZipFile(io.BytesIO(with_image.stored_copy())) as zf:  # an image is checked, not kept
+        assert zf.namelist() == ["[Content_Types].xml", "xl/workbook.xml"]
+    lazy = readers._Package(_zip({**members, "xl/worksheets/sheet1.xml": b"<worksheet/>",
+                                  "xl/worksheets/sheet2.xml": b"<worksheet>2</worksheet>"}),
+                            readers.Limits(), lazy_sheets=True)
+    with zipfile.ZipFile(io.BytesIO(lazy.stored_copy())) as zf:  # lazy worksheets only when asked for
+        assert "xl/worksheets/sheet1.xml" not in zf.namelist()
+    with zipfile.ZipFile(io.BytesIO(lazy.stored_copy(parts={"xl/worksheets/sheet2.xml"}))) as zf:
+        assert zf.read("xl/worksheets/sheet2.xml") == b"<worksheet>2</worksheet>" and zf.testzip() is None
+        assert "xl/worksheets/sheet1.xml" not in zf.namelist()
 
 
 @pytest.mark.parametrize("name", ["数据/表.xml", "xl/Ünïcode.xml", "plain.xml"])
@@ -183,9 +191,10 @@ def test_a_unicode_path_field_naming_the_same_part_is_read(tmp_path):
 
 
 @pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
-def test_entries_compressed_other_than_by_deflate_get_no_stored_copy(compression, tmp_path):
+def test_entries_compressed_other_than_by_deflate_are_refused(compression, tmp_path):
     data = _rewritten(_sample_return(), compression=compression)
-    assert readers._Package(data, readers.Limits()).stored_copy() is None
+    with pytest.raises(readers._Refused):
+        readers._Package(data, readers.Limits()).stored_copy()
     path = tmp_path / "odd.xlsx"
     path.write_bytes(data)
     with pytest.raises(readers.ReturnReadError):  # calamine cannot read them, as before

@@ -5,7 +5,9 @@ harmless (Z900): a regression shows as 900 rows delivered, not as a crash."""
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,64 @@ def test_a_control_character_in_a_sheet_name_keeps_the_message_on_one_line(tmp_p
         read_return(path)
     text = str(caught.value)
     assert "\r" not in text and "\n" not in text and "同名的工作表“a b”" in text
+
+
+# --- the zip itself: Python's zipfile and calamine's zip library must not find two members ----
+
+def _local(name: str, body: bytes) -> bytes:
+    n = name.encode()
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0x21, zlib.crc32(body), len(body), len(body),
+                       len(n), 0) + n + body
+
+
+def _central(name: str, body: bytes, offset: int) -> bytes:
+    n = name.encode()
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0x21, zlib.crc32(body), len(body),
+                       len(body), len(n), 0, 0, 0, 0, 0, offset) + n
+
+
+def _end(count: int, size: int, offset: int, disk: int = 0) -> bytes:
+    return struct.pack("<IHHHHIIH", 0x06054B50, disk, 0, count, count, size, offset, 0)
+
+
+def _two_end_records(near: str, far: str) -> bytes:
+    """A package where zipfile reads sheet1.xml as ``near`` and calamine's zip library as
+    ``far``: two central directories, the last one's end record on "disk 1" (zipfile ignores
+    disk numbers; the zip library rejects the record and falls back to the earlier one, which
+    points at another local entry of the same name).  An image member is there too: before the
+    twelfth round it made xltools hand calamine the file as it came (a seventh review)."""
+    parts = [("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+              '<Default Extension="xml" ContentType="application/xml"/></Types>'),
+             ("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+              f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+             ("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+              f'xmlns:r="{REL}"><sheets><sheet name="A" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+             ("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+              f'relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+              "</Relationships>"),
+             ("xl/worksheets/sheet1.xml", near), ("xl/media/image1.png", "\x89PNG")]
+    entries = [(name, body.encode("latin-1") if name.endswith(".png") else body.encode()) for name, body in parts]
+    out, offsets = b"", {}
+    for name, body in entries:
+        offsets[name] = len(out)
+        out += _local(name, body)
+    far_at = len(out)
+    out += _local("xl/worksheets/sheet1.xml", far.encode())
+    sheet = "xl/worksheets/sheet1.xml"
+    to_far = b"".join(_central(n, far.encode() if n == sheet else b, far_at if n == sheet else offsets[n])
+                      for n, b in entries)
+    at = len(out)
+    out += to_far + _end(len(entries), len(to_far), at)
+    to_near = b"".join(_central(n, b, offsets[n]) for n, b in entries)
+    at = len(out)
+    return out + to_near + _end(len(entries), len(to_near), at, disk=1)
+
+
+@pytest.mark.parametrize("sheets", [None, ["A"]])
+def test_calamine_reads_the_members_zipfile_read_not_the_file_as_it_came(sheets, tmp_path):
+    path = tmp_path / "two_ends.xlsx"
+    path.write_bytes(_two_end_records(NEAR, FAR))
+    with zipfile.ZipFile(path) as zf:
+        assert zf.read("xl/worksheets/sheet1.xml") == NEAR.encode()  # what xltools measures
+    book = read_return(path, sheets=sheets)
+    assert len(book.sheets[0].rows) == 1  # the far part would give 900 rows

@@ -424,9 +424,6 @@ _BINARY_SUFFIXES = (".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".w
                     ".wdp", ".jfif", ".ico")
 _KEEP_SUFFIXES = (".xml", ".rels", ".bin")
 _CHUNK = 1 << 20
-#: Largest package (bytes, all entries inflated) handed to calamine as a stored copy
-#: (:meth:`_Package.stored_copy`); a bigger one is handed over as it came.
-_STORED_COPY_LIMIT = 64 << 20
 
 
 def _norm(name: str) -> str:
@@ -477,8 +474,9 @@ class _Package:
         self.names: set[str] = set()
         self._data = data
         self._lazy: dict[str, zipfile.ZipInfo] = {}
-        # every entry, in the zip's order, while each is kept decompressed (see stored_copy)
-        self._entries: list[tuple[zipfile.ZipInfo, str]] | None = []
+        # every entry, in the zip's order, with its normalised name ("" for a directory) and
+        # whether it is kept (see stored_copy)
+        self._entries: list[tuple[zipfile.ZipInfo, str, bool]] = []
         self._check_entry_count(data, limits)
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
@@ -506,8 +504,7 @@ class _Package:
                     raise _corrupt("压缩包内有重名文件")
                 self.names.add(name)
                 if info.is_dir():
-                    if self._entries is not None:
-                        self._entries.append((info, ""))
+                    self._entries.append((info, "", True))
                     continue
                 check_dtd = not (name.endswith(_BINARY_SUFFIXES) or "/media/" in f"/{name}"
                                  or "/embeddings/" in f"/{name}")
@@ -555,10 +552,7 @@ class _Package:
                     raise _corrupt(f"压缩数据无法解开：{_short(exc)}") from None
                 if keep:
                     self.members[name] = b"".join(chunks)
-                    if self._entries is not None:
-                        self._entries.append((info, name))
-                else:
-                    self._entries = None
+                self._entries.append((info, name, keep))
 
     @staticmethod
     def _bomb(limits: Limits) -> _Refused:
@@ -578,34 +572,37 @@ class _Package:
                     _ADVICE_RESAVE,
                 )
 
-    def stored_copy(self, limit: int = _STORED_COPY_LIMIT, sheets: Collection[str] = ()) -> bytes | None:
-        """The package again as a zip whose every entry is stored, not deflated: the same
-        entries in the same order, with the same names, bytes and CRC-32 as checked here (but
-        for the worksheets named in ``sheets``, below)
-        (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16; compression method 0).  Handed to calamine, it
-        spares calamine inflating again what this class has just inflated (issue 7: a S2 return
-        reads 15 % faster in calamine).  None when an entry was not kept (images, VBA,
-        embedded files, worksheets left lazy), when an entry is compressed other than by
-        deflate (calamine refuses bzip2 and LZMA, as it always did), when there are 65,535
-        entries or more, or when the entries total over ``limit`` bytes (a huge return: its copy
-        would double the memory; the default keeps the copy clear of Zip64 records).  Written
-        by :func:`~xltools.zip_writer.write_zip`, the names' bytes and UTF-8 flags kept.
+    def stored_copy(self, sheets: Collection[str] = (), parts: Collection[str] = ()) -> bytes:
+        """The package again as a zip whose every entry is stored, not deflated, built from the
+        bytes checked here: the kept entries (and of the worksheets left lazy, those named in
+        ``parts``) in the same order, with the same names and CRC-32; the others (images, VBA,
+        embedded files, lazy worksheets not asked for) left out, as calamine reads none of them
+        (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16; compression method 0).  Written by
+        :func:`~xltools.zip_writer.write_zip`, the names' bytes and UTF-8 flags kept, Zip64 records
+        only where needed.
+
+        calamine is never handed the return as it came (issue 7, twelfth round, a seventh hostile
+        review): Python's zipfile and calamine's zip library do not always find the same member
+        under one name (two end records, an end record calamine rejects and passes over, a
+        Zip64 locator, a repeated Zip64 extra field), so calamine could load a part nothing here
+        had measured, and a far cell there aborts the process.  The copy also spares calamine
+        inflating again what this class has just inflated (a S2 return reads 15 % faster).
 
         ``sheets``: the worksheet parts (normalised names) whose merged-cell list is moved
         before their cells (:func:`~xltools.sheet_xml.merge_cells_first`: calamine then reads
-        each once, not twice), with their CRC-32 and length recomputed."""
-        entries = self._entries
-        if entries is None or sum(len(self.members.get(name, b"")) for _, name in entries) > limit:
-            return None
-        if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for info, _ in entries):
-            return None  # bzip2, LZMA …: handed over as they came, for calamine to refuse as before
-        if len(entries) >= 0xFFFF:
-            return None
+        each once, not twice), with their CRC-32 and length recomputed.
+
+        Raises ``_Refused`` for an entry compressed other than by deflate (bzip2, LZMA: refused,
+        as calamine always refused them) or whose length is not the one recorded."""
         members = []
-        for info, name in entries:
-            body = self.members[name] if name else b""
+        for info, name, kept in self._entries:
+            if not kept and name not in parts:
+                continue
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _Refused("压缩包使用了不支持的压缩方式", _ADVICE_RESAVE)
+            body = (self.members[name] if kept else self.get(name) or b"") if name else b""
             if info.file_size != len(body):
-                return None
+                raise _corrupt("压缩包内文件的长度与记录不符")
             crc = info.CRC
             if name in sheets:
                 moved = merge_cells_first(body)
@@ -781,6 +778,7 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
     unambiguous = _resolution_unambiguous(pkg, wb_part, wb_xml, sheet_elements)
     skip = wanted is not None and unambiguous
     scans: dict[str, _SheetScan] = {}
+    measured: set[str] = set()  # the parts the stored copy holds of the worksheets left lazy
     for name, part in sheet_parts.items():
         if skip and wanted is not None and not wanted(name):
             continue  # neither measured nor handed to calamine (_assemble skips it too)
@@ -791,6 +789,7 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
         del xml
         _check_extent(scan, name, limits)
         scans[name] = scan
+        measured.add(part)
     # Any other part holding cells (an unusual package layout calamine might resolve
     # differently): measured too, so nothing reaches calamine unmeasured.
     mapped = set(sheet_parts.values())
@@ -800,12 +799,13 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
         xml = pkg.get(member)
         if xml is not None and b"sheetData" in xml:
             _check_extent(_scan_xlsx_sheet(xml, member), member, limits)
+            measured.add(member)
     properties = _custom_properties(pkg)
     saved = _saved_record(pkg, "docProps/core.xml", "dcterms:modified")
-    # (a selective read keeps no stored copy: nothing to move there)
+    # (a selective read moves nothing: its sheets are the few a report needs)
     moved = _read_only_as_sheets(pkg, sheet_parts, scans, targets) if unambiguous and wanted is None else set()
-    return _assemble(path, kind, pkg.stored_copy(sheets=moved) or data, scans, properties, limits, wanted=wanted,
-                     saved_record=saved)
+    return _assemble(path, kind, pkg.stored_copy(sheets=moved, parts=measured), scans, properties, limits,
+                     wanted=wanted, saved_record=saved)
 
 
 def _check_sheet_list(sheet_elements: list[Element]) -> None:
@@ -1020,7 +1020,7 @@ def _read_xlsb(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
                 _check_extent(_scan_xlsb_sheet(buf), member, limits)
     except struct.error:
         raise _corrupt("xlsb 记录不完整") from None
-    return _assemble(path, "xlsb", data, scans, {}, limits)
+    return _assemble(path, "xlsb", pkg.stored_copy(), scans, {}, limits)  # what was measured, as read here
 
 
 # --- ods ----------------------------------------------------------------------------------------
@@ -1135,7 +1135,7 @@ def _read_ods(path: Path, data: bytes, pkg: _Package, limits: Limits) -> ReturnW
     if content is None:
         raise _corrupt("缺少 content.xml")
     scans = _scan_ods(content, limits)
-    return _assemble(path, "ods", data, scans, _ods_properties(pkg), limits,
+    return _assemble(path, "ods", pkg.stored_copy(), scans, _ods_properties(pkg), limits,
                      saved_record=_saved_record(pkg, "meta.xml", "dc:date"))
 
 
