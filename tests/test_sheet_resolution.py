@@ -48,10 +48,6 @@ def _workbook(path: Path, sheets: str, targets: dict[str, str], parts: dict[str,
      '<sheet name="B" sheetId="3" r:id="rId1"/>',
      {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
      {"xl/worksheets/sheet1.xml": FAR, "xl/worksheets/sheet2.xml": NEAR}, "同名的工作表“A”"),
-    # names equal but for case, as Excel never allows
-    ('<sheet name="Data" sheetId="1" r:id="rId1"/><sheet name="DATA" sheetId="2" r:id="rId2"/>',
-     {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
-     {"xl/worksheets/sheet1.xml": NEAR, "xl/worksheets/sheet2.xml": NEAR}, "同名的工作表“DATA”"),
     # an id in another namespace before r:id: xltools read the first, calamine r:id
     ('<sheet name="A" sheetId="1" x:id="rId2" r:id="rId1"/>',
      {"rId1": "worksheets/far.dat", "rId2": "worksheets/sheet1.xml"},
@@ -62,6 +58,17 @@ def test_a_sheet_list_read_two_ways_is_refused_in_one_line(listed, targets, part
     with pytest.raises(ReturnReadError) as caught:
         read_return(path, sheets=sheets)
     assert reason in caught.value.reason and "文件已损坏" in caught.value.reason
+
+
+@pytest.mark.parametrize(("first", "second"), [("Maße", "Masse"), ("Data", "DATA"), ("ﬁnal", "final")])
+def test_names_equal_only_when_case_folded_are_two_sheets(first, second, tmp_path):
+    # LibreOffice writes Maße beside Masse; xltools and calamine both look names up exactly
+    path = _workbook(tmp_path / "fold.xlsx", f'<sheet name="{first}" sheetId="1" r:id="rId1"/>'
+                     f'<sheet name="{second}" sheetId="2" r:id="rId2"/>',
+                     {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
+                     {"xl/worksheets/sheet1.xml": NEAR, "xl/worksheets/sheet2.xml": FAR})
+    book = read_return(path)
+    assert [(s.name, len(s.rows)) for s in book.sheets] == [(first, 1), (second, 900)]
 
 
 def test_distinct_names_and_one_id_each_read_as_before(tmp_path):
@@ -75,7 +82,7 @@ def test_distinct_names_and_one_id_each_read_as_before(tmp_path):
 
 
 def test_a_control_character_in_a_sheet_name_keeps_the_message_on_one_line(tmp_path):
-    path = _workbook(tmp_path / "name.xlsx", '<sheet name="A&#13;B" sheetId="1" r:id="rId1"/>'
+    path = _workbook(tmp_path / "name.xlsx", '<sheet name="a&#13;b" sheetId="1" r:id="rId1"/>'
                      '<sheet name="a&#13;b" sheetId="2" r:id="rId2"/>',
                      {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
                      {"xl/worksheets/sheet1.xml": NEAR, "xl/worksheets/sheet2.xml": NEAR})
@@ -144,3 +151,20 @@ def test_calamine_reads_the_members_zipfile_read_not_the_file_as_it_came(sheets,
         assert zf.read("xl/worksheets/sheet1.xml") == NEAR.encode()  # what xltools measures
     book = read_return(path, sheets=sheets)
     assert len(book.sheets[0].rows) == 1  # the far part would give 900 rows
+
+
+def test_a_big_copy_goes_through_a_temporary_file_that_is_removed(monkeypatch, tmp_path):
+    import tempfile
+
+    from xltools import readers
+
+    sample = sorted((Path(__file__).resolve().parent.parent / "samples" / "returns").rglob("*.xlsx"))[0]
+    in_memory = read_return(sample)
+    monkeypatch.setattr(readers, "_COPY_IN_MEMORY_LIMIT", 0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    opened: list[str] = []
+    real = readers.python_calamine.CalamineWorkbook.from_path
+    monkeypatch.setattr(readers.python_calamine.CalamineWorkbook, "from_path",
+                        lambda name: (opened.append(name), real(name))[1])
+    assert read_return(sample) == in_memory
+    assert len(opened) == 1 and opened[0].startswith(str(tmp_path)) and list(tmp_path.iterdir()) == []

@@ -66,6 +66,7 @@ write ``preserve`` whenever such whitespace matters); ``_x000D_`` escapes are de
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -74,10 +75,11 @@ import os
 import posixpath
 import re
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -579,27 +581,48 @@ class _Package:
         embedded files, lazy worksheets not asked for) left out, as calamine reads none of them
         (APPNOTE.TXT 4.3.7, 4.3.12, 4.3.16; compression method 0).  Written by
         :func:`~xltools.zip_writer.write_zip`, the names' bytes and UTF-8 flags kept, Zip64 records
-        only where needed.
+        only where needed.  :meth:`stored_copy_file` writes the same to a file.
 
         calamine is never handed the return as it came (issue 7, twelfth round, a seventh hostile
         review): Python's zipfile and calamine's zip library do not always find the same member
         under one name (two end records, an end record calamine rejects and passes over, a
         Zip64 locator, a repeated Zip64 extra field), so calamine could load a part nothing here
         had measured, and a far cell there aborts the process.  The copy also spares calamine
-        inflating again what this class has just inflated (a S2 return reads 15 % faster).
+        inflating again what this class has just inflated (a S2 return reads 15 % faster), and
+        lets it read members zipfile inflated from bzip2 or LZMA.
 
         ``sheets``: the worksheet parts (normalised names) whose merged-cell list is moved
         before their cells (:func:`~xltools.sheet_xml.merge_cells_first`: calamine then reads
-        each once, not twice), with their CRC-32 and length recomputed.
+        each once, not twice), with their CRC-32 and length recomputed.  Raises ``_Refused`` for
+        an entry whose length is not the one recorded."""
+        out = _Pieces()
+        write_zip(out, self._stored_members(sheets, parts))  # type: ignore[arg-type]
+        return b"".join(out)
 
-        Raises ``_Refused`` for an entry compressed other than by deflate (bzip2, LZMA: refused,
-        as calamine always refused them) or whose length is not the one recorded."""
+    def stored_copy_file(self, sheets: Collection[str] = (), parts: Collection[str] = ()) -> str:
+        """:meth:`stored_copy` written to a new temporary file (``TMPDIR``), for calamine to
+        open by path: a big package is not held twice more in memory (the joined copy, and
+        calamine's own copy of a file-like object).  Returns the file's path; the caller removes
+        it.  Raises ``OSError`` (the file removed) and ``_Refused``."""
+        fd, name = tempfile.mkstemp(prefix="xltools-", suffix=".zip")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                write_zip(fh, self._stored_members(sheets, parts))
+        except BaseException:
+            os.unlink(name)
+            raise
+        return name
+
+    def stored_size(self, parts: Collection[str] = ()) -> int:
+        """The bytes of the members :meth:`stored_copy` holds (before the moves, which keep lengths)."""
+        return sum(len(self.members[name]) if kept else self._lazy[name].file_size
+                   for info, name, kept in self._entries if name and (kept or name in parts))
+
+    def _stored_members(self, sheets: Collection[str], parts: Collection[str]) -> list[Member]:
         members = []
         for info, name, kept in self._entries:
             if not kept and name not in parts:
                 continue
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _Refused("压缩包使用了不支持的压缩方式", _ADVICE_RESAVE)
             body = (self.members[name] if kept else self.get(name) or b"") if name else b""
             if info.file_size != len(body):
                 raise _corrupt("压缩包内文件的长度与记录不符")
@@ -612,9 +635,7 @@ class _Package:
             members.append(Member(info.filename, info.date_time, info.external_attr, info.create_system,
                                   zipfile.ZIP_STORED, crc, len(body), (body,),
                                   raw_name=(info.filename.encode("utf-8" if flags else "cp437"), flags)))
-        out = _Pieces()
-        write_zip(out, members)  # type: ignore[arg-type]
-        return b"".join(out)
+        return members
 
     def get(self, name: str) -> bytes | None:
         name = _norm(name)
@@ -804,14 +825,15 @@ def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
     saved = _saved_record(pkg, "docProps/core.xml", "dcterms:modified")
     # (a selective read moves nothing: its sheets are the few a report needs)
     moved = _read_only_as_sheets(pkg, sheet_parts, scans, targets) if unambiguous and wanted is None else set()
-    return _assemble(path, kind, pkg.stored_copy(sheets=moved, parts=measured), scans, properties, limits,
-                     wanted=wanted, saved_record=saved)
+    return _from_copy(pkg, lambda source: _assemble(path, kind, source, scans, properties, limits, wanted=wanted,
+                                                     saved_record=saved), sheets=moved, parts=measured)
 
 
 def _check_sheet_list(sheet_elements: list[Element]) -> None:
     """Refuse a workbook whose sheet list xltools and calamine could map to parts differently:
-    two sheets of one name (ignoring case, as Excel does: xltools keeps the last, calamine's
-    lookup by name the first), or a ``<sheet>`` with more than one attribute named ``id``
+    two sheets of exactly one name (xltools keeps the last, calamine's lookup by name the
+    first; names equal but for case, such as Maße and MASSE, are two sheets to both, and
+    LibreOffice writes them), or a ``<sheet>`` with more than one attribute named ``id``
     (xltools reads the first, calamine ``r:id``).  Either let calamine load a part xltools
     never measured — a far cell there aborts the process (a hostile review in issue 7's twelfth
     round).  Excel, WPS and LibreOffice write neither.  Raises ``_Refused``."""
@@ -819,10 +841,9 @@ def _check_sheet_list(sheet_elements: list[Element]) -> None:
     for el in sheet_elements:
         name = el.get("name")
         if name is not None:
-            key = name.casefold()
-            if key in seen:
+            if name in seen:
                 raise _corrupt(f"工作簿中有两张同名的工作表“{_one_line_name(name)}”")
-            seen.add(key)
+            seen.add(name)
         if sum(_local(k) == "id" for k in el.attrib) > 1:
             raise _corrupt(f"工作表“{_one_line_name(name or '')}”的关系标识不止一个")
 
@@ -1020,7 +1041,7 @@ def _read_xlsb(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Lim
                 _check_extent(_scan_xlsb_sheet(buf), member, limits)
     except struct.error:
         raise _corrupt("xlsb 记录不完整") from None
-    return _assemble(path, "xlsb", pkg.stored_copy(), scans, {}, limits)  # what was measured, as read here
+    return _from_copy(pkg, lambda source: _assemble(path, "xlsb", source, scans, {}, limits))
 
 
 # --- ods ----------------------------------------------------------------------------------------
@@ -1135,8 +1156,9 @@ def _read_ods(path: Path, data: bytes, pkg: _Package, limits: Limits) -> ReturnW
     if content is None:
         raise _corrupt("缺少 content.xml")
     scans = _scan_ods(content, limits)
-    return _assemble(path, "ods", pkg.stored_copy(), scans, _ods_properties(pkg), limits,
-                     saved_record=_saved_record(pkg, "meta.xml", "dc:date"))
+    properties, saved = _ods_properties(pkg), _saved_record(pkg, "meta.xml", "dc:date")
+    return _from_copy(pkg, lambda source: _assemble(path, "ods", source, scans, properties, limits,
+                                                     saved_record=saved))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1489,14 +1511,41 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
 # ---------------------------------------------------------------------------------------------
 
 
-def _assemble(path: Path, kind: str, data: bytes, scans: dict[str, _SheetScan],
+#: A stored copy bigger than this (bytes) goes to a temporary file that calamine opens by path.
+_COPY_IN_MEMORY_LIMIT = 32 << 20
+
+
+def _from_copy(pkg: _Package, assemble: Callable[[bytes | str], ReturnWorkbook],
+               sheets: Collection[str] = (), parts: Collection[str] = ()) -> ReturnWorkbook:
+    """``assemble`` given the package's stored copy (:meth:`_Package.stored_copy`): the bytes,
+    or for a copy over 32 MB the path of a temporary file holding it, removed afterwards (an .ods's 300 MB
+    content.xml was held about three times over).  A
+    temporary file that cannot be written: the bytes."""
+    if pkg.stored_size(parts) <= _COPY_IN_MEMORY_LIMIT:
+        return assemble(pkg.stored_copy(sheets, parts))
+    try:
+        name = pkg.stored_copy_file(sheets, parts)
+    except OSError:
+        return assemble(pkg.stored_copy(sheets, parts))
+    try:
+        return assemble(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def _assemble(path: Path, kind: str, data: bytes | str, scans: dict[str, _SheetScan],
               properties: dict[str, str], limits: Limits,
               ordered: list[_SheetScan] | None = None,
               wanted: _SheetFilter | None = None, saved_record: str | None = None) -> ReturnWorkbook:
     """Values from calamine for every worksheet our own pass has measured (by name, or for
     .xls by position, since BIFF5 names depend on a code page); never hand calamine a sheet
-    whose size we have not checked.  With ``wanted``, the other sheets are skipped."""
-    wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    whose size we have not checked.  With ``wanted``, the other sheets are skipped.  ``data``:
+    the package's bytes, or the path of a file holding them (:func:`_from_copy`)."""
+    if isinstance(data, str):
+        wb = python_calamine.CalamineWorkbook.from_path(data)
+    else:
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     sheets: list[SheetData] = []
     with wb:
         metas = wb.sheets_metadata
