@@ -168,3 +168,36 @@ def test_a_big_copy_goes_through_a_temporary_file_that_is_removed(monkeypatch, t
                         lambda name: (opened.append(name), real(name))[1])
     assert read_return(sample) == in_memory
     assert len(opened) == 1 and opened[0].startswith(str(tmp_path)) and list(tmp_path.iterdir()) == []
+
+
+def test_a_tab_written_two_ways_is_one_name_to_calamine(tmp_path):
+    # XML makes a literal tab in a value a space; calamine keeps it, and decodes &#9; to a tab
+    path = _workbook(tmp_path / "tab.xlsx", '<sheet name="A&#9;B" sheetId="1" r:id="rId1"/>'
+                     '<sheet name="A\tB" sheetId="2" r:id="rId2"/>',
+                     {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
+                     {"xl/worksheets/sheet1.xml": NEAR, "xl/worksheets/sheet2.xml": FAR})
+    with pytest.raises(ReturnReadError) as caught:
+        read_return(path)
+    assert "同名的工作表" in caught.value.reason
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "returns"
+
+
+@pytest.mark.parametrize(("fixture", "extra"), [
+    ("same-values-lo.ods", "xl/workbook.xml"),
+    ("same-values-lo.ods", "_rels/.rels"),
+    ("binary-workbook.xlsb", "xl/workbook.xml"),
+])
+def test_an_ods_or_xlsb_holding_an_xlsx_too_is_refused(fixture, extra, tmp_path):
+    # calamine tries the .xlsx reading first: it would read worksheets xltools never measured
+    src = FIXTURES / fixture
+    assert read_return(src).sheets  # the fixture alone reads
+    path = tmp_path / fixture
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr(extra, '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
+    with pytest.raises(ReturnReadError) as caught:
+        read_return(path)
+    assert "两种表格格式" in caught.value.reason

@@ -661,6 +661,7 @@ def _read_zip(path: Path, data: bytes, limits: Limits, wanted: _SheetFilter | No
         if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet") or (
             not mimetype and "content.xml" in names and _office_document_part(pkg) is None
         ):
+            _refuse_two_formats(names, "ods")
             return _read_ods(path, data, pkg, limits)
         if b"opendocument.text" in mimetype:
             raise _Refused("不是电子表格（看起来是 Writer 文本文档 .odt）", _ADVICE_NOT_SHEET)
@@ -677,8 +678,19 @@ def _read_zip(path: Path, data: bytes, limits: Limits, wanted: _SheetFilter | No
             raise _Refused("不是电子表格（是压缩包）", "请解压后分别报送其中的登记表")
         raise _Refused("不是电子表格（压缩包里没有工作簿）", _ADVICE_NOT_SHEET)
     if wb_part.endswith(".bin"):
+        _refuse_two_formats(names, "xlsb")
         return _read_xlsb(path, data, pkg, wb_part, limits)
     return _read_xlsx(path, data, pkg, wb_part, limits, wanted)
+
+
+def _refuse_two_formats(names: set[str], kind: str) -> None:
+    """Refuse an .ods or .xlsb package that also holds the parts of an .xlsx: calamine, which
+    tries the .xlsx reading first (and follows ``_rels/.rels`` to a folder's ``workbook.xml``),
+    would read worksheets xltools did not measure for the format it read (a hostile review in
+    issue 7's twelfth round).  No spreadsheet program writes such a package."""
+    if any(n == "_rels/.rels" or n.endswith("workbook.xml") for n in names) if kind == "ods" else any(
+            n.endswith("workbook.xml") for n in names):
+        raise _corrupt("文件同时含有两种表格格式的内容，无法确定应读哪一种")
 
 
 def _office_document_part(pkg: _Package) -> str | None:
@@ -841,11 +853,18 @@ def _check_sheet_list(sheet_elements: list[Element]) -> None:
     for el in sheet_elements:
         name = el.get("name")
         if name is not None:
-            if name in seen:
+            # XML turns a literal tab or line break in a value into a space, calamine does not
+            # (and it decodes &#9; as XML does): compared with those as spaces, "A&#9;B" and a
+            # literal "A<tab>B" are one name to calamine, as a ninth review found
+            key = name.translate(_WHITESPACE_AS_SPACE)
+            if key in seen:
                 raise _corrupt(f"工作簿中有两张同名的工作表“{_one_line_name(name)}”")
-            seen.add(name)
+            seen.add(key)
         if sum(_local(k) == "id" for k in el.attrib) > 1:
             raise _corrupt(f"工作表“{_one_line_name(name or '')}”的关系标识不止一个")
+
+
+_WHITESPACE_AS_SPACE = {9: 32, 10: 32, 13: 32}
 
 
 def _one_line_name(name: str) -> str:
