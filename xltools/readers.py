@@ -661,8 +661,8 @@ def _read_zip(path: Path, data: bytes, limits: Limits, wanted: _SheetFilter | No
         if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet") or (
             not mimetype and "content.xml" in names and _office_document_part(pkg) is None
         ):
-            _refuse_two_formats(names, "ods")
-            return _read_ods(path, data, pkg, limits)
+            _refuse_two_formats(names, also=("_rels/.rels",))
+            return _read_ods(path, pkg, limits)
         if b"opendocument.text" in mimetype:
             raise _Refused("不是电子表格（看起来是 Writer 文本文档 .odt）", _ADVICE_NOT_SHEET)
         if b"opendocument.presentation" in mimetype:
@@ -678,18 +678,18 @@ def _read_zip(path: Path, data: bytes, limits: Limits, wanted: _SheetFilter | No
             raise _Refused("不是电子表格（是压缩包）", "请解压后分别报送其中的登记表")
         raise _Refused("不是电子表格（压缩包里没有工作簿）", _ADVICE_NOT_SHEET)
     if wb_part.endswith(".bin"):
-        _refuse_two_formats(names, "xlsb")
-        return _read_xlsb(path, data, pkg, wb_part, limits)
-    return _read_xlsx(path, data, pkg, wb_part, limits, wanted)
+        _refuse_two_formats(names)
+        return _read_xlsb(path, pkg, wb_part, limits)
+    return _read_xlsx(path, pkg, wb_part, limits, wanted)
 
 
-def _refuse_two_formats(names: set[str], kind: str) -> None:
-    """Refuse an .ods or .xlsb package that also holds the parts of an .xlsx: calamine, which
-    tries the .xlsx reading first (and follows ``_rels/.rels`` to a folder's ``workbook.xml``),
-    would read worksheets xltools did not measure for the format it read (a hostile review in
-    issue 7's twelfth round).  No spreadsheet program writes such a package."""
-    if any(n == "_rels/.rels" or n.endswith("workbook.xml") for n in names) if kind == "ods" else any(
-            n.endswith("workbook.xml") for n in names):
+def _refuse_two_formats(names: set[str], also: tuple[str, ...] = ()) -> None:
+    """Refuse an .ods or .xlsb package that also holds the parts of an .xlsx (a ``workbook.xml``,
+    or one of the names ``also``): calamine, which tries the .xlsx reading first (and follows
+    ``_rels/.rels`` to a folder's ``workbook.xml``), would read worksheets xltools did not
+    measure for the format it read (a hostile review in issue 7's twelfth round).  No
+    spreadsheet program writes such a package."""
+    if any(n.endswith("workbook.xml") or n in also for n in names):
         raise _corrupt("文件同时含有两种表格格式的内容，无法确定应读哪一种")
 
 
@@ -791,7 +791,7 @@ def _state(visible: object) -> str:
     return "visible"
 
 
-def _read_xlsx(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Limits,
+def _read_xlsx(path: Path, pkg: _Package, wb_part: str, limits: Limits,
                wanted: _SheetFilter | None = None) -> ReturnWorkbook:
     content_types = pkg.get("[Content_Types].xml") or b""
     macro = b"macroEnabled" in content_types or any(n.endswith("vbaproject.bin") for n in pkg.names)
@@ -858,18 +858,13 @@ def _check_sheet_list(sheet_elements: list[Element]) -> None:
             # literal "A<tab>B" are one name to calamine, as a ninth review found
             key = name.translate(_WHITESPACE_AS_SPACE)
             if key in seen:
-                raise _corrupt(f"工作簿中有两张同名的工作表“{_one_line_name(name)}”")
+                raise _corrupt(f"工作簿中有两张同名的工作表“{name}”")  # one line: ReturnReadError
             seen.add(key)
         if sum(_local(k) == "id" for k in el.attrib) > 1:
-            raise _corrupt(f"工作表“{_one_line_name(name or '')}”的关系标识不止一个")
+            raise _corrupt(f"工作表“{name or ''}”的关系标识不止一个")
 
 
 _WHITESPACE_AS_SPACE = {9: 32, 10: 32, 13: 32}
-
-
-def _one_line_name(name: str) -> str:
-    """A sheet name as shown in a one-line message: control characters as spaces, at most 31."""
-    return "".join(" " if ch < " " else ch for ch in name)[:31]
 
 
 _REL_NAMESPACES = ("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}",
@@ -1039,7 +1034,7 @@ def _scan_xlsb_sheet(buf: bytes) -> _SheetScan:
     return scan
 
 
-def _read_xlsb(path: Path, data: bytes, pkg: _Package, wb_part: str, limits: Limits) -> ReturnWorkbook:
+def _read_xlsb(path: Path, pkg: _Package, wb_part: str, limits: Limits) -> ReturnWorkbook:
     wb = pkg.get(wb_part) or b""
     targets = _rels_targets(pkg, wb_part)
     scans: dict[str, _SheetScan] = {}
@@ -1170,7 +1165,7 @@ def _ods_properties(pkg: _Package) -> dict[str, str]:
     return props
 
 
-def _read_ods(path: Path, data: bytes, pkg: _Package, limits: Limits) -> ReturnWorkbook:
+def _read_ods(path: Path, pkg: _Package, limits: Limits) -> ReturnWorkbook:
     content = pkg.get("content.xml")
     if content is None:
         raise _corrupt("缺少 content.xml")
@@ -1537,9 +1532,9 @@ _COPY_IN_MEMORY_LIMIT = 32 << 20
 def _from_copy(pkg: _Package, assemble: Callable[[bytes | str], ReturnWorkbook],
                sheets: Collection[str] = (), parts: Collection[str] = ()) -> ReturnWorkbook:
     """``assemble`` given the package's stored copy (:meth:`_Package.stored_copy`): the bytes,
-    or for a copy over 32 MB the path of a temporary file holding it, removed afterwards (an .ods's 300 MB
-    content.xml was held about three times over).  A
-    temporary file that cannot be written: the bytes."""
+    or for a copy over 32 MB the path of a temporary file holding it, removed afterwards (held
+    in memory, an .ods's 300 MB content.xml was held about three times over).  A temporary file
+    that cannot be written: the bytes."""
     if pkg.stored_size(parts) <= _COPY_IN_MEMORY_LIMIT:
         return assemble(pkg.stored_copy(sheets, parts))
     try:
