@@ -59,7 +59,8 @@ def _stored_copies() -> list[tuple[Path, bytes, bytes, set[str]]]:
 def test_the_stored_copy_has_the_same_entries_stored():
     copies = _stored_copies()
     assert len(copies) >= 20  # the sample rounds alone hold more
-    assert sum(bool(left_out) for *_, left_out in copies) >= 1  # some corpus file has an image or the like
+    if (SHARED / "corpus").is_dir():  # some corpus file has an image or the like (the samples none)
+        assert sum(bool(left_out) for *_, left_out in copies) >= 1
     for path, data, copy, left_out in copies:
         with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(io.BytesIO(copy)) as stored:
             assert stored.testzip() is None, path

@@ -201,7 +201,9 @@ def test_calamine_reads_every_workbook_the_same_with_the_lists_moved(tmp_path):
             moved += sum(zf.read(n) != pkg.members[n] for n in sheets if n in zf.namelist())
         assert _calamine_view(rewritten) == _calamine_view(plain) == _calamine_view(data), path
         checked += 1
-    assert checked >= 100 and moved >= 360
+    # the samples alone (a checkout without ../shared): 72 workbooks, 346 parts; with the corpus more
+    least_checked, least_moved = (100, 360) if (SHARED / "corpus").is_dir() else (70, 340)
+    assert checked >= least_checked and moved >= least_moved
 
 
 def _read_both_ways(path: Path, monkeypatch) -> tuple[object, object]:
@@ -226,7 +228,7 @@ def test_a_return_reads_the_same_with_and_without_the_move(monkeypatch, tmp_path
         assert with_move == without, path
         read += isinstance(with_move, dict)
         refused += isinstance(with_move, str)
-    assert read >= 110 and refused >= 5
+    assert read >= (110 if (SHARED / "corpus").is_dir() else 80) and refused >= 5
     merged = read_return(tmp_path / "merged.xlsx")
     assert merged.sheets[0].merged == [(1, 0, 1, 3), (5, 3, 9, 3), (20, 1, 20, 2)]
 
