@@ -405,11 +405,24 @@ def _ratios(s: dict) -> tuple[dict, dict[str, set[str]]]:
     return values, inputs
 
 
-def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -> dict:
+#: A scenario with at least this many rows runs its ``report*`` contenders in the first round
+#: only unless ``--report-repeat`` says otherwise: S2's compilation alone takes over half an hour
+#: and 5.6 GB (bench/README.md, "The compilation at city scale").
+BIG_REPORT_ROWS = 100_000
+
+
+def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float,
+                 report_repeat: int | None = None) -> dict:
+    """Run ``names`` ``repeat`` rounds on ``scenario`` (the ``report*`` ones ``report_repeat``
+    rounds: by default ``repeat``, or 1 from ``BIG_REPORT_ROWS`` rows up).  The results are saved
+    after every run (:func:`save_results`), so a run stopped part way (a timeout of the whole
+    job, Ctrl-C, a machine that runs out of memory) keeps what it measured."""
     base = DATA / scenario
     if not (base / "manifest.json").exists():
         raise SystemExit(f"{base}：没有数据，请先运行 bench/make_returns.py --scenario {scenario}")
     manifest = json.loads((base / "manifest.json").read_text("utf-8"))
+    if report_repeat is None:
+        report_repeat = 1 if manifest["expected"]["rows_read"] >= BIG_REPORT_ROWS else repeat
     for f in (base / "returns").iterdir():  # warm the page cache: every contender reads warm files
         f.read_bytes()
     if "write_floor" in names or "write_floor_xml" in names:
@@ -424,9 +437,15 @@ def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -
     reports = [n for n in names if n in REPORTS]  # last: they read this round's consolidated workbook
     runs: dict[str, list[dict]] = {n: [] for n in names}
     started = datetime.now().isoformat(timespec="seconds")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    latest = RESULTS / f"{scenario}-latest.json"
+    earlier = json.loads(latest.read_text("utf-8")) if latest.exists() else None
+    if earlier is not None and earlier.get("manifest") != manifest:
+        earlier = None  # the data were generated again: earlier rows measured other files
+    result: dict = {}
     for i in range(repeat):
         k = i % max(1, len(rotating))
-        order = rotating[k:] + rotating[:k] + reports
+        order = rotating[k:] + rotating[:k] + (reports if i < report_repeat else [])
         for name in order:
             rec = run_one(name, scenario, timeout, report_cli)
             runs[name].append(rec)
@@ -434,28 +453,44 @@ def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float) -
             print(f"[{scenario} {i + 1}/{repeat}] {name:12s} {shown}  cpu {rec['cpu']:.2f}s  load {rec['load']:.1f}  "
                   f"rss {rec['maxrss_mb']:.0f} MB  "
                   f"pss {rec['pss_mb']:.0f} MB {rec.get('check', '')}", file=sys.stderr, flush=True)
-    summary = {n: summarise(rs) | {"invocation": started} for n, rs in runs.items()}
+            last = i == repeat - 1 and name == order[-1]
+            result = save_results(scenario, stamp, started, repeat, manifest, runs, earlier, complete=last)
+    return result
+
+
+def save_results(scenario: str, stamp: str, started: str, repeat: int, manifest: dict,
+                 runs: dict[str, list[dict]], earlier: dict | None, complete: bool) -> dict:
+    """Write this invocation's runs so far to ``bench/results/<scenario>-<stamp>.json`` and
+    into ``<scenario>-latest.json``: the contenders run so far replace their rows in
+    ``earlier`` (the latest results when this invocation began, on the same data), the others
+    keep theirs, so partial reruns (``--only``) and interrupted ones lose nothing.
+    ``complete`` is False until the last run.  Returns the latest results."""
+    ran = {n: rs for n, rs in runs.items() if rs}
+    summary = {n: summarise(rs) | {"invocation": started} for n, rs in ran.items()}
     result = {"scenario": scenario, "started": started, "finished": datetime.now().isoformat(timespec="seconds"),
-              "repeat": repeat, "machine": machine(), "manifest": manifest, "summary": summary,
-              "ratios": ratios(summary), "mixed_ratios": mixed_ratios(summary),
-              "identical_outputs": identical_outputs(runs), "runs": runs}
+              "complete": complete, "repeat": repeat, "machine": machine(), "manifest": manifest,
+              "summary": summary, "ratios": ratios(summary), "mixed_ratios": mixed_ratios(summary),
+              "identical_outputs": identical_outputs(ran), "runs": ran}
     RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = json.dumps(result, ensure_ascii=False, indent=1)
-    (RESULTS / f"{scenario}-{stamp}.json").write_text(text, encoding="utf-8")
-    # merge into the latest results so partial reruns (--only) keep the other contenders
-    latest = RESULTS / f"{scenario}-latest.json"
-    if latest.exists() and set(names) != set(CONTENDERS):
-        old = json.loads(latest.read_text("utf-8"))
+    _write_atomically(RESULTS / f"{scenario}-{stamp}.json", result)
+    if earlier is not None:
+        old = json.loads(json.dumps(earlier))
         old["summary"].update(summary)
-        old["runs"].update(runs)
+        old["runs"].update(ran)
         old["ratios"] = ratios(old["summary"])
         old["mixed_ratios"] = mixed_ratios(old["summary"])
         old["identical_outputs"] = identical_outputs(old["runs"])
         old["finished"] = result["finished"]
-        text = json.dumps(old, ensure_ascii=False, indent=1)
-    latest.write_text(text, encoding="utf-8")
-    return json.loads(text)
+        old["complete"] = complete
+        result = old
+    _write_atomically(RESULTS / f"{scenario}-latest.json", result)
+    return result
+
+
+def _write_atomically(path: Path, obj: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -603,6 +638,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", default="", help="comma-separated contenders (default: all)")
     ap.add_argument("--skip", default="", help="comma-separated contenders to leave out")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per contender run")
+    ap.add_argument("--report-repeat", type=int, default=None,
+                    help=f"rounds that run the report* contenders (default: --repeat, or 1 from "
+                         f"{BIG_REPORT_ROWS:,} rows up: S2, S3, S4)")
     ap.add_argument("--table", action="store_true", help="only print the tables of the latest results")
     args = ap.parse_args(argv)
     if not args.table:
@@ -616,7 +654,7 @@ def main(argv: list[str] | None = None) -> None:
         # every run, under PYTHONDONTWRITEBYTECODE=1, which only stops Python writing it).
         compileall.compile_dir(str(ROOT / "xltools"), quiet=1)
         for sc in SCENARIOS if args.scenario == "all" else [args.scenario]:
-            run_scenario(sc, args.repeat, names, args.timeout)
+            run_scenario(sc, args.repeat, names, args.timeout, args.report_repeat)
     res = _latest()
     for sc in SCENARIOS:
         if sc in res and (args.table or args.scenario in (sc, "all")):
