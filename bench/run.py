@@ -8,8 +8,9 @@ Usage (from the repository root; the scenario's data must exist — bench/make_r
 
 For each scenario every contender runs ``--repeat`` times in a subprocess of its own, the
 contenders alternating (each round runs all of them, starting one further along the list each
-time, the ``report*`` ones last: they read this round's consolidated workbook), after one
-untimed pass that reads every return into the page cache.
+time, the ``report*`` ones last: they read this round's consolidated workbook; from 100,000
+rows up only in the first round, see ``--report-repeat``), after one untimed pass that reads
+every return into the page cache.  The results are saved after every run.
 Per run it records:
 
 * ``seconds`` — the contender's own clock around its work (bench/contenders.py) for the library
