@@ -9,7 +9,7 @@ Usage (from the repository root; the scenario's data must exist — bench/make_r
 For each scenario every contender runs ``--repeat`` times in a subprocess of its own, the
 contenders alternating (each round runs all of them, starting one further along the list each
 time, the ``report*`` ones last: they read this round's consolidated workbook; from 100,000
-rows up only in the first round, see ``--report-repeat``), after one untimed pass that reads
+rows up only in the last round, see ``--report-repeat``), after one untimed pass that reads
 every return into the page cache.  The results are saved after every run.
 Per run it records:
 
@@ -414,8 +414,9 @@ BIG_REPORT_ROWS = 100_000
 
 def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float,
                  report_repeat: int | None = None) -> dict:
-    """Run ``names`` ``repeat`` rounds on ``scenario`` (the ``report*`` ones ``report_repeat``
-    rounds: by default ``repeat``, or 1 from ``BIG_REPORT_ROWS`` rows up).  The results are saved
+    """Run ``names`` ``repeat`` rounds on ``scenario`` (the ``report*`` ones in the last
+    ``report_repeat`` rounds: by default all, or the last one from ``BIG_REPORT_ROWS`` rows up,
+    so that the merge rounds come first).  The results are saved
     after every run (:func:`save_results`), so a run stopped part way (a timeout of the whole
     job, Ctrl-C, a machine that runs out of memory) keeps what it measured."""
     base = DATA / scenario
@@ -446,7 +447,7 @@ def run_scenario(scenario: str, repeat: int, names: list[str], timeout: float,
     result: dict = {}
     for i in range(repeat):
         k = i % max(1, len(rotating))
-        order = rotating[k:] + rotating[:k] + (reports if i < report_repeat else [])
+        order = rotating[k:] + rotating[:k] + (reports if i >= repeat - report_repeat else [])
         for name in order:
             rec = run_one(name, scenario, timeout, report_cli)
             runs[name].append(rec)
@@ -640,7 +641,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip", default="", help="comma-separated contenders to leave out")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per contender run")
     ap.add_argument("--report-repeat", type=int, default=None,
-                    help=f"rounds that run the report* contenders (default: --repeat, or 1 from "
+                    help=f"rounds that run the report* contenders, the last ones (default: --repeat, or 1 from "
                          f"{BIG_REPORT_ROWS:,} rows up: S2, S3, S4)")
     ap.add_argument("--table", action="store_true", help="only print the tables of the latest results")
     args = ap.parse_args(argv)
