@@ -1,6 +1,6 @@
 """What a reader's own pass over a sheet measures before calamine is given it, shared by the
-scanners of every format (:mod:`xltools.xlsx_scan` for .xlsx/.xlsm worksheets; the .xlsb, .ods
-and .xls scanners in :mod:`xltools.readers`): the extent (so a sheet too large is refused
+scanners of every format (:mod:`xltools.xlsx_scan` for .xlsx/.xlsm worksheets,
+:mod:`xltools.xlsb_scan`, :mod:`xltools.ods_scan` and :mod:`xltools.xls_scan`): the extent (so a sheet too large is refused
 before calamine allocates it), formulas, error cells, hidden rows and merged ranges, as a
 :class:`_SheetScan`; and the internal refusal (:class:`_Refused`) that
 :func:`xltools.readers.read_return` turns into a :class:`~xltools.errors.ReturnReadError` naming
