@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from packages import relationships, sheet_list, workbook_xml, xlsx_package
 
 import xltools.readers as readers
 from xltools.cli import cli
@@ -196,7 +197,6 @@ def test_cli_report_of_the_commendation_reads_two_form_sheets(consolidated, tmp_
 
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
-_WS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 
 
 def _sheet_xml(far: str) -> str:
@@ -209,28 +209,11 @@ def _sheet_xml(far: str) -> str:
 
 def _hostile_book(path: Path, sheets: str, rels: list[tuple[str, str]], office_doc: str = "xl/workbook.xml",
                   extra_workbook: str | None = None, far: str = "A500") -> Path:
-    wb = f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS}><sheets>{sheets}</sheets></workbook>'
-    rel = "".join(f'<Relationship Id="{i}" Type="{_WS}" Target="{t}"/>' for i, t in rels)
-    rels_xml = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-                f'package/2006/relationships">{rel}</Relationships>')
-    root = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-            f'2006/relationships/officeDocument" Target="{office_doc}"/></Relationships>')
-    ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-          'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-          'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>')
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", ct)
-        z.writestr("_rels/.rels", root)
-        z.writestr(office_doc, wb)
-        if extra_workbook is not None:  # what calamine reads whatever _rels/.rels says
-            z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS}><sheets>'
-                                          f'{extra_workbook}</sheets></workbook>')
-            z.writestr("xl/_rels/workbook.xml.rels", rels_xml)
-        z.writestr(office_doc.replace("xl/", "xl/_rels/") + ".rels", rels_xml)
-        z.writestr("xl/worksheets/ok.xml", _sheet_xml("A1"))
-        z.writestr("xl/worksheets/bad.xml", _sheet_xml(far))
-    return path
+    parts = {"xl/worksheets/ok.xml": _sheet_xml("A1"), "xl/worksheets/bad.xml": _sheet_xml(far)}
+    if extra_workbook is not None:  # what calamine reads whatever _rels/.rels says
+        parts = {"xl/workbook.xml": workbook_xml(extra_workbook),
+                 "xl/_rels/workbook.xml.rels": relationships(*((i, "worksheet", t) for i, t in rels)), **parts}
+    return xlsx_package(path, sheets, dict(rels), parts, office_document=office_doc)
 
 
 HOSTILE = {
@@ -294,32 +277,15 @@ def test_a_workbook_calamine_finds_in_another_folder_leaves_no_part_unmeasured(m
     # A hostile review (issue 7, twelfth round): calamine follows _rels/.rels to the last office
     # document even when it names no part, and reads that folder's workbook, whose sheet "A" is
     # the part a selective read of A left unmeasured.  Such a package is now measured whole.
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-    def rels(*items: tuple[str, str, str]) -> str:
-        return ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                + "".join(f'<Relationship Id="{i}" Type="{rel}/{t}" Target="{g}"/>' for i, t, g in items)
-                + "</Relationships>")
-
-    def workbook(*sheets: tuple[str, str]) -> str:
-        return (f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
-                + "".join(f'<sheet name="{n}" sheetId="{k}" r:id="{r}"/>' for k, (n, r) in enumerate(sheets, 1))
-                + "</sheets></workbook>")
-
-    path = tmp_path / "folders.xlsx"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                    '<Default Extension="xml" ContentType="application/xml"/></Types>')
-        zf.writestr("_rels/.rels", rels(("rId1", "officeDocument", "xl/worksheets/none.xml")))
-        zf.writestr("xl/workbook.xml", workbook(("A", "rId1"), ("B", "rId2")))
-        zf.writestr("xl/_rels/workbook.xml.rels", rels(("rId1", "worksheet", "worksheets/sheet1.xml"),
-                                                       ("rId2", "worksheet", "worksheets/sheet2.xml")))
-        zf.writestr("xl/worksheets/sheet1.xml", '<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
-                    '</sheetData></worksheet>')
-        zf.writestr("xl/worksheets/sheet2.xml", '<worksheet><sheetData><row r="900"><c r="Z900"><v>1</v></c></row>'
-                    '</sheetData></worksheet>')
-        zf.writestr("xl/worksheets/workbook.xml", workbook(("A", "rId1")))
-        zf.writestr("xl/worksheets/_rels/workbook.xml.rels", rels(("rId1", "worksheet", "sheet2.xml")))
+    path = xlsx_package(tmp_path / "folders.xlsx", sheet_list([("A", "rId1"), ("B", "rId2")]),
+                        {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"}, {
+        "_rels/.rels": relationships(("rId1", "officeDocument", "xl/worksheets/none.xml")),
+        "xl/worksheets/sheet1.xml": '<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>',
+        "xl/worksheets/sheet2.xml": '<worksheet><sheetData><row r="900"><c r="Z900"><v>1</v></c></row>'
+                                    '</sheetData></worksheet>',
+        "xl/worksheets/workbook.xml": workbook_xml(sheet_list([("A", "rId1")])),
+        "xl/worksheets/_rels/workbook.xml.rels": relationships(("rId1", "worksheet", "sheet2.xml")),
+    })
     scanned: list[str] = []
     scan = readers._scan_xlsx_sheet
     monkeypatch.setattr(readers, "_scan_xlsx_sheet", lambda xml, part: (scanned.append(part), scan(xml, part))[1])

@@ -11,30 +11,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from packages import relationships, sheet_list, workbook_xml, xlsx_package
 
 from xltools.readers import ReturnReadError, read_return
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NEAR = '<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>'
 FAR = '<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="900"><c r="Z900"><v>2</v></c></row></sheetData></worksheet>'
-
-
-def _workbook(path: Path, sheets: str, targets: dict[str, str], parts: dict[str, str]) -> Path:
-    """A package whose workbook lists ``sheets`` (the <sheet> elements as written), with
-    relationship id → target and the given parts."""
-    rels = "".join(f'<Relationship Id="{rid}" Type="{REL}/worksheet" Target="{t}"/>' for rid, t in targets.items())
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                    '<Default Extension="xml" ContentType="application/xml"/></Types>')
-        zf.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                    f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        zf.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                    f'xmlns:r="{REL}" xmlns:x="urn:x"><sheets>{sheets}</sheets></workbook>')
-        zf.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                    f'relationships">{rels}</Relationships>')
-        for name, body in parts.items():
-            zf.writestr(name, body)
-    return path
 
 
 @pytest.mark.parametrize("sheets", [None, ["A"]])
@@ -58,7 +41,7 @@ def _workbook(path: Path, sheets: str, targets: dict[str, str], parts: dict[str,
      {"xl/worksheets/far.dat": FAR, "xl/worksheets/sheet1.xml": NEAR}, "关系标识不止一个"),
 ])
 def test_a_sheet_list_read_two_ways_is_refused_in_one_line(listed, targets, parts, reason, sheets, tmp_path):
-    path = _workbook(tmp_path / "list.xlsx", listed, targets, parts)
+    path = xlsx_package(tmp_path / "list.xlsx", listed, targets, parts)
     with pytest.raises(ReturnReadError) as caught:
         read_return(path, sheets=sheets)
     assert reason in caught.value.reason and "文件已损坏" in caught.value.reason
@@ -67,7 +50,7 @@ def test_a_sheet_list_read_two_ways_is_refused_in_one_line(listed, targets, part
 @pytest.mark.parametrize(("first", "second"), [("Maße", "Masse"), ("Data", "DATA"), ("ﬁnal", "final")])
 def test_names_equal_only_when_case_folded_are_two_sheets(first, second, tmp_path):
     # LibreOffice writes Maße beside Masse; xltools and calamine both look names up exactly
-    path = _workbook(tmp_path / "fold.xlsx", f'<sheet name="{first}" sheetId="1" r:id="rId1"/>'
+    path = xlsx_package(tmp_path / "fold.xlsx", f'<sheet name="{first}" sheetId="1" r:id="rId1"/>'
                      f'<sheet name="{second}" sheetId="2" r:id="rId2"/>',
                      {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
                      {"xl/worksheets/sheet1.xml": NEAR, "xl/worksheets/sheet2.xml": FAR})
@@ -76,7 +59,7 @@ def test_names_equal_only_when_case_folded_are_two_sheets(first, second, tmp_pat
 
 
 def test_distinct_names_and_one_id_each_read_as_before(tmp_path):
-    path = _workbook(tmp_path / "plain.xlsx",
+    path = xlsx_package(tmp_path / "plain.xlsx",
                      '<sheet name="A" sheetId="1" r:id="rId1"/><sheet name="B" sheetId="2" r:id="rId2"/>',
                      {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
                      {"xl/worksheets/sheet1.xml": NEAR, "xl/worksheets/sheet2.xml": FAR})
@@ -86,7 +69,7 @@ def test_distinct_names_and_one_id_each_read_as_before(tmp_path):
 
 
 def test_a_control_character_in_a_sheet_name_keeps_the_message_on_one_line(tmp_path):
-    path = _workbook(tmp_path / "name.xlsx", '<sheet name="a&#13;b" sheetId="1" r:id="rId1"/>'
+    path = xlsx_package(tmp_path / "name.xlsx", '<sheet name="a&#13;b" sheetId="1" r:id="rId1"/>'
                      '<sheet name="a&#13;b" sheetId="2" r:id="rId2"/>',
                      {"rId1": "worksheets/sheet1.xml", "rId2": "worksheets/sheet2.xml"},
                      {"xl/worksheets/sheet1.xml": NEAR, "xl/worksheets/sheet2.xml": NEAR})
@@ -122,13 +105,9 @@ def _two_end_records(near: str, far: str) -> bytes:
     twelfth round it made xltools hand calamine the file as it came (a seventh review)."""
     parts = [("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
               '<Default Extension="xml" ContentType="application/xml"/></Types>'),
-             ("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-              f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-             ("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-              f'xmlns:r="{REL}"><sheets><sheet name="A" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-             ("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-              f'relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-              "</Relationships>"),
+             ("_rels/.rels", relationships(("rId1", "officeDocument", "xl/workbook.xml"))),
+             ("xl/workbook.xml", workbook_xml(sheet_list([("A", "rId1")]))),
+             ("xl/_rels/workbook.xml.rels", relationships(("rId1", "worksheet", "worksheets/sheet1.xml"))),
              ("xl/worksheets/sheet1.xml", near), ("xl/media/image1.png", "\x89PNG")]
     entries = [(name, body.encode("latin-1") if name.endswith(".png") else body.encode()) for name, body in parts]
     out, offsets = b"", {}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 import xlsxwriter
+from packages import one_sheet_package
 
 from xltools import readers
 from xltools.readers import ReturnReadError, read_return
@@ -233,33 +234,6 @@ def test_a_return_reads_the_same_with_and_without_the_move(monkeypatch, tmp_path
     assert merged.sheets[0].merged == [(1, 0, 1, 3), (5, 3, 9, 3), (20, 1, 20, 2)]
 
 
-def _one_sheet_workbook(path: Path, sheet_xml: bytes, replaced: dict[str, bytes] | None = None) -> Path:
-    """A minimal .xlsx whose only worksheet part is ``sheet_xml``, as it stands; ``replaced``:
-    other parts by name, added or instead of the minimal ones."""
-    ns = b'xmlns="http://schemas.openxmlformats.org/'
-    parts = {
-        "[Content_Types].xml": b'<Types ' + ns + b'package/2006/content-types"><Default Extension="rels" '
-        b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-        b'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
-        b'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        "_rels/.rels": b'<Relationships ' + ns + b'package/2006/relationships"><Relationship Id="rId1" Type="http://'
-        b'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-        b'</Relationships>',
-        "xl/workbook.xml": b'<workbook ' + ns + b'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
-        b'officeDocument/2006/relationships"><sheets><sheet name="S1" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": b'<Relationships ' + ns + b'package/2006/relationships"><Relationship Id="rId1" '
-        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-        b'Target="worksheets/sheet1.xml"/></Relationships>',
-        "xl/worksheets/sheet1.xml": sheet_xml,
-    }
-    parts.update(replaced or {})
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, body in parts.items():
-            zf.writestr(name, body)
-    return path
-
-
 _CELLS = (b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><c r="B1"><v>2</v></c></row>'
           b'<row r="2"><c r="A2"><v>3</v></c></row></sheetData>')
 
@@ -267,7 +241,7 @@ _CELLS = (b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><
 @pytest.mark.parametrize("name", sorted(_HIDDEN))
 def test_a_hostile_part_reads_the_same_with_the_rewrite_in_place(name, monkeypatch, tmp_path):
     xml = _HIDDEN[name].replace(DATA, _CELLS)
-    with_move, without = _read_both_ways(_one_sheet_workbook(tmp_path / "hostile.xlsx", xml), monkeypatch)
+    with_move, without = _read_both_ways(one_sheet_package(tmp_path / "hostile.xlsx", xml), monkeypatch)
     assert with_move == without
 
 
@@ -289,7 +263,7 @@ def test_a_part_calamine_also_reads_in_another_role_is_not_rewritten(monkeypatch
     assert merge_cells_first(strings) is not None  # the part alone has the shape
     sheet = HEAD.replace(b'xmlns="x"', b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"') + (
         b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>')
-    path = _one_sheet_workbook(tmp_path / "alias.xlsx", sheet, {
+    path = one_sheet_package(tmp_path / "alias.xlsx", sheet, {
         "xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels, "xl/sharedStrings.xml": strings})
     with_move, without = _read_both_ways(path, monkeypatch)
     assert with_move == without
@@ -324,7 +298,7 @@ def test_a_workbook_calamine_finds_in_another_folder_gets_no_move(monkeypatch, t
     offered: list[bytes] = []
     monkeypatch.setattr(readers, "merge_cells_first", lambda xml: offered.append(xml))
     for root in (_root_rels(b"xl/worksheets/none.xml"), _root_rels(b"xl/workbook.xml", b"xl/worksheets/workbook.xml")):
-        path = _one_sheet_workbook(tmp_path / "folders.xlsx", b'<worksheet><sheetData><row r="1"><c r="A1" t="s">'
+        path = one_sheet_package(tmp_path / "folders.xlsx", b'<worksheet><sheetData><row r="1"><c r="A1" t="s">'
                                    b'<v>0</v></c></row></sheetData></worksheet>', {**parts, "_rels/.rels": root})
         read_return(path)
         assert offered == []
@@ -340,7 +314,7 @@ def test_a_workbook_calamine_finds_in_another_folder_gets_no_move(monkeypatch, t
                                              + _OFFICE_DOCUMENT + b"' Target='a/b.xml'/></x></Relationships>"), False),
 ])
 def test_the_root_relationships_must_name_one_office_document_at_xl(root, plain, tmp_path):
-    path = _one_sheet_workbook(tmp_path / "root.xlsx", HEAD + DATA + TAIL, {"_rels/.rels": root})
+    path = one_sheet_package(tmp_path / "root.xlsx", HEAD + DATA + TAIL, {"_rels/.rels": root})
     pkg = readers._Package(path.read_bytes(), readers.Limits())
     assert readers._one_office_document_at_xl(pkg) is plain
 
@@ -349,13 +323,13 @@ def test_a_sheet_named_by_another_relationship_is_not_rewritten(monkeypatch, tmp
     offered: list[bool] = []
     monkeypatch.setattr(readers, "merge_cells_first", lambda xml: offered.append(True))
     xml = HEAD.replace(b'xmlns="x"', b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
-    plain = _one_sheet_workbook(tmp_path / "plain.xlsx", xml + _CELLS + _LIST + TAIL)
+    plain = one_sheet_package(tmp_path / "plain.xlsx", xml + _CELLS + _LIST + TAIL)
     read_return(plain)
     assert offered == [True]
     offered.clear()
     other = (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
              b'Id="rId9" Type="' + _REL + b'/worksheet" Target="../worksheets/sheet1.xml"/></Relationships>')
-    named = _one_sheet_workbook(tmp_path / "named.xlsx", xml + _CELLS + _LIST + TAIL,
+    named = one_sheet_package(tmp_path / "named.xlsx", xml + _CELLS + _LIST + TAIL,
                                 {"xl/worksheets/_rels/sheet1.xml.rels": other})
     read_return(named)
     assert offered == []
@@ -363,7 +337,7 @@ def test_a_sheet_named_by_another_relationship_is_not_rewritten(monkeypatch, tmp
 
 def test_a_plain_one_sheet_workbook_is_rewritten_and_reads_its_cells_and_merges(tmp_path):
     xml = HEAD.replace(b'xmlns="x"', b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
-    path = _one_sheet_workbook(tmp_path / "plain.xlsx", xml + _CELLS + _LIST + TAIL)
+    path = one_sheet_package(tmp_path / "plain.xlsx", xml + _CELLS + _LIST + TAIL)
     assert merge_cells_first(xml + _CELLS + _LIST + TAIL) is not None
     sheet = read_return(path).sheets[0]
     assert sheet.rows == [["x", 2], [3, None]] and sheet.merged == [(1, 0, 1, 1)]
