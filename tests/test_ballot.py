@@ -448,3 +448,26 @@ def test_cli(consolidated, roster_path, scenario, tmp_path):
     assert bad.exit_code == 1 and bad.output.startswith("错误：") and "Traceback" not in bad.output
     for command in ("ballot", "tally"):
         assert runner.invoke(cli, [command, "--help"]).exit_code == 0
+
+
+def test_ballot_never_replaces_a_returned_ballot(consolidated, tmp_path):
+    # A newcomer's review: --out pointed at the folder of returned ballots replaced them with
+    # blank ones, and the votes were lost.
+    out = tmp_path / "选票"
+    first = ballot(consolidated, 3, out, generated=date(2006, 1, 5))
+    blank = [p.read_bytes() for p in first]
+    assert [p.read_bytes() for p in ballot(consolidated, 3, out, generated=date(2006, 1, 5))] == blank  # blank: renewed
+    voted = mark(first[1], tmp_path / "voted.xlsx", {1: "√"}).read_bytes()
+    first[1].write_bytes(voted)
+    first[2].write_text("不是选票", encoding="utf-8")
+    with pytest.raises(OutputError) as caught:
+        ballot(consolidated, 3, out, generated=date(2006, 1, 6))
+    assert "选票_002.xlsx" in str(caught.value) and "已填写推荐" in str(caught.value) and "共 2 个" in str(caught.value)
+    assert first[1].read_bytes() == voted and first[0].read_bytes() == blank[0]  # nothing written
+    result = CliRunner().invoke(cli, ["ballot", "--candidates", str(consolidated), "--voters", "3", "--out", str(out)])
+    assert result.exit_code != 0 and result.output.count("\n") == 1 and "--overwrite" in result.output
+    assert first[1].read_bytes() == voted
+    result = CliRunner().invoke(cli, ["ballot", "--candidates", str(consolidated), "--voters", "3", "--out", str(out),
+                                      "--date", "2006-01-05", "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert [p.read_bytes() for p in first] == blank

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -11,6 +13,7 @@ from xltools import stamp
 from xltools.cli import cli
 
 TITLE = "党员先锋岗工作台账"
+FINAL = Path(__file__).resolve().parent.parent / "samples" / "returns" / "final"
 
 
 def run(*args: str):
@@ -133,3 +136,39 @@ def test_help_is_chinese():
         assert term in result.stdout, term
     assert "显示本帮助并退出" in result.stdout
     assert "generate" in run("--help").stdout
+
+
+def test_generate_never_replaces_a_filled_return(tmp_path, roster_path):
+    # A newcomer's review: returns copied into the issue folder (or --out pointed at the returns)
+    # were replaced by blank forms without a word.
+    out = tmp_path / "下发"
+    args = ("generate", "pioneer_posts", "--roster", str(roster_path), "--out", str(out), "--date", "2006-03-01")
+    assert run(*args).exit_code == 0
+    blank = {p.name: p.read_bytes() for p in out.glob("*.xlsx")}
+    assert run(*args).exit_code == 0  # generating again over blank forms is fine
+    assert {p.name: p.read_bytes() for p in out.glob("*.xlsx")} == blank
+    returned = sorted(FINAL.glob("D0[12]_*.xlsx"))
+    assert len(returned) == 2 and all(p.name in blank for p in returned)
+    for src in returned:
+        (out / src.name).write_bytes(src.read_bytes())
+    result = CliRunner().invoke(cli, [*args, "--date", "2006-03-02"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：") and "填有" in lines[0] and "行数据" in lines[0]
+    assert "--overwrite" in lines[0] and returned[0].name in lines[0]
+    for src in returned:  # nothing was written: the returns are as they came, the other forms too
+        assert (out / src.name).read_bytes() == src.read_bytes()
+    untouched = [name for name in blank if name not in {p.name for p in returned}]
+    assert all((out / name).read_bytes() == blank[name] for name in untouched)
+    assert run(*args, "--overwrite").exit_code == 0
+    assert {p.name: p.read_bytes() for p in out.glob("*.xlsx")} == blank
+
+
+def test_generate_refuses_a_file_in_the_way_it_cannot_read(tmp_path, roster_path):
+    out = tmp_path / "下发"
+    out.mkdir()
+    name = f"D01_区委办_{TITLE}.xlsx"
+    (out / name).write_text("一份笔记", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["generate", "pioneer_posts", "--roster", str(roster_path), "--out", str(out)])
+    assert result.exit_code == 1 and "无法确认是未填写的登记表" in result.output and name in result.output
+    assert (out / name).read_text(encoding="utf-8") == "一份笔记" and len(list(out.iterdir())) == 1

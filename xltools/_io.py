@@ -7,7 +7,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import OutputError
@@ -129,7 +129,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-__all__ = ["atomic_path", "prepare_dir", "readable_name", "readable_text", "refuse_among_returns", "refuse_same_file", "safe_filename"]
+__all__ = ["atomic_path", "prepare_dir", "readable_name", "readable_text", "refuse_among_returns", "refuse_filled",
+           "refuse_same_file", "safe_filename"]
 
 
 def prepare_dir(out: str | Path) -> Path:
@@ -149,6 +150,23 @@ def prepare_dir(out: str | Path) -> Path:
         except OSError as exc:
             raise OutputError(f"{out}：无法创建输出目录（{exc.strerror or exc}）") from None
     return out
+
+
+def refuse_filled(targets: Iterable[Path], filled: Callable[[Path], str | None], nothing: str) -> None:
+    """Stop a command before it writes anything when one of its ``targets`` already exists and
+    holds what somebody filled in: a unit's return copied into the folder the blank forms are
+    issued from, a returned ballot (DESIGN.md §5: nothing is lost; a newcomer's review found
+    ``generate`` replacing 48 returns with blank forms).  ``filled(path)`` says what an existing
+    target holds ("填有 12 行数据"), or None when it may be replaced (an unfilled copy of what the
+    command writes, so that generating again into the same folder still works).  ``nothing``
+    completes "没有…" in the message (生成任何工作簿).  Raises
+    :class:`~xltools.errors.OutputError` naming the first such file and how many there are."""
+    held = [(t, why) for t in targets if os.path.lexists(t) for why in [filled(t)] if why]
+    if held:
+        first, why = held[0]
+        count = f"（共 {len(held)} 个这样的文件）" if len(held) > 1 else ""
+        raise OutputError(f"{readable_name(str(first))}：文件已存在且{why}{count}，为免覆盖，没有{nothing}；"
+                          "请换一个空文件夹，或确认不再需要这些文件后加 --overwrite")
 
 
 def refuse_same_file(target: str | Path, source: str | Path, what: str, source_what: str) -> None:

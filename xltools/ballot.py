@@ -63,7 +63,7 @@ import xlsxwriter
 
 from . import stamp
 from ._dates import iso_deadline
-from ._io import atomic_path, prepare_dir
+from ._io import atomic_path, prepare_dir, refuse_filled
 from .errors import DataError, FormDefinitionError, OutputError, ReturnReadError, XltoolsError
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
 from .generate import default_generated_date
@@ -164,6 +164,7 @@ def ballot(
     deadline: str = "",
     generated: date | None = None,
     definition: str | Path | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write one anonymous ballot workbook per voter into ``out_dir``: ``选票_001.xlsx`` …
 
@@ -176,8 +177,9 @@ def ballot(
 
     Ballot numbers 1…N are shuffled over the files deterministically (seeded by the candidates
     fingerprint and N).  Returns the paths in file order.  Raises
-    :class:`~xltools.errors.OutputError` when ``out_dir`` cannot be used or already holds other
-    ballot files, :class:`~xltools.errors.DataError` for bad candidates,
+    :class:`~xltools.errors.OutputError`, before anything is written, when ``out_dir`` cannot be
+    used, already holds other ballot files, or holds one of these names that is marked or is not
+    a blank ballot (unless ``overwrite``; :func:`xltools._io.refuse_filled`), :class:`~xltools.errors.DataError` for bad candidates,
     :class:`~xltools.errors.XltoolsError` for a bad voter count or deadline.
     """
     defn, form = ballot_definition(definition)
@@ -198,9 +200,22 @@ def ballot(
     stale = sorted(p.name for p in out.glob("选票_*") if p not in targets)
     if stale:
         raise OutputError(f"{out}：目录中已有其他选票文件（{stale[0]} 等 {len(stale)} 个），请换一个空目录")
+    if not overwrite:
+        refuse_filled(targets, lambda path: _ballot_filled(path, defn, form), "生成任何选票")
     for target, number in zip(targets, numbers):
         _write_ballot(target, defn, form, cands, fp, f"{number:0{width}d}", n, deadline, generated)
     return targets
+
+
+def _ballot_filled(path: Path, definition: FormDefinition, form: Form) -> str | None:
+    """What an existing file in the way of :func:`ballot` holds: that it is not a ballot, that
+    推荐 is marked on it (a returned ballot), or None for a blank ballot."""
+    read = _read_ballot(path, path.name, definition, form, Limits())
+    if not read.is_ballot:
+        return read.reasons[0] if read.reasons else "不是选票"
+    if any(not _blank(row[4]) for row in read.rows):
+        return "已填写推荐（是交回的选票）"
+    return None
 
 
 def _voter_count(voters: int | Roster | str | Path) -> int:

@@ -41,7 +41,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import stamp
 from ._dates import chinese_date, iso_deadline
-from ._io import atomic_path, prepare_dir, safe_filename
+from ._io import atomic_path, prepare_dir, refuse_filled, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import Field, Form, FormDefinition, load_form_definition
 from .issues import cell_address, column_letter
@@ -104,6 +104,7 @@ def generate(
     deadline: str = "",
     generated: date | None = None,
     progress: Callable[[int, int, Unit], None] | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write one stamped workbook per unit of ``roster`` into ``out_dir``.
 
@@ -116,8 +117,11 @@ def generate(
 
     Files are named ``<单位代码>_<单位名称>_<title>.xlsx`` (see :func:`workbook_filename`), written
     atomically, in roster order; returns their paths in that order.  ``out_dir`` is created when
-    missing.  Raises :class:`~xltools.errors.OutputError` when ``out_dir``'s parent does not exist,
-    ``out_dir`` is a file, or two units would get the same file name;
+    missing.  A workbook of that name already there is replaced only when it holds no data rows
+    (read as a return: an earlier blank issue), unless ``overwrite``.  Raises
+    :class:`~xltools.errors.OutputError`, before anything is written, when ``out_dir``'s parent does
+    not exist, ``out_dir`` is a file, two units would get the same file name, or a workbook there
+    holds data or cannot be read (:func:`xltools._io.refuse_filled`);
     :class:`~xltools.errors.FormDefinitionError` / :class:`~xltools.errors.RosterError` from
     loading; :class:`~xltools.errors.XltoolsError` for a deadline that is not a date.
     """
@@ -144,6 +148,8 @@ def generate(
         seen[name.casefold()] = unit
         targets.append(out / name)
     prepare_dir(out)
+    if not overwrite:
+        refuse_filled(targets, lambda path: _filled(path, definition, roster), "生成任何工作簿")
 
     plan = _Plan(definition, deadline, generated)
     total = len(targets)
@@ -152,6 +158,19 @@ def generate(
         if progress is not None:
             progress(done, total, unit)
     return targets
+
+
+def _filled(path: Path, definition: FormDefinition, roster: Roster) -> str | None:
+    """What an existing workbook in the way of :func:`generate` holds, read as a return
+    (:func:`xltools.returns.read_one`): "填有 N 行数据", that it cannot be read, or None for one
+    without data rows."""
+    from .returns import read_one
+
+    res = read_one(path, definition, roster)
+    if res.status == "unreadable":
+        return f"无法确认是未填写的登记表（{res.reason}）"
+    rows = sum(map(len, res.rows.values()))
+    return f"填有 {rows} 行数据" if rows else None
 
 
 def generate_workbook(

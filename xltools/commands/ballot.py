@@ -22,7 +22,10 @@ from ._options import iso_date
 @click.option("--deadline", callback=iso_date, metavar="YYYY-MM-DD", help="交回选票的截止日期（写入填表说明）。")
 @click.option("--date", "generated", callback=iso_date, metavar="YYYY-MM-DD",
               help="生成日期，写入标识和文档属性；默认今天。日期相同则生成的文件逐字节相同。")
-def ballot_command(candidates, voters, out_dir, deadline, generated):
+@click.option("--overwrite", is_flag=True,
+              help="覆盖输出文件夹中已填写推荐的同名选票。默认不覆盖：同名文件只要填了推荐（交回的选票）"
+                   "或不是选票，就一张也不生成并报错；未填写的同名选票照常更新。")
+def ballot_command(candidates, voters, out_dir, deadline, generated, overwrite):
     """生成“十佳”党员先锋岗无记名推荐票：选票_001.xlsx、选票_002.xlsx ……
 
     \b
@@ -38,7 +41,7 @@ def ballot_command(candidates, voters, out_dir, deadline, generated):
     from ..ballot import ballot
 
     paths = ballot(candidates, voters, out_dir, deadline=deadline.isoformat() if deadline else "",
-                   generated=generated)
+                   generated=generated, overwrite=overwrite)
     click.echo(f"已生成 {len(paths)} 张选票 → {readable_name(str(Path(out_dir)))}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -51,12 +52,19 @@ PROGRESS_THRESHOLD = 5
     help="生成日期，写入标识和文档属性；默认今天（设置了 SOURCE_DATE_EPOCH 时用它）。"
     "日期相同则生成的文件逐字节相同。",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="覆盖输出文件夹中已填有数据的同名工作簿。默认不覆盖：文件夹中的同名文件只要填有数据"
+    "（例如误放进来的报送文件），就一个也不生成并报错；未填写的同名登记表照常更新。",
+)
 def generate_command(
     form_definition: str,
     roster_path: str,
     out_dir: str,
     deadline: date | None,
     generated: date | None,
+    overwrite: bool,
 ) -> None:
     """按表单定义和填报单位名单，为每个填报单位生成一个带标识的登记表工作簿。
 
@@ -74,12 +82,20 @@ def generate_command(
     """
     definition = load_form_definition(resolve_form_definition(form_definition))
     roster = load_roster(roster_path)
-    kwargs = {"deadline": deadline.isoformat() if deadline else "", "generated": generated}
+    kwargs = {"deadline": deadline.isoformat() if deadline else "", "generated": generated, "overwrite": overwrite}
     if len(roster) > PROGRESS_THRESHOLD:
-        with click.progressbar(
-            length=len(roster), label="正在生成工作簿", file=sys.stderr
-        ) as bar:
-            paths = generate(definition, roster, out_dir, progress=lambda *_: bar.update(1), **kwargs)
+        # The bar starts with the first workbook written: a round refused before that (a filled
+        # workbook in the way) shows only its error.
+        with contextlib.ExitStack() as stack:
+            bars: list = []
+
+            def tick(*_: object) -> None:
+                if not bars:
+                    bars.append(stack.enter_context(
+                        click.progressbar(length=len(roster), label="正在生成工作簿", file=sys.stderr)))
+                bars[0].update(1)
+
+            paths = generate(definition, roster, out_dir, progress=tick, **kwargs)
     else:
         paths = generate(definition, roster, out_dir, **kwargs)
     click.echo(f"已生成 {len(paths)} 个工作簿 → {readable_name(str(Path(out_dir)))}")
