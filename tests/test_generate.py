@@ -621,12 +621,18 @@ def test_out_dir_that_is_a_file(tmp_path, kit):
         generate(kit, small_roster(), tmp_path / "out", generated=GENERATED)
 
 
-def test_existing_file_is_replaced(tmp_path, kit):
+def test_an_existing_file_is_replaced_only_with_overwrite_unless_it_is_a_blank_form(tmp_path, kit):
     unit = Unit("A1", "甲")
     target = tmp_path / workbook_filename(kit, unit)
     target.write_bytes(b"old junk")
-    (path,) = generate(kit, small_roster(unit), tmp_path, generated=GENERATED)
+    with pytest.raises(OutputError, match="无法确认是未填写的登记表"):
+        generate(kit, small_roster(unit), tmp_path, generated=GENERATED)
+    assert target.read_bytes() == b"old junk"
+    (path,) = generate(kit, small_roster(unit), tmp_path, generated=GENERATED, overwrite=True)
     assert path == target and meta_of(path)["unit_code"] == "A1"
+    blank = path.read_bytes()
+    (again,) = generate(kit, small_roster(unit), tmp_path, generated=GENERATED)  # a blank form: renewed
+    assert again.read_bytes() == blank
 
 
 def test_xlsxwriter_refusal_becomes_an_output_error(tmp_path, kit):

@@ -391,3 +391,75 @@ def test_optional_stories_form_is_not_chased_and_keeps_paragraphs(kit, roster, b
     story = cons.rows["stories"][0].values
     assert story["body"].split("\n") == ["第一段：立足岗位。", "第二段：服务基层。", "第三段：争创一流。"]
     assert (story["title"], story["achievements"]) == ("甘当幕后“老黄牛”", "全年起草文稿120篇")
+
+
+# --- blank forms and copies (a newcomer's review, the thirteenth round) ------------------------
+
+
+def test_a_blank_form_sent_back_is_an_error_not_a_return_of_data(kit, roster, blank, tmp_path):
+    from xltools.commands.merge import summary_lines
+
+    d = tmp_path / "r"
+    d.mkdir()
+    (d / blank.name).write_bytes(blank.read_bytes())
+    cons = merge(kit, roster, [d], jobs=1)
+    empty = by_kind(cons, "empty_return")
+    assert len(empty) == 1 and empty[0].is_error and empty[0].unit_code == "D01" and empty[0].file == f"r/{blank.name}"
+    assert (cons.ledger[0].status, cons.ledger[0].errors) == ("有错误", 1)
+    assert accounting(cons) == (0, 0, 0)
+    assert "  其中 1 个单位的报送文件没有填写数据：D01 区委办" in summary_lines(cons)
+
+
+def test_a_blank_copy_beside_the_filled_return_never_replaces_it(kit, roster, blank, tmp_path):
+    d = tmp_path / "r"
+    filled = fill_stamped(blank, d / "D01_区委办_台账.xlsx", fill_assessment)
+    stray = d / "D01_区委办_空表.xlsx"
+    stray.write_bytes(blank.read_bytes())
+    os.utime(filled, (1_000_000_000, 1_000_000_000))  # the blank copy is the newer file
+    cons = merge(kit, roster, [d], jobs=1)
+    assert accounting(cons) == (4, 4, 0)
+    assert {r.file for rows in cons.rows.values() for r in rows} == {f"r/{filled.name}"}
+    dup = by_kind(cons, "duplicate_return")
+    assert len(dup) == 1 and not dup[0].is_error and "没有填写数据" in dup[0].message and stray.name in dup[0].message
+    assert by_kind(cons, "empty_return") == []  # the stray copy's own error is set aside with it
+    assert cons.ledger[0].status == "重复报送" and cons.superseded == [f"r/{stray.name}"]
+
+
+def test_forms_split_over_two_full_workbooks_keep_both_forms_rows(kit, roster, blank, tmp_path):
+    # Each file a whole issued workbook, each with one form filled in: the newer one's empty
+    # 先锋岗登记表 must not replace the older one's rows.
+    def only_assessment(wb):
+        ws = wb["先锋岗登记表"]
+        for r in range(4, 4 + len(POST_ROWS)):
+            for c in range(1, 10):
+                ws.cell(row=r, column=c).value = None
+        fill_assessment(wb)
+
+    d = tmp_path / "r"
+    posts = fill_stamped(blank, d / "D01_区委办_登记表.xlsx", lambda wb: None)
+    scores = fill_stamped(blank, d / "D01_区委办_考核表.xlsx", only_assessment)
+    os.utime(posts, (1_000_000_000, 1_000_000_000))
+    cons = merge(kit, roster, [d], jobs=1)
+    assert accounting(cons) == (4, 4, 0)
+    assert [r.file for r in cons.rows["posts"]] == [f"r/{posts.name}"] * 2
+    assert [r.file for r in cons.rows["assessment"]] == [f"r/{scores.name}"] * 2
+    assert cons.superseded == [] and by_kind(cons, "empty_return") == []
+    dup = by_kind(cons, "duplicate_return")  # one per form with rows; none for the forms both leave empty
+    assert sorted((i.file, i.message.split("：")[0]) for i in dup) == [
+        (f"r/{posts.name}", "同一单位重复报送（党员先锋岗年度考核表）"),
+        (f"r/{scores.name}", "同一单位重复报送（党员先锋岗登记表）")]
+    assert all(not i.is_error and "没有填写数据" in i.message for i in dup)
+
+
+def test_the_same_file_in_two_folders_is_one_return_named_by_folder(kit, roster, blank, tmp_path):
+    filled = fill_stamped(blank, tmp_path / "round1" / "D01_区委办_台账.xlsx", fill_assessment)
+    again = tmp_path / "final" / filled.name
+    again.parent.mkdir()
+    again.write_bytes(filled.read_bytes())
+    os.utime(again, (1_000_000_000, 1_000_000_000))  # even with another modification time
+    cons = merge(kit, roster, [tmp_path / "round1", tmp_path / "final"], jobs=1)
+    assert accounting(cons) == (4, 4, 0)
+    dup = by_kind(cons, "duplicate_return")
+    assert len(dup) == 1 and not dup[0].is_error and "内容完全相同" in dup[0].message
+    assert f"final/{filled.name}" in dup[0].message and f"round1/{filled.name}" in dup[0].message
+    assert cons.counts["errors"] == 0 and cons.counts["rows_superseded"] == 4

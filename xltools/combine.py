@@ -441,22 +441,44 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         # --- which file supplies each form -------------------------------------------------
         chosen: dict[str, list[FileResult]] = {}
         replaced: dict[tuple[str, str, str], list[str]] = {}  # (old, newest, how) -> form titles
+        # A file without a single row beside one with rows (a blank form attached too) supplies
+        # no form: set aside whole, so its "nothing filled in" error does not fall on the unit.
+        filled = [r for r in files if r.rows_read]
+        for r in files if filled else ():
+            if not r.rows_read:
+                replaced[(r.path, filled[-1].path, "empty")] = [f.title for f in definition.forms]
         for form in definition.forms:
-            having = [r for r in files if form.name in r.forms]
+            having = [r for r in (filled or files) if form.name in r.forms]
             if not having:
                 continue
             if len(having) > 1:
-                having.sort(key=_preference)
+                having.sort(key=lambda r, name=form.name: _preference(r, name))
                 newest = having[-1]
                 for old in having[:-1]:
-                    replaced.setdefault((old.path, newest.path, _how_chosen(old, newest)), []).append(form.title)
+                    if not old.count(form.name) and not newest.count(form.name):
+                        continue  # neither copy has rows of it: nothing set aside, nothing to say
+                    how = _how_chosen(old, newest, form.name)
+                    replaced.setdefault((old.path, newest.path, how), []).append(form.title)
                 having = [newest]
             chosen[form.name] = having
         for (old_path, new_path, how), titles in replaced.items():
             newest, old_file = _file(files, new_path), _file(files, old_path)
             old_name, new_name = Path(old_path).name, Path(new_path).name
+            if old_name == new_name:  # one name in two folders: the names as listed tell them apart
+                old_name, new_name = old_path, new_path
             what = "" if len(titles) == len(definition.forms) else f"（{'、'.join(titles)}）"
-            if how == "tie":
+            if how == "same":
+                # the very same file sent twice (a copy, or one folder merged with another):
+                # nothing to decide, nothing counted twice
+                sev, why = WARNING, (f"同一单位重复报送{what}：“{old_name}”与“{new_name}”内容完全相同，"
+                                     f"已采用“{new_name}”，不重复计入")
+                superseded_why[old_path] = f"与“{new_name}”内容完全相同，不重复计入"
+            elif how == "empty":
+                # a blank form beside a filled one (sent by mistake, or the forms split over two
+                # files): the data are used, whichever was saved later
+                sev, why = WARNING, (f"同一单位重复报送{what}：“{old_name}”中没有填写数据，已采用“{new_name}”")
+                superseded_why[old_path] = f"没有填写数据，采用同一单位的“{new_name}”"
+            elif how == "tie":
                 sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，"
                                    f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
                 superseded_why[old_path] = f"与“{new_name}”保存时间相同，无法判断哪份较新，暂用后者"
@@ -650,21 +672,29 @@ def _disputed(r: FileResult) -> bool:
     return any(i.kind in _DISPUTED for i in r.issues)
 
 
-def _preference(r: FileResult) -> tuple:
-    """Sort key among a unit's copies of a form, the last one used: a file whose identity is not
-    in doubt before one whose is — a workbook of another unit's, forwarded or copied and saved
-    later, must not replace the unit's own return (a hostile review saw 12 rows of a unit
-    dropped and another's counted twice) — then :func:`_age`."""
-    return (not _disputed(r), *_age(r))
+def _preference(r: FileResult, form_name: str) -> tuple:
+    """Sort key among a unit's copies of form ``form_name``, the last one used: a file whose
+    identity is not in doubt before one whose is — a workbook of another unit's, forwarded or
+    copied and saved later, must not replace the unit's own return (a hostile review saw 12
+    rows of a unit dropped and another's counted twice) — then one with rows of the form before
+    one without (a blank form sent beside the filled one, or the form's sheet left empty in a
+    file that carries another form: a newcomer's review saw the blank copy win and the unit's
+    rows go), then :func:`_age`."""
+    return (not _disputed(r), r.count(form_name) > 0, *_age(r))
 
 
-def _how_chosen(old: FileResult, newest: FileResult) -> str:
-    """Why ``newest`` was preferred to ``old``, for the message: ``disputed`` (old's identity
-    is in doubt), ``tie`` (same times), ``unknown`` (only one records its save time: two
-    clocks), ``file_time`` (no different recorded times: the file system's time decided), or
-    ``newer`` (saved later, by the time inside both files)."""
+def _how_chosen(old: FileResult, newest: FileResult, form_name: str) -> str:
+    """Why ``newest`` was preferred to ``old`` for form ``form_name``, for the message:
+    ``same`` (the same bytes: one file sent twice), ``disputed`` (old's identity is in doubt),
+    ``empty`` (old has no rows of the form, newest has), ``tie`` (same times), ``unknown`` (only
+    one records its save time: two clocks), ``file_time`` (no different recorded times: the
+    file system's time decided), or ``newer`` (saved later, by the time inside both files)."""
+    if old.digest and old.digest == newest.digest:
+        return "same"
     if _disputed(old) and not _disputed(newest):
         return "disputed"
+    if not old.count(form_name) and newest.count(form_name):
+        return "empty"
     if _age(old)[:2] == _age(newest)[:2]:
         return "tie"
     if old.saved_inside != newest.saved_inside:

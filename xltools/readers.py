@@ -70,6 +70,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import hashlib
 import io
 import operator
 import os
@@ -173,6 +174,9 @@ class ReturnWorkbook:
     #: the last-saved time as the file records it, as text (xlsx and xlsm: docProps/core.xml
     #: ``dcterms:modified``; ods: meta.xml ``dc:date``); None when it records none
     saved_record: str | None = None
+    #: SHA-256 of the file's bytes (hex): two copies of one file are told apart from two
+    #: versions (a unit's duplicate returns, :func:`xltools.combine.combine`); not compared
+    digest: str = field(default="", compare=False)
 
     def sheet(self, name: str) -> SheetData | None:
         """The sheet called ``name``; Excel compares sheet names case-insensitively, so an
@@ -366,12 +370,15 @@ def _read(path: Path, limits: Limits, wanted: _SheetFilter | None = None) -> Ret
         raise _Refused("文件为空（0 字节）", "请重新保存登记表后再报送")
 
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
-        return _read_zip(path, data, limits, wanted)
-    if data.startswith(_OLE_MAGIC):
-        return _read_ole(path, data, limits)
-    if path.suffix.lower() == ".csv":
-        return _read_csv(path, data, limits)
-    raise _Refused(*_not_a_spreadsheet(data))
+        book = _read_zip(path, data, limits, wanted)
+    elif data.startswith(_OLE_MAGIC):
+        book = _read_ole(path, data, limits)
+    elif path.suffix.lower() == ".csv":
+        book = _read_csv(path, data, limits)
+    else:
+        raise _Refused(*_not_a_spreadsheet(data))
+    book.digest = hashlib.sha256(data).hexdigest()
+    return book
 
 
 def _not_a_spreadsheet(data: bytes) -> tuple[str, str]:

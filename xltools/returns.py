@@ -159,6 +159,8 @@ class FileResult:
     deadline: str = ""
     rows: dict[str, list[Row]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    #: SHA-256 of the file's bytes (:attr:`xltools.readers.ReturnWorkbook.digest`), "" when unread
+    digest: str = ""
     #: form name → number of rows; set when the rows are spilled
     counts: dict[str, int] = field(default_factory=dict)
     #: (spill file, form name → (offset, length)) once the rows are on disk
@@ -1097,7 +1099,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
                         unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
                         identified_by=identified_by, saved_at=saved, mtime=mtime, saved_inside=recorded is not None,
                         deadline=(meta.deadline if meta else "") or (props.deadline if props else ""),
-                        issues=issues)
+                        issues=issues, digest=book.digest)
     if unit is None:
         several = filename_units(p, roster) if roster is not None else []
         if len(several) > 1:
@@ -1120,6 +1122,12 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
             result.issues.append(_issue(WARNING, "form_on_several_sheets",
                                         f"{definition.form(form_name).title}出现在 {n} 个工作表中，已全部读取", file=file,
                                         unit_code=result.unit_code, unit_name=result.unit_name))
+    if unit is not None and not any(result.rows.values()):
+        # A blank form sent back (or the issue folder merged by mistake) is no return of data:
+        # never 已报送 in silence (a newcomer's review: 48 blank forms merged as 48/48, exit 0).
+        result.issues.append(_issue(ERROR, "empty_return",
+                                    "各登记表都没有填写数据（报送的可能是未填写的登记表），请填写后重新报送",
+                                    file=file, unit_code=result.unit_code, unit_name=result.unit_name))
     if unit is None:
         for rows in result.rows.values():
             for row in rows:
