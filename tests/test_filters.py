@@ -15,6 +15,7 @@ from xltools.filters import (
     cn_index,
     cn_num,
     date_cn,
+    diff,
     growth,
     num,
     paras,
@@ -26,7 +27,8 @@ from xltools.filters import (
 
 
 def test_registered_filter_names():
-    assert set(FILTERS) == {"wan", "pct", "growth", "cn_num", "cn_index", "date_cn", "thousands", "num", "paras", "required"}
+    assert set(FILTERS) == {"wan", "pct", "growth", "diff", "cn_num", "cn_index", "date_cn", "thousands", "num", "paras",
+                            "required"}
 
 
 # -- wan -------------------------------------------------------------------------------------
@@ -118,6 +120,27 @@ def test_pct_zero_division_is_an_error(zero):
 )
 def test_growth(old, new, kwargs, expected):
     assert growth(old, new, **kwargs) == expected
+
+
+@pytest.mark.parametrize(
+    "old, new, kwargs, expected",
+    [
+        (92.5, 98.6, {}, "6.1"),  # a rate's change in percentage points; float gives 6.0999…
+        (98.6, 92.5, {}, "-6.1"),
+        (98.6, 92.5, {"signed": False}, "6.1"),
+        (Decimal("0.10"), Decimal("0.35"), {}, "0.25"),
+        ("１,000", 1250, {}, "250"),
+        (7, 7, {}, "0"),
+        (0, 12, {}, "12"),  # unlike growth, no base to divide by
+    ],
+)
+def test_diff(old, new, kwargs, expected):
+    assert diff(old, new, **kwargs) == expected
+
+
+def test_diff_rejects_what_is_not_a_number():
+    with pytest.raises(TemplateError, match="diff"):
+        diff(None, 3)
 
 
 def test_growth_from_zero_is_an_error():

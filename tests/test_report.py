@@ -299,13 +299,13 @@ def test_work_report_content(rendered):
     body = parts_text(rendered["work_report"])["body"]
     text = "\n".join(body)
     assert "在区直机关48个部门中积极开展创建“共产党员先锋岗”活动，" + SENTENCE in text
-    assert "48个部门中48个单位报送了台账，共汇总有效记录560条" in text
+    assert "48个部门全部报送了台账，共汇总有效记录560条" in text
     assert "要求于2006年3月31日前报送" in text and "按时" not in text
     assert "涉及金额530.5万元，其中群众评价满意的281件，占93.7％" in text
     assert "区检察院“讼诉科党员先锋岗”：人均办案从14.5件上升到33.9件，上升率133.8％，在市评比中列第二名。" in body
     assert (
         "区劳动局“维权党员先锋岗”：受理投诉举报案件2103件；涉及劳动者9970人；为劳动者追回欠薪491.3万元；"
-        "办结时限从20天下降到15天，下降率25.0％；结案率从92.5％上升到98.6％，上升率6.6％。" in body
+        "办结时限从20天下降到15天，下降率25.0％；结案率从92.5％上升到98.6％，上升6.1个百分点。" in body
     )
     assert "汇总表（.xlsx）" not in text  # the JSON-only note is not there
     # the attachment table: header, 48 units in roster order, total row

@@ -16,6 +16,7 @@ filter         in a template                              result
 ``wan``        ``{{ 4913000|wan }}``                      ``491.3`` (元 → 万元, ``digits=1``)
 ``pct``        ``{{ 0.1335|pct }}``, ``{{ a|pct(b) }}``   ``13.4％``; a/b; ``half=True`` → ``%``
 ``growth``     ``{{ 14.5|growth(33.9) }}``                ``133.8％`` = (new − old) / |old|
+``diff``       ``{{ 92.5|diff(98.6) }}``                  ``6.1`` = new − old, exactly (个百分点)
 ``cn_num``     ``{{ 106|cn_num }}``                       ``一百零六`` (cn2an)
 ``cn_index``   ``{{ 2|cn_index(2) }}``                    ``一、`` ``（二）`` ``3.`` ``（4）`` by level
 ``date_cn``    ``{{ round.date|date_cn }}``               ``2006年1月15日`` (no zero padding)
@@ -112,6 +113,15 @@ def growth(old: Any, new: Any, digits: int = 1, half: bool = False, signed: bool
         raise TemplateError(f"过滤器 growth：基数（上年值）为 0，无法计算从 {old!r} 到 {new!r} 的增长率")
     r = (n - o) / abs(o)
     return _percent(r if signed else abs(r), _digits(digits, "growth"), half)
+
+
+def diff(old: Any, new: Any, signed: bool = True) -> str:
+    """The change from ``old`` to ``new``, new − old, exactly (each as ``Decimal(str(x))``, so
+    ``diff(92.5, 98.6)`` is ``"6.1"``, not float's 6.099999999999994), as plain text like
+    :func:`num`: what a rate's change is told in (提高6.1个百分点: a rate of a rate misleads).
+    A fall is negative unless ``signed=False`` (then the magnitude)."""
+    d = _dec(new, "diff") - _dec(old, "diff")
+    return num(d if signed else abs(d))
 
 
 def cn_num(x: Any) -> str:
@@ -233,6 +243,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "wan": wan,
     "pct": pct,
     "growth": growth,
+    "diff": diff,
     "cn_num": cn_num,
     "cn_index": cn_index,
     "date_cn": date_cn,
@@ -247,6 +258,7 @@ __all__ = [
     "cn_index",
     "cn_num",
     "date_cn",
+    "diff",
     "growth",
     "num",
     "paras",

@@ -330,14 +330,17 @@ POSTS_SENTENCE = (
     "党员责任人{{ leaders }}人，参与党员{{ members }}人"
 )
 
-# one 工作成效 row: "人均办案数从14.5件上升到33.9件，上升率133.8％" or "受理投诉举报案件2103件"
-# (a unit typed as a half-width % is written ％, one percent sign per document)
+# one 工作成效 row: "人均办案数从14.5件上升到33.9件，上升率133.8％", for a rate "结案率从92.5％上升到
+# 98.6％，上升6.1个百分点" (a rate's change is told in percentage points, not as a rate of a
+# rate), or "受理投诉举报案件2103件" (a unit typed as a half-width % is written ％, one percent
+# sign per document)
 RESULT = (
     "{% set mu = (r.measure_unit or '')|replace('%', '％') %}"
+    "{% set way = '上升' if r.prior and r.current > r.prior else '下降' %}"
     "{% if r.prior and r.prior != r.current %}"
-    "{{ r.indicator }}从{{ r.prior|num }}{{ mu }}"
-    "{{ '上升' if r.current > r.prior else '下降' }}到{{ r.current|num }}{{ mu }}，"
-    "{{ '上升' if r.current > r.prior else '下降' }}率{{ r.prior|growth(r.current, signed=False) }}"
+    "{{ r.indicator }}从{{ r.prior|num }}{{ mu }}{{ way }}到{{ r.current|num }}{{ mu }}，"
+    "{% if mu == '％' %}{{ way }}{{ r.prior|diff(r.current, signed=False) }}个百分点"
+    "{% else %}{{ way }}率{{ r.prior|growth(r.current, signed=False) }}{% endif %}"
     "{% else %}{{ r.indicator }}{{ r.current|num }}{{ mu }}{% endif %}"
     "{% if r.note %}，{{ r.note|trim('。；，') }}{% endif %}"
 )
@@ -374,7 +377,8 @@ def build_work_report() -> Path:
         "由各部门逐岗登记、逐件记录、年度考核。"
         # The workbook counts who returned, not when: a return sent after the deadline (a
         # resubmission in the final round) is counted too, so the sentence does not say 按时.
-        "{{ counts.units }}个部门中{{ counts.returned }}个单位报送了台账"
+        "{% if counts.returned == counts.units %}{{ counts.units }}个部门全部报送了台账"
+        "{% else %}{{ counts.units }}个部门中{{ counts.returned }}个单位报送了台账{% endif %}"
         "{% if counts.missing %}，{{ counts.missing }}个单位未报送{% endif %}，"
         "共汇总有效记录{{ counts.rows_accepted }}条。",
     )
