@@ -383,7 +383,8 @@ def test_commendation_renders_from_the_tally(scenario, consolidated):
     ctx = report_context(consolidated, extra={"top10": top10}, date=date(2006, 1, 28))
     doc = Document(io.BytesIO(render_template("commendation", ctx)))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "第10名有并列" in text
+    last = top10[-1]
+    assert f"第10名有并列，共{len(top10)}个先锋岗的得票进入前十名（并列第{last['rank']}名，各得{last['votes']}票）" in text
     for item in top10:
         assert f"{item['unit_name']}“{item['post_name']}”" in text
 

@@ -463,3 +463,15 @@ def test_the_same_file_in_two_folders_is_one_return_named_by_folder(kit, roster,
     assert len(dup) == 1 and not dup[0].is_error and "内容完全相同" in dup[0].message
     assert f"final/{filled.name}" in dup[0].message and f"round1/{filled.name}" in dup[0].message
     assert cons.counts["errors"] == 0 and cons.counts["rows_superseded"] == 4
+
+
+def test_a_column_without_header_is_named_by_its_first_filled_cell(kit, roster, blank, tmp_path):
+    # A newcomer's review: a row typed one column to the right was reported at J3, the empty
+    # header cell, while the data stood in J5.
+    def edit(wb):
+        wb["先锋岗登记表"]["J5"] = "多写的一格"
+
+    cons = merge(kit, roster, [fill_stamped(blank, tmp_path / "r" / blank.name, edit)], jobs=1)
+    (extra,) = by_kind(cons, "extra_column")
+    assert (extra.cell, extra.row, extra.raw) == ("J5", 5, "多写的一格")
+    assert "第 J 列没有表头但有内容（从 J5 起）" in extra.message and not extra.is_error

@@ -70,6 +70,15 @@ _CLICK_ZH = {
     "{name} {filename!r} is not readable.": "{name} {filename!r} 无法读取。",
     "{name} {filename!r} is not writable.": "{name} {filename!r} 无法写入。",
     "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+    # ngettext: (singular, plural) → one Chinese text for both
+    "Did you mean {possibility}?": "是否要用 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（是否要用其中之一：{possibilities}？）",
+    "Got unexpected extra argument ({args})": "多出了参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多出了参数（{args}）",
+    "Option {name!r} requires an argument.": "选项 {name!r} 后面需要一个值。",
+    "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 后面需要 {nargs} 个值。",
+    "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
+    "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
 }
 
 
@@ -77,9 +86,21 @@ def _zh(message: str) -> str:
     return _CLICK_ZH.get(message, message)
 
 
-for _module in (click.core, click.exceptions, click.formatting, click.types, click.decorators):
+def _zh_n(singular: str, plural: str, n: int) -> str:
+    text = singular if n == 1 else plural
+    return _CLICK_ZH.get(text, text)
+
+
+# click's modules as loaded by ``import click`` (its option parser is click.parser, or
+# click._parser in later releases)
+for _name in ("core", "exceptions", "formatting", "types", "decorators", "parser", "_parser"):
+    _module = sys.modules.get(f"click.{_name}")
+    if _module is None:
+        continue
     if hasattr(_module, "_"):
         _module._ = _zh  # type: ignore[attr-defined]
+    if hasattr(_module, "ngettext"):
+        _module.ngettext = _zh_n  # type: ignore[attr-defined]
 
 
 class _Command(click.Command):

@@ -227,14 +227,20 @@ def paras(text: Any, end: str = "") -> str:
     return "\a".join(lines)
 
 
+class RequiredMissing(TemplateError):
+    """What :func:`required` raises: the template author's own message for the user, shown
+    after the template's name only (not the paragraph holding the tag, which is for a template
+    editor's mistakes)."""
+
+
 def required(value: Any, message: str = "数据中缺少本模板需要的内容") -> str:
-    """Stop rendering with ``message`` when ``value`` is None, empty text or an empty list;
-    otherwise render nothing.  For templates that make no sense without some data, e.g. the
-    commendation without ``top10``."""
+    """Stop rendering with ``message`` (:class:`RequiredMissing`) when ``value`` is None, empty
+    text or an empty list; otherwise render nothing.  For templates that make no sense without
+    some data, e.g. the commendation without ``top10``."""
     # report.NoRowsList (rows a figures JSON does not hold) refuses to be read: this message wins
     empty = value is None or getattr(value, "rows_absent", False) or (hasattr(value, "__len__") and len(value) == 0)
     if empty:
-        raise TemplateError(str(message))
+        raise RequiredMissing(str(message))
     return ""
 
 
@@ -255,6 +261,7 @@ FILTERS: dict[str, Callable[..., str]] = {
 
 __all__ = [
     "FILTERS",
+    "RequiredMissing",
     "cn_index",
     "cn_num",
     "date_cn",

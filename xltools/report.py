@@ -45,7 +45,7 @@ from markupsafe import Markup
 from ._io import OLE2_MAGIC, atomic_path
 from .consolidated import FormRows
 from .errors import DataError, OutputError, TemplateError
-from .filters import FILTERS
+from .filters import FILTERS, RequiredMissing
 from .resources import bundled
 
 #: The bundled report templates (``templates/docx/<name>.docx``).
@@ -1002,6 +1002,8 @@ def _render_error(src: _Source, exc: BaseException, forms: Any = None) -> Templa
     if lineno is None:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<template>"]
         lineno = frames[-1].lineno if frames else None
+    if isinstance(exc, RequiredMissing):  # the template's own words for the user
+        return TemplateError(f"模板 {src.name}：{exc}")
     where = src.where(partname, lineno)
     if isinstance(exc, TemplateError):
         return TemplateError(f"模板 {src.name}{where}：{exc}")

@@ -586,7 +586,15 @@ def _read_form_sheet(
         elif label is not None:
             msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
         else:
-            msg = f"第 {column_letter(c)} 列没有表头但有内容，未汇总；如需汇总请填到对应列中"
+            # named by its first filled cell (the header cell above it is empty: a newcomer's
+            # review was sent to look at J3 for data typed in J5)
+            first = next(r for r in range(hr + 1, len(sheet.rows))
+                         if c < len(sheet.rows[r]) and not _is_blank(sheet.rows[r][c]))
+            msg = (f"第 {column_letter(c)} 列没有表头但有内容（从 {cell_address(first + 1, c)} 起），未汇总；"
+                   "如需汇总请填到对应列中")
+            issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(first + 1, c), row=first + 1,
+                                 raw=_one_line(cell_text(sheet.rows[first][c])), **where))
+            continue
         issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(hr + 1, c), row=hr + 1,
                              raw=_one_line(label or ""), **where))
     missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]

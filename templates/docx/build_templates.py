@@ -486,9 +486,9 @@ def build_commendation() -> Path:
     para(
         doc,
         "{% if top10[0].votes is defined %}【注：第10名有并列，共{{ top10|length }}个先锋岗的得票进入前十名"
-        "（并列{{ top10[-1].rank }}名，各得{{ top10[-1].votes|num }}票），请党工委研究确定后删除本注。】"
+        "（并列第{{ top10[-1].rank }}名，各得{{ top10[-1].votes|num }}票），请党工委研究确定后删除本注。】"
         "{% else %}【注：第10名有并列，共{{ top10|length }}个先锋岗的总分进入前十名"
-        "（并列{{ top10[-1].rank }}名，总分{{ top10[-1].total|num }}分），请党工委研究确定后删除本注。】{% endif %}",
+        "（并列第{{ top10[-1].rank }}名，总分{{ top10[-1].total|num }}分），请党工委研究确定后删除本注。】{% endif %}",
         "DraftNote",
     )
     para(doc, "{%p endif %}")
