@@ -402,6 +402,10 @@ class _FormPlan(NamedTuple):
     blanks: tuple[None, ...]  # one per data row: the tokens of a column of blank cells
 
 
+#: A form sheet with at most this many prepared rows prints on one page (:meth:`_Builder.print_setup`).
+ONE_PAGE_ROWS = 30
+
+
 class _Plan:
     """Everything a workbook holds that does not depend on the unit: the sheet name of the
     choice lists, column widths, formats, data validations with their messages, row heights and
@@ -587,13 +591,16 @@ class _Builder:
         self.ok(ws.merge_range(row, 0, row, last_col, "", cell_format), ws, f"第 {row + 1} 行合并单元格")
         self.text(ws, row, 0, value, cell_format)
 
-    def print_setup(self, ws: Worksheet, *, landscape: bool) -> None:
+    def print_setup(self, ws: Worksheet, *, landscape: bool, rows: int = 0) -> None:
+        """A4, fit to one page wide; a sheet of at most ``ONE_PAGE_ROWS`` prepared ``rows`` also
+        fit to one page tall (shrunk a little if need be): a newcomer's review printed the
+        30-row 年度考核表 with its last 3 rows alone on a second page."""
         if landscape:
             ws.set_landscape()
         else:
             ws.set_portrait()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)  # fit to one page wide, as many pages tall as needed
+        ws.fit_to_pages(1, 1 if 0 < rows <= ONE_PAGE_ROWS else 0)  # as many pages tall as needed
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         ws.center_horizontally()
         ws.set_footer("&C第 &P 页，共 &N 页")
@@ -668,7 +675,7 @@ class _Builder:
         self.ok(ws.set_row(header_row, fp.header_height), ws, "行高")
 
         ws.freeze_panes(stamp.FIRST_DATA_ROW - 1, 0)
-        self.print_setup(ws, landscape=True)
+        self.print_setup(ws, landscape=True, rows=last - first + 1)
         ws.repeat_rows(0, header_row)
         self.ok(ws.print_area(0, 0, last, fp.last_col), ws, "打印区域")
         ws.protect("", dict(_PROTECT_OPTIONS))
