@@ -424,10 +424,11 @@ def test_layout_and_print_setup(books, kit):
         last_row = stamp.FIRST_DATA_ROW + form.max_rows - 1
         assert ws.print_area == f"'{form.sheet}'!$A$1:${last_col}${last_row}"
         ps = ws.page_setup
-        # fitToWidth absent means 1 (the OOXML default); fitToHeight 0 = as many pages as needed,
-        # 1 for a form of at most 30 prepared rows (one page: never 3 rows alone on a second)
+        # fitToWidth/fitToHeight absent mean 1 (the OOXML defaults); fitToHeight 0 = as many pages
+        # as needed, 1 for a form of at most 30 prepared rows (one page: never 3 rows alone on a second)
         tall = 1 if form.max_rows <= 30 else 0
-        assert (ps.orientation, ps.paperSize, ps.fitToWidth or 1, ps.fitToHeight or 0) == ("landscape", 9, 1, tall)
+        fit = (ps.fitToWidth or 1, 1 if ps.fitToHeight is None else ps.fitToHeight)
+        assert (ps.orientation, ps.paperSize, *fit) == ("landscape", 9, 1, tall)
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
         for c, field in enumerate(form.fields):
             width = col_width(ws, c)
