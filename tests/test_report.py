@@ -345,8 +345,8 @@ def test_deeds_compilation_content(rendered):
     # the deeds are the third level under 一、 and （一）: 1. (GB/T 9704 7.3.3 numbers the levels in order)
     start = body.index("为群众办实事做好事2件：")
     assert body[start + 1 : start + 5] == [
-        "1.2005年3月9日，王强、陈静（政策咨询）：开展劳动法规咨询。",  # 。 added by paras('。')
-        "2.2005年6月2日，王强（维权帮扶）：为35名外来务工人员追回欠薪。",
+        "1.王强、陈静（政策咨询，2005年3月9日）：开展劳动法规咨询。",  # 。 added by paras('。')
+        "2.王强（维权帮扶，2005年6月2日）：为35名外来务工人员追回欠薪。",
         "协调企业补签劳动合同。",
         "办理结果：已全部追回；受益群众35人；涉及金额12.5万元；群众评价：满意。",
     ]

@@ -587,8 +587,9 @@ def build_deeds_compilation() -> Path:
     para(doc, "{%p for d in p.deeds %}")
     para(
         doc,
-        "{{ loop.index|cn_index(3) }}{% if d.deed_date %}{{ d.deed_date|date_cn }}，{% endif %}"
-        "{{ d.member }}（{{ d.category }}）：{{ d.content|paras('。') }}",
+        # who first, the date in the bracket: "1.2005年3月9日" read as the number 1.2005
+        "{{ loop.index|cn_index(3) }}{{ d.member }}（{{ d.category }}"
+        "{% if d.deed_date %}，{{ d.deed_date|date_cn }}{% endif %}）：{{ d.content|paras('。') }}",
     )
     para(doc, "{%p if d.outcome or d.beneficiaries or d.amount or d.rating %}")
     para(
