@@ -466,7 +466,10 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             old_name, new_name = Path(old_path).name, Path(new_path).name
             if old_name == new_name:  # one name in two folders: the names as listed tell them apart
                 old_name, new_name = old_path, new_path
-            what = "" if len(titles) == len(definition.forms) else f"（{'、'.join(titles)}）"
+            # the forms named only when the older copy still supplies others (forms neither copy
+            # has rows of are never compared)
+            either = {f.title for f in definition.forms if old_file.count(f.name) or newest.count(f.name)}
+            what = "" if set(titles) >= either else f"（{'、'.join(titles)}）"
             if how == "same":
                 # the very same file sent twice (a copy, or one folder merged with another):
                 # nothing to decide, nothing counted twice
