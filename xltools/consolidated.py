@@ -384,8 +384,17 @@ def _fill_book(cons, wb, pending: list[SheetRows], scratch: Path) -> None:
         })
         chart.set_title({"name": f"各单位{per_figs[0].label}"})
         chart.set_legend({"none": True})
-        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
-        chart.set_size({"width": 520, "height": max(320, 16 * n_units)})
+        # every unit labelled (Excel and LibreOffice skip every other one of 48 by default), and
+        # a count's axis in whole numbers (not 0, 0.5, 1, 1.5 …): a newcomer's review
+        shown = [cons.per_unit.get(u.code, {}).get(per_figs[0].name) or 0 for u in cons.roster]
+        x_axis: dict = {"num_font": {"size": 8}}
+        if all(float(v).is_integer() for v in shown):
+            x_axis["num_format"] = "0"
+            if max(shown, default=0) <= 10:
+                x_axis["major_unit"] = 1
+        chart.set_x_axis(x_axis)
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 8}, "interval_unit": 1})
+        chart.set_size({"width": 520, "height": max(320, 20 * n_units + 80)})
         ws.insert_chart(1, len(labels) + 1, chart)
     ws.autofilter(0, 0, n_units, len(labels) - 1)
 
