@@ -475,3 +475,15 @@ def test_a_column_without_header_is_named_by_its_first_filled_cell(kit, roster, 
     (extra,) = by_kind(cons, "extra_column")
     assert (extra.cell, extra.row, extra.raw) == ("J5", 5, "多写的一格")
     assert "第 J 列没有表头但有内容（从 J5 起）" in extra.message and not extra.is_error
+
+
+def test_a_4301_digit_count_rejects_its_row_and_the_merge_goes_on(kit, roster, blank, tmp_path):
+    # A differential review: Python's int() refuses text of over 4,300 digits, and the
+    # ValueError escaped read_one, which never raises for bad data.
+    def edit(wb):
+        wb["先锋岗登记表"]["E5"] = "1" * 4301
+
+    cons = merge(kit, roster, [fill_stamped(blank, tmp_path / "r" / blank.name, edit)], jobs=1)
+    assert accounting(cons) == (2, 1, 1)
+    bad = [i for i in cons.issues if i.kind == "not_number"]
+    assert [(i.cell, i.is_error) for i in bad] == [("E5", True)]

@@ -358,6 +358,9 @@ _CN_NUM_RE = re.compile(
     f"(负)?([{_CN_DIGITS}两壹贰叁肆伍陆柒捌玖{_CN_PLACES}]+)(?:点([{_CN_DIGITS}]+))?"
 )
 _CN_DIGIT_VALUE = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+#: Text in a number field longer than this is not a number (see ``_numeric``'s ``parse``);
+#: a float holds 1e100 with room to spare, so every number accepted can be written to Excel.
+_MAX_NUMBER_TEXT = 100
 _UNIT_TAIL_RE = re.compile(
     f"(?:[+-]?\\s*[0-9.,]*[0-9][0-9.,]*|负?[{_CN_DIGITS}两{_CN_PLACES}点]+)\\s*([^0-9]+)"
 )
@@ -450,6 +453,11 @@ def _numeric(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
         return None, [_err("not_number", f"“{_shown(shown)}”不是数字，本栏只填数字{hint}")]
 
     def parse(s: str) -> tuple[object, list[Problem]]:
+        if len(s) > _MAX_NUMBER_TEXT:
+            # no number a clerk types is this long; Python's int() refuses text of over 4,300
+            # digits (a ValueError out of read_one), and the unit pattern below backtracks for
+            # seconds on a 30,000-character cell (a differential review, the thirteenth round)
+            return None, [_err("not_number", f"“{_shown(s)}”有 {len(s)} 个字符，不是数字，本栏只填数字{hint}")]
         if s.isdigit() and s.isascii():  # fast path: plain digits
             return on_int(int(s)) if integer else on_int_decimal(Decimal(s))
         if s in _NOT_APPLICABLE:
