@@ -254,3 +254,22 @@ def test_blank_to_none_matches_the_cell_by_cell_replacement():
             _blank_to_none(row)
         assert row == want
         assert [type(v) for v in row] == [type(v) for v in want]
+
+
+# --------------------------------------------------------------------------- hidden rows out of order
+
+
+@pytest.mark.parametrize("order", [(5, 6, 2), (2, 5, 6), (6, 2, 5)])
+def test_hidden_rows_in_any_order_are_those_the_full_parse_finds(order):
+    # A differential review: the regex scan stopped at the first hidden row past the used
+    # area, so a hidden row written after it (rows out of order) went unreported.
+    rows = {5: '<row r="5"><c r="A5"><v>1</v></c></row>', 6: '<row r="6" hidden="1"></row>',
+            2: '<row r="2" hidden="1"><c r="A2"><v>2</v></c></row>'}
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+           '2006/main"><dimension ref="A1:A5"/><sheetData>' + "".join(rows[r] for r in order)
+           + "</sheetData></worksheet>").encode()
+    scan = xlsx_scan._scan_xlsx_sheet(xml, "sheet1.xml")
+    full = xlsx_scan._SheetScan()
+    xlsx_scan._parse_xlsx_sheet(xml, "sheet1.xml", full)
+    assert scan.last_row == full.last_row == 5
+    assert scan.hidden_rows == {r for r in full.hidden_rows if r <= full.last_row} == {2}

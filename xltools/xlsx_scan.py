@@ -164,9 +164,9 @@ def _scan_xlsx_sheet(xml: bytes, part: str) -> _SheetScan:
                 _parse_xlsx_sheet(xml, part, scan)
                 return scan
             row = int(r.group(1))
-            if row > scan.last_row:  # rows come in order; beyond the used area nothing to report
-                break
-            scan.hidden_rows.add(row)
+            if row <= scan.last_row:  # beyond the used area nothing to report
+                # (not a stop: rows may come out of order, as the full parse takes them)
+                scan.hidden_rows.add(row)
     return scan
 
 
