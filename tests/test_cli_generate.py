@@ -172,3 +172,18 @@ def test_generate_refuses_a_file_in_the_way_it_cannot_read(tmp_path, roster_path
     result = CliRunner().invoke(cli, ["generate", "pioneer_posts", "--roster", str(roster_path), "--out", str(out)])
     assert result.exit_code == 1 and "无法确认是未填写的登记表" in result.output and name in result.output
     assert (out / name).read_text(encoding="utf-8") == "一份笔记" and len(list(out.iterdir())) == 1
+
+
+def test_generate_reads_a_file_in_the_way_without_the_roster(tmp_path):
+    # A return renamed to another unit's file name, whose stamp names a unit this roster does
+    # not have: read against the roster it has no rows (unknown unit), read as it stands it has.
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位代码,单位名称\nD01,区委办\n", encoding="utf-8")
+    out = tmp_path / "下发"
+    out.mkdir()
+    target = out / f"D01_区委办_{TITLE}.xlsx"
+    src = next(FINAL.glob("D02_*.xlsx"))
+    target.write_bytes(src.read_bytes())
+    result = CliRunner().invoke(cli, ["generate", "pioneer_posts", "--roster", str(roster), "--out", str(out)])
+    assert result.exit_code == 1 and "填有" in result.output and target.name in result.output
+    assert target.read_bytes() == src.read_bytes()

@@ -149,7 +149,7 @@ def generate(
         targets.append(out / name)
     prepare_dir(out)
     if not overwrite:
-        refuse_filled(targets, lambda path: _filled(path, definition, roster), "生成任何工作簿")
+        refuse_filled(targets, lambda path: _filled(path, definition), "生成任何工作簿")
 
     plan = _Plan(definition, deadline, generated)
     total = len(targets)
@@ -160,13 +160,14 @@ def generate(
     return targets
 
 
-def _filled(path: Path, definition: FormDefinition, roster: Roster) -> str | None:
+def _filled(path: Path, definition: FormDefinition) -> str | None:
     """What an existing workbook in the way of :func:`generate` holds, read as a return
     (:func:`xltools.returns.read_one`): "填有 N 行数据", that it cannot be read, or None for one
-    without data rows."""
+    without data rows.  Read without the roster, as ``xltools check`` does: a return whose
+    stamp names a unit the roster no longer has still shows its rows."""
     from .returns import read_one
 
-    res = read_one(path, definition, roster)
+    res = read_one(path, definition, None)
     if res.status == "unreadable":
         return f"无法确认是未填写的登记表（{res.reason}）"
     rows = sum(map(len, res.rows.values()))
