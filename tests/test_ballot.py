@@ -472,3 +472,23 @@ def test_ballot_never_replaces_a_returned_ballot(consolidated, tmp_path):
                                       "--date", "2006-01-05", "--overwrite"])
     assert result.exit_code == 0, result.output
     assert [p.read_bytes() for p in first] == blank
+
+
+@pytest.mark.parametrize("edit", ["header", "beside"])
+def test_ballot_never_replaces_a_spoiled_returned_ballot(consolidated, tmp_path, edit):
+    # A hostile review: a 废票 is a returned ballot too; with the 推荐 header edited, or marks
+    # typed beside the column, no mark was found in 推荐 and the file was replaced.
+    out = tmp_path / "选票"
+    (first, *_rest) = ballot(consolidated, 2, out, generated=date(2006, 1, 5))
+    wb = openpyxl.load_workbook(first)
+    ws = wb[SHEET]
+    if edit == "header":
+        ws["D3"] = "推荐（打√）"
+        ws["D4"] = "√"
+    else:
+        ws["E4"] = "√"
+    wb.save(first)
+    kept = first.read_bytes()
+    with pytest.raises(OutputError, match="是交回的选票|可能是交回的选票"):
+        ballot(consolidated, 2, out, generated=date(2006, 1, 5))
+    assert first.read_bytes() == kept

@@ -154,7 +154,8 @@ def test_generate_never_replaces_a_filled_return(tmp_path, roster_path):
     result = CliRunner().invoke(cli, [*args, "--date", "2006-03-02"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("错误：") and "填有" in lines[0] and "行数据" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("错误：") and "在“先锋岗登记表”的 A4 等" in lines[0]
+    assert "填有内容，不是未填写的登记表" in lines[0] and "共 2 个这样的文件" in lines[0]
     assert "--overwrite" in lines[0] and returned[0].name in lines[0]
     for src in returned:  # nothing was written: the returns are as they came, the other forms too
         assert (out / src.name).read_bytes() == src.read_bytes()
@@ -187,3 +188,34 @@ def test_generate_reads_a_file_in_the_way_without_the_roster(tmp_path):
     result = CliRunner().invoke(cli, ["generate", "pioneer_posts", "--roster", str(roster), "--out", str(out)])
     assert result.exit_code == 1 and "填有" in result.output and target.name in result.output
     assert target.read_bytes() == src.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["headers_retyped", "sheet_added", "rows_below_a_renamed_sheet"])
+def test_generate_refuses_any_content_a_blank_form_does_not_have(tmp_path, kind):
+    # A hostile review: read as a return, these had no rows (headers not found, data on a sheet
+    # of the unit's own) and were replaced as blank.
+    roster = small_roster(tmp_path, 1)
+    out = tmp_path / "下发"
+    args = ["generate", "pioneer_posts", "--roster", str(roster), "--out", str(out), "--date", "2006-03-01"]
+    assert run(*args).exit_code == 0
+    (target,) = out.glob("*.xlsx")
+    wb = openpyxl.load_workbook(target)
+    ws = wb["先锋岗登记表"]
+    if kind == "headers_retyped":
+        for c in range(1, 10):
+            ws.cell(row=3, column=c).value = f"栏目{c}"
+        ws["A4"] = "秘书科党员先锋岗"
+    elif kind == "sheet_added":
+        wb.create_sheet("我单位先锋岗")["B2"] = "秘书科党员先锋岗"
+    else:
+        ws.title = "Sheet1"
+    wb.save(target)
+    kept = target.read_bytes()
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and "不是未填写的登记表" in result.output
+    assert target.read_bytes() == kept
+    # 填表说明 is not compared: its lines follow the deadline, so a new deadline renews blank forms
+    if kind == "sheet_added":
+        del wb["我单位先锋岗"]
+        wb.save(target)
+        assert run(*args[:-2], "--date", "2006-03-02", "--deadline", "2006-04-30").exit_code == 0

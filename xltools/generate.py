@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
@@ -47,6 +48,9 @@ from .forms import Field, Form, FormDefinition, load_form_definition
 from .issues import cell_address, column_letter
 from .resources import resolve_form_definition
 from .roster import Roster, Unit, load_roster
+
+if TYPE_CHECKING:
+    from .readers import SheetData
 
 #: Hidden sheet holding choice lists that cannot be inlined in a validation.
 LISTS_SHEET = "_lists"
@@ -117,11 +121,11 @@ def generate(
 
     Files are named ``<单位代码>_<单位名称>_<title>.xlsx`` (see :func:`workbook_filename`), written
     atomically, in roster order; returns their paths in that order.  ``out_dir`` is created when
-    missing.  A workbook of that name already there is replaced only when it holds no data rows
-    (read as a return: an earlier blank issue), unless ``overwrite``.  Raises
+    missing.  A file of that name already there is replaced only when it holds nothing beyond
+    a blank form's content (an earlier blank issue; :func:`_filled`), unless ``overwrite``.  Raises
     :class:`~xltools.errors.OutputError`, before anything is written, when ``out_dir``'s parent does
-    not exist, ``out_dir`` is a file, two units would get the same file name, or a workbook there
-    holds data or cannot be read (:func:`xltools._io.refuse_filled`);
+    not exist, ``out_dir`` is a file, two units would get the same file name, or a file there
+    holds more or cannot be read (:func:`xltools._io.refuse_filled`);
     :class:`~xltools.errors.FormDefinitionError` / :class:`~xltools.errors.RosterError` from
     loading; :class:`~xltools.errors.XltoolsError` for a deadline that is not a date.
     """
@@ -148,10 +152,11 @@ def generate(
         seen[name.casefold()] = unit
         targets.append(out / name)
     prepare_dir(out)
-    if not overwrite:
-        refuse_filled(targets, lambda path: _filled(path, definition), "生成任何工作簿")
-
     plan = _Plan(definition, deadline, generated)
+    if not overwrite:
+        unit_of = dict(zip(targets, roster, strict=True))
+        refuse_filled(targets, lambda path: _filled(path, plan, unit_of[path]), "生成任何工作簿")
+
     total = len(targets)
     for done, (unit, target) in enumerate(zip(roster, targets, strict=True), start=1):
         _write_workbook(plan, unit, target)
@@ -160,18 +165,57 @@ def generate(
     return targets
 
 
-def _filled(path: Path, definition: FormDefinition) -> str | None:
-    """What an existing workbook in the way of :func:`generate` holds, read as a return
-    (:func:`xltools.returns.read_one`): "填有 N 行数据", that it cannot be read, or None for one
-    without data rows.  Read without the roster, as ``xltools check`` does: a return whose
-    stamp names a unit the roster no longer has still shows its rows."""
-    from .returns import read_one
+def _filled(path: Path, plan: _Plan, unit: Unit) -> str | None:
+    """What an existing file in the way of :func:`generate` holds beyond a blank issued form:
+    the first cell (and how many) holding anything where ``unit``'s blank workbook, as
+    :func:`generate` would write it now, holds nothing (rows typed into a form, a sheet the unit
+    added, a return of another form or a renamed copy), or that it cannot be read; None when
+    every cell with content is where the blank form has content (an earlier issue, whatever its
+    deadline or date).  填表说明, the stamp and the choice lists are not compared: xltools alone
+    writes them, and their lines move with the deadline and the form definition.  Read with
+    :func:`xltools.readers.read_return`."""
+    from .readers import ReturnReadError, read_return
 
-    res = read_one(path, definition, None)
-    if res.status == "unreadable":
-        return f"无法确认是未填写的登记表（{res.reason}）"
-    rows = sum(map(len, res.rows.values()))
-    return f"填有 {rows} 行数据" if rows else None
+    try:
+        book = read_return(path)
+    except ReturnReadError as exc:
+        return f"无法确认是未填写的登记表（{exc.reason}）"
+    blank: dict[str, set[tuple[int, int]]] | None = None
+    for sheet in book.sheets:
+        if sheet.name in _OWN_SHEETS:
+            continue  # written by xltools alone, and its lines follow the deadline and the YAML
+        held = _cells_with_content(sheet)
+        if not held:
+            continue
+        if blank is None:
+            blank = _blank_cells(plan, unit)
+        extra = sorted(held - blank.get(sheet.name, set()))
+        if extra:
+            r, c = extra[0]
+            more = f" 等 {len(extra)} 处" if len(extra) > 1 else ""
+            return f"在“{sheet.name}”的 {cell_address(r + 1, c)}{more}填有内容，不是未填写的登记表"
+    return None
+
+
+#: Sheets of an issued workbook whose content is xltools' alone (see :func:`_filled`).
+_OWN_SHEETS = frozenset({stamp.INSTRUCTIONS_SHEET, stamp.META_SHEET, LISTS_SHEET})
+
+
+def _cells_with_content(sheet: SheetData) -> set[tuple[int, int]]:
+    """(0-based row, column) of every cell of ``sheet`` holding something other than blanks."""
+    return {(r, c) for r, row in enumerate(sheet.rows) for c, v in enumerate(row)
+            if v is not None and not (isinstance(v, str) and not v.strip())}
+
+
+def _blank_cells(plan: _Plan, unit: Unit) -> dict[str, set[tuple[int, int]]]:
+    """Sheet name → the cells with content of ``unit``'s blank workbook (written to a temporary
+    folder and read back as a return is read)."""
+    from .readers import read_return
+
+    with tempfile.TemporaryDirectory(prefix="xltools-blank-") as folder:
+        path = Path(folder) / "blank.xlsx"
+        _write_workbook(plan, unit, path)
+        return {sheet.name: _cells_with_content(sheet) for sheet in read_return(path).sheets}
 
 
 def generate_workbook(
