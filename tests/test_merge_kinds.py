@@ -444,11 +444,9 @@ def test_forms_split_over_two_full_workbooks_keep_both_forms_rows(kit, roster, b
     assert [r.file for r in cons.rows["posts"]] == [f"r/{posts.name}"] * 2
     assert [r.file for r in cons.rows["assessment"]] == [f"r/{scores.name}"] * 2
     assert cons.superseded == [] and by_kind(cons, "empty_return") == []
-    dup = by_kind(cons, "duplicate_return")  # one per form with rows; none for the forms both leave empty
-    assert sorted((i.file, i.message.split("：")[0]) for i in dup) == [
-        (f"r/{posts.name}", "同一单位重复报送（党员先锋岗年度考核表）"),
-        (f"r/{scores.name}", "同一单位重复报送（党员先锋岗登记表）")]
-    assert all(not i.is_error and "没有填写数据" in i.message for i in dup)
+    # nothing of either copy set aside: not a duplicate, and no file said to hold no data (a
+    # hostile review read 重复报送 …没有填写数据 for each of two files both used)
+    assert by_kind(cons, "duplicate_return") == [] and cons.ledger[0].status == "已报送"
 
 
 def test_the_same_file_in_two_folders_is_one_return_named_by_folder(kit, roster, blank, tmp_path):
@@ -487,3 +485,39 @@ def test_a_4301_digit_count_rejects_its_row_and_the_merge_goes_on(kit, roster, b
     assert accounting(cons) == (2, 1, 1)
     bad = [i for i in cons.issues if i.kind == "not_number"]
     assert [(i.cell, i.is_error) for i in bad] == [("E5", True)]
+
+
+def test_a_broken_return_is_not_called_blank_in_the_summary(kit, roster, blank, tmp_path):
+    from xltools.commands.merge import summary_lines
+
+    d = tmp_path / "r"
+    filled = fill_stamped(blank, d / blank.name, lambda wb: None)
+    filled.write_bytes(filled.read_bytes()[:5000])  # cut short: unreadable
+    cons = merge(kit, roster, [d], jobs=1)
+    assert cons.ledger[0].reason and not any("没有填写数据" in line for line in summary_lines(cons))
+
+
+def test_a_blank_copy_is_named_beside_the_copy_actually_used(kit, roster, blank, tmp_path):
+    # A hostile review: the message named the last filled file by path, itself set aside by a
+    # newer copy.
+    older = fill_stamped(blank, tmp_path / "b" / blank.name, fill_assessment)
+    newer = fill_stamped(blank, tmp_path / "a" / blank.name, fill_assessment)
+    os.utime(older, (1_000_000_000, 1_000_000_000))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / blank.name).write_bytes(blank.read_bytes())
+    cons = merge(kit, roster, [tmp_path], jobs=1)
+    blank_msg = [i.message for i in by_kind(cons, "duplicate_return") if i.file == f"{tmp_path.name}/c/{blank.name}"]
+    assert blank_msg == [f"同一单位重复报送：“{tmp_path.name}/c/{blank.name}”中没有填写数据，"
+                         f"已采用“{tmp_path.name}/a/{blank.name}”"]
+    assert accounting(cons) == (4, 4, 0) and {r.file for r in cons.rows["posts"]} == {f"{tmp_path.name}/a/{blank.name}"}
+
+
+@pytest.mark.parametrize("copy", ["identical", "blank"])
+def test_on_duplicate_error_makes_every_duplicate_an_error(kit, roster, blank, tmp_path, copy):
+    filled = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账.xlsx", fill_assessment)
+    other = tmp_path / "r" / "D01_区委办_台账（副本）.xlsx"
+    other.write_bytes(filled.read_bytes() if copy == "identical" else blank.read_bytes())
+    for on_duplicate, level in (("newest", "警告"), ("error", "错误")):
+        cons = merge(kit, roster, [tmp_path / "r"], jobs=1, on_duplicate=on_duplicate)
+        (dup,) = by_kind(cons, "duplicate_return")
+        assert dup.level == level and accounting(cons) == (4, 4, 0)

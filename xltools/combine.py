@@ -444,9 +444,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         # A file without a single row beside one with rows (a blank form attached too) supplies
         # no form: set aside whole, so its "nothing filled in" error does not fall on the unit.
         filled = [r for r in files if r.rows_read]
-        for r in files if filled else ():
-            if not r.rows_read:
-                replaced[(r.path, filled[-1].path, "empty")] = [f.title for f in definition.forms]
+        blanks = [r for r in files if not r.rows_read] if filled else []
         for form in definition.forms:
             having = [r for r in (filled or files) if form.name in r.forms]
             if not having:
@@ -455,17 +453,17 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 having.sort(key=lambda r, name=form.name: _preference(r, name))
                 newest = having[-1]
                 for old in having[:-1]:
-                    if not old.count(form.name) and not newest.count(form.name):
-                        continue  # neither copy has rows of it: nothing set aside, nothing to say
-                    how = _how_chosen(old, newest, form.name)
+                    if not old.count(form.name):
+                        # nothing of it set aside, nothing to say (the form's sheet left empty
+                        # in a file that carries another form, or in both copies)
+                        continue
+                    how = _how_chosen(old, newest)
                     replaced.setdefault((old.path, newest.path, how), []).append(form.title)
                 having = [newest]
             chosen[form.name] = having
         for (old_path, new_path, how), titles in replaced.items():
             newest, old_file = _file(files, new_path), _file(files, old_path)
-            old_name, new_name = Path(old_path).name, Path(new_path).name
-            if old_name == new_name:  # one name in two folders: the names as listed tell them apart
-                old_name, new_name = old_path, new_path
+            old_name, new_name = _shown_names(old_path, new_path)
             # the forms named only when the older copy still supplies others (forms neither copy
             # has rows of are never compared)
             either = {f.title for f in definition.forms if old_file.count(f.name) or newest.count(f.name)}
@@ -473,14 +471,10 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             if how == "same":
                 # the very same file sent twice (a copy, or one folder merged with another):
                 # nothing to decide, nothing counted twice
-                sev, why = WARNING, (f"同一单位重复报送{what}：“{old_name}”与“{new_name}”内容完全相同，"
+                sev = ERROR if on_duplicate == "error" else WARNING
+                why = (f"同一单位重复报送{what}：“{old_name}”与“{new_name}”内容完全相同，"
                                      f"已采用“{new_name}”，不重复计入")
                 superseded_why[old_path] = f"与“{new_name}”内容完全相同，不重复计入"
-            elif how == "empty":
-                # a blank form beside a filled one (sent by mistake, or the forms split over two
-                # files): the data are used, whichever was saved later
-                sev, why = WARNING, (f"同一单位重复报送{what}：“{old_name}”中没有填写数据，已采用“{new_name}”")
-                superseded_why[old_path] = f"没有填写数据，采用同一单位的“{new_name}”"
             elif how == "tie":
                 sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，"
                                    f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
@@ -513,6 +507,12 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 superseded_why[old_path] = f"被同一单位较新的“{new_name}”替代（本文件保存于 {_fmt_time(old_file.saved_at)}）"
             unit_issues.append(_issue(sev, "duplicate_return", why, file=old_path, **where))
         used = sorted({r.path for rs in chosen.values() for r in rs})
+        for r in blanks:  # a blank form beside the filled return: set aside, named with the used
+            shown, *used_names = _shown_names(r.path, *used)
+            taken = "、".join(f"“{name}”" for name in used_names)
+            unit_issues.append(_issue(ERROR if on_duplicate == "error" else WARNING, "duplicate_return",
+                                      f"同一单位重复报送：“{shown}”中没有填写数据，已采用{taken}", file=r.path, **where))
+            superseded_why[r.path] = f"没有填写数据，采用同一单位的{taken}"
         for r in files:
             if r.path not in used and r.path not in superseded_of:
                 superseded_of[r.path] = (r.unit_code, r.unit_name, r.rows_read)
@@ -620,6 +620,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         "units": len(roster),
         "returned": sum(1 for e in ledger[: len(roster)] if e.status != MISSING),
         "missing": sum(1 for e in ledger[: len(roster)] if e.status == MISSING),
+        # returned, but blank forms only (empty_return): counted in returned, said apart
+        "empty": sum(1 for e in ledger[: len(roster)]
+                     if e.status != MISSING and e.files and not e.accepted and not e.rejected and not e.reason),
         "files": len(results),
         "superseded": len(superseded_of),
         "unreadable": sum(1 for r in others if r.status == "unreadable"),
@@ -686,18 +689,23 @@ def _preference(r: FileResult, form_name: str) -> tuple:
     return (not _disputed(r), r.count(form_name) > 0, *_age(r))
 
 
-def _how_chosen(old: FileResult, newest: FileResult, form_name: str) -> str:
-    """Why ``newest`` was preferred to ``old`` for form ``form_name``, for the message:
+def _shown_names(*paths: str) -> list[str]:
+    """Each of ``paths`` (files as listed) as a message names it: its file name, or the path as
+    listed when another of them has the same file name (one name in two folders)."""
+    names = [Path(p).name for p in paths]
+    return [p if names.count(n) > 1 else n for p, n in zip(paths, names)]
+
+
+def _how_chosen(old: FileResult, newest: FileResult) -> str:
+    """Why ``newest`` was preferred to ``old`` (for a form both have rows of), for the message:
     ``same`` (the same bytes: one file sent twice), ``disputed`` (old's identity is in doubt),
-    ``empty`` (old has no rows of the form, newest has), ``tie`` (same times), ``unknown`` (only
-    one records its save time: two clocks), ``file_time`` (no different recorded times: the
-    file system's time decided), or ``newer`` (saved later, by the time inside both files)."""
+    ``tie`` (same times), ``unknown`` (only one records its save time: two clocks),
+    ``file_time`` (no different recorded times: the file system's time decided), or ``newer``
+    (saved later, by the time inside both files)."""
     if old.digest and old.digest == newest.digest:
         return "same"
     if _disputed(old) and not _disputed(newest):
         return "disputed"
-    if not old.count(form_name) and newest.count(form_name):
-        return "empty"
     if _age(old)[:2] == _age(newest)[:2]:
         return "tie"
     if old.saved_inside != newest.saved_inside:
