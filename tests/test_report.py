@@ -1229,3 +1229,37 @@ def test_out_that_is_an_existing_file(tmp_path, consolidated_xlsx):
     assert result.exit_code == 1
     assert result.output == (f"错误：{taken}：已存在同名文件，不是文件夹；--out 请给一个文件夹，只有一个模板时也可以给 .docx 文件名\n")
     assert taken.read_text(encoding="utf-8") == "hello"
+
+
+@pytest.mark.parametrize(("prior", "current", "said"), [
+    (0, 95, "满意率从0％上升到95％，上升95个百分点"),  # a rate from 0: still a change in points
+    (98.6, 92.5, "满意率从98.6％下降到92.5％，下降6.1个百分点"),
+    (None, 95, "满意率95％"),
+])
+def test_a_rate_changes_in_percentage_points(data, prior, current, said):
+    data["forms"]["results"] = [{**data["forms"]["results"][-1], "indicator": "满意率", "prior": prior,
+                                 "current": current, "measure_unit": " % "}]
+    text = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert said + "。" in text and "上升率" not in text and "下降率" not in text
+
+
+def test_a_count_from_zero_has_no_rate(data):
+    data["forms"]["results"] = [{**data["forms"]["results"][0], "indicator": "调解纠纷", "prior": 0, "current": 12}]
+    text = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert "调解纠纷12件" in text and "从0件" not in text
+
+
+@pytest.mark.parametrize(("counts", "said"), [
+    ({"units": 48, "returned": 48, "missing": 0, "empty": 0}, "48个部门全部报送了台账，"),
+    ({"units": 48, "returned": 48, "missing": 0, "empty": 2}, "48个部门中46个单位报送了台账，2个单位报回的是未填写的空表，"),
+    ({"units": 48, "returned": 45, "missing": 3, "empty": 1},
+     "48个部门中44个单位报送了台账，1个单位报回的是未填写的空表，3个单位未报送，"),
+    ({"units": 48, "returned": 48, "missing": 0}, "48个部门全部报送了台账，"),  # merged before empty was counted
+])
+def test_blank_forms_sent_back_are_not_ledgers_returned(data, counts, said):
+    # A hostile review read 48个部门全部报送了台账 where two units had sent back blank forms.
+    data["counts"] = {**data["counts"], **counts}
+    if "empty" not in counts:
+        data["counts"].pop("empty", None)
+    text = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert said in text

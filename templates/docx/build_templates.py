@@ -335,9 +335,10 @@ POSTS_SENTENCE = (
 # rate), or "受理投诉举报案件2103件" (a unit typed as a half-width % is written ％, one percent
 # sign per document)
 RESULT = (
-    "{% set mu = (r.measure_unit or '')|replace('%', '％') %}"
-    "{% set way = '上升' if r.prior and r.current > r.prior else '下降' %}"
-    "{% if r.prior and r.prior != r.current %}"
+    "{% set mu = (r.measure_unit or '')|trim|replace('%', '％') %}"
+    "{% set way = '上升' if r.prior is not none and r.current > r.prior else '下降' %}"
+    # a rate from 0 is still a change of so many points; a count from 0 has no rate of change
+    "{% if r.prior is not none and r.prior != r.current and (r.prior or mu == '％') %}"
     "{{ r.indicator }}从{{ r.prior|num }}{{ mu }}{{ way }}到{{ r.current|num }}{{ mu }}，"
     "{% if mu == '％' %}{{ way }}{{ r.prior|diff(r.current, signed=False) }}个百分点"
     "{% else %}{{ way }}率{{ r.prior|growth(r.current, signed=False) }}{% endif %}"
@@ -377,8 +378,12 @@ def build_work_report() -> Path:
         "由各部门逐岗登记、逐件记录、年度考核。"
         # The workbook counts who returned, not when: a return sent after the deadline (a
         # resubmission in the final round) is counted too, so the sentence does not say 按时.
-        "{% if counts.returned == counts.units %}{{ counts.units }}个部门全部报送了台账"
-        "{% else %}{{ counts.units }}个部门中{{ counts.returned }}个单位报送了台账{% endif %}"
+        # blank forms sent back count as returned in the ledger, not as a ledger returned here
+        # (counts.empty: none in a workbook merged before it was counted)
+        "{% set empty = counts.get('empty', 0) %}"
+        "{% if counts.returned == counts.units and not empty %}{{ counts.units }}个部门全部报送了台账"
+        "{% else %}{{ counts.units }}个部门中{{ counts.returned - empty }}个单位报送了台账{% endif %}"
+        "{% if empty %}，{{ empty }}个单位报回的是未填写的空表{% endif %}"
         "{% if counts.missing %}，{{ counts.missing }}个单位未报送{% endif %}，"
         "共汇总有效记录{{ counts.rows_accepted }}条。",
     )
