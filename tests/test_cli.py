@@ -61,11 +61,13 @@ def test_usage_errors_exit_2_in_chinese():
     assert res.exit_code == 2 and "没有命令" in res.output
     # click's plural-aware messages (ngettext) too: a newcomer's review met "Did you mean 'check'?"
     res = CliRunner().invoke(cli, ["chek"])
-    assert res.exit_code == 2 and "没有命令 'chek'。 是否要用 'check'？" in res.output and "Did you" not in res.output
+    assert res.exit_code == 2 and "没有命令 'chek'。是否要用 'check'？" in res.output and "Did you" not in res.output
     res = CliRunner().invoke(cli, ["merge", "pioneer_posts", "somewhere", "--roster"])
     assert res.exit_code == 2 and "选项 '--roster' 后面需要一个值" in res.output
+    res = CliRunner().invoke(cli, ["merge", "pioneer_posts"])
+    assert res.exit_code == 2 and "缺少参数 '报送文件或目录...'。" in res.output  # not '…'.
     res = CliRunner().invoke(cli, ["merge", "pioneer_posts", "x", "--roster", "r", "--out", "o", "--on-duplicate", "new"])
-    assert res.exit_code == 2 and "'new' 不是 'newest', 'error' 之一" in res.output
+    assert res.exit_code == 2 and "'new' 不是 'newest'、'error' 之一。" in res.output
 
 
 def test_failure_is_one_line_without_traceback(tmp_path):

@@ -9,6 +9,7 @@ the data has errors (merge/check), or a failure; 2 usage error.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 
@@ -82,7 +83,22 @@ _CLICK_ZH = {
 }
 
 
+class _ErrorLine(str):
+    """click's "Error: {message}" in Chinese, whose ``format`` also mends the punctuation click
+    adds around its (translated) parts with f-strings: a full stop after a quoted name
+    (``缺少参数 '表单定义'.``), a space after 。 before its suggestion, ", " between choices."""
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        message = kwargs.get("message")
+        if isinstance(message, str):
+            message = re.sub(r"(['\"])\.(?=\s|$)", r"\1。", message)
+            kwargs["message"] = message.replace("。 ", "。").replace("', '", "'、'")
+        return super().format(*args, **kwargs)
+
+
 def _zh(message: str) -> str:
+    if message == "Error: {message}":
+        return _ErrorLine(_CLICK_ZH[message])
     return _CLICK_ZH.get(message, message)
 
 
