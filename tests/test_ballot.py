@@ -463,7 +463,8 @@ def test_ballot_never_replaces_a_returned_ballot(consolidated, tmp_path):
     first[2].write_text("不是选票", encoding="utf-8")
     with pytest.raises(OutputError) as caught:
         ballot(consolidated, 3, out, generated=date(2006, 1, 6))
-    assert "选票_002.xlsx" in str(caught.value) and "已填写推荐" in str(caught.value) and "共 2 个" in str(caught.value)
+    assert "已有 2 个同名文件" in str(caught.value) and "选票_002.xlsx 已填写推荐" in str(caught.value)
+    assert "选票_003.xlsx 不是选票" in str(caught.value)
     assert first[1].read_bytes() == voted and first[0].read_bytes() == blank[0]  # nothing written
     result = CliRunner().invoke(cli, ["ballot", "--candidates", str(consolidated), "--voters", "3", "--out", str(out)])
     assert result.exit_code != 0 and result.output.count("\n") == 1 and "--overwrite" in result.output

@@ -155,7 +155,7 @@ def test_generate_never_replaces_a_filled_return(tmp_path, roster_path):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误：") and "在“先锋岗登记表”的 A4 等" in lines[0]
-    assert "填有内容，不是未填写的登记表" in lines[0] and "共 2 个这样的文件" in lines[0]
+    assert "已有 2 个同名文件不是未填写的空白文件" in lines[0] and returned[1].name in lines[0]
     assert "--overwrite" in lines[0] and returned[0].name in lines[0]
     for src in returned:  # nothing was written: the returns are as they came, the other forms too
         assert (out / src.name).read_bytes() == src.read_bytes()
@@ -212,7 +212,7 @@ def test_generate_refuses_any_content_a_blank_form_does_not_have(tmp_path, kind)
     wb.save(target)
     kept = target.read_bytes()
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1 and "不是未填写的登记表" in result.output
+    assert result.exit_code == 1 and "填有内容" in result.output
     assert target.read_bytes() == kept
     # 填表说明 is not compared: its lines follow the deadline, so a new deadline renews blank forms
     if kind == "sheet_added":

@@ -501,7 +501,7 @@ def test_a_blank_copy_is_named_beside_the_copy_actually_used(kit, roster, blank,
     # A hostile review: the message named the last filled file by path, itself set aside by a
     # newer copy.
     older = fill_stamped(blank, tmp_path / "b" / blank.name, fill_assessment)
-    newer = fill_stamped(blank, tmp_path / "a" / blank.name, fill_assessment)
+    fill_stamped(blank, tmp_path / "a" / blank.name, fill_assessment)  # the newer copy, used
     os.utime(older, (1_000_000_000, 1_000_000_000))
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / blank.name).write_bytes(blank.read_bytes())

@@ -162,11 +162,15 @@ def refuse_filled(targets: Iterable[Path], filled: Callable[[Path], str | None],
     completes "没有…" in the message (生成任何工作簿).  Raises
     :class:`~xltools.errors.OutputError` naming the first such file and how many there are."""
     held = [(t, why) for t in targets if os.path.lexists(t) for why in [filled(t)] if why]
+    if len(held) == 1:
+        (first, why), = held
+        raise OutputError(f"{readable_name(str(first))}：文件已存在且{why}，为免覆盖，没有{nothing}；"
+                          "请换一个空文件夹，或确认不再需要这个文件后加 --overwrite")
     if held:
-        first, why = held[0]
-        count = f"（共 {len(held)} 个这样的文件）" if len(held) > 1 else ""
-        raise OutputError(f"{readable_name(str(first))}：文件已存在且{why}{count}，为免覆盖，没有{nothing}；"
-                          "请换一个空文件夹，或确认不再需要这些文件后加 --overwrite")
+        # every such file named (up to three, with what each holds), so one run shows them all
+        shown = "；".join(f"{readable_name(t.name)} {why}" for t, why in held[:3]) + ("……" if len(held) > 3 else "")
+        raise OutputError(f"{readable_name(str(held[0][0].parent))}：已有 {len(held)} 个同名文件不是未填写的空白文件"
+                          f"（{shown}），为免覆盖，没有{nothing}；请换一个空文件夹，或确认不再需要这些文件后加 --overwrite")
 
 
 def refuse_same_file(target: str | Path, source: str | Path, what: str, source_what: str) -> None:

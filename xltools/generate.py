@@ -192,8 +192,8 @@ def _filled(path: Path, plan: _Plan, unit: Unit) -> str | None:
         extra = sorted(held - blank.get(sheet.name, set()))
         if extra:
             r, c = extra[0]
-            more = f" 等 {len(extra)} 处" if len(extra) > 1 else ""
-            return f"在“{sheet.name}”的 {cell_address(r + 1, c)}{more}填有内容，不是未填写的登记表"
+            more = f" 等 {len(extra)} 处" if len(extra) > 1 else " "
+            return f"在“{sheet.name}”的 {cell_address(r + 1, c)}{more}填有内容"
     return None
 
 
