@@ -1263,3 +1263,40 @@ def test_blank_forms_sent_back_are_not_ledgers_returned(data, counts, said):
         data["counts"].pop("empty", None)
     text = all_text(render_template("work_report", report_context(data, date=DAY)))
     assert said in text
+
+
+def _saved_by(path: Path, who: str) -> None:
+    """Rewrite a draft's core properties as Word does when it saves the file: the user's name,
+    revision 2, the time of saving."""
+    with zipfile.ZipFile(path) as zf:
+        members = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, body in members:
+            if info.filename == "docProps/core.xml":
+                text = body.decode("utf-8")
+                text = re.sub(r"<cp:lastModifiedBy\s*/>|<cp:lastModifiedBy>[^<]*</cp:lastModifiedBy>",
+                              f"<cp:lastModifiedBy>{who}</cp:lastModifiedBy>", text)
+                text = re.sub(r"<cp:revision>[^<]*</cp:revision>", "<cp:revision>2</cp:revision>", text)
+                text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*", r"\g<1>2006-01-26T09:30:00Z", text)
+                body = text.encode("utf-8")
+            zf.writestr(info, body)
+
+
+def test_a_draft_somebody_saved_is_never_replaced(data, tmp_path):
+    # Staff finish the drafts in Word; running report again after a correction replaced their
+    # work without a word (a newcomer's review).
+    out = tmp_path / "文稿"
+    first = report(["work_report", "commendation"], data, out, date=DAY)
+    assert report(["work_report", "commendation"], data, out, date=DAY) == first  # untouched: renewed
+    _saved_by(first[0], "王晓燕")
+    kept = first[0].read_bytes()
+    other = first[1].read_bytes()
+    with pytest.raises(OutputError) as caught:
+        report(["work_report", "commendation"], data, out, date=DAY)
+    assert "work_report.docx" in str(caught.value) and "最后由“王晓燕”保存" in str(caught.value)
+    assert first[0].read_bytes() == kept and first[1].read_bytes() == other  # nothing written
+    report(["work_report", "commendation"], data, out, date=DAY, overwrite=True)
+    assert first[0].read_bytes() != kept
+    (out / "commendation.docx").write_text("笔记", encoding="utf-8")
+    with pytest.raises(OutputError, match="不能确认是 xltools 生成"):
+        report(["commendation"], data, out, date=DAY)

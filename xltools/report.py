@@ -42,7 +42,7 @@ import jinja2
 from jinja2 import meta, nodes
 from markupsafe import Markup
 
-from ._io import OLE2_MAGIC, atomic_path
+from ._io import OLE2_MAGIC, atomic_path, refuse_filled
 from .consolidated import FormRows
 from .errors import DataError, OutputError, TemplateError
 from .filters import FILTERS, RequiredMissing
@@ -1018,6 +1018,37 @@ def _render_error(src: _Source, exc: BaseException, forms: Any = None) -> Templa
     return TemplateError(f"模板 {src.name}{where} 渲染失败：{type(exc).__name__}: {exc}")
 
 
+def _saved_stamp(path: Path) -> tuple[str, str, str] | None:
+    """``(cp:lastModifiedBy, cp:revision, dcterms:modified)`` of a .docx (docProps/core.xml), or
+    None when it has none to read.  Word, WPS and LibreOffice set all three when they save a file;
+    xltools' drafts carry their template's (docxtpl keeps the core properties), so a draft whose
+    three still equal its template's has not been saved since xltools wrote it."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            core = fromstring(zf.read("docProps/core.xml"))
+    except Exception:  # not a zip, no core properties, not XML
+        return None
+    cp = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+    terms = "{http://purl.org/dc/terms/}"
+    return tuple((core.findtext(tag) or "").strip()  # type: ignore[return-value]
+                 for tag in (cp + "lastModifiedBy", cp + "revision", terms + "modified"))
+
+
+def _edited(path: Path, template: Path) -> str | None:
+    """What an existing file in the way of :func:`report` is, when not a draft of ``template`` as
+    xltools left it (:func:`_saved_stamp`): a draft somebody saved since (by whom), or a file that
+    is no such draft; None for one nobody has saved since."""
+    stamp = _saved_stamp(path)
+    if stamp is None:
+        return "不能确认是 xltools 生成、未经修改的文稿"
+    if stamp == _saved_stamp(template):
+        return None
+    who = f"（最后由“{stamp[0]}”保存）" if stamp[0] else ""
+    return f"生成后被修改并保存过{who}，可能是改好的文稿"
+
+
 def _check_output(name: str, doc: Any) -> None:
     """Fail when a tag delimiter survived rendering (body, headers, footers, footnotes) of the
     rendered document ``doc`` (docxtpl's python-docx ``Document``, as it will be saved).  The
@@ -1065,6 +1096,7 @@ def report(
     date: _dt.date | None = None,
     unit_docs: str | Path | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Render each template with :func:`report_context` of ``data`` and return the paths
     written.  ``progress(i, total, name)`` is called before the ``i``-th template (1-based) is
@@ -1077,8 +1109,12 @@ def report(
     ``deeds_compilation``, under each unit's heading).  All templates are rendered before anything is written,
     each file atomically (:func:`xltools._io.atomic_path`): one failing template writes nothing.
 
+    A draft of the same name already there is replaced only when nobody has saved it since
+    xltools wrote it (:func:`_edited`: staff finish drafts in Word), unless ``overwrite``.
+
     Raises TemplateError, DataError, or OutputError (two templates with the same file name, an
-    output that would overwrite its template, ``out`` a .docx with several templates)."""
+    output that would overwrite its template, ``out`` a .docx with several templates, a draft
+    in the way that was edited: before anything is rendered)."""
     if not templates:
         raise TemplateError("没有指定模板（例如 work_report、commendation、deeds_compilation 或 .docx 文件）")
     paths = [resolve_template(t) for t in templates]
@@ -1097,6 +1133,9 @@ def report(
     for p, t in zip(paths, targets):
         if t.exists() and t.resolve() == p.resolve():
             raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
+    if not overwrite:  # before the rendering, which may take long (a city's compilation)
+        template_of = dict(zip(targets, paths))
+        refuse_filled(targets, lambda t: _edited(t, template_of[t]), "生成任何文稿")
     sources = [_Source(p) for p in paths]
     needed = {name for src in sources for name in src.check()}
     context = report_context(data, extra=extra, date=date, unit_docs=unit_docs, needed=needed,

@@ -56,6 +56,12 @@ PROGRESS_BYTES = 8 * 2**20
     is_flag=True,
     help="不生成文稿，只列出每个模板用到的变量；给了 --data 时用 ✓/✗ 标出数据是否提供。",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="替换输出位置已有的、生成后又被修改保存过的同名文稿。默认不替换：只要有一份被人改过（在 Word、WPS 中"
+    "改好的文稿），就一份也不生成并报错；没改过的照常更新。",
+)
 def report_command(
     templates: tuple[str, ...],
     data: str | None,
@@ -64,6 +70,7 @@ def report_command(
     tally_json: str | None,
     unit_docs: str | None,
     list_vars: bool,
+    overwrite: bool,
 ) -> None:
     """用汇总数据填写 Word 报告模板，生成文稿（GB/T 9704 公文格式）。
 
@@ -129,7 +136,7 @@ def report_command(
     # read once, only the forms the templates reach: the drafts and the warning below use it
     loaded, _ = load_report_data(data, forms_used(templates, extra))
     written = report(list(templates), loaded, out, date=report_date, extra=extra, unit_docs=unit_docs,
-                     progress=(lambda i, n, name: click.echo(f"正在起草 {i}/{n}：{name} …", err=True)) if talk else None)
+                     overwrite=overwrite, progress=(lambda i, n, name: click.echo(f"正在起草 {i}/{n}：{name} …", err=True)) if talk else None)
     counts = loaded.get("counts") or {}
     if counts.get("missing") or counts.get("errors"):
         click.echo(f"注意：这次汇总还有 {counts.get('missing', 0)} 个单位未报送、{counts.get('errors', 0)} 个错误，"
