@@ -475,7 +475,7 @@ def test_ballot_never_replaces_a_returned_ballot(consolidated, tmp_path):
     assert [p.read_bytes() for p in first] == blank
 
 
-@pytest.mark.parametrize("edit", ["header", "beside"])
+@pytest.mark.parametrize("edit", ["header", "beside", "in_number_column", "name_edited", "row_cleared"])
 def test_ballot_never_replaces_a_spoiled_returned_ballot(consolidated, tmp_path, edit):
     # A hostile review: a 废票 is a returned ballot too; with the 推荐 header edited, or marks
     # typed beside the column, no mark was found in 推荐 and the file was replaced.
@@ -486,8 +486,15 @@ def test_ballot_never_replaces_a_spoiled_returned_ballot(consolidated, tmp_path,
     if edit == "header":
         ws["D3"] = "推荐（打√）"
         ws["D4"] = "√"
-    else:
+    elif edit == "beside":
         ws["E4"] = "√"
+    elif edit == "in_number_column":  # a second review: a vote in the wrong column
+        ws["A4"] = "√"
+    elif edit == "name_edited":
+        ws["C4"] = "改过的名称"
+    else:
+        for col in "ABC":
+            ws[f"{col}5"] = None
     wb.save(first)
     kept = first.read_bytes()
     with pytest.raises(OutputError, match="是交回的选票|可能是交回的选票"):

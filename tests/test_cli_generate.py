@@ -190,7 +190,7 @@ def test_generate_reads_a_file_in_the_way_without_the_roster(tmp_path):
     assert target.read_bytes() == src.read_bytes()
 
 
-@pytest.mark.parametrize("kind", ["headers_retyped", "sheet_added", "rows_below_a_renamed_sheet"])
+@pytest.mark.parametrize("kind", ["headers_retyped", "sheet_added", "rows_below_a_renamed_sheet", "formula"])
 def test_generate_refuses_any_content_a_blank_form_does_not_have(tmp_path, kind):
     # A hostile review: read as a return, these had no rows (headers not found, data on a sheet
     # of the unit's own) and were replaced as blank.
@@ -207,6 +207,8 @@ def test_generate_refuses_any_content_a_blank_form_does_not_have(tmp_path, kind)
         ws["A4"] = "秘书科党员先锋岗"
     elif kind == "sheet_added":
         wb.create_sheet("我单位先锋岗")["B2"] = "秘书科党员先锋岗"
+    elif kind == "formula":  # openpyxl stores no result: the cell reads as empty, the formula is there
+        ws["E4"] = "=2+3"
     else:
         ws.title = "Sheet1"
     wb.save(target)

@@ -521,3 +521,38 @@ def test_on_duplicate_error_makes_every_duplicate_an_error(kit, roster, blank, t
         cons = merge(kit, roster, [tmp_path / "r"], jobs=1, on_duplicate=on_duplicate)
         (dup,) = by_kind(cons, "duplicate_return")
         assert dup.level == level and accounting(cons) == (4, 4, 0)
+
+
+@pytest.mark.parametrize("on_duplicate", ["newest", "error"])
+def test_two_identical_blank_copies_are_said_to_be_identical(kit, roster, blank, tmp_path, on_duplicate):
+    # A second review: the set-aside copy was 'replaced by a newer file' and no issue was raised.
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / blank.name).write_bytes(blank.read_bytes())
+    cons = merge(kit, roster, [tmp_path / "a", tmp_path / "b"], jobs=1, on_duplicate=on_duplicate)
+    (dup,) = by_kind(cons, "duplicate_return")
+    assert "内容完全相同" in dup.message and dup.is_error == (on_duplicate == "error")
+    assert "内容完全相同" in next(e.reason for e in cons.ledger if e.status == "已被替代")
+    assert cons.counts["empty"] == 1 and len(by_kind(cons, "empty_return")) == 1
+
+
+def test_units_with_only_unusable_files_are_counted_apart(kit, roster, blank, tmp_path):
+    d = tmp_path / "r"
+    fill_stamped(blank, d / blank.name, fill_assessment)
+    (d / "D02_区人大办_台账.xlsx").write_text("不是表格", encoding="utf-8")
+    cons = merge(kit, roster, [d], jobs=1)
+    assert (cons.counts["returned"], cons.counts["unusable"], cons.counts["empty"], cons.counts["missing"]) == (2, 1, 0, 1)
+
+
+def test_the_round_deadline_is_the_one_most_returns_carry(kit, tmp_path):
+    # A second review: the first unit in roster order set it, a blank of another issue included.
+    units = Roster(units=(Unit("D01", "区委办"), Unit("D02", "区人大办"), Unit("D03", "区政府办")))
+    old = generate(kit, units, tmp_path / "old", deadline="2024-03-31", generated=date(2024, 1, 4))
+    new = generate(kit, units, tmp_path / "new", deadline="2006-01-20", generated=date(2006, 1, 4))
+    d = tmp_path / "r"
+    d.mkdir()
+    (d / old[0].name).write_bytes(old[0].read_bytes())  # D01: a blank of another issue
+    for path in new[1:]:
+        fill_stamped(path, d / path.name, lambda wb: None)
+    cons = merge(kit, units, [d], jobs=1)
+    assert cons.deadline == "2006-01-20"

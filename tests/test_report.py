@@ -1255,12 +1255,15 @@ def test_a_count_from_zero_has_no_rate(data):
     ({"units": 48, "returned": 45, "missing": 3, "empty": 1},
      "48个部门中44个单位报送了台账，1个单位报回的是未填写的空表，3个单位未报送，"),
     ({"units": 48, "returned": 48, "missing": 0}, "48个部门全部报送了台账，"),  # merged before empty was counted
+    ({"units": 48, "returned": 38, "missing": 10, "empty": 2, "unusable": 2},  # a second review: unreadable files
+     "48个部门中34个单位报送了台账，2个单位报回的是未填写的空表，2个单位报送的文件无法使用，10个单位未报送，"),
 ])
 def test_blank_forms_sent_back_are_not_ledgers_returned(data, counts, said):
     # A hostile review read 48个部门全部报送了台账 where two units had sent back blank forms.
     data["counts"] = {**data["counts"], **counts}
-    if "empty" not in counts:
-        data["counts"].pop("empty", None)
+    for key in ("empty", "unusable"):
+        if key not in counts:
+            data["counts"].pop(key, None)
     text = all_text(render_template("work_report", report_context(data, date=DAY)))
     assert said in text
 

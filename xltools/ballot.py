@@ -208,19 +208,20 @@ def ballot(
 
 
 def _ballot_filled(path: Path, definition: FormDefinition, form: Form) -> str | None:
-    """What an existing file in the way of :func:`ballot` holds: that it is not a ballot, that
-    推荐 is marked on it (a returned ballot), that :func:`tally` would find it changed (its
-    推荐 header edited, marks outside the column: a 废票 is a returned ballot too, a hostile
-    review saw such ones replaced), or None for a ballot exactly as issued."""
+    """What an existing file in the way of :func:`ballot` holds, unless it is a ballot exactly as
+    issued: not a ballot; 推荐 marked (a returned ballot); or anything :func:`tally` would count
+    against it, judged by the ballot's own stamp and hidden candidate list (:func:`_judge`): a
+    candidate row edited, cleared or deleted, a √ in another column, its number changed.  A 废票
+    is a returned ballot too (two hostile reviews saw such ones replaced).  None for a blank
+    ballot as issued, whatever its candidate list."""
     read = _read_ballot(path, path.name, definition, form, Limits())
     if not read.is_ballot:
         return read.reasons[0] if read.reasons else "不是选票"
     if any(not _blank(row[4]) for row in read.rows):
         return "已填写推荐（是交回的选票）"
-    if read.extra_cells:
-        return f"推荐栏以外的 {read.extra_cells[0]} 写有内容（是交回的选票）"
-    if read.reasons:
-        return f"与下发的空白选票不同（{read.reasons[0]}），可能是交回的选票"
+    judged = _judge(read, read.fingerprint, read.hidden, read.issued or 0)
+    if judged.reasons:
+        return f"与下发的空白选票不同（{judged.reasons[0]}），可能是交回的选票"
     return None
 
 

@@ -13,6 +13,7 @@ Accounting: ``rows_read == rows_accepted + rows_rejected`` always holds (asserte
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -430,7 +431,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     listed_under_unit: set[str] = set()  # unusable files whose issues are in their unit's part
     form_names = {f.name: f.name for f in definition.forms}  # one string per form name, shared
     rows_superseded = 0
-    deadline = ""
+    deadlines: list[str] = []  # the stamped deadline of each file used, in roster order
     for unit in roster:
         files = [_unpacked(r) for r in by_unit.get(unit.code, ())]
         # id(result) → the result without its verdict and issues, shared by its forms; per unit,
@@ -514,6 +515,17 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                                       f"同一单位重复报送：“{shown}”中没有填写数据，已采用{taken}", file=r.path, **where))
             superseded_why[r.path] = f"没有填写数据，采用同一单位的{taken}"
         for r in files:
+            if r.path in used or r.path in superseded_why:
+                continue
+            # set aside without a comparison of rows (blank copies both): say why all the same
+            shown, *used_names = _shown_names(r.path, *used)
+            taken = "、".join(f"“{name}”" for name in used_names)
+            same = any(r.digest and r.digest == _file(files, p).digest for p in used)
+            why = "内容完全相同" if same else "也没有填写数据"
+            unit_issues.append(_issue(ERROR if on_duplicate == "error" else WARNING, "duplicate_return",
+                                      f"同一单位重复报送：“{shown}”与{taken}{why}，已采用{taken}", file=r.path, **where))
+            superseded_why[r.path] = f"与同一单位的{taken}{why}，采用后者"
+        for r in files:
             if r.path not in used and r.path not in superseded_of:
                 superseded_of[r.path] = (r.unit_code, r.unit_name, r.rows_read)
             # rows of forms another copy replaced are not part of this consolidation
@@ -522,7 +534,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         used_results = [r for r in files if r.path in used]
         for r in used_results:
             unit_issues.extend(r.issues)
-            deadline = deadline or r.deadline
+            if r.deadline:
+                deadlines.append(r.deadline)
         # --- rows: key duplicates, cross-form references, accept / reject --------------------
         # Judged in the worker that read the file when the unit sent one file (the usual case);
         # else here, from the spill files.
@@ -623,6 +636,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         # returned, but blank forms only (empty_return): counted in returned, said apart
         "empty": sum(1 for e in ledger[: len(roster)]
                      if e.status != MISSING and e.files and not e.accepted and not e.rejected and not e.reason),
+        # returned, but nothing usable (unreadable or unidentified files only): said apart too
+        "unusable": sum(1 for e in ledger[: len(roster)] if e.status != MISSING and e.reason),
         "files": len(results),
         "superseded": len(superseded_of),
         "unreadable": sum(1 for r in others if r.status == "unreadable"),
@@ -640,7 +655,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     saved = [r.saved_at for r in results if r.saved_at and r.path not in superseded_of]
     return Consolidation(definition=definition, roster=roster, rows=accepted, rejected=rejected, issues=issues,
                          ledger=ledger, figures=figures, per_unit=per_unit, counts=counts,
-                         skipped=[str(s) for s in skipped], superseded=list(superseded_of), deadline=deadline,
+                         skipped=[str(s) for s in skipped], superseded=list(superseded_of), deadline=_round_deadline(deadlines),
                          saved_at=max(saved) if saved else None, form_counts=form_counts)
 
 
@@ -687,6 +702,18 @@ def _preference(r: FileResult, form_name: str) -> tuple:
     file that carries another form: a newcomer's review saw the blank copy win and the unit's
     rows go), then :func:`_age`."""
     return (not _disputed(r), r.count(form_name) > 0, *_age(r))
+
+
+def _round_deadline(deadlines: Sequence[str]) -> str:
+    """The round's deadline from those stamped in the returns used: the one most of them carry,
+    the earlier in roster order on a tie ("" when none).  The first in roster order alone let
+    one unit's blank form of another issue (another deadline) set the work report's date (a
+    hostile review)."""
+    if not deadlines:
+        return ""
+    counts = Counter(deadlines)
+    top = max(counts.values())
+    return next(d for d in deadlines if counts[d] == top)
 
 
 def _shown_names(*paths: str) -> list[str]:

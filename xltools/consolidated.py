@@ -71,6 +71,7 @@ COUNT_LABELS = {
     "returned": "已报送单位",
     "missing": "未报送单位",
     "empty": "报回空表的单位",
+    "unusable": "报送文件无法使用的单位",
     "files": "报送文件数",
     "superseded": "被替代的文件",
     "unreadable": "无法读取的文件",

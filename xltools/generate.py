@@ -155,7 +155,8 @@ def generate(
     plan = _Plan(definition, deadline, generated)
     if not overwrite:
         unit_of = dict(zip(targets, roster, strict=True))
-        refuse_filled(targets, lambda path: _filled(path, plan, unit_of[path]), "生成任何工作簿")
+        refuse_filled(targets, lambda path: _filled(path, plan, unit_of[path]), "生成任何工作簿",
+                      hint="（表单定义删去了字段或改了工作表名时，以前下发的空表也会这样：确认是空表后加 --overwrite）")
 
     total = len(targets)
     for done, (unit, target) in enumerate(zip(roster, targets, strict=True), start=1):
@@ -202,9 +203,11 @@ _OWN_SHEETS = frozenset({stamp.INSTRUCTIONS_SHEET, stamp.META_SHEET, LISTS_SHEET
 
 
 def _cells_with_content(sheet: SheetData) -> set[tuple[int, int]]:
-    """(0-based row, column) of every cell of ``sheet`` holding something other than blanks."""
-    return {(r, c) for r, row in enumerate(sheet.rows) for c, v in enumerate(row)
+    """(0-based row, column) of every cell of ``sheet`` holding something other than blanks,
+    a formula (also one without a stored result, as openpyxl writes them) included."""
+    held = {(r, c) for r, row in enumerate(sheet.rows) for c, v in enumerate(row)
             if v is not None and not (isinstance(v, str) and not v.strip())}
+    return held | {(r - 1, c) for r, c in sheet.formulas}
 
 
 def _blank_cells(plan: _Plan, unit: Unit) -> dict[str, set[tuple[int, int]]]:

@@ -378,12 +378,14 @@ def build_work_report() -> Path:
         "由各部门逐岗登记、逐件记录、年度考核。"
         # The workbook counts who returned, not when: a return sent after the deadline (a
         # resubmission in the final round) is counted too, so the sentence does not say 按时.
-        # blank forms sent back count as returned in the ledger, not as a ledger returned here
-        # (counts.empty: none in a workbook merged before it was counted)
-        "{% set empty = counts.get('empty', 0) %}"
-        "{% if counts.returned == counts.units and not empty %}{{ counts.units }}个部门全部报送了台账"
-        "{% else %}{{ counts.units }}个部门中{{ counts.returned - empty }}个单位报送了台账{% endif %}"
+        # blank forms sent back and files that could not be used count as returned in the
+        # ledger, not as ledgers returned here (counts.empty, counts.unusable: none in a workbook
+        # merged before they were counted)
+        "{% set empty = counts.get('empty', 0) %}{% set unusable = counts.get('unusable', 0) %}"
+        "{% if counts.returned == counts.units and not empty and not unusable %}{{ counts.units }}个部门全部报送了台账"
+        "{% else %}{{ counts.units }}个部门中{{ counts.returned - empty - unusable }}个单位报送了台账{% endif %}"
         "{% if empty %}，{{ empty }}个单位报回的是未填写的空表{% endif %}"
+        "{% if unusable %}，{{ unusable }}个单位报送的文件无法使用{% endif %}"
         "{% if counts.missing %}，{{ counts.missing }}个单位未报送{% endif %}，"
         "共汇总有效记录{{ counts.rows_accepted }}条。",
     )
