@@ -556,3 +556,17 @@ def test_the_round_deadline_is_the_one_most_returns_carry(kit, tmp_path):
         fill_stamped(path, d / path.name, lambda wb: None)
     cons = merge(kit, units, [d], jobs=1)
     assert cons.deadline == "2006-01-20"
+
+
+def test_no_deadline_on_most_returns_is_no_round_deadline(kit, tmp_path):
+    # A third review: returns issued without a deadline left "" out of the count, so one blank
+    # form of another issue set the round's deadline; and blank forms have no say at all.
+    units = Roster(units=(Unit("D01", "区委办"), Unit("D02", "区人大办"), Unit("D03", "区政府办")))
+    other = generate(kit, units, tmp_path / "other", deadline="2024-04-30", generated=date(2024, 1, 4))
+    plain = generate(kit, units, tmp_path / "plain", generated=date(2006, 1, 4))
+    d = tmp_path / "r"
+    d.mkdir()
+    (d / other[0].name).write_bytes(other[0].read_bytes())  # D01 sends a blank form of another issue
+    for path in plain[1:]:
+        fill_stamped(path, d / path.name, lambda wb: None)
+    assert merge(kit, units, [d], jobs=1).deadline == ""

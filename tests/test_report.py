@@ -1269,8 +1269,8 @@ def test_blank_forms_sent_back_are_not_ledgers_returned(data, counts, said):
 
 
 def _saved_by(path: Path, who: str) -> None:
-    """Rewrite a draft's core properties as Word does when it saves the file: the user's name,
-    revision 2, the time of saving."""
+    """Save a draft as Word does: document.xml written anew (here: one more paragraph), and the
+    core properties set to the user's name, revision 2, the time of saving."""
     with zipfile.ZipFile(path) as zf:
         members = [(info, zf.read(info)) for info in zf.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -1282,6 +1282,8 @@ def _saved_by(path: Path, who: str) -> None:
                 text = re.sub(r"<cp:revision>[^<]*</cp:revision>", "<cp:revision>2</cp:revision>", text)
                 text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*", r"\g<1>2006-01-26T09:30:00Z", text)
                 body = text.encode("utf-8")
+            elif info.filename == "word/document.xml":
+                body = body.replace(b"</w:body>", b"<w:p><w:r><w:t>\xe6\x94\xb9</w:t></w:r></w:p></w:body>")
             zf.writestr(info, body)
 
 
@@ -1303,3 +1305,42 @@ def test_a_draft_somebody_saved_is_never_replaced(data, tmp_path):
     (out / "commendation.docx").write_text("笔记", encoding="utf-8")
     with pytest.raises(OutputError, match="不能确认是 xltools 生成"):
         report(["commendation"], data, out, date=DAY)
+
+
+def test_a_draft_edited_without_new_properties_is_kept_too(data, tmp_path):
+    # A third review: LibreOffice without "apply user data", and python-docx, save a draft with
+    # its core properties as they were; its document.xml is written anew all the same.
+    (draft,) = report(["work_report"], data, tmp_path, date=DAY)
+    doc = Document(draft)
+    doc.add_paragraph("办公室补充的一段")
+    doc.save(draft)
+    kept = draft.read_bytes()
+    with pytest.raises(OutputError, match="生成后被修改并保存过"):
+        report(["work_report"], data, tmp_path, date=DAY)
+    assert draft.read_bytes() == kept
+
+
+def test_an_untouched_draft_is_renewed_after_its_template_was_saved_again(data, tmp_path):
+    # A third review: a template corrected and saved (new revision) made its untouched drafts
+    # look edited.
+    template = tmp_path / "我的模板.docx"
+    make_template(template, ["共建立先锋岗{{ posts_total }}个。"])
+    out = tmp_path / "out"
+    (draft,) = report([template], data, out, date=DAY)
+    make_template(template, ["全区共建立先锋岗{{ posts_total }}个。"])
+    _saved_by(template, "模板管理员")
+    report([template], data, out, date=DAY)
+    assert "全区共建立" in all_text(draft.read_bytes())
+
+
+def test_edited_drafts_are_named_before_the_data_is_read(tmp_path):
+    from click.testing import CliRunner
+
+    from xltools.cli import cli
+
+    out = tmp_path / "文稿"
+    out.mkdir()
+    (out / "work_report.docx").write_text("改好的文稿", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "work_report", "--data", str(tmp_path / "还没有的汇总表.xlsx"),
+                                      "--out", str(out)])
+    assert result.exit_code == 1 and "work_report.docx" in result.output and "不能确认是 xltools 生成" in result.output

@@ -431,7 +431,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     listed_under_unit: set[str] = set()  # unusable files whose issues are in their unit's part
     form_names = {f.name: f.name for f in definition.forms}  # one string per form name, shared
     rows_superseded = 0
-    deadlines: list[str] = []  # the stamped deadline of each file used, in roster order
+    deadlines: list[str] = []  # the stamped deadline of each unit's return with rows, in roster order
     for unit in roster:
         files = [_unpacked(r) for r in by_unit.get(unit.code, ())]
         # id(result) → the result without its verdict and issues, shared by its forms; per unit,
@@ -534,8 +534,6 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         used_results = [r for r in files if r.path in used]
         for r in used_results:
             unit_issues.extend(r.issues)
-            if r.deadline:
-                deadlines.append(r.deadline)
         # --- rows: key duplicates, cross-form references, accept / reject --------------------
         # Judged in the worker that read the file when the unit sent one file (the usual case);
         # else here, from the spill files.
@@ -551,6 +549,8 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         else:
             rejected.add(order[unit.code], verdict.rejected, len(verdict.rejected))
         n_acc, n_rej = verdict.accepted, verdict.n_rejected
+        if used_results and (n_acc or n_rej):  # one say per unit with rows ("" too): not blank forms
+            deadlines.append(Counter(r.deadline for r in used_results).most_common(1)[0][0])
         for form_name, (n, rejected_at, flagged) in verdict.forms.items():
             form_counts[unit.code][form_name] = n
             res = chosen[form_name][0]
@@ -705,10 +705,11 @@ def _preference(r: FileResult, form_name: str) -> tuple:
 
 
 def _round_deadline(deadlines: Sequence[str]) -> str:
-    """The round's deadline from those stamped in the returns used: the one most of them carry,
-    the earlier in roster order on a tie ("" when none).  The first in roster order alone let
-    one unit's blank form of another issue (another deadline) set the work report's date (a
-    hostile review)."""
+    """The round's deadline from the units' returns (one each, "" for a return stamped with
+    none; blank forms have no say): the one most units' returns carry, the earlier in roster
+    order on a tie; "" when that is none.  The first in roster order alone, then a vote of files
+    that left out "", let one unit's blank form of another issue set the work report's date (two
+    hostile reviews)."""
     if not deadlines:
         return ""
     counts = Counter(deadlines)

@@ -13,12 +13,15 @@ through :func:`xltools.resources.bundled` and never modified.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .consolidated import write_consolidated, write_figures_json
+from .errors import OutputError
 from .forms import load_form_definition
 from .generate import generate
 from .merge import DUPLICATE, HAS_ERRORS, MISSING, SUPERSEDED, Consolidation, merge
@@ -47,22 +50,37 @@ class DemoResult:
     reports: list[Path] = field(default_factory=list)
 
 
+@contextlib.contextmanager
+def _no_overwrite_in_demo() -> Iterator[None]:
+    """A refusal to replace a file somebody changed (generate, report) as the demo can act on
+    it: the demo has no --overwrite, so the way on is another --out (a third review)."""
+    try:
+        yield
+    except OutputError as exc:
+        text = re.sub(r"，或确认不再需要(?:这个|这些)文件后加 --overwrite(?:（[^）]*）)?", "", str(exc))
+        raise OutputError(f"{text}（xltools demo 不覆盖改过的文件：请用 --out 换一个目录）") from None
+
+
 def demo(out: str | Path = "xltools-demo", *, say: Callable[[str], None] = print,
          jobs: int | None = None, report_date: _dt.date | None = None) -> DemoResult:
     """Run the whole round on the bundled sample into ``out`` and narrate it with ``say``.
 
     Returns a :class:`DemoResult`.  Raises :class:`~xltools.errors.XltoolsError` if the bundled
     kit is missing or an output cannot be written."""
-    from .report import report
+    from .report import refuse_edited_drafts, report
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     definition = load_form_definition(bundled("templates", "xlsx", "pioneer_posts.yaml"))
     roster = load_roster(bundled("samples", "roster.xlsx"))
     returns = bundled("samples", "returns")
+    templates = [bundled("templates", "docx", f"{name}.docx") for name in REPORT_TEMPLATES]
 
     say(f"第 1 步  下发：为名单中的 {len(roster)} 个单位生成《{definition.title}》（截止日期 {DEADLINE}）")
-    blanks = generate(definition, roster, out / "1-下发登记表", deadline=DEADLINE, generated=ISSUED)
+    with _no_overwrite_in_demo():
+        # drafts edited in an earlier demo are named before step 1 rewrites anything
+        refuse_edited_drafts(templates, out / "4-文稿")
+        blanks = generate(definition, roster, out / "1-下发登记表", deadline=DEADLINE, generated=ISSUED)
     say(f"        已生成 {len(blanks)} 个工作簿 → {out / '1-下发登记表'}")
 
     say("第 2 步  第一轮汇总：截止日收到的报送文件（samples/returns/round1）")
@@ -100,8 +118,7 @@ def demo(out: str | Path = "xltools-demo", *, say: Callable[[str], None] = print
     say(f"        汇总表 → {final_book}；汇总指标 → {final_json}")
 
     say("第 4 步  起草文稿：用最终汇总表填写汇报材料、通报表彰、先进事迹汇编")
-    reports = report([bundled("templates", "docx", f"{name}.docx") for name in REPORT_TEMPLATES],
-                     final_book, out / "4-文稿", date=report_date or REPORT_DATE)
+    reports = report(templates, final_book, out / "4-文稿", date=report_date or REPORT_DATE)
     for p in reports:
         say(f"        {p}")
     say(f"完成。全部输出在 {out.resolve()}")

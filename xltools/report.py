@@ -28,6 +28,7 @@ as an integer (``2103.0`` → ``2103``); characters that XML cannot hold are dro
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import html
 import io
 import json
@@ -42,7 +43,7 @@ import jinja2
 from jinja2 import meta, nodes
 from markupsafe import Markup
 
-from ._io import OLE2_MAGIC, atomic_path, refuse_filled
+from ._io import OLE2_MAGIC, atomic_path, readable_text, refuse_filled
 from .consolidated import FormRows
 from .errors import DataError, OutputError, TemplateError
 from .filters import FILTERS, RequiredMissing
@@ -892,6 +893,7 @@ def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
     except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
         raise _render_error(src, exc, context.get("forms")) from None
     _check_output(src.name, tpl.docx)
+    _stamp_draft(tpl.docx)
     buf = io.BytesIO()
     try:
         tpl.save(buf)
@@ -1018,35 +1020,71 @@ def _render_error(src: _Source, exc: BaseException, forms: Any = None) -> Templa
     return TemplateError(f"模板 {src.name}{where} 渲染失败：{type(exc).__name__}: {exc}")
 
 
-def _saved_stamp(path: Path) -> tuple[str, str, str] | None:
-    """``(cp:lastModifiedBy, cp:revision, dcterms:modified)`` of a .docx (docProps/core.xml), or
-    None when it has none to read.  Word, WPS and LibreOffice set all three when they save a file;
-    xltools' drafts carry their template's (docxtpl keeps the core properties), so a draft whose
-    three still equal its template's has not been saved since xltools wrote it."""
+#: ``dc:identifier`` of every draft xltools writes (docProps/core.xml): this prefix, then the
+#: SHA-256 of the draft's word/document.xml as written.  Any editor that saves the draft writes
+#: document.xml anew (Word, WPS, LibreOffice, python-docx), so a draft whose document.xml still
+#: has that digest is one nobody has saved since (:func:`_edited`).  The core properties every
+#: office suite sets were not enough: LibreOffice without "apply user data", and python-docx,
+#: leave them as they were (a hostile review).
+DRAFT_ID = "xltools-draft:"
+
+
+def _stamp_draft(doc: Any) -> None:
+    """Record in ``doc``'s ``dc:identifier`` the digest of its document part as python-docx will
+    write it (``docx.opc.oxml.serialize_part_xml``, lxml's serialization: the same bytes)."""
+    from docx.opc.oxml import serialize_part_xml
+
+    doc.core_properties.identifier = DRAFT_ID + hashlib.sha256(serialize_part_xml(doc.element)).hexdigest()
+
+
+def _edited(path: Path) -> str | None:
+    """What an existing file in the way of :func:`report` is, when not a draft as xltools left it
+    (``DRAFT_ID``): a draft somebody saved since (and by whom, as its properties say), or a file
+    that is no such draft; None for one nobody has saved since."""
     from defusedxml.ElementTree import fromstring
 
     try:
         with zipfile.ZipFile(path) as zf:
             core = fromstring(zf.read("docProps/core.xml"))
-    except Exception:  # not a zip, no core properties, not XML
-        return None
-    cp = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
-    terms = "{http://purl.org/dc/terms/}"
-    return tuple((core.findtext(tag) or "").strip()  # type: ignore[return-value]
-                 for tag in (cp + "lastModifiedBy", cp + "revision", terms + "modified"))
-
-
-def _edited(path: Path, template: Path) -> str | None:
-    """What an existing file in the way of :func:`report` is, when not a draft of ``template`` as
-    xltools left it (:func:`_saved_stamp`): a draft somebody saved since (by whom), or a file that
-    is no such draft; None for one nobody has saved since."""
-    stamp = _saved_stamp(path)
-    if stamp is None:
+            document = zf.read("word/document.xml")
+    except Exception:  # not a zip, no such parts, not XML
         return "不能确认是 xltools 生成、未经修改的文稿"
-    if stamp == _saved_stamp(template):
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    mark = (core.findtext(dc + "identifier") or "").strip()
+    if not mark.startswith(DRAFT_ID):
+        return "不能确认是 xltools 生成、未经修改的文稿"
+    if mark == DRAFT_ID + hashlib.sha256(document).hexdigest():
         return None
-    who = f"（最后由“{stamp[0]}”保存）" if stamp[0] else ""
+    by = (core.findtext("{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}lastModifiedBy")
+          or "").strip()
+    who = f"（最后由“{' '.join(readable_text(by).split())}”保存）" if by else ""
     return f"生成后被修改并保存过{who}，可能是改好的文稿"
+
+
+def _targets(paths: Sequence[Path], out: Path) -> list[Path]:
+    """The files :func:`report` writes for templates ``paths``: ``out`` itself when it ends in
+    .docx (one template only), else ``<stem>.docx`` in the folder ``out``.  Raises OutputError."""
+    if out.suffix.lower() == ".docx":
+        if len(paths) > 1:
+            raise OutputError(f"{out}：有 {len(paths)} 个模板时，输出应为目录而不是 .docx 文件")
+        return [out]
+    targets = [out / (p.stem + ".docx") for p in paths]
+    seen: dict[Path, Path] = {}
+    for p, t in zip(paths, targets):
+        if t in seen:
+            raise OutputError(f"模板 {seen[t]} 和 {p} 会写到同一个文件 {t}，请给其中一个模板改名")
+        seen[t] = p
+    return targets
+
+
+def refuse_edited_drafts(templates: Sequence[str | Path], out: str | Path) -> None:
+    """Stop before anything is read or rendered when a draft :func:`report` would write to ``out``
+    is already there and somebody has saved it since xltools wrote it (:func:`_edited`; the
+    CLI calls it before reading the data, which for a city takes a while).  Raises
+    :class:`~xltools.errors.OutputError` (one line naming the drafts), TemplateError for a
+    template that cannot be found."""
+    targets = _targets([resolve_template(t) for t in templates], Path(out))
+    refuse_filled(targets, _edited, "生成任何文稿", what="未经修改的 xltools 文稿")
 
 
 def _check_output(name: str, doc: Any) -> None:
@@ -1119,23 +1157,12 @@ def report(
         raise TemplateError("没有指定模板（例如 work_report、commendation、deeds_compilation 或 .docx 文件）")
     paths = [resolve_template(t) for t in templates]
     out = Path(out)
-    if out.suffix.lower() == ".docx":
-        if len(paths) > 1:
-            raise OutputError(f"{out}：有 {len(paths)} 个模板时，输出应为目录而不是 .docx 文件")
-        targets = [out]
-    else:
-        targets = [out / (p.stem + ".docx") for p in paths]
-        seen: dict[Path, Path] = {}
-        for p, t in zip(paths, targets):
-            if t in seen:
-                raise OutputError(f"模板 {seen[t]} 和 {p} 会写到同一个文件 {t}，请给其中一个模板改名")
-            seen[t] = p
+    targets = _targets(paths, out)
     for p, t in zip(paths, targets):
         if t.exists() and t.resolve() == p.resolve():
             raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
     if not overwrite:  # before the rendering, which may take long (a city's compilation)
-        template_of = dict(zip(targets, paths))
-        refuse_filled(targets, lambda t: _edited(t, template_of[t]), "生成任何文稿")
+        refuse_filled(targets, _edited, "生成任何文稿", what="未经修改的 xltools 文稿")
     sources = [_Source(p) for p in paths]
     needed = {name for src in sources for name in src.check()}
     context = report_context(data, extra=extra, date=date, unit_docs=unit_docs, needed=needed,
@@ -1166,6 +1193,7 @@ __all__ = [
     "list_template_vars",
     "load_report_data",
     "posts_by_unit",
+    "refuse_edited_drafts",
     "render_template",
     "report",
     "report_context",

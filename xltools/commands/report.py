@@ -98,6 +98,7 @@ def report_command(
         load_report_data,
         missing_hint,
         provides,
+        refuse_edited_drafts,
         report,
         report_context,
         resolve_template,
@@ -121,6 +122,8 @@ def report_command(
         raise click.UsageError("缺少 --data（xltools merge 生成的汇总表 .xlsx 或汇总指标 .json）")
     if not out:
         raise click.UsageError("缺少 --out（输出文件夹，或只有一个模板时的 .docx 文件名）")
+    if not overwrite:  # a draft somebody finished is named before a city's workbook is read
+        refuse_edited_drafts(templates, out)
     extra = None
     if tally_json:
         from ..ballot import load_tally_top10
