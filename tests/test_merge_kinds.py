@@ -570,3 +570,18 @@ def test_no_deadline_on_most_returns_is_no_round_deadline(kit, tmp_path):
     for path in plain[1:]:
         fill_stamped(path, d / path.name, lambda wb: None)
     assert merge(kit, units, [d], jobs=1).deadline == ""
+
+
+def test_a_copy_left_with_only_empty_sheets_is_set_aside(kit, roster, blank, tmp_path):
+    # A third review: the newer copy lacked the (empty) 工作成效表 sheet, so the older copy was
+    # still "used" for it, listed as used in the ledger and as replaced in the issue list.
+    def newer_without_results(wb):
+        del wb["工作成效表"]
+        fill_assessment(wb)
+
+    older = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账.xlsx", fill_assessment)
+    newer = fill_stamped(blank, tmp_path / "r" / "D01_区委办_台账（改）.xlsx", newer_without_results)
+    os.utime(older, (1_000_000_000, 1_000_000_000))
+    cons = merge(kit, roster, [tmp_path / "r"], jobs=1)
+    assert cons.superseded == [f"r/{older.name}"] and cons.ledger[0].files == [f"r/{newer.name}"]
+    assert cons.ledger[0].status == "重复报送" and accounting(cons) == (4, 4, 0)

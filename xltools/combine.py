@@ -462,6 +462,12 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                     replaced.setdefault((old.path, newest.path, how), []).append(form.title)
                 having = [newest]
             chosen[form.name] = having
+        # A copy that supplies only empty sheets (its rows all went to newer copies, and it is
+        # chosen for a form no other copy carries, empty there too) is set aside like the rest:
+        # it supplies nothing (a third review saw it listed as used and as replaced at once).
+        supplying = {r.path for name, rs in chosen.items() for r in rs if r.count(name)}
+        if supplying:
+            chosen = {name: rs for name, rs in chosen.items() if all(r.path in supplying for r in rs)}
         for (old_path, new_path, how), titles in replaced.items():
             newest, old_file = _file(files, new_path), _file(files, old_path)
             old_name, new_name = _shown_names(old_path, new_path)
