@@ -500,3 +500,15 @@ def test_ballot_never_replaces_a_spoiled_returned_ballot(consolidated, tmp_path,
     with pytest.raises(OutputError, match="是交回的选票|可能是交回的选票"):
         ballot(consolidated, 2, out, generated=date(2006, 1, 5))
     assert first.read_bytes() == kept
+
+
+def test_the_ballot_identity_line_is_tall_enough_for_its_wrapped_text(issued):
+    # A newcomer's review: at a fixed 28 pt the wrapped line lost 本行请勿修改.
+    from xltools.generate import _lines
+
+    ws = openpyxl.load_workbook(issued[0])[SHEET]
+    text = ws["A2"].value
+    width = sum(ws.column_dimensions[c].width for c in "ABCD")
+    assert text.endswith("本行请勿修改") and _lines(text, width, 9) >= 2
+    # two 9 pt lines and padding (XlsxWriter stores heights in steps of 0.75 pt); it was 28
+    assert ws.row_dimensions[2].height >= 13 * _lines(text, width, 9) + 5 - 0.75 > 28

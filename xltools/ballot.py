@@ -66,7 +66,7 @@ from ._dates import iso_deadline
 from ._io import atomic_path, prepare_dir, refuse_filled
 from .errors import DataError, FormDefinitionError, OutputError, ReturnReadError, XltoolsError
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
-from .generate import default_generated_date
+from .generate import _lines, default_generated_date
 from .issues import cell_address
 from .readers import CellError, Limits, ReturnWorkbook, SheetData, find_returns, read_return
 from .resources import bundled
@@ -378,8 +378,10 @@ class _BallotBuilder:
         ws.set_row(stamp.TITLE_ROW - 1, 32)
         ident = self.fmt(font_size=9, font_color="#595959", bg_color=grey, text_wrap=True, border=1)
         ws.merge_range(stamp.IDENTITY_ROW - 1, 0, stamp.IDENTITY_ROW - 1, last, "", ident)
-        self.text(ws, stamp.IDENTITY_ROW - 1, 0, identity_line(self.d, self.number), ident)
-        ws.set_row(stamp.IDENTITY_ROW - 1, 28)
+        line = identity_line(self.d, self.number)
+        self.text(ws, stamp.IDENTITY_ROW - 1, 0, line, ident)
+        # as tall as its wrapped lines, as generate sizes it (a fixed 28 pt cut 本行请勿修改 off)
+        ws.set_row(stamp.IDENTITY_ROW - 1, max(28, 13 * _lines(line, sum(widths), 9) + 5))
         head = self.fmt(bold=True, align="center", border=1, bg_color="#D9D9D9", text_wrap=True)
         for c, f in enumerate(form.fields):
             self.text(ws, stamp.HEADER_ROW - 1, c, f.label, head)
