@@ -63,6 +63,13 @@ class LedgerEntry:
     phone: str = ""
     reason: str = ""
 
+    @property
+    def returned_blank(self) -> bool:
+        """A roster unit whose return was read and held nothing: blank forms only (their
+        empty_return error; ``counts["empty"]``), not files that could not be used (``reason``)."""
+        return (bool(self.code) and self.status not in (MISSING, SUPERSEDED) and bool(self.files)
+                and not self.accepted and not self.rejected and not self.reason)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -407,6 +414,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     error-level issue."""
     if on_duplicate not in ("newest", "error"):
         raise ValueError("on_duplicate must be 'newest' or 'error'")
+    duplicate = ERROR if on_duplicate == "error" else WARNING  # a duplicate decided without doubt
     results = sorted(results, key=lambda r: r.path)
     by_unit: dict[str, list[FileResult]] = {}
     others: list[FileResult] = []
@@ -445,7 +453,6 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         # A file without a single row beside one with rows (a blank form attached too) supplies
         # no form: set aside whole, so its "nothing filled in" error does not fall on the unit.
         filled = [r for r in files if r.rows_read]
-        blanks = [r for r in files if not r.rows_read] if filled else []
         for form in definition.forms:
             having = [r for r in (filled or files) if form.name in r.forms]
             if not having:
@@ -478,9 +485,9 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             if how == "same":
                 # the very same file sent twice (a copy, or one folder merged with another):
                 # nothing to decide, nothing counted twice
-                sev = ERROR if on_duplicate == "error" else WARNING
+                sev = duplicate
                 why = (f"同一单位重复报送{what}：“{old_name}”与“{new_name}”内容完全相同，"
-                                     f"已采用“{new_name}”，不重复计入")
+                       f"已采用“{new_name}”，不重复计入")
                 superseded_why[old_path] = f"与“{new_name}”内容完全相同，不重复计入"
             elif how == "tie":
                 sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，"
@@ -501,36 +508,35 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
             elif how == "file_time":
                 # no time inside either file, or the same one (a copy, or a converter that keeps
                 # it): the file system's modification time decided (_age), and the message says so
-                sev = ERROR if on_duplicate == "error" else WARNING
+                sev = duplicate
                 same = "内部记录的保存时间相同" if newest.saved_inside else "都没有记录保存时间（.xls、.csv 等不记录）"
                 why = (f"同一单位重复报送{what}：两份文件{same}，已按文件的修改时间采用较新的"
                        f"“{new_name}”（修改于 {_fmt_time(newest.mtime)}），“{old_name}”已被替代；请确认")
                 superseded_why[old_path] = (f"被同一单位的“{new_name}”替代（按文件修改时间判断；"
                                             f"本文件修改于 {_fmt_time(old_file.mtime)}）")
             else:
-                sev = ERROR if on_duplicate == "error" else WARNING
+                sev = duplicate
                 why = (f"同一单位重复报送{what}：已采用较新的“{new_name}”（保存于 {_fmt_time(newest.saved_at)}），"
                        f"“{old_name}”已被替代")
                 superseded_why[old_path] = f"被同一单位较新的“{new_name}”替代（本文件保存于 {_fmt_time(old_file.saved_at)}）"
             unit_issues.append(_issue(sev, "duplicate_return", why, file=old_path, **where))
         used = sorted({r.path for rs in chosen.values() for r in rs})
-        for r in blanks:  # a blank form beside the filled return: set aside, named with the used
-            shown, *used_names = _shown_names(r.path, *used)
-            taken = "、".join(f"“{name}”" for name in used_names)
-            unit_issues.append(_issue(ERROR if on_duplicate == "error" else WARNING, "duplicate_return",
-                                      f"同一单位重复报送：“{shown}”中没有填写数据，已采用{taken}", file=r.path, **where))
-            superseded_why[r.path] = f"没有填写数据，采用同一单位的{taken}"
         for r in files:
             if r.path in used or r.path in superseded_why:
                 continue
-            # set aside without a comparison of rows (blank copies both): say why all the same
+            # set aside without a comparison of rows: a blank form beside the filled return, or
+            # one of two blank (or identical) copies; named with the copies used
             shown, *used_names = _shown_names(r.path, *used)
             taken = "、".join(f"“{name}”" for name in used_names)
-            same = any(r.digest and r.digest == _file(files, p).digest for p in used)
-            why = "内容完全相同" if same else "也没有填写数据"
-            unit_issues.append(_issue(ERROR if on_duplicate == "error" else WARNING, "duplicate_return",
-                                      f"同一单位重复报送：“{shown}”与{taken}{why}，已采用{taken}", file=r.path, **where))
-            superseded_why[r.path] = f"与同一单位的{taken}{why}，采用后者"
+            if any(r.digest and r.digest == _file(files, p).digest for p in used):
+                said, why = f"与{taken}内容完全相同", f"与同一单位的{taken}内容完全相同，采用后者"
+            elif filled:  # so r is blank: a copy with rows that was set aside has its message above
+                said, why = "中没有填写数据", f"没有填写数据，采用同一单位的{taken}"
+            else:
+                said, why = f"与{taken}也没有填写数据", f"与同一单位的{taken}也没有填写数据，采用后者"
+            unit_issues.append(_issue(duplicate, "duplicate_return", f"同一单位重复报送：“{shown}”{said}，已采用{taken}",
+                                      file=r.path, **where))
+            superseded_why[r.path] = why
         for r in files:
             if r.path not in used and r.path not in superseded_of:
                 superseded_of[r.path] = (r.unit_code, r.unit_name, r.rows_read)
@@ -640,8 +646,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         "returned": sum(1 for e in ledger[: len(roster)] if e.status != MISSING),
         "missing": sum(1 for e in ledger[: len(roster)] if e.status == MISSING),
         # returned, but blank forms only (empty_return): counted in returned, said apart
-        "empty": sum(1 for e in ledger[: len(roster)]
-                     if e.status != MISSING and e.files and not e.accepted and not e.rejected and not e.reason),
+        "empty": sum(1 for e in ledger[: len(roster)] if e.returned_blank),
         # returned, but nothing usable (unreadable or unidentified files only): said apart too
         "unusable": sum(1 for e in ledger[: len(roster)] if e.status != MISSING and e.reason),
         "files": len(results),

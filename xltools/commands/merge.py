@@ -65,10 +65,7 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
         lines.append(f"  未报送：{e.code} {e.name}" + (f"（{contact}）" if contact else ""))
     if len(missing) > _LIST_LIMIT:
         lines.append(f"  …… 等共 {len(missing)} 个单位未报送，完整名单见汇总表的“报送情况”")
-    # returned, read, but nothing in it: a blank form (an error in the issue list, empty_return;
-    # counts["empty"]); not a unit whose only files could not be used (its line gives the reason)
-    empty = [e for e in cons.ledger if e.code and e.files and e.status not in (MISSING, SUPERSEDED)
-             and not e.accepted and not e.rejected and not e.reason]
+    empty = [e for e in cons.ledger if e.returned_blank]  # counts["empty"]
     if empty:
         shown = "、".join(f"{e.code} {e.name}" for e in empty[:_LIST_LIMIT])
         lines.append(f"  其中 {len(empty)} 个单位的报送文件没有填写数据：{shown}"
