@@ -1083,7 +1083,11 @@ def refuse_edited_drafts(templates: Sequence[str | Path], out: str | Path) -> No
     CLI calls it before reading the data, which for a city takes a while).  Raises
     :class:`~xltools.errors.OutputError` (one line naming the drafts), TemplateError for a
     template that cannot be found."""
-    targets = _targets([resolve_template(t) for t in templates], Path(out))
+    _refuse_edited(_targets([resolve_template(t) for t in templates], Path(out)))
+
+
+def _refuse_edited(targets: Sequence[Path]) -> None:
+    """:func:`xltools._io.refuse_filled` for drafts (:func:`_edited`)."""
     refuse_filled(targets, _edited, "生成任何文稿", what="未经修改的 xltools 文稿")
 
 
@@ -1161,8 +1165,8 @@ def report(
     for p, t in zip(paths, targets):
         if t.exists() and t.resolve() == p.resolve():
             raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
-    if not overwrite:  # before the rendering, which may take long (a city's compilation)
-        refuse_filled(targets, _edited, "生成任何文稿", what="未经修改的 xltools 文稿")
+    if not overwrite:  # before the rendering, which may take long (a city's compilation); the CLI
+        _refuse_edited(targets)  # checked before reading the data too: a draft may be saved meanwhile
     sources = [_Source(p) for p in paths]
     needed = {name for src in sources for name in src.check()}
     context = report_context(data, extra=extra, date=date, unit_docs=unit_docs, needed=needed,
