@@ -579,6 +579,7 @@ def _read_form_sheet(
         if label is not None or has_data:
             extra_cols.append((c, label, has_data))
     for c, label, has_data in extra_cols:
+        at, raw = hr, label or ""  # the header cell, or a headerless column's first filled cell
         if c in unit_columns:
             f, written = unit_columns[c]
             msg = (f"表头“{_one_line(label)}”的单位“{written}”与登记表要求的“{f.unit}”不同，该列未汇总；"
@@ -588,15 +589,13 @@ def _read_form_sheet(
         else:
             # named by its first filled cell (the header cell above it is empty: a newcomer's
             # review was sent to look at J3 for data typed in J5)
-            first = next(r for r in range(hr + 1, len(sheet.rows))
-                         if c < len(sheet.rows[r]) and not _is_blank(sheet.rows[r][c]))
-            msg = (f"第 {column_letter(c)} 列没有表头但有内容（从 {cell_address(first + 1, c)} 起），未汇总；"
+            at = next(r for r in range(hr + 1, len(sheet.rows))
+                      if c < len(sheet.rows[r]) and not _is_blank(sheet.rows[r][c]))
+            raw = cell_text(sheet.rows[at][c])
+            msg = (f"第 {column_letter(c)} 列没有表头但有内容（从 {cell_address(at + 1, c)} 起），未汇总；"
                    "如需汇总请填到对应列中")
-            issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(first + 1, c), row=first + 1,
-                                 raw=_one_line(cell_text(sheet.rows[first][c])), **where))
-            continue
-        issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(hr + 1, c), row=hr + 1,
-                             raw=_one_line(label or ""), **where))
+        issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(at + 1, c), row=at + 1,
+                             raw=_one_line(raw), **where))
     missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
     # --- data rows -------------------------------------------------------------------------
     # Everything about a column is decided here once (DESIGN.md §5; issue 7: coercion is
