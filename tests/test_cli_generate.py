@@ -221,3 +221,27 @@ def test_generate_refuses_any_content_a_blank_form_does_not_have(tmp_path, kind)
         del wb["我单位先锋岗"]
         wb.save(target)
         assert run(*args[:-2], "--date", "2006-03-02", "--deadline", "2006-04-30").exit_code == 0
+
+
+def test_demo_names_a_return_in_its_issue_folder_and_points_to_out(tmp_path):
+    # The demo has no --overwrite: the refusal from generate (the files, what they hold) is said
+    # with the demo's own way on, the library's hint about --overwrite left out (FilesInTheWay).
+    from xltools.demo import demo
+    from xltools.errors import FilesInTheWay
+
+    issued = tmp_path / "demo" / "1-下发登记表"
+    issued.mkdir(parents=True)
+    src = sorted(FINAL.glob("D01_*.xlsx"))[0]
+    (issued / src.name).write_bytes(src.read_bytes())
+    said: list[str] = []
+    with pytest.raises(FilesInTheWay) as refused:
+        demo(tmp_path / "demo", say=said.append)
+    message = str(refused.value)
+    assert [p.name for p, _ in refused.value.held] == [src.name]
+    assert message.startswith(f"{issued / src.name}：文件已存在且在“先锋岗登记表”的 A4 等")
+    assert "填有内容，为免覆盖，没有生成任何工作簿" in message
+    assert message.endswith("；xltools demo 不覆盖改过的文件：请用 --out 换一个目录")
+    assert "--overwrite" not in message and "\n" not in message
+    assert (issued / src.name).read_bytes() == src.read_bytes()
+    assert sorted(p.name for p in issued.iterdir()) == [src.name]  # nothing else written
+    assert not (tmp_path / "demo" / "2-第一轮汇总").exists()

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import FilesInTheWay, OutputError
 
 #: The signature of an OLE2 compound file (Microsoft, [MS-CFB] 2.2: the header's first 8 bytes):
 #: an .xls workbook, an old Word .doc, or an encrypted .xlsx/.docx, which Office wraps in OLE2.
@@ -156,24 +156,27 @@ def refuse_filled(targets: Iterable[Path], filled: Callable[[Path], str | None],
                   hint: str = "", what: str = "未填写的空白文件") -> None:
     """Stop a command before it writes anything when one of its ``targets`` already exists and
     holds what somebody filled in: a unit's return copied into the folder the blank forms are
-    issued from, a returned ballot (DESIGN.md §5: nothing is lost; a newcomer's review found
+    issued from, a returned ballot (DESIGN.md §6: nothing is lost; a newcomer's review found
     ``generate`` replacing 48 returns with blank forms).  ``filled(path)`` says what an existing
     target holds ("填有 12 行数据"), or None when it may be replaced (an unfilled copy of what the
     command writes, so that generating again into the same folder still works).  ``nothing``
-    completes "没有…" in the message (生成任何工作簿); ``hint`` ends it; ``what`` names what a
-    file may be replaced as, in the message for several.  Raises
-    :class:`~xltools.errors.OutputError` naming the first such file and how many there are."""
+    completes "没有…" in the message (生成任何工作簿); ``hint`` ends the CLI's way on
+    (``--overwrite``); ``what`` names what a file may be replaced as, in the message for several.
+    Raises :class:`~xltools.errors.FilesInTheWay` naming the first such file (up to three, for
+    several) and how many there are."""
     held = [(t, why) for t in targets if os.path.lexists(t) for why in [filled(t)] if why]
+    if not held:
+        return
     if len(held) == 1:
         (first, why), = held
-        raise OutputError(f"{readable_name(str(first))}：文件已存在且{why}，为免覆盖，没有{nothing}；"
-                          f"请换一个空文件夹，或确认不再需要这个文件后加 --overwrite{hint}")
-    if held:
+        refusal = f"{readable_name(str(first))}：文件已存在且{why}，为免覆盖，没有{nothing}"
+    else:
         # every such file named (up to three, with what each holds), so one run shows them all
         shown = "；".join(f"{readable_name(t.name)} {why}" for t, why in held[:3]) + ("……" if len(held) > 3 else "")
-        raise OutputError(f"{readable_name(str(held[0][0].parent))}：已有 {len(held)} 个同名文件不是{what}"
-                          f"（{shown}），为免覆盖，没有{nothing}；请换一个空文件夹，或确认不再需要这些文件后加 --overwrite"
-                          f"{hint}")
+        refusal = (f"{readable_name(str(held[0][0].parent))}：已有 {len(held)} 个同名文件不是{what}"
+                   f"（{shown}），为免覆盖，没有{nothing}")
+    this = "这个" if len(held) == 1 else "这些"
+    raise FilesInTheWay(held, refusal, f"请换一个空文件夹，或确认不再需要{this}文件后加 --overwrite{hint}")
 
 
 def refuse_same_file(target: str | Path, source: str | Path, what: str, source_what: str) -> None:

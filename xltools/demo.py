@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .consolidated import write_consolidated, write_figures_json
-from .errors import OutputError
+from .errors import FilesInTheWay
 from .forms import load_form_definition
 from .generate import generate
 from .merge import DUPLICATE, HAS_ERRORS, MISSING, SUPERSEDED, Consolidation, merge
@@ -56,9 +55,8 @@ def _no_overwrite_in_demo() -> Iterator[None]:
     it: the demo has no --overwrite, so the way on is another --out (a third review)."""
     try:
         yield
-    except OutputError as exc:
-        text = re.sub(r"，或确认不再需要(?:这个|这些)文件后加 --overwrite(?:（[^）]*）)?", "", str(exc))
-        raise OutputError(f"{text}（xltools demo 不覆盖改过的文件：请用 --out 换一个目录）") from None
+    except FilesInTheWay as exc:
+        raise exc.saying("xltools demo 不覆盖改过的文件：请用 --out 换一个目录") from None
 
 
 def demo(out: str | Path = "xltools-demo", *, say: Callable[[str], None] = print,

@@ -10,6 +10,8 @@ the consolidation, so one bad file never stops a batch (DESIGN.md §6).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class XltoolsError(Exception):
     """Root of every error xltools raises on purpose.  ``str(err)`` is a one-line message."""
@@ -58,6 +60,28 @@ class ReturnReadError(XltoolsError):
 
 class OutputError(XltoolsError):
     """An output file cannot be written (directory missing, file open in Excel, no space)."""
+
+
+class FilesInTheWay(OutputError):
+    """A command stopped before writing anything because files it would replace hold what
+    somebody filled in or edited (raised by :func:`xltools._io.refuse_filled`; DESIGN.md §6:
+    nothing is lost).
+
+    ``held``: ``(path, what it holds)`` for each such file, e.g. ``(Path('下发/D01….xlsx'),
+    '填有 12 行数据')``; ``refusal``: the message up to the way on (which files, that nothing was
+    written); ``way_on``: what to do, by default the CLI's (another folder, or ``--overwrite``).
+    A caller without that option says its own with :meth:`saying`.
+    """
+
+    def __init__(self, held: list[tuple[Path, str]], refusal: str, way_on: str) -> None:
+        self.held = list(held)
+        self.refusal = refusal
+        self.way_on = way_on
+        super().__init__(f"{refusal}；{way_on}")
+
+    def saying(self, way_on: str) -> FilesInTheWay:
+        """The same refusal ending with ``way_on`` instead (the demo: "请用 --out 换一个目录")."""
+        return FilesInTheWay(self.held, self.refusal, way_on)
 
 
 class TemplateError(XltoolsError):
