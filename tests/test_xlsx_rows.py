@@ -376,7 +376,7 @@ def test_display_units_count_wide_and_fullwidth_characters_twice():
     import random
     import unicodedata
 
-    from xltools.consolidated import _display_units
+    from xltools.layout import display_units as _display_units
 
     rng = random.Random(11)
     ranges = [(0, 127), (0x80, 0x2FFF), (0x3000, 0x9FFF), (0xAC00, 0xD7A3), (0xFF00, 0xFFEF), (0x10000, 0x3FFFF)]
@@ -403,3 +403,13 @@ def test_short_texts_and_integers_take_the_shortcuts_to_the_same_text(tmp_path, 
     fast = (tmp_path / "fast.xml").read_text(encoding="utf-8")
     assert fast == (tmp_path / "slow.xml").read_text(encoding="utf-8")
     assert "<v>999999999999999</v>" in fast and "<v>1E+16</v>" in fast and "<v>1000000000000000</v>" in fast and "<t>_x005F_x0041_</t>" in fast
+
+
+def test_wrapped_lines_counts_each_line_and_wide_characters():
+    from xltools.layout import text_units, wrapped_lines
+
+    assert text_units("汉字") == pytest.approx(4.2) and text_units("ab", 9) == pytest.approx(2.2 * 9 / 11)
+    # 10 columns wide leave 8.5 usable: four 汉字 (8.4) fit a line, a fifth wraps
+    assert wrapped_lines("四个汉字", 10) == 1 and wrapped_lines("五个汉字啊", 10) == 2
+    assert wrapped_lines("一\n二\n", 10) == 3 and wrapped_lines("", 10) == 1
+    assert wrapped_lines("x" * 100, 0.5) == 110  # a column narrower than its padding: one unit a line

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import unicodedata
 from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -44,6 +43,7 @@ from xlsxwriter.exceptions import FileCreateError
 from ._io import atomic_path
 from .errors import DataError, OutputError
 from .figures import plain_number
+from .layout import display_units
 from .xlsx_rows import (
     SheetRows,
     clean_text,
@@ -515,23 +515,8 @@ def _xf_index(fmt) -> int:
 def _wrapped_height(text: str, width: float) -> float:
     """Row height (points) for ``text`` wrapped in a column ``width`` characters wide (a CJK
     character counts two): Excel and LibreOffice do not grow rows written by XlsxWriter."""
-    lines = max(1, -(-_display_units(_clean(text)) // int(width)))
+    lines = max(1, -(-display_units(_clean(text)) // int(width)))
     return min(409, 15 * lines + 2)
-
-
-#: Display width of each character met so far: 2 for East Asian Wide and Fullwidth (Unicode
-#: UAX #11, as ``unicodedata.east_asian_width`` gives it), else 1.
-_UNITS: dict[str, int] = {}
-
-
-def _display_units(text: str) -> int:
-    """``text``'s width in half-width units (see :data:`_UNITS`), each character looked up once
-    per process: every issue and rejected row asks (15,000 of each in a province's round)."""
-    if text.isascii():  # East Asian width Na or N: one unit each
-        return len(text)
-    for ch in set(text).difference(_UNITS):
-        _UNITS[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-    return sum(map(_UNITS.__getitem__, text))
 
 
 def _json_default(o: Any) -> Any:
