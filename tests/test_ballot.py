@@ -351,6 +351,8 @@ def test_result_workbook_and_json(scenario, tmp_path):
     assert wb.sheetnames == ["计票结果", "选票明细", "废票"]
     text = [str(v) for r in wb["计票结果"].iter_rows(values_only=True) for v in r if v is not None]
     assert any("第 10 名有并列" in t for t in text)
+    sheet = wb["计票结果"]
+    assert [sheet.row_dimensions[r].height for r in (2, 3)] == [36, 36]  # two lines each fit
     rows = list(wb["计票结果"].iter_rows(values_only=True))
     head = rows.index(("名次", "单位", "先锋岗名称", "得票", "得票率", "备注"))
     table = rows[head + 1:]
@@ -387,6 +389,21 @@ def test_commendation_renders_from_the_tally(scenario, consolidated):
     assert f"第10名有并列，共{len(top10)}个先锋岗的得票进入前十名（并列第{last['rank']}名，各得{last['votes']}票）" in text
     for item in top10:
         assert f"{item['unit_name']}“{item['post_name']}”" in text
+
+
+def test_a_long_tie_note_gets_a_row_as_high_as_its_lines(scenario, tmp_path, monkeypatch):
+    # A newcomer's review: the tie note (every tied post named) wrapped over the rows below its
+    # fixed two-line row.  At the merged width of 107 column units, about 50 汉字 a line.
+    import xltools.ballot as ballot_module
+
+    note = "第 10 名有并列：" + "、".join(f"区第{i}局“第{i}窗口党员先锋岗”" for i in range(16)) + " 各得 5 票"
+    monkeypatch.setattr(ballot_module, "summary_lines", lambda result: ["发出选票 30 张。", note])
+    xlsx, _ = write_tally(scenario["result"], tmp_path / "计票结果.xlsx", tmp_path / "计票结果.json")
+    sheet = openpyxl.load_workbook(xlsx)["计票结果"]
+    assert sheet["A3"].value == note and len(note) > 200
+    lines = -(-sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in note) // 105.5)
+    assert lines >= 5 and sheet.row_dimensions[3].height == 15 * lines + 6
+    assert sheet.row_dimensions[2].height == 36
 
 
 def test_no_tie_across_tenth_place(issued, tmp_path):
@@ -504,11 +521,11 @@ def test_ballot_never_replaces_a_spoiled_returned_ballot(consolidated, tmp_path,
 
 def test_the_ballot_identity_line_is_tall_enough_for_its_wrapped_text(issued):
     # A newcomer's review: at a fixed 28 pt the wrapped line lost 本行请勿修改.
-    from xltools.generate import _lines
+    from xltools.layout import wrapped_lines
 
     ws = openpyxl.load_workbook(issued[0])[SHEET]
     text = ws["A2"].value
     width = sum(ws.column_dimensions[c].width for c in "ABCD")
-    assert text.endswith("本行请勿修改") and _lines(text, width, 9) >= 2
+    assert text.endswith("本行请勿修改") and wrapped_lines(text, width, 9) >= 2
     # two 9 pt lines and padding (XlsxWriter stores heights in steps of 0.75 pt); it was 28
-    assert ws.row_dimensions[2].height >= 13 * _lines(text, width, 9) + 5 - 0.75 > 28
+    assert ws.row_dimensions[2].height >= 13 * wrapped_lines(text, width, 9) + 5 - 0.75 > 28

@@ -66,8 +66,9 @@ from ._dates import iso_deadline
 from ._io import atomic_path, prepare_dir, refuse_filled
 from .errors import DataError, FormDefinitionError, OutputError, ReturnReadError, XltoolsError
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
-from .generate import _lines, default_generated_date
+from .generate import default_generated_date
 from .issues import cell_address
+from .layout import wrapped_lines
 from .readers import CellError, Limits, ReturnWorkbook, SheetData, find_returns, read_return
 from .resources import bundled
 from .roster import Roster, load_roster
@@ -381,7 +382,7 @@ class _BallotBuilder:
         line = identity_line(self.d, self.number)
         self.text(ws, stamp.IDENTITY_ROW - 1, 0, line, ident)
         # as tall as its wrapped lines, as generate sizes it (a fixed 28 pt cut 本行请勿修改 off)
-        ws.set_row(stamp.IDENTITY_ROW - 1, max(28, 13 * _lines(line, sum(widths), 9) + 5))
+        ws.set_row(stamp.IDENTITY_ROW - 1, max(28, 13 * wrapped_lines(line, sum(widths), 9) + 5))
         head = self.fmt(bold=True, align="center", border=1, bg_color="#D9D9D9", text_wrap=True)
         for c, f in enumerate(form.fields):
             self.text(ws, stamp.HEADER_ROW - 1, c, f.label, head)
@@ -874,13 +875,15 @@ def _write_result_book(wb, result: TallyResult) -> None:
     ws = wb.add_worksheet("计票结果")
     ws.write_string(0, 0, f"{result.title}计票结果", title)
     row = 1
+    widths = (7, 22, 34, 8, 10, 26)
     for line in summary_lines(result):
         ws.merge_range(row, 0, row, 5, "", note)
         ws.write_string(row, 0, line, warn if "并列" in line else note)
-        ws.set_row(row, 36)
+        # as high as the line wraps across the merged columns (a tie of many posts takes several)
+        ws.set_row(row, max(36, 15 * wrapped_lines(line, sum(widths)) + 6))
         row += 1
     row += 1
-    table(ws, row, ("名次", "单位", "先锋岗名称", "得票", "得票率", "备注"), (7, 22, 34, 8, 10, 26))
+    table(ws, row, ("名次", "单位", "先锋岗名称", "得票", "得票率", "备注"), widths)
     in_top = {id(s) for s in result.top10}
     last_rank = result.top10[-1].rank if result.tie_at_10 else None
     for s in result.standings:
