@@ -638,6 +638,31 @@ def test_an_existing_file_is_replaced_only_with_overwrite_unless_it_is_a_blank_f
     assert again.read_bytes() == blank
 
 
+def test_generating_again_over_blanks_builds_each_workbook_once(tmp_path, kit, monkeypatch):
+    # The blank written to compare with a file in the way is the one issued (session 13 noticed
+    # every workbook built twice); the files are what a first generate writes, permissions too.
+    import os
+
+    import xltools.generate as gen
+
+    roster = small_roster(Unit("A1", "甲单位", "张三", "1"), Unit("A2", "乙单位"), Unit("A3", "丙单位"))
+    first = generate(kit, roster, tmp_path / "a", deadline=DEADLINE, generated=GENERATED)
+    fresh = {p.name: p.read_bytes() for p in first}
+    out = tmp_path / "b"
+    generate(kit, roster, out, deadline=DEADLINE, generated=GENERATED)
+    (out / first[1].name).unlink()  # one unit's file missing: built as usual
+    built: list[str] = []
+    real = gen._write_workbook
+    monkeypatch.setattr(gen, "_write_workbook", lambda plan, unit, target: (built.append(unit.code), real(plan, unit, target))[1])
+    again = generate(kit, roster, out, deadline=DEADLINE, generated=GENERATED)
+    assert sorted(built) == ["A1", "A2", "A3"]  # once each: A1 and A3 compared then copied, A2 built
+    assert {p.name: p.read_bytes() for p in again} == fresh
+    umask = os.umask(0)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in again} == {0o666 & ~umask}
+    assert sorted(p.name for p in out.iterdir()) == sorted(fresh)  # no scratch copies left behind
+
+
 def test_xlsxwriter_refusal_becomes_an_output_error(tmp_path, kit):
     # A custom property over Excel's 255 characters: XlsxWriter only warns.
     unit = Unit("A1", "很长的单位名称" * 40)

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
-import unicodedata
 import warnings
 from collections.abc import Callable
 from datetime import date, datetime, timezone
@@ -46,6 +46,7 @@ from ._io import atomic_path, prepare_dir, refuse_filled, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import Field, Form, FormDefinition, load_form_definition
 from .issues import cell_address, column_letter
+from .layout import text_units, wrapped_lines
 from .resources import resolve_form_definition
 from .roster import Roster, Unit, load_roster
 
@@ -153,20 +154,21 @@ def generate(
         targets.append(out / name)
     prepare_dir(out)
     plan = _Plan(definition, deadline, generated)
-    if not overwrite:
-        unit_of = dict(zip(targets, roster, strict=True))
-        refuse_filled(targets, lambda path: _filled(path, plan, unit_of[path]), "生成任何工作簿",
-                      hint="（表单定义删去了字段或改了工作表名时，以前下发的空表也会这样：确认是空表后加 --overwrite）")
-
-    total = len(targets)
-    for done, (unit, target) in enumerate(zip(roster, targets, strict=True), start=1):
-        _write_workbook(plan, unit, target)
-        if progress is not None:
-            progress(done, total, unit)
+    with tempfile.TemporaryDirectory(prefix="xltools-blank-") as scratch:
+        blanks = _Blanks(plan, Path(scratch))
+        if not overwrite:
+            unit_of = dict(zip(targets, roster, strict=True))
+            refuse_filled(targets, lambda path: _filled(path, blanks, unit_of[path]), "生成任何工作簿",
+                          hint="（表单定义删去了字段或改了工作表名时，以前下发的空表也会这样：确认是空表后加 --overwrite）")
+        total = len(targets)
+        for done, (unit, target) in enumerate(zip(roster, targets, strict=True), start=1):
+            blanks.issue(unit, target)
+            if progress is not None:
+                progress(done, total, unit)
     return targets
 
 
-def _filled(path: Path, plan: _Plan, unit: Unit) -> str | None:
+def _filled(path: Path, blanks: _Blanks, unit: Unit) -> str | None:
     """What an existing file in the way of :func:`generate` holds beyond a blank issued form:
     the first cell (and how many) holding anything where ``unit``'s blank workbook, as
     :func:`generate` would write it now, holds nothing (rows typed into a form, a sheet the unit
@@ -189,7 +191,7 @@ def _filled(path: Path, plan: _Plan, unit: Unit) -> str | None:
         if not held:
             continue
         if blank is None:
-            blank = _blank_cells(plan, unit)
+            blank = blanks.cells(unit)
         extra = sorted(held - blank.get(sheet.name, set()))
         if extra:
             r, c = extra[0]
@@ -210,15 +212,39 @@ def _cells_with_content(sheet: SheetData) -> set[tuple[int, int]]:
     return held | {(r - 1, c) for r, c in sheet.formulas}
 
 
-def _blank_cells(plan: _Plan, unit: Unit) -> dict[str, set[tuple[int, int]]]:
-    """Sheet name → the cells with content of ``unit``'s blank workbook (written to a temporary
-    folder and read back as a return is read)."""
-    from .readers import read_return
+class _Blanks:
+    """Each unit's blank workbook for one :func:`generate` run, written at most once: a blank
+    written to ``scratch`` to compare with a file in the way (:meth:`cells`) is the one
+    :meth:`issue` then puts in place, copied rather than built again (a second generate into
+    the same folder wrote every workbook twice: 2.5 s against 1.1 s for 48 units)."""
 
-    with tempfile.TemporaryDirectory(prefix="xltools-blank-") as folder:
-        path = Path(folder) / "blank.xlsx"
-        _write_workbook(plan, unit, path)
+    def __init__(self, plan: _Plan, scratch: Path) -> None:
+        self.plan = plan
+        self.scratch = scratch
+        self.written: dict[str, Path] = {}
+
+    def cells(self, unit: Unit) -> dict[str, set[tuple[int, int]]]:
+        """Sheet name → the cells with content of ``unit``'s blank workbook (written to the
+        scratch folder and read back as a return is read)."""
+        from .readers import read_return
+
+        path = self.scratch / f"{len(self.written) + 1}.xlsx"
+        _write_workbook(self.plan, unit, path)
+        self.written[unit.code] = path
         return {sheet.name: _cells_with_content(sheet) for sheet in read_return(path).sheets}
+
+    def issue(self, unit: Unit, target: Path) -> None:
+        """Write ``unit``'s workbook to ``target`` (atomically): the blank already written, copied,
+        or else built now.  Raises :class:`~xltools.errors.OutputError` as :func:`_write_workbook`."""
+        blank = self.written.get(unit.code)
+        if blank is None:
+            _write_workbook(self.plan, unit, target)
+            return
+        try:
+            with atomic_path(target) as tmp:
+                shutil.copyfile(blank, tmp)
+        except OSError as exc:
+            raise OutputError(f"{target}：无法写入（{exc.strerror or exc}），请检查输出目录是否可写、磁盘空间是否足够") from None
 
 
 def generate_workbook(
@@ -311,19 +337,6 @@ def _check_deadline(deadline: str, definition: FormDefinition) -> str:
     return iso_deadline(deadline or definition.deadline, where)
 
 
-def _units(text: str, size: float = 11) -> float:
-    """Approximate width of ``text`` in Excel column-width units (one unit ≈ one digit of the
-    default 11 pt font); East Asian wide characters count about two."""
-    w = sum(2.1 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
-    return w * size / 11
-
-
-def _lines(text: str, width: float, size: float = 11) -> int:
-    """How many lines ``text`` wraps into in a column ``width`` units wide."""
-    usable = max(width - 1.5, 1.0)
-    return sum(max(1, math.ceil(_units(part, size) / usable)) for part in text.split("\n"))
-
-
 def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
@@ -413,7 +426,7 @@ _INSTRUCTION_WIDTHS = (16, 78)
 
 def _instruction_height(text: str) -> int:
     """Row height of one line of 填表说明 holding ``text``."""
-    return max(18, 17 * _lines(text, _INSTRUCTION_WIDTHS[1]) + 3)
+    return max(18, 17 * wrapped_lines(text, _INSTRUCTION_WIDTHS[1]) + 3)
 
 
 class _Line(NamedTuple):
@@ -531,7 +544,7 @@ class _Plan:
 
     def _plan_form(self, form: Form) -> _FormPlan:
         fields = form.fields
-        widths = [f.width or max(_DEFAULT_WIDTH.get(f.type, 12), math.ceil(_units(f.label)) + 2) for f in fields]
+        widths = [f.width or max(_DEFAULT_WIDTH.get(f.type, 12), math.ceil(text_units(f.label)) + 2) for f in fields]
         title_fmt = self.fmt(bold=True, font_size=16, align="center", bg_color=_LIGHT_FILL, border=1)
         ident_fmt = self.fmt(font_size=9, font_color=_GREY_TEXT, bg_color=_LIGHT_FILL, text_wrap=True, border=1)
         first, last = stamp.FIRST_DATA_ROW - 1, stamp.FIRST_DATA_ROW - 2 + form.max_rows
@@ -544,7 +557,7 @@ class _Plan:
             elif f.required:
                 props.update(font_color=_RED)
             header_fmt = self.fmt(**props)
-            header_lines = max(header_lines, _lines(f.label, widths[c]))
+            header_lines = max(header_lines, wrapped_lines(f.label, widths[c]))
             columns.append(_Column(f.label, header_fmt, self._data_format(f), self._validation(form, f),
                                    f"“{f.label}”列的数据验证"))
         return _FormPlan(
@@ -708,7 +721,7 @@ class _Builder:
         self.merged(ws, stamp.TITLE_ROW - 1, fp.last_col, fp.form.title, fmts[fp.title_fmt])
         self.ok(ws.set_row(stamp.TITLE_ROW - 1, 32), ws, "行高")
         self.merged(ws, stamp.IDENTITY_ROW - 1, fp.last_col, ident, fmts[fp.ident_fmt])
-        self.ok(ws.set_row(stamp.IDENTITY_ROW - 1, 13 * _lines(ident, fp.total_width, 9) + 5), ws, "行高")
+        self.ok(ws.set_row(stamp.IDENTITY_ROW - 1, 13 * wrapped_lines(ident, fp.total_width, 9) + 5), ws, "行高")
 
         header_row = stamp.HEADER_ROW - 1
         first, last = fp.first, fp.last
