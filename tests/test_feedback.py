@@ -28,6 +28,7 @@ from xltools.feedback import (
     feedback,
 )
 from xltools.generate import generate
+from xltools.issues import column_letter
 from xltools.merge import HAS_ERRORS, MISSING, merge
 from xltools.roster import Roster, load_roster
 
@@ -285,6 +286,17 @@ def test_copies_open_in_libreoffice(round1, soffice, tmp_path):
         assert pdf.stat().st_size > 1000 and pdf.read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.parametrize("code", ["D03", "D04"])
+def test_correction_copies_print_only_the_filled_rows(round1, kit, code):
+    # The issued form's print area covers every reserved row (200 for the deeds form): a
+    # correction copy printed to check the marks was twelve pages of mostly empty rows.
+    filled = {sheet: 3 + len(rows) for sheet, rows in FILLS[code].items()}
+    wb = openpyxl.load_workbook(by_code(round1["result"])[code].path)
+    for form in kit.forms:
+        area = wb[form.sheet].print_area
+        assert area == f"'{form.sheet}'!$A$1:${column_letter(len(form.fields) - 1)}${filled.get(form.sheet, 3)}", area
+
+
 def test_chase_list(round1, roster7):
     out = round1["out"]
     missing = load_roster(out / CHASE_XLSX)  # the header makes it a roster for re-issuing
@@ -293,8 +305,13 @@ def test_chase_list(round1, roster7):
     assert [u.code for u in round1["result"].missing] == ["D07"]
     assert {e.code for e in round1["cons"].ledger if e.status == MISSING} == {"D07"}
     ws = openpyxl.load_workbook(out / CHASE_XLSX).active
-    assert [c.value for c in ws[1]] == ["单位代码", "单位名称", "联系人", "联系电话", "截止日期"]
-    assert ws.max_row == 2 and ws.cell(row=2, column=5).value == datetime(2006, 1, 20)
+    assert ws["A1"].value == "《党员先锋岗工作台账》催报名单（1 个单位）" and "A1:E1" in ws.merged_cells
+    assert [c.value for c in ws[2]] == ["单位代码", "单位名称", "联系人", "联系电话", "截止日期"]
+    assert ws.max_row == 3 and ws.cell(row=3, column=5).value == datetime(2006, 1, 20)
+    # printed as a list to ring round: A4, one page wide, title and header on every page
+    assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$2" and ws.freeze_panes == "A3"
     lines = (out / CHASE_TXT).read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1
     for line, u in zip(lines, expected):

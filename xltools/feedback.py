@@ -22,7 +22,7 @@ The cells marked, with their previous fill, lock and comment, are recorded in a 
 ``_feedback``: when a correction copy comes back still wrong, the next round first restores
 those cells, so only the current problems are marked.
 
-Units that have not returned are written to ``催报名单.xlsx`` (单位代码, 单位名称, 联系人,
+Units that have not returned are written to ``催报名单.xlsx`` (a title, then 单位代码, 单位名称, 联系人,
 联系电话, 截止日期 — usable as a roster) and ``催报名单.txt`` (one unit per line, to paste into
 a message).  Returns are never modified; every output is written atomically.
 """
@@ -197,39 +197,50 @@ def feedback(
     corrections = [_write_correction(cons, unit, source, mine, rows_of[source], target, deadline)
                    for unit, source, mine, target in plan]
     missing = cons.missing_units
-    chase_xlsx = write_chase_xlsx(missing, out / CHASE_XLSX, deadline)
+    chase_xlsx = write_chase_xlsx(missing, out / CHASE_XLSX, deadline, cons.definition.title)
     chase_txt = write_chase_txt(missing, out / CHASE_TXT, deadline, cons.definition.title)
     return FeedbackResult(out_dir=out, corrections=corrections, missing=missing, chase_xlsx=chase_xlsx,
                           chase_txt=chase_txt, consolidation=cons, deadline=deadline)
 
 
-def write_chase_xlsx(units: Sequence[Unit], path: str | Path, deadline: str = "") -> Path:
-    """Write the 催报名单 workbook: one sheet ``催报名单`` with the header 单位代码, 单位名称, 联系人,
-    联系电话, 截止日期 in row 1 (so it loads as a roster with :func:`xltools.roster.load_roster`)
-    and one unit per row; the deadline is a date cell (blank when ``deadline`` is empty).
-    Written atomically with XlsxWriter; returns ``path``."""
+def write_chase_xlsx(units: Sequence[Unit], path: str | Path, deadline: str = "", title: str = "") -> Path:
+    """Write the 催报名单 workbook: one sheet ``催报名单``, its title in row 1 (《title》催报名单,
+    how many units), the header 单位代码, 单位名称, 联系人, 联系电话, 截止日期 in row 2 (it loads
+    as a roster with :func:`xltools.roster.load_roster`, which looks past title rows) and one unit
+    per row; the deadline is a date cell (blank when ``deadline`` is empty).  Prints on A4, one
+    page wide, the title and header repeated on every page.  Written atomically with
+    XlsxWriter; returns ``path``."""
     target = Path(path)
+    labels, widths = ("单位代码", "单位名称", "联系人", "联系电话", "截止日期"), (10, 28, 12, 16, 12)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False})
         try:
             ws = wb.add_worksheet("催报名单")
+            heading = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
             head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9", "align": "center"})
             text = wb.add_format({"border": 1})
             day = wb.add_format({"border": 1, "num_format": "yyyy-mm-dd", "align": "center"})
-            for c, (label, width) in enumerate(zip(("单位代码", "单位名称", "联系人", "联系电话", "截止日期"),
-                                                   (10, 28, 12, 16, 12))):
+            what = f"《{title}》" if title else ""
+            ws.merge_range(0, 0, 0, len(labels) - 1, f"{what}催报名单（{len(units)} 个单位）", heading)
+            ws.set_row(0, 30)
+            for c, (label, width) in enumerate(zip(labels, widths)):
                 ws.set_column(c, c, width)
-                ws.write_string(0, c, label, head)
+                ws.write_string(1, c, label, head)
             when = date.fromisoformat(deadline) if deadline else None
-            for r, u in enumerate(units, start=1):
+            for r, u in enumerate(units, start=2):
                 for c, value in enumerate((u.code, u.name, u.contact, u.phone)):
                     ws.write_string(r, c, value, text)
                 if when:
                     ws.write_datetime(r, 4, when, day)
                 else:
                     ws.write_blank(r, 4, None, text)
-            ws.freeze_panes(1, 0)
+            ws.freeze_panes(2, 0)
+            ws.set_paper(9)  # A4
+            ws.fit_to_pages(1, 0)
+            ws.center_horizontally()
+            ws.repeat_rows(0, 1)
+            ws.set_footer("&C第 &P 页，共 &N 页")
         finally:
             wb.close()
     return target
@@ -299,6 +310,7 @@ def _write_correction(cons: Consolidation, unit: Unit, source: str, issues: list
             if i.cell and i.sheet in wb.sheetnames:
                 mapping[(i.sheet, i.cell)] = (i.sheet, i.cell)
     marked = _mark_cells(wb, issues, mapping)
+    _print_only_filled_rows(wb, {form.sheet for form in cons.definition.forms})
     _notes_sheet(wb, cons, unit, source, issues, mapping, deadline, rebuilt, src)
     with atomic_path(target) as tmp:
         try:
@@ -308,6 +320,36 @@ def _write_correction(cons: Consolidation, unit: Unit, source: str, issues: list
     n_err = sum(1 for i in issues if i.is_error)
     return Correction(unit=unit, source=source, path=target, errors=n_err, warnings=len(issues) - n_err,
                       rebuilt=rebuilt, marked=marked)
+
+
+def _print_only_filled_rows(wb: Workbook, form_sheets: set[str]) -> None:
+    """Each form sheet's print area cut to its last row holding a value (the header at least):
+    the issued form's area covers every reserved row (a 200-row form), and a correction copy
+    printed to check the marks came out as twelve pages, most of them empty ruled rows.  Only
+    an area set on the sheet is cut, never widened; its columns stay."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for ws in wb.worksheets:
+        if ws.title not in form_sheets or not ws.print_area:
+            continue
+        areas = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
+        if len(areas) != 1:
+            continue
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(areas[0].rsplit("!", 1)[-1].replace("$", ""))
+        except (TypeError, ValueError):
+            continue
+        if None in (min_col, min_row, max_col, max_row):
+            continue
+        last = stamp.HEADER_ROW
+        for r, row in enumerate(ws.iter_rows(min_row=stamp.FIRST_DATA_ROW, max_row=max_row,
+                                             min_col=min_col, max_col=max_col, values_only=True),
+                                start=stamp.FIRST_DATA_ROW):
+            if any(v is not None and str(v).strip() for v in row):
+                last = r
+        if last < max_row:
+            ws.print_area = (f"{openpyxl.utils.get_column_letter(min_col)}{min_row}:"
+                             f"{openpyxl.utils.get_column_letter(max_col)}{max(last, min_row)}")
 
 
 def _rebuild(definition: FormDefinition, unit: Unit, src: Path, rows: list[Row],
