@@ -402,6 +402,60 @@ def test_bundled_template_in_pdf(rendered, soffice, tmp_path, name):
     assert "{" not in flat and "％}" not in flat
 
 
+def _toc_and_headings(path: Path) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str]]]:
+    """The compilation's 目录 entries as (text, PAGEREF target) and its bookmarks as
+    name → (heading text, id)."""
+    body = Document(path).element.body
+    entries, marks = [], {}
+    for p in body.iter(W + "p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        text = "".join(t.text or "" for t in p.iter(W + "t"))
+        instr = "".join(t.text or "" for t in p.iter(W + "instrText")).split()
+        if style is not None and style.get(W + "val") in ("TOC1", "TOC2"):
+            assert instr[0] == "PAGEREF" and instr[2] == "\\h", instr
+            entries.append((text, instr[1]))
+        for mark in p.iter(W + "bookmarkStart"):
+            assert mark.get(W + "name") not in marks
+            marks[mark.get(W + "name")] = (text, mark.get(W + "id"))
+    return entries, marks
+
+
+def test_compilation_toc_entries_point_to_their_headings(rendered):
+    # The 目录 listed the units and posts without page numbers (carried since session 6): each
+    # entry now ends in a PAGEREF field to a hidden bookmark on the heading of the same text.
+    entries, marks = _toc_and_headings(rendered["deeds_compilation"])
+    assert len(entries) == len(marks) >= 5
+    assert [marks[target][0] for _, target in entries] == [text for text, _ in entries]
+    assert entries[0][0] == "一、区检察院" and all(t.startswith("_Tocxl") for _, t in entries)
+    assert len({i for _, i in marks.values()}) == len(marks)  # bookmark ids unique
+    settings = Document(rendered["deeds_compilation"]).settings.element
+    assert settings.find(W + "updateFields").get(W + "val") == "true"  # Word offers the update
+
+
+def test_compilation_toc_page_numbers_in_libreoffice(rendered, soffice, tmp_path):
+    # LibreOffice works the PAGEREF fields out: each entry's number is the printed page number
+    # ("— N —", GB/T 9704 7.5) of the page its heading starts.
+    pdf = soffice(rendered["deeds_compilation"], "pdf", tmp_path)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    printed = {}
+    for page in pages:
+        number = re.findall(r"—\s*(\d+)\s*—", page)
+        for line in page.splitlines():
+            printed.setdefault(line.strip(), []).append(number[-1] if number else None)
+    entries, _ = _toc_and_headings(rendered["deeds_compilation"])
+    toc_lines = [line.strip() for page in pages for line in page.splitlines() if re.search(r"\.{5,}\s*\d+$", line)]
+    assert len(toc_lines) == len(entries)
+    seen = []
+    for (text, _), line in zip(entries, toc_lines):
+        assert line.startswith(text), (text, line)
+        shown = re.search(r"(\d+)$", line).group(1)
+        # the heading's own line (the last of its occurrences is the chapter, not the 目录)
+        assert printed[text][-1] == shown, (text, shown, printed[text])
+        seen.append(shown)
+    assert len(set(seen)) > 1, seen  # the entries are on different pages: numbers worked out, not one value
+
+
 # --------------------------------------------------------------------------- GB/T 9704 format
 
 

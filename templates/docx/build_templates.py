@@ -2,8 +2,9 @@
 
 * ``work_report.docx``        — 汇报材料, modelled on the seed speech;
 * ``commendation.docx``       — 通报表彰 of the top ten (十佳) posts;
-* ``deeds_compilation.docx``  — 先进事迹汇编: cover, 前言, 目录, one chapter per unit (with the
-  deeds document the unit sent, if any) and one section per post (its story, if any).
+* ``deeds_compilation.docx``  — 先进事迹汇编: cover, 前言, 目录 (with page numbers: PAGEREF
+  fields to bookmarks on the headings), one chapter per unit (with the deeds document the unit
+  sent, if any) and one section per post (its story, if any).
 
 Run ``python templates/docx/build_templates.py`` (python-docx + lxml); the same script always
 writes the same bytes (pinned document dates, fixed zip timestamps).  The tags are Jinja2 for
@@ -111,6 +112,8 @@ def paragraph_style(
 
 
 NO_INDENT = '<w:ind w:firstLineChars="0" w:firstLine="0"/>'
+# a right tab with dot leader at the right edge of the text block (156 mm)
+TOC_TAB = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{PAGE_W - MARGIN_LEFT - MARGIN_RIGHT}"/></w:tabs>'
 SIZE = '<w:sz w:val="{0}"/><w:szCs w:val="{0}"/>'.format
 
 
@@ -204,9 +207,10 @@ def styles_xml(*, unit_page_break: bool = False) -> str:
             ppr=NO_INDENT + '<w:jc w:val="center"/>',
             rpr=fonts(KAITI, KAITI) + '<w:spacing w:val="0"/>',
         ),
-        # 目录 entries, same names as Word's own so an automatic TOC can replace the list
-        paragraph_style("TOC1", "toc 1", ppr=NO_INDENT, rpr=fonts(HEITI, HEITI)),
-        paragraph_style("TOC2", "toc 2", ppr='<w:ind w:leftChars="200" w:left="640" w:firstLineChars="0" w:firstLine="0"/>'),
+        # 目录 entries, same names as Word's own so an automatic TOC can replace the list; the
+        # page number at the right margin after a dotted leader
+        paragraph_style("TOC1", "toc 1", ppr=TOC_TAB + NO_INDENT, rpr=fonts(HEITI, HEITI)),
+        paragraph_style("TOC2", "toc 2", ppr=TOC_TAB + '<w:ind w:leftChars="200" w:left="640" w:firstLineChars="0" w:firstLine="0"/>'),
         # header and footer: 4号宋体 page number, no indent, single spacing
         paragraph_style("Header", "header", ppr='<w:spacing w:line="240" w:lineRule="auto"/>' + NO_INDENT),
         paragraph_style(
@@ -307,6 +311,40 @@ def style(doc, style_id: str):
 
 def para(doc, text: str = "", style_id: str = "Normal"):
     return doc.add_paragraph(text, style=style(doc, style_id))
+
+
+#: Bookmarks of the compilation's headings: hidden (a leading "_", as Word's own _Toc names),
+#: ids far above any a unit's merged document brings.
+BOOKMARK = "_Tocxl{{ %s.n }}"
+BOOKMARK_ID = "{{ 900000 + %s.n }}"
+
+
+def toc_entry(doc, text: str, style_id: str):
+    """A 目录 line: ``text``, a tab, and a PAGEREF field to the heading counted alike
+    (``marked_heading``); the field's stored result is empty until the reader's program works
+    out the pages (LibreOffice on opening, Word on the update it asks for: settings
+    ``w:updateFields``)."""
+    p = para(doc, "{% set toc.n = toc.n + 1 %}" + text, style_id)
+    p.add_run().add_tab()
+    for kind in ("begin", None, "separate", "end"):
+        run = p.add_run()
+        if kind is None:
+            instr = _w("instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" PAGEREF {BOOKMARK % 'toc'} \\h "
+            run._r.append(instr)
+        else:
+            run._r.append(_w("fldChar", fldCharType=kind))
+    return p
+
+
+def marked_heading(doc, text: str, style_id: str):
+    """A heading holding a bookmark the 目录 entry of the same count points to."""
+    p = para(doc, "{% set hd.n = hd.n + 1 %}", style_id)
+    p._p.append(_w("bookmarkStart", id=BOOKMARK_ID % "hd", name=BOOKMARK % "hd"))
+    p.add_run(text)
+    p._p.append(_w("bookmarkEnd", id=BOOKMARK_ID % "hd"))
+    return p
 
 
 def save(doc, name: str) -> Path:
@@ -521,6 +559,9 @@ def build_commendation() -> Path:
 
 def build_deeds_compilation() -> Path:
     doc = new_document("区直属机关共产党员先锋岗先进事迹汇编", unit_page_break=True)
+    # the 目录's page numbers are PAGEREF fields: Word offers to update the fields on opening
+    # (LibreOffice works them out itself); in CT_Settings' order, before w:compat
+    doc.settings.element.find(qn("w:compat")).addprevious(_w("updateFields", val="true"))
     # cover: its own section, no page number (different first page, empty first-page footer)
     cover = doc.sections[0]
     cover.different_first_page_header_footer = True
@@ -543,25 +584,27 @@ def build_deeds_compilation() -> Path:
         "为宣传先进、树立典型，现将各部门先锋岗的创建情况和先进事迹汇编成册，供全体机关党员学习借鉴。",
     )
     sign_off(doc)
-    # 目录: generated from the data (Word/WPS users can replace it with an automatic TOC:
-    # the sections use the heading 1/heading 2 styles)
-    toc_title = para(doc, "目　录", "DocTitle")
+    # 目录: generated from the data, each entry with its page number (a PAGEREF field to a
+    # bookmark on its heading; entries and headings counted alike, toc.n and hd.n).  Word and
+    # WPS users can still replace it with an automatic TOC: the headings use the heading 1/2
+    # styles.
+    toc_title = para(doc, "目　录{% set toc = namespace(n=0) %}{% set hd = namespace(n=0) %}", "DocTitle")
     toc_title.paragraph_format.page_break_before = True
     para(doc, "{%p for u in posts_by_unit %}")
-    para(doc, "{{ loop.index|cn_index }}{{ u.name }}", "TOC1")
+    toc_entry(doc, "{{ loop.index|cn_index }}{{ u.name }}", "TOC1")
     para(doc, "{%p for p in u.posts %}")
-    para(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "TOC2")
+    toc_entry(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "TOC2")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")
     # one chapter per unit (heading 1 starts a page), one section per post
     para(doc, "{%p for u in posts_by_unit %}")
-    para(doc, "{{ loop.index|cn_index }}{{ u.name }}", "Heading1")
+    marked_heading(doc, "{{ loop.index|cn_index }}{{ u.name }}", "Heading1")
     # the deeds document the unit sent (xltools report --unit-docs), merged as a subdocument
     para(doc, "{%p if u.code in unit_docs %}")
     para(doc, "{{p unit_docs[u.code] }}")
     para(doc, "{%p endif %}")
     para(doc, "{%p for p in u.posts %}")
-    para(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "Heading2")
+    marked_heading(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "Heading2")
     # a post with a 先进事迹表 row: its story; otherwise what the registers say
     para(doc, "{%p if p.story %}")
     para(doc, "{%p if p.story.get('title') %}")
