@@ -278,11 +278,13 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
     data = {**json.loads(FIGURES_JSON.read_text(encoding="utf-8")), "forms": sample_forms()}
     out = tmp_path_factory.mktemp("drafts")
     paths = report(list(BUNDLED_TEMPLATES), data, out, date=DAY)
-    return {p.stem: p for p in paths}
+    return dict(zip(BUNDLED_TEMPLATES, paths, strict=True))
 
 
 def test_report_writes_one_file_per_template(rendered):
-    assert sorted(rendered) == sorted(BUNDLED_TEMPLATES)
+    # the drafts of the bundled templates are named in Chinese, like every other output
+    assert {name: p.name for name, p in rendered.items()} == {
+        "work_report": "汇报材料.docx", "commendation": "通报表彰.docx", "deeds_compilation": "先进事迹汇编.docx"}
     assert all(p.is_file() and zipfile.is_zipfile(p) for p in rendered.values())
 
 
@@ -824,8 +826,12 @@ def test_xlsx_or_truncated_docx_is_refused(tmp_path, roster_path):
 
 
 def test_unknown_template_name():
-    with pytest.raises(TemplateError, match="找不到模板 work_reprot（随附模板有：work_report、commendation、deeds_compilation）"):
+    with pytest.raises(TemplateError, match="找不到模板 work_reprot（随附模板有：work_report（汇报材料）、commendation（通报表彰）、"
+                                            "deeds_compilation（先进事迹汇编））"):
         resolve_template("work_reprot")
+    # the Chinese names select the same templates
+    assert [resolve_template(n) for n in ("汇报材料", "通报表彰.docx", "先进事迹汇编")] == [
+        resolve_template(n) for n in BUNDLED_TEMPLATES]
 
 
 # --------------------------------------------------------------------------- report() outputs
@@ -840,7 +846,12 @@ def test_single_template_to_a_docx_file(tmp_path, figures):
 
 def test_single_template_to_a_new_folder(tmp_path, figures):
     out = tmp_path / "drafts" / "round1"
-    assert report(["work_report"], figures, out, date=DAY) == [out / "work_report.docx"]
+    assert report(["work_report"], figures, out, date=DAY) == [out / "汇报材料.docx"]
+    # a copy of a bundled template is the user's own: its draft takes its own name
+    mine = tmp_path / "work_report.docx"
+    mine.write_bytes(resolve_template("work_report").read_bytes())
+    assert report([mine, "先进事迹汇编"], {**figures, "forms": sample_forms()}, out, date=DAY) == [
+        out / "work_report.docx", out / "先进事迹汇编.docx"]
 
 
 def test_several_templates_to_a_docx_is_an_error(tmp_path, figures):
@@ -851,9 +862,9 @@ def test_several_templates_to_a_docx_is_an_error(tmp_path, figures):
 def test_two_templates_with_one_name(tmp_path, figures):
     other = tmp_path / "mine"
     other.mkdir()
-    (other / "work_report.docx").write_bytes(resolve_template("work_report").read_bytes())
+    (other / "汇报材料.docx").write_bytes(resolve_template("work_report").read_bytes())
     with pytest.raises(OutputError, match="会写到同一个文件"):
-        report(["work_report", other / "work_report.docx"], figures, tmp_path / "out")
+        report(["work_report", other / "汇报材料.docx"], figures, tmp_path / "out")
 
 
 def test_output_never_overwrites_its_template(tmp_path, figures):
@@ -955,7 +966,7 @@ def test_cli_report(tmp_path):
     result = CliRunner().invoke(cli, ["report", "work_report", "--data", str(FIGURES_JSON), "--out", str(out), "--date", "2006-01-15"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == f"已生成 1 份文稿 → {out}"
-    assert "2006年1月15日" in all_text(out / "work_report.docx")
+    assert "2006年1月15日" in all_text(out / "汇报材料.docx")
 
 
 def test_cli_report_error_is_one_line(tmp_path):
@@ -1352,11 +1363,11 @@ def test_a_draft_somebody_saved_is_never_replaced(data, tmp_path):
     other = first[1].read_bytes()
     with pytest.raises(OutputError) as caught:
         report(["work_report", "commendation"], data, out, date=DAY)
-    assert "work_report.docx" in str(caught.value) and "最后由“王晓燕”保存" in str(caught.value)
+    assert "汇报材料.docx" in str(caught.value) and "最后由“王晓燕”保存" in str(caught.value)
     assert first[0].read_bytes() == kept and first[1].read_bytes() == other  # nothing written
     report(["work_report", "commendation"], data, out, date=DAY, overwrite=True)
     assert first[0].read_bytes() != kept
-    (out / "commendation.docx").write_text("笔记", encoding="utf-8")
+    (out / "通报表彰.docx").write_text("笔记", encoding="utf-8")
     with pytest.raises(OutputError, match="不能确认是 xltools 生成"):
         report(["commendation"], data, out, date=DAY)
 
@@ -1394,7 +1405,7 @@ def test_edited_drafts_are_named_before_the_data_is_read(tmp_path):
 
     out = tmp_path / "文稿"
     out.mkdir()
-    (out / "work_report.docx").write_text("改好的文稿", encoding="utf-8")
+    (out / "汇报材料.docx").write_text("改好的文稿", encoding="utf-8")
     result = CliRunner().invoke(cli, ["report", "work_report", "--data", str(tmp_path / "还没有的汇总表.xlsx"),
                                       "--out", str(out)])
-    assert result.exit_code == 1 and "work_report.docx" in result.output and "不能确认是 xltools 生成" in result.output
+    assert result.exit_code == 1 and "汇报材料.docx" in result.output and "不能确认是 xltools 生成" in result.output

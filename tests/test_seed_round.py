@@ -125,22 +125,22 @@ def test_demo_runs_the_round_and_the_work_report_has_the_seed_sentence(tmp_path)
     blanks = sorted((tmp_path / "demo" / "1-下发登记表").glob("*.xlsx"))
     assert len(blanks) == 48
     drafts = tmp_path / "demo" / "4-文稿"
-    text = "\n".join(p.text for p in Document(drafts / "work_report.docx").paragraphs)
+    text = "\n".join(p.text for p in Document(drafts / "汇报材料.docx").paragraphs)
     assert "在区直机关48个部门中" in text
     assert "共建立“党员先锋岗”106个，其中窗口单位29个，党员责任人109人，参与党员764人" in text
     assert "人均办案数从14.5件上升到33.9件，上升率133.8％" in text
     assert not any(t in text for t in ("{{", "{%", "}}", "%}", "｛", "％}"))
-    commendation = "\n".join(p.text for p in Document(drafts / "commendation.docx").paragraphs)
+    commendation = "\n".join(p.text for p in Document(drafts / "通报表彰.docx").paragraphs)
     assert "区劳动局“维权党员先锋岗”" in commendation
     # run again: untouched outputs are renewed; a draft somebody finished stops it before step 1
     # rewrites anything, pointing to --out (the demo has no --overwrite: a third review)
     again = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo"), "--jobs", "2"])
     assert again.exit_code == 0, again.output
-    doc = Document(drafts / "work_report.docx")
+    doc = Document(drafts / "汇报材料.docx")
     doc.add_paragraph("办公室补充的一段")
-    doc.save(drafts / "work_report.docx")
-    kept = (drafts / "work_report.docx").read_bytes()
+    doc.save(drafts / "汇报材料.docx")
+    kept = (drafts / "汇报材料.docx").read_bytes()
     stamp = blanks[0].stat().st_mtime_ns
     refused = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo")])
     assert refused.exit_code == 1 and "请用 --out 换一个目录" in refused.output and "--overwrite" not in refused.output
-    assert (drafts / "work_report.docx").read_bytes() == kept and blanks[0].stat().st_mtime_ns == stamp
+    assert (drafts / "汇报材料.docx").read_bytes() == kept and blanks[0].stat().st_mtime_ns == stamp

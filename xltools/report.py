@@ -27,6 +27,7 @@ as an integer (``2103.0`` → ``2103``); characters that XML cannot hold are dro
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import html
@@ -51,6 +52,11 @@ from .resources import bundled
 
 #: The bundled report templates (``templates/docx/<name>.docx``).
 BUNDLED_TEMPLATES = ("work_report", "commendation", "deeds_compilation")
+#: The bundled templates' Chinese names.  Their drafts are written under these (``汇报材料.docx``
+#: …), as every other xltools output is named for the clerks who open the folder; either name
+#: selects the template (:func:`resolve_template`).
+BUNDLED_TITLES = {"work_report": "汇报材料", "commendation": "通报表彰", "deeds_compilation": "先进事迹汇编"}
+_BY_TITLE = {title: name for name, title in BUNDLED_TITLES.items()}
 
 #: Context keys built by :func:`report_context`; a figure may not take one of these names.
 CONTEXT_KEYS = (
@@ -610,16 +616,30 @@ def report_context(
 
 def resolve_template(template: str | Path) -> Path:
     """An existing file, or the name of a bundled template (``work_report``,
-    ``commendation``, ``deeds_compilation``, with or without ``.docx``).
+    ``commendation``, ``deeds_compilation``, or its Chinese name in :data:`BUNDLED_TITLES`:
+    ``汇报材料``, ``通报表彰``, ``先进事迹汇编``; with or without ``.docx``).
 
     Raises TemplateError when neither exists."""
     p = Path(template)
     if p.is_file():
         return p
     name = p.name[:-5] if p.name.lower().endswith(".docx") else p.name
+    name = _BY_TITLE.get(name, name)
     if len(p.parts) == 1 and name in BUNDLED_TEMPLATES:
         return bundled("templates", "docx", name + ".docx")
-    raise TemplateError(f"找不到模板 {template}（随附模板有：{'、'.join(BUNDLED_TEMPLATES)}）")
+    listed = "、".join(f"{name}（{title}）" for name, title in BUNDLED_TITLES.items())
+    raise TemplateError(f"找不到模板 {template}（随附模板有：{listed}）")
+
+
+def draft_name(template: Path) -> str:
+    """The file name of the draft rendered from ``template``: a bundled template's Chinese name
+    (:data:`BUNDLED_TITLES`, ``汇报材料.docx``), any other template's own stem."""
+    title = BUNDLED_TITLES.get(template.stem)
+    if title is not None and template.name == template.stem + ".docx":
+        with contextlib.suppress(OSError):
+            if template.resolve() == bundled("templates", "docx", template.name).resolve():
+                return title + ".docx"
+    return template.stem + ".docx"
 
 
 def _environment() -> jinja2.Environment:
@@ -1063,12 +1083,12 @@ def _edited(path: Path) -> str | None:
 
 def _targets(paths: Sequence[Path], out: Path) -> list[Path]:
     """The files :func:`report` writes for templates ``paths``: ``out`` itself when it ends in
-    .docx (one template only), else ``<stem>.docx`` in the folder ``out``.  Raises OutputError."""
+    .docx (one template only), else :func:`draft_name` in the folder ``out``.  Raises OutputError."""
     if out.suffix.lower() == ".docx":
         if len(paths) > 1:
             raise OutputError(f"{out}：有 {len(paths)} 个模板时，输出应为目录而不是 .docx 文件")
         return [out]
-    targets = [out / (p.stem + ".docx") for p in paths]
+    targets = [out / draft_name(p) for p in paths]
     seen: dict[Path, Path] = {}
     for p, t in zip(paths, targets):
         if t in seen:
@@ -1145,7 +1165,8 @@ def report(
     rendered: a city's 事迹汇编 takes half an hour (bench/README.md).
 
     One template and ``out`` ending in ``.docx`` → that file; otherwise ``out`` is a folder
-    (created) and each template writes ``<stem>.docx`` there.  Templates are paths or bundled
+    (created) and each template writes :func:`draft_name` there (``<stem>.docx``; a bundled
+    template its Chinese name, ``汇报材料.docx``).  Templates are paths or bundled
     names (:func:`resolve_template`).  ``unit_docs``: a folder of the units' deeds documents
     (:func:`find_unit_docs`), merged into templates that use ``unit_docs`` (the bundled
     ``deeds_compilation``, under each unit's heading).  All templates are rendered before anything is written,
@@ -1191,7 +1212,9 @@ def report(
 
 __all__ = [
     "BUNDLED_TEMPLATES",
+    "BUNDLED_TITLES",
     "CONTEXT_KEYS",
+    "draft_name",
     "find_unit_docs",
     "forms_used",
     "list_template_vars",

@@ -28,7 +28,7 @@ PROGRESS_BYTES = 8 * 2**20
 @click.option(
     "--out",
     metavar="OUT",
-    help="输出文件夹（不存在时自动创建），每个模板生成“模板名.docx”；只有一个模板时也可以是 .docx 文件名。",
+    help="输出文件夹（不存在时自动创建），每个模板生成“模板名.docx”（随附模板用中文名，如 汇报材料.docx）；只有一个模板时也可以是 .docx 文件名。",
 )
 @click.option(
     "--date",
@@ -74,12 +74,12 @@ def report_command(
 ) -> None:
     """用汇总数据填写 Word 报告模板，生成文稿（GB/T 9704 公文格式）。
 
-    TEMPLATE 是 .docx 模板的路径，或随附模板的名称：
+    TEMPLATE 是 .docx 模板的路径，或随附模板的名称（英文名或中文名都可以，文稿按中文名保存）：
 
     \b
       work_report         汇报材料（基本情况、工作成效、各部门设岗情况附件）
-      commendation        “十佳”党员先锋岗通报表彰（需要汇总表）
-      deeds_compilation   先进事迹汇编（封面、目录、逐岗事迹；需要汇总表）
+      commendation        通报表彰：“十佳”党员先锋岗（需要汇总表）
+      deeds_compilation   先进事迹汇编（封面、带页码的目录、逐岗事迹；需要汇总表）
 
     模板用 Jinja2 标记（{{ posts_total }}、{% for %}），可用的变量和过滤器见
     README.md 的“起草”一节。缺少变量、标记写错或用了全角符号（｛％ ％｝）时不生成任何文件，
