@@ -19,6 +19,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx_helpers import docx_with
+from lxml import etree
 
 import xltools.commands.report  # noqa: F401  (registers `xltools report` until commands/__init__ does)
 from xltools.cli import cli
@@ -1124,6 +1125,63 @@ def test_unit_documents_merged_under_their_unit(tmp_path, data):
     assert sum("事迹第" in t for t in body) == 4  # each merged once, as separate paragraphs
     # the other template ignores the documents and still renders
     assert "劳动局事迹" not in all_text(out[1])
+
+
+def _bookmarked(path: Path, *paragraphs: tuple[str, str]) -> Path:
+    """A unit's deeds document whose paragraphs carry bookmarks (name, text), and a last
+    paragraph with a PAGEREF field to the first one, as a compilation copied from last year has."""
+    doc = Document()
+    for i, (name, text) in enumerate(paragraphs):
+        p = doc.add_paragraph()
+        start = etree.SubElement(p._p, W + "bookmarkStart")
+        start.set(W + "id", str(i)), start.set(W + "name", name)
+        p.add_run(text)
+        etree.SubElement(p._p, W + "bookmarkEnd").set(W + "id", str(i))
+    p = doc.add_paragraph("见第")
+    for kind, text in (("begin", None), (None, f" PAGEREF {paragraphs[0][0]} \\h "), ("separate", None), ("end", None)):
+        r = etree.SubElement(p._p, W + "r")
+        if kind:
+            etree.SubElement(r, W + "fldChar").set(W + "fldCharType", kind)
+        else:
+            etree.SubElement(r, W + "instrText").text = text
+    doc.save(path)
+    return path
+
+
+def test_compilation_bookmarks_with_unit_documents(tmp_path, data):
+    # A review: docxtpl's subdocuments renumbered the template's bookmark ids before rendering
+    # (every heading shared id 0 or 1, colliding with the merged documents' own); and a unit's
+    # text copied from last year's compilation brought _Tocxl bookmarks that took the 目录's
+    # numbers.  Now: every id unique, the copied names moved aside with the field naming them.
+    docs = tmp_path / "单位事迹"
+    docs.mkdir()
+    _bookmarked(docs / "D23_先进事迹.docx", ("_Tocxl1", "去年汇编里的标题"), ("_Tocxl2", "去年的另一节"), ("_GoBack", "正文"))
+    _bookmarked(docs / "区检察院事迹材料.docx", ("事迹", "检察院的事迹"))
+    (path,) = report(["deeds_compilation"], data, tmp_path / "out", date=DAY, unit_docs=docs)
+    entries, marks = _toc_and_headings(path)
+    assert len(entries) == 5 and [marks[target][0] for _, target in entries] == [text for text, _ in entries]
+    assert [target for _, target in entries] == [f"_Tocxl{n}" for n in range(1, 6)]
+    assert {"_GoBack", "事迹"} <= set(marks) and "去年汇编里的标题" in {text for text, _ in marks.values()}
+    copied = {text: name for name, (text, _) in marks.items()}
+    assert copied["去年汇编里的标题"].startswith("_Old") and copied["去年的另一节"].startswith("_Old")
+    body = Document(path).element.body
+    refs = ["".join(t.text for t in p.iter(W + "instrText")).split()[1] for p in body.iter(W + "p")
+            if "见第" in "".join(t.text or "" for t in p.iter(W + "t"))]
+    assert sorted(refs) == sorted([copied["去年汇编里的标题"], "事迹"])  # the copied fields follow their bookmarks
+    starts = [e.get(W + "id") for e in body.iter(W + "bookmarkStart")]
+    ends = [e.get(W + "id") for e in body.iter(W + "bookmarkEnd")]
+    assert len(set(starts)) == len(starts) == len(marks) and sorted(ends) == sorted(starts)
+
+
+def test_compilation_entries_and_headings_must_pair(tmp_path, data):
+    # A template whose 目录 loop lists more than its chapters: named, not silently misnumbered.
+    doc = Document(resolve_template("deeds_compilation"))
+    heading = next(p for p in doc.element.body.iter(W + "p") if p.find(f".//{W}bookmarkStart") is not None)
+    heading.getparent().remove(heading)  # the unit headings' marker gone, the posts' kept
+    broken = tmp_path / "汇编模板.docx"
+    doc.save(broken)
+    with pytest.raises(TemplateError, match="目录有 5 条页码引用.*标题书签.*却有 3 个"):
+        report([broken], data, tmp_path / "out", date=DAY)
 
 
 def test_unit_documents_with_json_data(tmp_path, figures):

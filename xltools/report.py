@@ -913,6 +913,7 @@ def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
     except Exception as exc:  # a template's mistake, never a traceback: name it and the paragraph
         raise _render_error(src, exc, context.get("forms")) from None
     _check_output(src.name, tpl.docx)
+    _link_page_refs(src.name, tpl.docx)
     _stamp_draft(tpl.docx)
     buf = io.BytesIO()
     try:
@@ -1133,6 +1134,86 @@ def _check_output(name: str, doc: Any) -> None:
                     f"模板 {name} 渲染后仍有未处理的标记 {m.group(0)}（{label}：“{_short(text)}”），"
                     f"请检查该处标记是否完整、是否用了全角符号"
                 )
+
+
+#: The marker a template puts on a heading (a bookmark of this name) and in a 目录 entry (the
+#: field ``PAGEREF _Tocxl \h``): after rendering, the n-th entry points to the n-th heading.
+PAGE_REF_MARK = "_Tocxl"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _link_page_refs(name: str, doc: Any) -> None:
+    """Number the rendered document's 目录 page references (the bundled ``deeds_compilation``).
+
+    The template marks each heading with a bookmark named :data:`PAGE_REF_MARK` and each 目录
+    entry with a ``PAGEREF`` field to that name; Jinja loops repeat both.  Here, in document
+    order, the n-th marked heading becomes bookmark ``_Tocxl<n>`` and the n-th entry's field
+    points to it, so LibreOffice (on opening) and Word (on updating fields) print each heading's
+    page.  Done after rendering, not with Jinja counters in the template: docxtpl's subdocuments
+    (``--unit-docs``) renumber the template's bookmark ids before rendering (docxcompose
+    ``renumber_bookmarks``), so ids written by the template are not kept (a review found all 154
+    headings sharing ids 0 and 1).
+
+    Also: a unit's document copied from an earlier compilation brings ``_Tocxl<n>`` bookmarks
+    and fields of its own: they are renamed (``_Old<k>``, bookmarks and the fields that name them
+    alike) so they cannot take a heading's number; and every bookmark id is made unique (a
+    start paired with the latest open end of its old id), as Word requires.  Raises
+    TemplateError when the template's entries and headings differ in number."""
+    body = doc.element.body
+    start, end, instr = _W + "bookmarkStart", _W + "bookmarkEnd", _W + "instrText"
+    elements = list(body.iter(start, end, instr))
+    names = {e.get(_W + "name") for e in elements if e.tag == start}
+    if PAGE_REF_MARK not in names and not any(e.tag == instr and PAGE_REF_MARK in (e.text or "") for e in elements):
+        return _unique_bookmark_ids(elements)
+    # bookmarks of a copied compilation: renamed out of the way, with the fields naming them
+    renamed: dict[str, str] = {}
+    k = 0
+    for old in sorted(n for n in names if n and n.startswith(PAGE_REF_MARK) and n != PAGE_REF_MARK):
+        k += 1
+        while f"_Old{k}" in names:
+            k += 1
+        renamed[old] = f"_Old{k}"
+    marks, refs = [], []
+    for e in elements:
+        if e.tag == start:
+            n = e.get(_W + "name")
+            if n == PAGE_REF_MARK:
+                marks.append(e)
+            elif n in renamed:
+                e.set(_W + "name", renamed[n])
+        elif e.tag == instr and e.text:
+            words = e.text.split()
+            if len(words) >= 2 and words[0].upper() in ("PAGEREF", "REF"):
+                if words[1] == PAGE_REF_MARK:
+                    refs.append(e)
+                elif words[1] in renamed:
+                    e.text = e.text.replace(words[1], renamed[words[1]], 1)
+    if len(marks) != len(refs):
+        raise TemplateError(
+            f"模板 {name}：渲染后目录有 {len(refs)} 条页码引用（PAGEREF {PAGE_REF_MARK}），标题书签（{PAGE_REF_MARK}）"
+            f"却有 {len(marks)} 个；请让目录的循环与正文标题的循环列出同样的条目")
+    for n, (mark, ref) in enumerate(zip(marks, refs), 1):
+        mark.set(_W + "name", f"{PAGE_REF_MARK}{n}")
+        ref.text = ref.text.replace(PAGE_REF_MARK, f"{PAGE_REF_MARK}{n}", 1)
+    _unique_bookmark_ids(elements)
+
+
+def _unique_bookmark_ids(elements: Sequence[Any]) -> None:
+    """Give every bookmark of ``elements`` (document order) its own ``w:id``: a start takes the
+    next number, an end the number of the latest start of its old id still open (an end with
+    none is left as it is)."""
+    start, end = _W + "bookmarkStart", _W + "bookmarkEnd"
+    open_ids: dict[str | None, list[str]] = {}
+    counter = 0
+    for e in elements:
+        if e.tag == start:
+            counter += 1
+            open_ids.setdefault(e.get(_W + "id"), []).append(str(counter))
+            e.set(_W + "id", str(counter))
+        elif e.tag == end:
+            stack = open_ids.get(e.get(_W + "id"))
+            if stack:
+                e.set(_W + "id", stack.pop())
 
 
 def _check_package(name: str, blob: bytes) -> None:

@@ -313,25 +313,26 @@ def para(doc, text: str = "", style_id: str = "Normal"):
     return doc.add_paragraph(text, style=style(doc, style_id))
 
 
-#: Bookmarks of the compilation's headings: hidden (a leading "_", as Word's own _Toc names),
-#: ids far above any a unit's merged document brings.
-BOOKMARK = "_Tocxl{{ %s.n }}"
-BOOKMARK_ID = "{{ 900000 + %s.n }}"
+#: The page-reference marker (xltools.report.PAGE_REF_MARK): a bookmark of this name on each
+#: heading, ``PAGEREF`` to it in each 目录 entry.  After rendering, xltools numbers both in
+#: document order (_Tocxl1, _Tocxl2, …) and makes the bookmark ids unique; the leading "_" hides
+#: the bookmarks, as Word's own _Toc names.
+PAGE_REF_MARK = "_Tocxl"
 
 
 def toc_entry(doc, text: str, style_id: str):
-    """A 目录 line: ``text``, a tab, and a PAGEREF field to the heading counted alike
-    (``marked_heading``); the field's stored result is empty until the reader's program works
+    """A 目录 line: ``text``, a tab, and a PAGEREF field to the heading of the same place in
+    the chapters' loops; the field's stored result is empty until the reader's program works
     out the pages (LibreOffice on opening, Word on the update it asks for: settings
     ``w:updateFields``)."""
-    p = para(doc, "{% set toc.n = toc.n + 1 %}" + text, style_id)
+    p = para(doc, text, style_id)
     p.add_run().add_tab()
     for kind in ("begin", None, "separate", "end"):
         run = p.add_run()
         if kind is None:
             instr = _w("instrText")
             instr.set(qn("xml:space"), "preserve")
-            instr.text = f" PAGEREF {BOOKMARK % 'toc'} \\h "
+            instr.text = f" PAGEREF {PAGE_REF_MARK} \\h "
             run._r.append(instr)
         else:
             run._r.append(_w("fldChar", fldCharType=kind))
@@ -339,11 +340,11 @@ def toc_entry(doc, text: str, style_id: str):
 
 
 def marked_heading(doc, text: str, style_id: str):
-    """A heading holding a bookmark the 目录 entry of the same count points to."""
-    p = para(doc, "{% set hd.n = hd.n + 1 %}", style_id)
-    p._p.append(_w("bookmarkStart", id=BOOKMARK_ID % "hd", name=BOOKMARK % "hd"))
+    """A heading holding the bookmark its 目录 entry points to."""
+    p = doc.add_paragraph(style=style(doc, style_id))
+    p._p.append(_w("bookmarkStart", id="0", name=PAGE_REF_MARK))
     p.add_run(text)
-    p._p.append(_w("bookmarkEnd", id=BOOKMARK_ID % "hd"))
+    p._p.append(_w("bookmarkEnd", id="0"))
     return p
 
 
@@ -585,10 +586,9 @@ def build_deeds_compilation() -> Path:
     )
     sign_off(doc)
     # 目录: generated from the data, each entry with its page number (a PAGEREF field to a
-    # bookmark on its heading; entries and headings counted alike, toc.n and hd.n).  Word and
-    # WPS users can still replace it with an automatic TOC: the headings use the heading 1/2
-    # styles.
-    toc_title = para(doc, "目　录{% set toc = namespace(n=0) %}{% set hd = namespace(n=0) %}", "DocTitle")
+    # bookmark on its heading, numbered after rendering: PAGE_REF_MARK).  Word and WPS users can
+    # still replace it with an automatic TOC: the headings use the heading 1/2 styles.
+    toc_title = para(doc, "目　录", "DocTitle")
     toc_title.paragraph_format.page_break_before = True
     para(doc, "{%p for u in posts_by_unit %}")
     toc_entry(doc, "{{ loop.index|cn_index }}{{ u.name }}", "TOC1")
