@@ -404,6 +404,10 @@ def test_a_long_tie_note_gets_a_row_as_high_as_its_lines(scenario, tmp_path, mon
     lines = -(-sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in note) // 105.5)
     assert lines >= 5 and sheet.row_dimensions[3].height == 15 * lines + 6
     assert sheet.row_dimensions[2].height == 36
+    # a tie of very many posts: Excel's highest row, 409 pt (a review)
+    monkeypatch.setattr(ballot_module, "summary_lines", lambda result: ["发出选票 30 张。", note * 10])
+    xlsx, _ = write_tally(scenario["result"], tmp_path / "计票结果2.xlsx", tmp_path / "计票结果2.json")
+    assert openpyxl.load_workbook(xlsx)["计票结果"].row_dimensions[3].height == 408.75  # in XlsxWriter's 0.75 pt steps
 
 
 def test_no_tie_across_tenth_place(issued, tmp_path):

@@ -297,6 +297,43 @@ def test_correction_copies_print_only_the_filled_rows(round1, kit, code):
         assert area == f"'{form.sheet}'!$A$1:${column_letter(len(form.fields) - 1)}${filled.get(form.sheet, 3)}", area
 
 
+def test_print_areas_cut_only_when_one_range_covers_the_data():
+    # A review: several ranges (openpyxl joins them with commas) lost all but one; an area the
+    # unit set below its data became one empty row.
+    from xltools.feedback import _print_only_filled_rows
+
+    wb = openpyxl.Workbook()
+    names = ["单一", "多段", "在下面", "无", "a,b's 表", "别的表"]
+    for name in names:
+        ws = wb.create_sheet(name)
+        for r in (4, 5, 6):
+            ws.cell(r, 1, f"第{r}行")
+        ws.cell(40, 3, "   ")  # blanks do not count
+    wb["单一"].print_area = "A1:I33"
+    wb["多段"].print_area = ["A1:C33", "E1:I33"]
+    wb["在下面"].print_area = "A10:I30"
+    wb["a,b's 表"].print_area = "A1:I33"
+    wb["别的表"].print_area = "A1:I33"
+    before = {name: wb[name].print_area for name in names}
+    _print_only_filled_rows(wb, set(names[:-1]))
+    assert wb["单一"].print_area == "'单一'!$A$1:$I$6"
+    assert wb["a,b's 表"].print_area.endswith("!$A$1:$I$6")
+    assert {name: wb[name].print_area for name in ("多段", "在下面", "无", "别的表")} == {
+        name: before[name] for name in ("多段", "在下面", "无", "别的表")}
+
+
+def test_chase_list_title_wraps_when_long(tmp_path):
+    from xltools.feedback import write_chase_xlsx
+    from xltools.roster import Unit
+
+    title = "2006年度区直属机关共产党员先锋岗创建活动工作台账及先进事迹"
+    path = write_chase_xlsx([Unit("D01", "区委办")], tmp_path / "催报名单.xlsx", "2006-01-25", title)
+    ws = openpyxl.load_workbook(path).active
+    assert ws["A1"].value == f"《{title}》催报名单（1 个单位）" and ws["A1"].alignment.wrap_text
+    assert ws.row_dimensions[1].height >= 45  # two lines of 14 pt within the five columns (XlsxWriter: steps of 0.75 pt)
+    assert [u.code for u in load_roster(path)] == ["D01"]
+
+
 def test_chase_list(round1, roster7):
     out = round1["out"]
     missing = load_roster(out / CHASE_XLSX)  # the header makes it a roster for re-issuing

@@ -663,6 +663,17 @@ def test_generating_again_over_blanks_builds_each_workbook_once(tmp_path, kit, m
     assert sorted(p.name for p in out.iterdir()) == sorted(fresh)  # no scratch copies left behind
 
 
+def test_a_roster_built_in_code_with_a_repeated_code_keeps_each_units_workbook(tmp_path, kit):
+    # A review: the blank kept to copy was looked up by unit code; two units of one code (a
+    # Roster made in code: load_roster refuses it) both got the second unit's workbook.
+    roster = Roster(units=(Unit("D01", "甲单位"), Unit("D01", "乙单位")))
+    first = generate(kit, roster, tmp_path, generated=GENERATED)
+    fresh = [p.read_bytes() for p in first]
+    assert generate(kit, roster, tmp_path, generated=GENERATED) == first
+    assert [p.read_bytes() for p in first] == fresh and fresh[0] != fresh[1]
+    assert [meta_of(p)["unit_name"] for p in first] == ["甲单位", "乙单位"]
+
+
 def test_xlsxwriter_refusal_becomes_an_output_error(tmp_path, kit):
     # A custom property over Excel's 255 characters: XlsxWriter only warns.
     unit = Unit("A1", "很长的单位名称" * 40)

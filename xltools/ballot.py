@@ -880,7 +880,7 @@ def _write_result_book(wb, result: TallyResult) -> None:
         ws.merge_range(row, 0, row, 5, "", note)
         ws.write_string(row, 0, line, warn if "并列" in line else note)
         # as high as the line wraps across the merged columns (a tie of many posts takes several)
-        ws.set_row(row, max(36, 15 * wrapped_lines(line, sum(widths)) + 6))
+        ws.set_row(row, min(409, max(36, 15 * wrapped_lines(line, sum(widths)) + 6)))  # Excel's highest row: 409 pt
         row += 1
     row += 1
     table(ws, row, ("名次", "单位", "先锋岗名称", "得票", "得票率", "备注"), widths)

@@ -30,6 +30,7 @@ a message).  Returns are never modified; every output is written atomically.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
@@ -55,6 +56,7 @@ from .errors import DataError, OutputError, XltoolsError
 from .forms import FormDefinition, load_form_definition
 from .generate import generate_workbook
 from .issues import Issue
+from .layout import wrapped_lines
 from .merge import MISSING, Consolidation, Row, merge
 from .readers import CellError, ReturnWorkbook, read_return
 from .roster import Roster, Unit, load_roster
@@ -217,13 +219,16 @@ def write_chase_xlsx(units: Sequence[Unit], path: str | Path, deadline: str = ""
                                             "strings_to_numbers": False, "strings_to_urls": False})
         try:
             ws = wb.add_worksheet("催报名单")
-            heading = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+            heading = wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter",
+                                     "text_wrap": True})
             head = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9D9D9", "align": "center"})
             text = wb.add_format({"border": 1})
             day = wb.add_format({"border": 1, "num_format": "yyyy-mm-dd", "align": "center"})
             what = f"《{title}》" if title else ""
-            ws.merge_range(0, 0, 0, len(labels) - 1, f"{what}催报名单（{len(units)} 个单位）", heading)
-            ws.set_row(0, 30)
+            title_text = f"{what}催报名单（{len(units)} 个单位）"
+            ws.merge_range(0, 0, 0, len(labels) - 1, title_text, heading)
+            # a long form title wraps within the page width (14 pt: about 1.3 times the units)
+            ws.set_row(0, max(30, 20 * wrapped_lines(title_text, sum(widths), 14) + 6))
             for c, (label, width) in enumerate(zip(labels, widths)):
                 ws.set_column(c, c, width)
                 ws.write_string(1, c, label, head)
@@ -332,11 +337,12 @@ def _print_only_filled_rows(wb: Workbook, form_sheets: set[str]) -> None:
     for ws in wb.worksheets:
         if ws.title not in form_sheets or not ws.print_area:
             continue
-        areas = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
-        if len(areas) != 1:
+        area = ws.print_area
+        # several ranges (openpyxl joins them with commas, in no fixed order): left as they are
+        if not isinstance(area, str) or "," in re.sub(r"'(?:[^']|'')*'", "", area):  # commas in quoted names aside
             continue
         try:
-            min_col, min_row, max_col, max_row = range_boundaries(areas[0].rsplit("!", 1)[-1].replace("$", ""))
+            min_col, min_row, max_col, max_row = range_boundaries(area.rsplit("!", 1)[-1].replace("$", ""))
         except (TypeError, ValueError):
             continue
         if None in (min_col, min_row, max_col, max_row):
@@ -347,7 +353,7 @@ def _print_only_filled_rows(wb: Workbook, form_sheets: set[str]) -> None:
                                 start=stamp.FIRST_DATA_ROW):
             if any(v is not None and str(v).strip() for v in row):
                 last = r
-        if last < max_row:
+        if min_row <= last < max_row:  # an area starting below the data is the unit's choice: kept
             ws.print_area = (f"{openpyxl.utils.get_column_letter(min_col)}{min_row}:"
                              f"{openpyxl.utils.get_column_letter(max_col)}{max(last, min_row)}")
 

@@ -191,7 +191,7 @@ def _filled(path: Path, blanks: _Blanks, unit: Unit) -> str | None:
         if not held:
             continue
         if blank is None:
-            blank = blanks.cells(unit)
+            blank = blanks.cells(unit, path)
         extra = sorted(held - blank.get(sheet.name, set()))
         if extra:
             r, c = extra[0]
@@ -221,22 +221,23 @@ class _Blanks:
     def __init__(self, plan: _Plan, scratch: Path) -> None:
         self.plan = plan
         self.scratch = scratch
-        self.written: dict[str, Path] = {}
+        self.written: dict[Path, Path] = {}
 
-    def cells(self, unit: Unit) -> dict[str, set[tuple[int, int]]]:
-        """Sheet name → the cells with content of ``unit``'s blank workbook (written to the
-        scratch folder and read back as a return is read)."""
+    def cells(self, unit: Unit, target: Path) -> dict[str, set[tuple[int, int]]]:
+        """Sheet name → the cells with content of ``unit``'s blank workbook for ``target``
+        (written to the scratch folder and read back as a return is read).  Kept by target, not
+        by unit code: a roster built in code may repeat a code (a review)."""
         from .readers import read_return
 
         path = self.scratch / f"{len(self.written) + 1}.xlsx"
         _write_workbook(self.plan, unit, path)
-        self.written[unit.code] = path
+        self.written[target] = path
         return {sheet.name: _cells_with_content(sheet) for sheet in read_return(path).sheets}
 
     def issue(self, unit: Unit, target: Path) -> None:
         """Write ``unit``'s workbook to ``target`` (atomically): the blank already written, copied,
         or else built now.  Raises :class:`~xltools.errors.OutputError` as :func:`_write_workbook`."""
-        blank = self.written.get(unit.code)
+        blank = self.written.get(target)
         if blank is None:
             _write_workbook(self.plan, unit, target)
             return
