@@ -674,6 +674,18 @@ def test_a_roster_built_in_code_with_a_repeated_code_keeps_each_units_workbook(t
     assert [meta_of(p)["unit_name"] for p in first] == ["甲单位", "乙单位"]
 
 
+def test_a_folder_in_the_way_stops_generate_before_anything_is_written(tmp_path, kit):
+    # A review: with --overwrite, a folder named like the third workbook was met after two
+    # workbooks had been written, with advice to close the file in Excel.
+    roster = small_roster(Unit("A1", "甲"), Unit("A2", "乙"), Unit("A3", "丙"))
+    (tmp_path / workbook_filename(kit, roster.units[2])).mkdir()
+    for overwrite in (True, False):
+        with pytest.raises(OutputError, match="这里是一个同名文件夹，不能写成文件，没有生成任何文件") as caught:
+            generate(kit, roster, tmp_path, generated=GENERATED, overwrite=overwrite)
+        assert "丙" in str(caught.value) and "\n" not in str(caught.value)
+        assert [p.name for p in tmp_path.iterdir()] == [workbook_filename(kit, roster.units[2])]
+
+
 def test_xlsxwriter_refusal_becomes_an_output_error(tmp_path, kit):
     # A custom property over Excel's 255 characters: XlsxWriter only warns.
     unit = Unit("A1", "很长的单位名称" * 40)

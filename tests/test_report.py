@@ -1430,6 +1430,15 @@ def test_a_draft_somebody_saved_is_never_replaced(data, tmp_path):
         report(["commendation"], data, out, date=DAY)
 
 
+def test_a_folder_in_the_way_of_a_draft_stops_report_before_rendering(data, tmp_path):
+    out = tmp_path / "文稿"
+    (out / "通报表彰.docx").mkdir(parents=True)
+    for overwrite in (True, False):
+        with pytest.raises(OutputError, match="通报表彰.docx：这里是一个同名文件夹"):
+            report(["work_report", "commendation"], data, out, date=DAY, overwrite=overwrite)
+        assert [p.name for p in out.iterdir()] == ["通报表彰.docx"]  # 汇报材料 not written either
+
+
 def test_a_draft_edited_without_new_properties_is_kept_too(data, tmp_path):
     # A third review: LibreOffice without "apply user data", and python-docx, save a draft with
     # its core properties as they were; its document.xml is written anew all the same.

@@ -129,7 +129,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
             tmp.unlink()
 
 
-__all__ = ["atomic_path", "prepare_dir", "readable_name", "readable_text", "refuse_among_returns", "refuse_filled",
+__all__ = ["atomic_path", "prepare_dir", "readable_name", "readable_text", "refuse_among_returns", "refuse_filled", "refuse_folders",
            "refuse_same_file", "safe_filename"]
 
 
@@ -177,6 +177,16 @@ def refuse_filled(targets: Iterable[Path], filled: Callable[[Path], str | None],
                    f"（{shown}），为免覆盖，没有{nothing}")
     this = "这个" if len(held) == 1 else "这些"
     raise FilesInTheWay(held, refusal, f"请换一个空文件夹，或确认不再需要{this}文件后加 --overwrite{hint}")
+
+
+def refuse_folders(targets: Iterable[Path]) -> None:
+    """Stop before anything is written when one of the files a command would write is a folder
+    (``--overwrite`` cannot replace a folder with a file: a review saw ``generate`` write two
+    workbooks, then fail on the third).  Raises :class:`~xltools.errors.OutputError` naming it."""
+    for target in targets:
+        if os.path.isdir(target):
+            raise OutputError(f"{readable_name(str(target))}：这里是一个同名文件夹，不能写成文件，没有生成任何文件；"
+                              "请把它移走或改名后重试")
 
 
 def refuse_same_file(target: str | Path, source: str | Path, what: str, source_what: str) -> None:

@@ -63,7 +63,7 @@ import xlsxwriter
 
 from . import stamp
 from ._dates import iso_deadline
-from ._io import atomic_path, prepare_dir, refuse_filled
+from ._io import atomic_path, prepare_dir, refuse_filled, refuse_folders
 from .errors import DataError, FormDefinitionError, OutputError, ReturnReadError, XltoolsError
 from .forms import Form, FormDefinition, load_form_definition, normalise_label
 from .generate import default_generated_date
@@ -201,6 +201,7 @@ def ballot(
     stale = sorted(p.name for p in out.glob("选票_*") if p not in targets)
     if stale:
         raise OutputError(f"{out}：目录中已有其他选票文件（{stale[0]} 等 {len(stale)} 个），请换一个空目录")
+    refuse_folders(targets)
     if not overwrite:
         refuse_filled(targets, lambda path: _ballot_filled(path, defn, form), "生成任何选票")
     for target, number in zip(targets, numbers):

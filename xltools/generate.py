@@ -42,7 +42,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from . import stamp
 from ._dates import chinese_date, iso_deadline
-from ._io import atomic_path, prepare_dir, refuse_filled, safe_filename
+from ._io import atomic_path, prepare_dir, refuse_filled, refuse_folders, safe_filename
 from .errors import OutputError, XltoolsError
 from .forms import Field, Form, FormDefinition, load_form_definition
 from .issues import cell_address, column_letter
@@ -154,6 +154,7 @@ def generate(
         targets.append(out / name)
     prepare_dir(out)
     plan = _Plan(definition, deadline, generated)
+    refuse_folders(targets)
     with tempfile.TemporaryDirectory(prefix="xltools-blank-") as scratch:
         blanks = _Blanks(plan, Path(scratch))
         if not overwrite:

@@ -44,7 +44,7 @@ import jinja2
 from jinja2 import meta, nodes
 from markupsafe import Markup
 
-from ._io import OLE2_MAGIC, atomic_path, readable_text, refuse_filled
+from ._io import OLE2_MAGIC, atomic_path, readable_text, refuse_filled, refuse_folders
 from .consolidated import FormRows
 from .errors import DataError, OutputError, TemplateError
 from .filters import FILTERS, RequiredMissing
@@ -1267,6 +1267,7 @@ def report(
     for p, t in zip(paths, targets):
         if t.exists() and t.resolve() == p.resolve():
             raise OutputError(f"{t}：输出会覆盖模板本身，请换一个输出目录")
+    refuse_folders(targets)
     if not overwrite:  # before the rendering, which may take long (a city's compilation); the CLI
         _refuse_edited(targets)  # checked before reading the data too: a draft may be saved meanwhile
     sources = [_Source(p) for p in paths]
