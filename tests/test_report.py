@@ -435,6 +435,24 @@ def test_compilation_toc_entries_point_to_their_headings(rendered):
     assert settings.find(W + "updateFields").get(W + "val") == "true"  # Word offers the update
 
 
+def test_a_tab_typed_in_a_return_is_a_space_in_the_drafts(data, tmp_path):
+    # A review: a tab in a post name became a Word tab, which in the 目录 line jumped to the page
+    # number's tab stop and pushed the number to the next line.
+    data["forms"]["posts"][0]["post_name"] = "维权\t党员先锋岗"
+    data["forms"]["posts"][0]["measures"] = "开通\t维权绿色通道。"
+    (path,) = report(["deeds_compilation"], data, tmp_path, date=DAY)
+    entries, marks = _toc_and_headings(path)
+    assert "（一）维权 党员先锋岗" in [text for text, _ in entries]
+    body = Document(path).element.body
+    for p in body.iter(W + "p"):
+        text = "".join(t.text or "" for t in p.iter(W + "t"))
+        tabs = len(p.findall(f".//{W}tab"))
+        if "维权 党员先锋岗" in text or "开通 维权" in text:
+            style = p.find(f"{W}pPr/{W}pStyle")
+            assert tabs == (1 if style is not None and style.get(W + "val").startswith("TOC") else 0), text
+    assert "主要措施：开通 维权绿色通道。" in parts_text(path)["body"]
+
+
 def test_compilation_toc_page_numbers_in_libreoffice(rendered, soffice, tmp_path):
     # LibreOffice works the PAGEREF fields out: each entry's number is the printed page number
     # ("— N —", GB/T 9704 7.5) of the page its heading starts.

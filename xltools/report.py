@@ -649,7 +649,9 @@ def _environment() -> jinja2.Environment:
 
 
 def _finalize(value: Any) -> Any:
-    """Applied to every ``{{ }}`` output before escaping."""
+    """Applied to every ``{{ }}`` output before escaping.  A tab typed into a return's cell
+    becomes a space: docxtpl writes it as a Word tab, which in a 目录 line jumps to the page
+    number's tab stop (a review) and elsewhere indents at random."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -657,7 +659,7 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _XML_ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        return _XML_ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
     return value
 
 
