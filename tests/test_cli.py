@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -101,3 +102,17 @@ def test_closed_stdout_ends_quietly():
         err = proc.stderr.read().decode("utf-8")
     assert proc.wait(timeout=60) == 1
     assert err == ""
+
+
+def test_merge_summary_says_why_a_copy_was_set_aside(tmp_path):
+    # An identical copy was listed as 已被替代 with no word on why ("N 行未计入" alarmed a reader
+    # into thinking rows were lost, session 13's note): the summary now gives the ledger's reason.
+    root = Path(__file__).resolve().parent.parent / "samples"
+    src = sorted((root / "returns" / "final").glob("D01_*.xlsx"))[0]
+    (tmp_path / "r" / "copy").mkdir(parents=True)
+    (tmp_path / "r" / src.name).write_bytes(src.read_bytes())
+    (tmp_path / "r" / "copy" / src.name).write_bytes(src.read_bytes())
+    res = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(tmp_path / "r"), "--roster", str(root / "roster.xlsx"),
+                                   "--out", str(tmp_path / "汇总表.xlsx")])
+    line = next(x for x in res.output.splitlines() if "已被替代" in x)
+    assert line == (f"  已被替代：r/{src.name}（区委办；与“r/copy/{src.name}”内容完全相同，其中的 11 行不重复计入）")

@@ -404,6 +404,14 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                        figures=tally.parts_in_order(unit_code, accepted_values))
 
 
+def _superseded_reason(why: str, rows_read: int) -> str:
+    """The ledger's 说明 for a superseded file: why, and how many of its rows were not counted
+    (an identical copy's rows are counted once, in the copy used)."""
+    if why.endswith("其中的行不重复计入"):
+        return why.replace("其中的行不重复计入", f"其中的 {rows_read} 行不重复计入")
+    return f"{why}，{rows_read} 行未计入"
+
+
 def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileResult | PackedResult],
             on_duplicate: str = "newest", skipped: Sequence[str] = ()) -> Consolidation:
     """Stage 2: combine per-file results into a :class:`Consolidation` (roster order; results
@@ -488,7 +496,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 sev = duplicate
                 why = (f"同一单位重复报送{what}：“{old_name}”与“{new_name}”内容完全相同，"
                        f"已采用“{new_name}”，不重复计入")
-                superseded_why[old_path] = f"与“{new_name}”内容完全相同，不重复计入"
+                superseded_why[old_path] = f"与“{new_name}”内容完全相同，其中的行不重复计入"
             elif how == "tie":
                 sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，"
                                    f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
@@ -607,7 +615,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     units_by_code = {u.code: u for u in roster}
     for path, (code, name, rows_read) in superseded_of.items():
         ledger.append(LedgerEntry(code=code, name=name, status=SUPERSEDED, files=[path],
-                                  reason=f"{superseded_why.get(path, '被同一单位较新的文件替代')}，{rows_read} 行未计入"))
+                                  reason=_superseded_reason(superseded_why.get(path, "被同一单位较新的文件替代"), rows_read)))
     for res in others:
         n_rej = 0
         found: list[Issue] = []  # this file's issues counted on its own ledger line

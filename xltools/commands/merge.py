@@ -72,7 +72,7 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
                      + ("……" if len(empty) > _LIST_LIMIT else ""))
     for e in cons.ledger:
         if e.status == SUPERSEDED:
-            lines.append(f"  已被替代：{e.files[0]}（{e.name}）")
+            lines.append(f"  已被替代：{e.files[0]}（{e.name}；{e.reason}）" if e.reason else f"  已被替代：{e.files[0]}（{e.name}）")
         elif not e.code:
             lines.append(f"  {e.status}：{e.files[0]}（{e.reason}）")
     if c.get("skipped"):
