@@ -267,20 +267,37 @@ def test_a_disputed_copy_never_replaces_the_units_own_return(kit, small_roster, 
     assert own.exists()
 
 
-def test_a_recorded_save_time_and_a_file_time_cannot_be_compared(kit, small_roster, blanks, tmp_path, soffice):
-    # an .xlsx records when it was saved, an .xls does not: which copy is newer is not known
+def test_a_recorded_save_time_and_a_file_time_cannot_be_compared(kit, small_roster, blanks, tmp_path):
+    # an .xlsx records when it was saved, a .csv does not: which copy is newer is not known
     d = tmp_path / "r"
     xlsx = fill(blanks["D01"], tmp_path / "src" / "D01_区委办_台账.xlsx", clean_data(posts=(POST_A,)),
                 saved=datetime(2006, 1, 19, 9, 0))
     d.mkdir()
     shutil.copy(xlsx, d / xlsx.name)
-    other = fill(blanks["D01"], tmp_path / "src2" / "D01_区委办_台账（修改）.xlsx", clean_data())
-    xls = soffice(other, "xls", d)
-    os.utime(xls, (time.time() + 3600, time.time() + 3600))
+    header = ",".join(f.label for f in kit.form("posts").fields)
+    csv = d / "D01_区委办_台账（修改）.csv"
+    csv.write_text(f"{header}\n" + ",".join(str(v) for v in POST_B) + "\n", encoding="utf-8-sig")
+    os.utime(csv, (time.time() + 3600, time.time() + 3600))
     cons = merge(kit, small_roster, [d], jobs=1)
     (dup,) = [i for i in cons.issues if i.kind == "duplicate_return"]
     assert dup.level == "错误"
-    assert "其中只有一份文件记录了保存时间（.xls、.csv 等不记录），无法判断哪份较新" in dup.message
+    assert "其中只有一份文件记录了保存时间（.csv 不记录），无法判断哪份较新" in dup.message
+
+
+def test_an_xls_copy_is_ordered_by_the_time_saved_inside_it(kit, small_roster, blanks, tmp_path, soffice):
+    # An .xls records its last-saved time too (OLE SummaryInformation): a unit's .xlsx of
+    # 2006 and the .xls LibreOffice saves now are ordered by those times, not an error.
+    d = tmp_path / "r"
+    d.mkdir()
+    xlsx = fill(blanks["D01"], d / "D01_区委办_台账.xlsx", clean_data(posts=(POST_A,)), saved=datetime(2006, 1, 19, 9, 0))
+    other = fill(blanks["D01"], tmp_path / "src2" / "D01_区委办_台账（修改）.xlsx", clean_data())
+    xls = soffice(other, "xls", d)
+    os.utime(xls, (time.time() - 10 * 86400, time.time() - 10 * 86400))  # the file time would say older
+    cons = merge(kit, small_roster, [d], jobs=1)
+    (dup,) = [i for i in cons.issues if i.kind == "duplicate_return"]
+    assert dup.level == "警告" and f"已采用较新的“{xls.name}”（保存于 " in dup.message
+    (entry,) = [e for e in cons.ledger if e.status == "已被替代"]
+    assert entry.files == [f"r/{xlsx.name}"] and "本文件保存于 2006-01-19" in entry.reason
 
 
 def test_forwarded_template_is_flagged(kit, small_roster, blanks, tmp_path):

@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import random
 import shutil
+import struct
 import time
 import tracemalloc
 import zipfile
@@ -682,7 +683,14 @@ def test_the_saved_time_read_with_the_package_is_the_one_read_from_the_file_agai
     corpus = root.parent / "shared" / "corpus"
     if corpus.is_dir():
         paths += sorted(p for p in corpus.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".xls"))
-    seen = {"with": 0, "without": 0}
+    seen = {"with": 0, "without": 0, "xls": 0}
+    import json
+
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    manifest = json.loads((root / "samples" / "returns" / "expected.json").read_text(encoding="utf-8"))
+    xls_saved = {(r, e["file"]): dt.datetime.fromisoformat(e["saved"]).replace(tzinfo=beijing).astimezone(dt.timezone.utc)
+                 for r in ("round1", "final") for e in manifest[r]["files"] if e["file"].endswith(".xls")}
+    assert len(xls_saved) >= 6
     for path in paths:
         if path.suffix.lower() not in (".xlsx", ".xlsm", ".ods", ".xls", ".csv"):
             continue
@@ -690,7 +698,39 @@ def test_the_saved_time_read_with_the_package_is_the_one_read_from_the_file_agai
             book = read_return(path)
         except ReturnReadError:
             continue
+        if book.kind == "xls":
+            # the reference for an .xls: the sample's manifest (Beijing time), else a plausible time
+            got = saved_time(book)
+            if (path.parent.name, path.name) in xls_saved:
+                assert got == xls_saved[(path.parent.name, path.name)], path
+            assert got is None or dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc) <= got <= dt.datetime.now(dt.timezone.utc), path
+            seen["xls"] += got is not None
+            continue
         want = _recorded_time_read_again(path, book.kind)
         assert saved_time(book) == want, path
         seen["with" if want else "without"] += 1
-    assert seen["with"] >= 50 and seen["without"] >= 1, seen
+    assert seen["with"] >= 50 and seen["without"] >= 1 and seen["xls"] >= 6, seen
+
+
+def test_xls_last_saved_time_from_summary_information():
+    # Excel, WPS and LibreOffice record an .xls's last-saved time in the OLE SummaryInformation
+    # stream (a VT_FILETIME, UTC); the sample's D06 was saved 2006-01-17 15:39 Beijing time.
+    from xltools.xls_scan import ole_last_saved
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "returns" / "round1" / "D06_区委组织部_党员先锋岗工作台账.xls"
+    assert read_return(sample).saved_record == "2006-01-17T07:39:00Z"
+    assert ole_last_saved(b"") is None and ole_last_saved(b"\x00" * 400) is None
+
+    def stream(pid: int, vt: int, ticks: int) -> bytes:
+        # MS-OLEPS: 28-byte header, one FMTID/offset pair, a section of one property
+        header = struct.pack("<HHI16sI", 0xFFFE, 0, 0x00020006, bytes(16), 1)
+        section = struct.pack("<II", 8 + 8 + 12, 1) + struct.pack("<II", pid, 16) + struct.pack("<HHQ", vt, 0, ticks)
+        return header + bytes.fromhex("e0859ff2f94f6810ab9108002b27b3d9") + struct.pack("<I", 48) + section
+
+    ticks = (dt.datetime(2006, 1, 17, 7, 39) - dt.datetime(1601, 1, 1)) // dt.timedelta(microseconds=1) * 10
+    assert ole_last_saved(stream(13, 0x40, ticks)) == "2006-01-17T07:39:00Z"
+    assert ole_last_saved(stream(12, 0x40, ticks)) is None  # the creation time is not the save time
+    assert ole_last_saved(stream(13, 0x40, 0)) is None  # a template's zero
+    assert ole_last_saved(stream(13, 0x1E, ticks)) is None  # not a FILETIME
+    assert ole_last_saved(stream(13, 0x40, ticks)[:70]) is None  # cut short: no crash
+

@@ -502,10 +502,10 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                                    f"两份文件的保存时间相同，无法判断哪份较新，暂用后者；请确认后只保留一份")
                 superseded_why[old_path] = f"与“{new_name}”保存时间相同，无法判断哪份较新，暂用后者"
             elif how == "unknown":
-                # one file records its save time, the other (.xls, .csv) only has the file
+                # one file records its save time, the other (.csv) only has the file
                 # system's: two different clocks, so which is newer is not known
                 sev, why = ERROR, (f"“{old_name}”与“{new_name}”是同一单位的重复报送{what}，其中只有一份文件记录了保存时间"
-                                   f"（.xls、.csv 等不记录），无法判断哪份较新，暂用“{new_name}”；请确认后只保留一份")
+                                   f"（.csv 不记录），无法判断哪份较新，暂用“{new_name}”；请确认后只保留一份")
                 superseded_why[old_path] = f"与“{new_name}”无法比较保存时间（只有一份记录了保存时间），暂用后者"
             elif how == "disputed":
                 # an error, as the conflict itself was: whose data the set-aside file holds is open
@@ -517,7 +517,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
                 # no time inside either file, or the same one (a copy, or a converter that keeps
                 # it): the file system's modification time decided (_age), and the message says so
                 sev = duplicate
-                same = "内部记录的保存时间相同" if newest.saved_inside else "都没有记录保存时间（.xls、.csv 等不记录）"
+                same = "内部记录的保存时间相同" if newest.saved_inside else "都没有记录保存时间（.csv 不记录）"
                 why = (f"同一单位重复报送{what}：两份文件{same}，已按文件的修改时间采用较新的"
                        f"“{new_name}”（修改于 {_fmt_time(newest.mtime)}），“{old_name}”已被替代；请确认")
                 superseded_why[old_path] = (f"被同一单位的“{new_name}”替代（按文件修改时间判断；"

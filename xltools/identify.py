@@ -44,8 +44,9 @@ def saved_time(book: ReturnWorkbook) -> datetime | None:
     """Last-saved time recorded inside the return, UTC (``book.saved_record``, taken while its
     package was read: xlsx docProps/core.xml dcterms:modified; ods meta.xml dc:date, which
     LibreOffice writes as local time without a zone and is read as UTC here — consistent
-    between two copies, which is all the ordering needs).  None when the file records none
-    (.xls, .csv, or a package without it): merge then falls back on the file system's
+    between two copies, which is all the ordering needs; xls SummaryInformation's last-saved
+    time, UTC).  None when the file records none (.csv, or a file without it): merge
+    then falls back on the file system's
     modification time, a different clock (git does not keep modification times, so the
     internal one is what orders two copies of a committed return)."""
     return _utc(book.saved_record)

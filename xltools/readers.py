@@ -105,7 +105,7 @@ from .sheet_scan import (
     _SheetScan,
 )
 from .sheet_xml import merge_cells_first
-from .xls_scan import _cfb_streams, _ole_user_properties, _scan_biff
+from .xls_scan import _cfb_streams, _ole_user_properties, _scan_biff, ole_last_saved
 from .xlsb_scan import _scan_xlsb_sheet, _xlsb_records, _xlsb_wide_string
 from .xlsx_scan import _FIRST, _SECOND, _scan_xlsx_sheet
 from .zip_writer import Member, write_zip
@@ -171,8 +171,9 @@ class ReturnWorkbook:
     kind: str
     sheets: list[SheetData]
     properties: dict[str, str] = field(default_factory=dict)
-    #: the last-saved time as the file records it, as text (xlsx and xlsm: docProps/core.xml
-    #: ``dcterms:modified``; ods: meta.xml ``dc:date``); None when it records none
+    #: the last-saved time as the file records it, as text (xlsx, xlsm, xlsb: docProps/core.xml
+    #: ``dcterms:modified``; ods: meta.xml ``dc:date``; xls: SummaryInformation's last-saved
+    #: time, :func:`xltools.xls_scan.ole_last_saved`); None when it records none
     saved_record: str | None = None
     #: SHA-256 of the file's bytes (hex): two copies of one file are told apart from two
     #: versions (a unit's duplicate returns, :func:`xltools.combine.combine`); not compared
@@ -994,7 +995,8 @@ def _read_xlsb(path: Path, pkg: _Package, wb_part: str, limits: Limits) -> Retur
                 _check_extent(_scan_xlsb_sheet(buf), member, limits)
     except struct.error:
         raise _corrupt("xlsb 记录不完整") from None
-    return _from_copy(pkg, lambda source: _assemble(path, "xlsb", source, scans, {}, limits))
+    saved = _saved_record(pkg, "docProps/core.xml", "dcterms:modified")
+    return _from_copy(pkg, lambda source: _assemble(path, "xlsb", source, scans, {}, limits, saved_record=saved))
 
 
 # --- ods (content.xml: xltools.ods_scan) -----------------------------------------------------
@@ -1046,7 +1048,8 @@ def _read_ole(path: Path, data: bytes, limits: Limits) -> ReturnWorkbook:
     except struct.error:
         raise _corrupt("xls 记录不完整") from None
     props = _ole_user_properties(streams.get("\x05DocumentSummaryInformation", b""))
-    return _assemble(path, "xls", data, dict(ordered), props, limits, [s for _, s in ordered])
+    saved = ole_last_saved(streams.get("\x05SummaryInformation", b""))
+    return _assemble(path, "xls", data, dict(ordered), props, limits, [s for _, s in ordered], saved_record=saved)
 
 
 # ---------------------------------------------------------------------------------------------

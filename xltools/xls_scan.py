@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from .sheet_scan import _ADVICE_ENCRYPTED, _check_extent, _corrupt, _Refused, _SheetScan
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 _BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
                 0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
 
-_OLE_WANTED = frozenset({"Workbook", "Book", "\x05DocumentSummaryInformation"})
+_OLE_WANTED = frozenset({"Workbook", "Book", "\x05DocumentSummaryInformation", "\x05SummaryInformation"})
 _FREE = 0xFFFFFFFA  # sector numbers >= this are markers (end of chain, free, FAT, DIFAT)
 
 
@@ -218,6 +219,39 @@ def _scan_biff(book: bytes, limits: Limits) -> list[tuple[str, _SheetScan]]:
                     scan.hidden_rows.add(struct.unpack_from("<H", book, pos)[0] + 1)
         _check_extent(scan, name, limits)
     return out
+
+
+# FMTID_SummaryInformation {F29F85E0-4FF9-1068-AB91-08002B27B3D9} as stored (MS-OLEPS), and its
+# last-saved time (PIDSI_LASTSAVE_DTM, a VT_FILETIME).
+_FMTID_SUMMARY = bytes.fromhex("e0859ff2f94f6810ab9108002b27b3d9")
+_PID_LASTSAVE_DTM = 13
+_VT_FILETIME = 0x40
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
+
+
+def ole_last_saved(stream: bytes) -> str | None:
+    """The last-saved time in an OLE SummaryInformation stream (MS-OLEPS §2.21; MS-OSHARED
+    §2.3.3.2.1: PIDSI_LASTSAVE_DTM, a VT_FILETIME of 100 ns units since 1601-01-01 UTC) as ISO
+    8601 UTC (``2006-01-17T07:39:00Z``), the form of an .xlsx's ``dcterms:modified``; Excel,
+    WPS and LibreOffice write it on every save of an .xls.  None when absent, malformed, or
+    not a time between 1980 and 9999 (a template's zero)."""
+    try:
+        if len(stream) < 48 or struct.unpack_from("<I", stream, 24)[0] < 1 or stream[28:44] != _FMTID_SUMMARY:
+            return None
+        offset = struct.unpack_from("<I", stream, 44)[0]
+        n = struct.unpack_from("<I", stream, offset + 4)[0]
+        for i in range(min(n, 1_000)):
+            pid, off = struct.unpack_from("<II", stream, offset + 8 + 8 * i)
+            if pid != _PID_LASTSAVE_DTM:
+                continue
+            if struct.unpack_from("<H", stream, offset + off)[0] != _VT_FILETIME:
+                return None
+            ticks = struct.unpack_from("<Q", stream, offset + off + 4)[0]
+            saved = _FILETIME_EPOCH + timedelta(microseconds=ticks // 10)
+            return saved.strftime("%Y-%m-%dT%H:%M:%SZ") if 1980 <= saved.year <= 9999 else None
+    except (struct.error, OverflowError):
+        return None
+    return None
 
 
 # FMTID_UserDefinedProperties {D5CDD505-2E9C-101B-9397-08002B2CF9AE} as stored (MS-OLEPS).
