@@ -37,6 +37,7 @@ import re
 import traceback
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -908,6 +909,14 @@ def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
     context = dict(context)
     if "unit_docs" in needed and context.get("unit_docs"):
         context["unit_docs"] = {code: _subdoc(tpl, doc) for code, doc in context["unit_docs"].items()}
+        # page-reference bookmarks a unit's text brings (copied from an earlier compilation)
+        # are renamed first, so they can never take a 目录 entry's number (page_refs)
+        from .page_refs import set_aside_page_marks
+
+        fresh = (f"_xlOld{k}" for k in count(1))
+        for sub in context["unit_docs"].values():
+            if hasattr(sub, "subdocx"):
+                set_aside_page_marks(sub.subdocx.element.body, fresh)
     try:
         tpl.render(context, jinja_env=_environment(), autoescape=True)
     except DataError as exc:  # rows read on first use (FormRows) failed, or the data has none
@@ -1106,7 +1115,9 @@ def refuse_edited_drafts(templates: Sequence[str | Path], out: str | Path) -> No
     CLI calls it before reading the data, which for a city takes a while).  Raises
     :class:`~xltools.errors.OutputError` (one line naming the drafts), TemplateError for a
     template that cannot be found."""
-    _refuse_edited(_targets([resolve_template(t) for t in templates], Path(out)))
+    targets = _targets([resolve_template(t) for t in templates], Path(out))
+    refuse_folders(targets)
+    _refuse_edited(targets)
 
 
 def _refuse_edited(targets: Sequence[Path]) -> None:
@@ -1138,84 +1149,57 @@ def _check_output(name: str, doc: Any) -> None:
                 )
 
 
-#: The marker a template puts on a heading (a bookmark of this name) and in a 目录 entry (the
-#: field ``PAGEREF _Tocxl \h``): after rendering, the n-th entry points to the n-th heading.
-PAGE_REF_MARK = "_Tocxl"
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
 def _link_page_refs(name: str, doc: Any) -> None:
-    """Number the rendered document's 目录 page references (the bundled ``deeds_compilation``).
+    """:func:`xltools.page_refs.link_page_refs` on the rendered document ``doc``, its headers'
+    and footers' bookmark ids kept out of the body's.  Raises TemplateError naming the counts
+    when a kind's 目录 entries and headings differ."""
+    from .page_refs import PageRefMismatch, link_page_refs
 
-    The template marks each heading with a bookmark named :data:`PAGE_REF_MARK` and each 目录
-    entry with a ``PAGEREF`` field to that name; Jinja loops repeat both.  Here, in document
-    order, the n-th marked heading becomes bookmark ``_Tocxl<n>`` and the n-th entry's field
-    points to it, so LibreOffice (on opening) and Word (on updating fields) print each heading's
-    page.  Done after rendering, not with Jinja counters in the template: docxtpl's subdocuments
-    (``--unit-docs``) renumber the template's bookmark ids before rendering (docxcompose
-    ``renumber_bookmarks``), so ids written by the template are not kept (a review found all 154
-    headings sharing ids 0 and 1).
-
-    Also: a unit's document copied from an earlier compilation brings ``_Tocxl<n>`` bookmarks
-    and fields of its own: they are renamed (``_Old<k>``, bookmarks and the fields that name them
-    alike) so they cannot take a heading's number; and every bookmark id is made unique (a
-    start paired with the latest open end of its old id), as Word requires.  Raises
-    TemplateError when the template's entries and headings differ in number."""
-    body = doc.element.body
-    start, end, instr = _W + "bookmarkStart", _W + "bookmarkEnd", _W + "instrText"
-    elements = list(body.iter(start, end, instr))
-    names = {e.get(_W + "name") for e in elements if e.tag == start}
-    if PAGE_REF_MARK not in names and not any(e.tag == instr and PAGE_REF_MARK in (e.text or "") for e in elements):
-        return _unique_bookmark_ids(elements)
-    # bookmarks of a copied compilation: renamed out of the way, with the fields naming them
-    renamed: dict[str, str] = {}
-    k = 0
-    for old in sorted(n for n in names if n and n.startswith(PAGE_REF_MARK) and n != PAGE_REF_MARK):
-        k += 1
-        while f"_Old{k}" in names:
-            k += 1
-        renamed[old] = f"_Old{k}"
-    marks, refs = [], []
-    for e in elements:
-        if e.tag == start:
-            n = e.get(_W + "name")
-            if n == PAGE_REF_MARK:
-                marks.append(e)
-            elif n in renamed:
-                e.set(_W + "name", renamed[n])
-        elif e.tag == instr and e.text:
-            words = e.text.split()
-            if len(words) >= 2 and words[0].upper() in ("PAGEREF", "REF"):
-                if words[1] == PAGE_REF_MARK:
-                    refs.append(e)
-                elif words[1] in renamed:
-                    e.text = e.text.replace(words[1], renamed[words[1]], 1)
-    if len(marks) != len(refs):
+    taken: set[int] = set()
+    for rel in doc.part.rels.values():
+        if not rel.is_external and rel.reltype in (_HEADER, _FOOTER):
+            taken.update(int(i) for i in re.findall(rb'<w:bookmarkStart[^>]*?w:id="(\d+)"', rel.target_part.blob or b""))
+    try:
+        if link_page_refs(doc.element.body, taken):
+            _ask_to_update_fields(doc.settings.element)
+    except PageRefMismatch as exc:
+        said = "；".join(f"_Tocxl_{kind}：目录中 {refs} 条、正文标题 {marks} 个"
+                        for kind, (refs, marks) in sorted(exc.counts.items()) if refs != marks)
         raise TemplateError(
-            f"模板 {name}：渲染后目录有 {len(refs)} 条页码引用（PAGEREF {PAGE_REF_MARK}），标题书签（{PAGE_REF_MARK}）"
-            f"却有 {len(marks)} 个；请让目录的循环与正文标题的循环列出同样的条目")
-    for n, (mark, ref) in enumerate(zip(marks, refs), 1):
-        mark.set(_W + "name", f"{PAGE_REF_MARK}{n}")
-        ref.text = ref.text.replace(PAGE_REF_MARK, f"{PAGE_REF_MARK}{n}", 1)
-    _unique_bookmark_ids(elements)
+            f"模板 {name}：目录的页码引用（PAGEREF _Tocxl_…）与正文标题上的书签数目不同（{said}）；"
+            "请检查模板中目录和正文的循环是否列出同样的条目、标题上的书签是否还在"
+        ) from None
 
 
-def _unique_bookmark_ids(elements: Sequence[Any]) -> None:
-    """Give every bookmark of ``elements`` (document order) its own ``w:id``: a start takes the
-    next number, an end the number of the latest start of its old id still open (an end with
-    none is left as it is)."""
-    start, end = _W + "bookmarkStart", _W + "bookmarkEnd"
-    open_ids: dict[str | None, list[str]] = {}
-    counter = 0
-    for e in elements:
-        if e.tag == start:
-            counter += 1
-            open_ids.setdefault(e.get(_W + "id"), []).append(str(counter))
-            e.set(_W + "id", str(counter))
-        elif e.tag == end:
-            stack = open_ids.get(e.get(_W + "id"))
-            if stack:
-                e.set(_W + "id", stack.pop())
+#: CT_Settings' children that come after w:updateFields (ECMA-376 Part 1, §17.15.1.78).
+_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
+                        "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+                        "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+                        "smartTagType", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")
+
+
+def _ask_to_update_fields(settings: Any) -> None:
+    """Set ``w:updateFields`` in a draft's settings, in CT_Settings' order: Word then offers to
+    update the fields (the 目录's page numbers) on opening.  Set on the draft, not only in the
+    template: LibreOffice drops it when it saves a template."""
+    from lxml import etree
+
+    tag = f"{_W_NS}updateFields"
+    found = settings.find(tag)
+    if found is None:
+        found = etree.Element(tag)
+        later = {f"{_W_NS}{t}" for t in _AFTER_UPDATE_FIELDS} | {
+            "{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr",
+            "{http://schemas.openxmlformats.org/schemaLibrary/2006/main}schemaLibrary"}
+        following = next((child for child in settings if child.tag in later), None)
+        if following is None:
+            settings.append(found)
+        else:
+            following.addprevious(found)
+    found.set(f"{_W_NS}val", "true")
+
+
+_W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _check_package(name: str, blob: bytes) -> None:

@@ -313,38 +313,39 @@ def para(doc, text: str = "", style_id: str = "Normal"):
     return doc.add_paragraph(text, style=style(doc, style_id))
 
 
-#: The page-reference marker (xltools.report.PAGE_REF_MARK): a bookmark of this name on each
-#: heading, ``PAGEREF`` to it in each 目录 entry.  After rendering, xltools numbers both in
-#: document order (_Tocxl1, _Tocxl2, …) and makes the bookmark ids unique; the leading "_" hides
-#: the bookmarks, as Word's own _Toc names.
-PAGE_REF_MARK = "_Tocxl"
+#: The page-reference markers (xltools.page_refs): a bookmark ``_Tocxl_u`` on each unit's
+#: chapter heading and ``_Tocxl_p`` on each post's section heading, ``PAGEREF`` to the same
+#: name in each 目录 entry.  After rendering, xltools pairs the n-th entry of a kind with the
+#: n-th heading of that kind and numbers them (_Tocxl1, _Tocxl2, …); the leading "_" hides the
+#: bookmarks, as Word's own _Toc names.  Each name appears once in the template, so an editor
+#: that keeps bookmark names unique keeps the template working.
 
 
-def toc_entry(doc, text: str, style_id: str):
+def toc_entry(doc, text: str, style_id: str, kind: str):
     """A 目录 line: ``text``, a tab, and a PAGEREF field to the heading of the same place in
-    the chapters' loops; the field's stored result is empty until the reader's program works
-    out the pages (LibreOffice on opening, Word on the update it asks for: settings
-    ``w:updateFields``)."""
+    the chapters' loops (``_Tocxl_<kind>``); the field's stored result is empty until the
+    reader's program works out the pages (LibreOffice on opening, Word on the update it asks
+    for: xltools sets ``w:updateFields`` in the drafts)."""
     p = para(doc, text, style_id)
     p.add_run().add_tab()
-    for kind in ("begin", None, "separate", "end"):
+    for part in ("begin", None, "separate", "end"):
         run = p.add_run()
-        if kind is None:
+        if part is None:
             instr = _w("instrText")
             instr.set(qn("xml:space"), "preserve")
-            instr.text = f" PAGEREF {PAGE_REF_MARK} \\h "
+            instr.text = f" PAGEREF _Tocxl_{kind} \\h "
             run._r.append(instr)
         else:
-            run._r.append(_w("fldChar", fldCharType=kind))
+            run._r.append(_w("fldChar", fldCharType=part))
     return p
 
 
-def marked_heading(doc, text: str, style_id: str):
-    """A heading holding the bookmark its 目录 entry points to."""
+def marked_heading(doc, text: str, style_id: str, kind: str, bookmark_id: str):
+    """A heading holding the bookmark ``_Tocxl_<kind>`` its 目录 entry points to."""
     p = doc.add_paragraph(style=style(doc, style_id))
-    p._p.append(_w("bookmarkStart", id="0", name=PAGE_REF_MARK))
+    p._p.append(_w("bookmarkStart", id=bookmark_id, name=f"_Tocxl_{kind}"))
     p.add_run(text)
-    p._p.append(_w("bookmarkEnd", id="0"))
+    p._p.append(_w("bookmarkEnd", id=bookmark_id))
     return p
 
 
@@ -560,9 +561,6 @@ def build_commendation() -> Path:
 
 def build_deeds_compilation() -> Path:
     doc = new_document("区直属机关共产党员先锋岗先进事迹汇编", unit_page_break=True)
-    # the 目录's page numbers are PAGEREF fields: Word offers to update the fields on opening
-    # (LibreOffice works them out itself); in CT_Settings' order, before w:compat
-    doc.settings.element.find(qn("w:compat")).addprevious(_w("updateFields", val="true"))
     # cover: its own section, no page number (different first page, empty first-page footer)
     cover = doc.sections[0]
     cover.different_first_page_header_footer = True
@@ -586,25 +584,25 @@ def build_deeds_compilation() -> Path:
     )
     sign_off(doc)
     # 目录: generated from the data, each entry with its page number (a PAGEREF field to a
-    # bookmark on its heading, numbered after rendering: PAGE_REF_MARK).  Word and WPS users can
+    # bookmark on its heading, paired and numbered after rendering: xltools.page_refs).  Word and WPS users can
     # still replace it with an automatic TOC: the headings use the heading 1/2 styles.
     toc_title = para(doc, "目　录", "DocTitle")
     toc_title.paragraph_format.page_break_before = True
     para(doc, "{%p for u in posts_by_unit %}")
-    toc_entry(doc, "{{ loop.index|cn_index }}{{ u.name }}", "TOC1")
+    toc_entry(doc, "{{ loop.index|cn_index }}{{ u.name }}", "TOC1", "u")
     para(doc, "{%p for p in u.posts %}")
-    toc_entry(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "TOC2")
+    toc_entry(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "TOC2", "p")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")
     # one chapter per unit (heading 1 starts a page), one section per post
     para(doc, "{%p for u in posts_by_unit %}")
-    marked_heading(doc, "{{ loop.index|cn_index }}{{ u.name }}", "Heading1")
+    marked_heading(doc, "{{ loop.index|cn_index }}{{ u.name }}", "Heading1", "u", "1")
     # the deeds document the unit sent (xltools report --unit-docs), merged as a subdocument
     para(doc, "{%p if u.code in unit_docs %}")
     para(doc, "{{p unit_docs[u.code] }}")
     para(doc, "{%p endif %}")
     para(doc, "{%p for p in u.posts %}")
-    marked_heading(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "Heading2")
+    marked_heading(doc, "{{ loop.index|cn_index(2) }}{{ p.post_name }}", "Heading2", "p", "2")
     # a post with a 先进事迹表 row: its story; otherwise what the registers say
     para(doc, "{%p if p.story %}")
     para(doc, "{%p if p.story.get('title') %}")

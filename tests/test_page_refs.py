@@ -1,0 +1,125 @@
+"""Page references of the compilation's 目录 (xltools.page_refs): pairing, renaming what a unit's
+document brings, unique bookmark ids.  Bodies are built as WordprocessingML (ECMA-376 §17.13.6
+bookmarks, §17.16 fields), including the shapes Word and LibreOffice write that two reviews used."""
+
+from __future__ import annotations
+
+from itertools import count
+
+import pytest
+from lxml import etree
+
+from xltools.page_refs import PageRefMismatch, link_page_refs, set_aside_page_marks
+
+NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = "{" + NS + "}"
+
+
+def body(xml: str):
+    return etree.fromstring(f'<w:body xmlns:w="{NS}">{xml}</w:body>')
+
+
+def start(i, name):
+    return f'<w:bookmarkStart w:id="{i}" w:name="{name}"/>'
+
+
+def end(i):
+    return f'<w:bookmarkEnd w:id="{i}"/>'
+
+
+def field(*codes):
+    """A complex field whose code is split over ``codes`` runs, as Word splits it."""
+    runs = "".join(f'<w:r><w:instrText xml:space="preserve">{c}</w:instrText></w:r>' for c in codes)
+    return (f'<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>{runs}'
+            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>9</w:t></w:r>'
+            f'<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+
+
+def heading(i, kind, text):
+    return f"<w:p>{start(i, '_Tocxl_' + kind)}<w:r><w:t>{text}</w:t></w:r>{end(i)}</w:p>"
+
+
+def codes(root):
+    out = []
+    for p in root.iter(W + "p"):
+        code = "".join(t.text or "" for t in p.iter(W + "instrText"))
+        if code:
+            out.append(code.split())
+    out += [s.get(W + "instr").split() for s in root.iter(W + "fldSimple")]
+    return out
+
+
+def pairs(root):
+    """name → (id of its start, ids of the ends after it with that id)."""
+    starts = {s.get(W + "name"): s.get(W + "id") for s in root.iter(W + "bookmarkStart")}
+    ends = [e.get(W + "id") for e in root.iter(W + "bookmarkEnd")]
+    return starts, ends
+
+
+def test_entries_pair_with_headings_of_their_kind_in_order():
+    # unit headings (u) and post headings (p) interleave in the chapters and in the 目录; a
+    # template's ids were all renumbered to 1 and 2 by docxtpl before rendering
+    root = body(field(" PAGEREF _Tocxl_u \\h ") + field(" PAGEREF ", "_Tocxl_p", " \\h ")  # split as Word does
+                + field(" PAGEREF _Tocxl_p \\h ") + field(" PAGEREF _Tocxl_u \\h ")
+                + heading(1, "u", "一、甲") + heading(2, "p", "（一）甲一") + heading(2, "p", "（二）甲二")
+                + heading(1, "u", "二、乙"))
+    assert link_page_refs(root) == 4
+    assert [c[1] for c in codes(root)] == ["_Tocxl1", "_Tocxl2", "_Tocxl3", "_Tocxl4"]
+    starts, ends = pairs(root)
+    assert list(starts) == ["_Tocxl1", "_Tocxl2", "_Tocxl3", "_Tocxl4"]
+    assert sorted(starts.values()) == sorted(ends) and len(set(ends)) == 4
+    # the split code now lives in its first run, the others emptied
+    split = [p for p in root.iter(W + "p") if len(p.findall(f".//{W}instrText")) == 3][0]
+    assert [t.text for t in split.iter(W + "instrText")] == [" PAGEREF _Tocxl2 \\h ", "", ""]
+
+
+def test_a_kind_with_more_entries_than_headings_changes_nothing():
+    root = body(field(" PAGEREF _Tocxl_u \\h ") + field(" PAGEREF _Tocxl_u \\h ") + heading(1, "u", "一、甲"))
+    before = etree.tostring(root)
+    with pytest.raises(PageRefMismatch) as caught:
+        link_page_refs(root)
+    assert caught.value.counts == {"u": (2, 1)} and etree.tostring(root) == before
+
+
+def test_ids_unique_an_orphan_end_removed_and_header_ids_kept_out():
+    # A review: {%p if %} removed a bookmark's start and kept its end, whose old id then closed
+    # another bookmark early.  Header bookmarks hold ids 1 and 3 here.
+    root = body(f"<w:p>{start(0, 'First')}<w:r><w:t>一</w:t></w:r>{end(0)}</w:p>"
+                f"<w:p>{start(1, 'Whole')}<w:r><w:t>开始</w:t></w:r></w:p>"
+                f"<w:p><w:r><w:t>中间</w:t></w:r>{end(2)}</w:p>"
+                f"<w:p><w:r><w:t>结束</w:t></w:r>{end(1)}</w:p>"
+                f"<w:p>{start(5, 'Twice')}{end(5)}{start(5, 'Again')}{end(5)}</w:p>")
+    link_page_refs(root, {1, 3})
+    starts, ends = pairs(root)
+    assert starts == {"First": "2", "Whole": "4", "Twice": "5", "Again": "6"}
+    assert ends == ["2", "4", "5", "6"]  # the orphan end is gone; Whole still ends after 结束
+    last_of_whole = [p for p in root.iter(W + "p") if p.find(f"{W}bookmarkEnd") is not None][1]
+    assert "".join(t.text for t in last_of_whole.iter(W + "t")) == "结束"
+
+
+def test_a_units_copied_marks_are_renamed_with_every_reference():
+    # A unit's text copied from last year's compilation: _Tocxl bookmarks (any case) and the
+    # fields and links naming them — in one run, split, fldSimple, HYPERLINK \l, w:hyperlink —
+    # renamed alike; other bookmarks and fields untouched.
+    unit = body(f"<w:p>{start(0, '_Tocxl5')}<w:r><w:t>去年的标题</w:t></w:r>{end(0)}</w:p>"
+                f"<w:p>{start(1, '_TOCXL_u')}{end(1)}{start(2, '事迹')}{end(2)}</w:p>"
+                + field(" PAGEREF _Tocxl5 \\h ") + field(" PAGEREF  ", "_Toc", "xl5", "  \\h")
+                + field(" REF _tocxl5 \\h ") + field(' HYPERLINK \\l "_Tocxl5" ') + field(" PAGEREF 事迹 \\h ")
+                + field(" PAGEREF _Tocxl_U \\h ")
+                + '<w:p><w:fldSimple w:instr=" PAGEREF _Tocxl5 \\h "><w:r><w:t>3</w:t></w:r></w:fldSimple></w:p>'
+                + '<w:p><w:hyperlink w:anchor="_Tocxl5"><w:r><w:t>见上</w:t></w:r></w:hyperlink></w:p>')
+    fresh = (f"_xlOld{k}" for k in count(1))
+    set_aside_page_marks(unit, fresh)
+    starts, _ = pairs(unit)
+    assert starts == {"_xlOld1": "0", "_xlOld2": "1", "事迹": "2"}
+    assert [c[1].strip('"') for c in codes(unit)] == ["_xlOld1", "_xlOld1", "_xlOld1", "\\l", "事迹", "_xlOld2", "_xlOld1"]
+    assert codes(unit)[3][2] == '"_xlOld1"'
+    assert unit.find(f".//{W}hyperlink").get(W + "anchor") == "_xlOld1"
+    # the next unit's copies get names of their own
+    other = body(f"<w:p>{start(0, '_Tocxl5')}{end(0)}</w:p>")
+    set_aside_page_marks(other, fresh)
+    assert pairs(other)[0] == {"_xlOld3": "0"}
+    # and a compilation holding both still pairs only its own markers
+    merged = body(field(" PAGEREF _Tocxl_u \\h ") + heading(1, "u", "一、甲") + etree.tostring(unit).decode()
+                  .split(">", 1)[1].rsplit("</w:body>", 1)[0])
+    assert link_page_refs(merged) == 1
