@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import importlib.util
 import random
+import re
 import shutil
 import struct
 import time
@@ -672,7 +673,7 @@ def _recorded_time_read_again(path: Path, kind: str) -> dt.datetime | None:
     return t.astimezone(dt.timezone.utc).replace(microsecond=0)
 
 
-def test_the_saved_time_read_with_the_package_is_the_one_read_from_the_file_again():
+def test_the_saved_time_read_with_the_package_is_the_one_read_from_the_file_again(tmp_path):
     # read_one takes the recorded last-saved time from the package it has read (saved_time)
     # instead of opening the file a second time: the same time for every kind of sample and
     # corpus file, None where none is recorded
@@ -680,6 +681,18 @@ def test_the_saved_time_read_with_the_package_is_the_one_read_from_the_file_agai
 
     root = Path(__file__).resolve().parent.parent
     paths = sorted((root / "samples").rglob("*.*"))
+    # a return whose core properties record no last-saved time (the corpus has some; this one
+    # is here so the case is covered without ../shared too)
+    sample = sorted((root / "samples" / "returns" / "final").glob("*.xlsx"))[0]
+    unsaved = tmp_path / "无保存时间.xlsx"
+    with zipfile.ZipFile(sample) as src, zipfile.ZipFile(unsaved, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", data)
+                assert b"dcterms:modified" not in data
+            dst.writestr(info, data)
+    paths.append(unsaved)
     corpus = root.parent / "shared" / "corpus"
     if corpus.is_dir():
         paths += sorted(p for p in corpus.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".xls"))
