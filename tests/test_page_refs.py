@@ -4,12 +4,10 @@ bookmarks, §17.16 fields), including the shapes Word and LibreOffice write that
 
 from __future__ import annotations
 
-from itertools import count
-
 import pytest
 from lxml import etree
 
-from xltools.page_refs import PageRefMismatch, link_page_refs, set_aside_page_marks
+from xltools.page_refs import PageRefMismatch, link_page_refs, set_apart_unit_docs
 
 NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + NS + "}"
@@ -108,18 +106,85 @@ def test_a_units_copied_marks_are_renamed_with_every_reference():
                 + field(" PAGEREF _Tocxl_U \\h ")
                 + '<w:p><w:fldSimple w:instr=" PAGEREF _Tocxl5 \\h "><w:r><w:t>3</w:t></w:r></w:fldSimple></w:p>'
                 + '<w:p><w:hyperlink w:anchor="_Tocxl5"><w:r><w:t>见上</w:t></w:r></w:hyperlink></w:p>')
-    fresh = (f"_xlOld{k}" for k in count(1))
-    set_aside_page_marks(unit, fresh)
+    other = body(f"<w:p>{start(0, '_Tocxl5')}{end(0)}</w:p>")
+    set_apart_unit_docs(body(heading(1, "u", "{{ u.name }}")), [unit, other])
     starts, _ = pairs(unit)
     assert starts == {"_xlOld1": "0", "_xlOld2": "1", "事迹": "2"}
     assert [c[1].strip('"') for c in codes(unit)] == ["_xlOld1", "_xlOld1", "_xlOld1", "\\l", "事迹", "_xlOld2", "_xlOld1"]
     assert codes(unit)[3][2] == '"_xlOld1"'
     assert unit.find(f".//{W}hyperlink").get(W + "anchor") == "_xlOld1"
     # the next unit's copies get names of their own
-    other = body(f"<w:p>{start(0, '_Tocxl5')}{end(0)}</w:p>")
-    set_aside_page_marks(other, fresh)
     assert pairs(other)[0] == {"_xlOld3": "0"}
     # and a compilation holding both still pairs only its own markers
     merged = body(field(" PAGEREF _Tocxl_u \\h ") + heading(1, "u", "一、甲") + etree.tostring(unit).decode()
                   .split(">", 1)[1].rsplit("</w:body>", 1)[0])
     assert link_page_refs(merged) == 1
+
+
+def test_names_shared_across_units_or_dangling_are_set_apart_and_fresh_names_are_unused():
+    # A review: two units' documents each with Word's _Toc123456 and a "见第 N 页" field to it
+    # (the second pointed into the first); a unit's document that already has _xlOld1 (last
+    # year's compilation made with --unit-docs); fields naming _Tocxl bookmarks the document
+    # does not have (one took this year's third heading's number, one made the report refuse).
+    template = body(heading(1, "u", "{{ u.name }}") + f"<w:p>{start(2, '_xlOld2')}{end(2)}</w:p>")
+    first = body(f"<w:p>{start(0, '_Toc123456')}<w:r><w:t>甲的标题</w:t></w:r>{end(0)}</w:p>"
+                 + field(" PAGEREF _Toc123456 \\h ")
+                 + f"<w:p>{start(1, '_xlOld1')}{end(1)}</w:p>" + field(" REF _xlOld1 "))
+    second = body(f"<w:p>{start(0, '_toc123456')}<w:r><w:t>乙的标题</w:t></w:r>{end(0)}</w:p>"
+                  + field(" PAGEREF _Toc123456 \\h ") + field(" PAGEREF _Tocxl3 \\h ")
+                  + field(" PAGEREF _Tocxl_u \\h ")
+                  + '<w:p><w:hyperlink w:anchor="_TOCXL_p"><w:r><w:t>见</w:t></w:r></w:hyperlink></w:p>')
+    set_apart_unit_docs(template, [first, second])
+    # the first unit keeps its names (none is taken yet); the second's _Toc123456 (any case)
+    # is renamed with its field, to a name neither the template nor the first unit has
+    assert pairs(first)[0] == {"_Toc123456": "0", "_xlOld1": "1"}
+    assert [c[1] for c in codes(first)] == ["_Toc123456", "_xlOld1"]
+    renamed = pairs(second)[0]
+    assert list(renamed) == ["_xlOld3"]
+    # dangling _Tocxl references get fresh names too: they point nowhere, as they did, and can
+    # no longer take a heading's number or unbalance the 目录's count
+    assert [c[1] for c in codes(second)] == ["_xlOld3", "_xlOld4", "_xlOld5"]
+    assert second.find(f".//{W}hyperlink").get(W + "anchor") == "_xlOld6"
+    merged = body(field(" PAGEREF _Tocxl_u \\h ") + heading(1, "u", "一、甲") + inner(first) + inner(second))
+    assert link_page_refs(merged) == 1
+    names = [s.get(W + "name") for s in merged.iter(W + "bookmarkStart")]
+    assert len({n.casefold() for n in names}) == len(names)
+
+
+def inner(root):
+    return etree.tostring(root).decode().split(">", 1)[1].rsplit("</w:body>", 1)[0]
+
+
+def test_a_units_section_breaks_become_page_breaks():
+    # A review: a unit's document with a Letter-size landscape section turned the compilation's
+    # first 32 pages into Letter pages with its margins and restarted the page numbers.
+    sect = ('<w:sectPr><w:type w:val="{}"/><w:pgSz w:w="15840" w:h="12240" w:orient="landscape"/>'
+            '<w:pgNumType w:start="1"/></w:sectPr>')
+    unit = body(f'<w:p><w:pPr>{sect.format("nextPage")}</w:pPr><w:r><w:t>第一节</w:t></w:r></w:p>'
+                f'<w:p><w:pPr><w:jc w:val="center"/>{sect.format("continuous")}</w:pPr><w:r><w:t>第二节</w:t></w:r></w:p>'
+                '<w:p><w:pPr><w:sectPr><w:pgSz w:w="12240" w:h="15840"/></w:sectPr></w:pPr></w:p>'
+                '<w:p><w:r><w:t>末节</w:t></w:r></w:p>')
+    set_apart_unit_docs(body(""), [unit])
+    assert unit.find(f".//{W}sectPr") is None
+    paragraphs = unit.findall(f"{W}p")
+    breaks = [[b.get(W + "type") for b in p.iter(W + "br")] for p in paragraphs]
+    # next page (written, and by default) → a page break ending the paragraph; continuous → none
+    assert breaks == [["page"], [], ["page"], []]
+    assert paragraphs[0][-1].tag == W + "r" and paragraphs[0].findtext(f".//{W}t") == "第一节"
+    assert paragraphs[1].find(f"{W}pPr/{W}jc") is not None  # the rest of the paragraph's properties stay
+
+
+def test_headings_of_a_kind_without_entries_stay_plain_and_entries_may_quote_or_switch_first():
+    # A 目录 listing units only, with the post headings' _Tocxl_p left on them: the post marks
+    # are removed instead of refusing; Word's own spellings of the field pair as well.
+    root = body(field(' PAGEREF "_Tocxl_u" \\h ') + field(" PAGEREF \\h _Tocxl_u ")
+                + heading(1, "u", "一、甲") + heading(2, "p", "（一）甲一") + heading(1, "u", "二、乙"))
+    assert link_page_refs(root) == 2
+    assert [c[-1] if c[1] == "\\h" else c[1] for c in codes(root)] == ["_Tocxl1", "_Tocxl2"]
+    starts, ends = pairs(root)
+    assert list(starts) == ["_Tocxl1", "_Tocxl2"] and sorted(ends) == sorted(starts.values())
+    # entries of a kind with no headings are still refused, counted per kind
+    root = body(field(" PAGEREF _Tocxl_p \\h ") + heading(1, "u", "一、甲"))
+    with pytest.raises(PageRefMismatch) as caught:
+        link_page_refs(root)
+    assert caught.value.counts == {"p": (1, 0)}

@@ -1197,6 +1197,37 @@ def test_compilation_bookmarks_with_unit_documents(tmp_path, data):
     assert len(set(starts)) == len(starts) == len(marks) and sorted(ends) == sorted(starts)
 
 
+def test_a_unit_documents_sections_do_not_become_the_compilations(tmp_path, data, soffice):
+    # A review: a unit's document with a second section (US Letter, landscape) turned the
+    # compilation's pages before it into Letter pages and restarted the page numbers after it.
+    # Its section breaks are now page breaks: every page A4 portrait, numbers never restart.
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Inches
+
+    docs = tmp_path / "单位事迹"
+    docs.mkdir()
+    unit = Document()
+    unit.sections[0].page_width, unit.sections[0].page_height = Inches(8.5), Inches(11)
+    unit.add_paragraph("第一节的事迹")
+    landscape = unit.add_section(WD_SECTION.NEW_PAGE)
+    landscape.orientation = WD_ORIENT.LANDSCAPE
+    landscape.page_width, landscape.page_height = Inches(11), Inches(8.5)
+    unit.add_paragraph("横排一节的事迹")
+    unit.save(docs / "D23_先进事迹.docx")
+    (path,) = report(["deeds_compilation"], data, tmp_path / "out", date=DAY, unit_docs=docs)
+    body = Document(path).element.body
+    assert "横排一节的事迹" in "".join(t.text or "" for t in body.iter(W + "t"))
+    template_sections = len(Document(resolve_template("deeds_compilation")).element.body.findall(f".//{W}sectPr"))
+    assert len(body.findall(f".//{W}sectPr")) == template_sections
+    pdf = soffice(path, "pdf", tmp_path)
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    assert len(sizes) > 4 and {(round(float(w)), round(float(h))) for w, h in sizes} == {(595, 842)}
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    numbers = [int(n) for n in re.findall(r"—\s*(\d+)\s*—", text)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 3
+
+
 def test_compilation_template_saved_by_libreoffice_still_numbers_its_toc(data, soffice, tmp_path):
     # A review: the template held two bookmarks of one name; LibreOffice renamed the second on
     # saving (X_Copy_1) and the template stopped rendering.  Each marker name is now used once.

@@ -1,34 +1,43 @@
-"""Page references in rendered drafts: the 目录 of the compilation of exemplary deeds.
+"""Pages of a compiled draft: the 目录's page references, and the units' Word documents made
+safe to merge into it (the compilation of exemplary deeds).
 
 A template marks each heading a 目录 entry points to with a bookmark ``_Tocxl_<kind>`` (the
 bundled ``deeds_compilation``: ``_Tocxl_u`` on a unit's chapter heading, ``_Tocxl_p`` on a
 post's section heading) and ends each entry with a field ``PAGEREF _Tocxl_<kind> \\h``.  Jinja
 loops repeat both; after rendering, :func:`link_page_refs` pairs the n-th entry of a kind with
 the n-th heading of that kind and names the pair ``_Tocxl<m>`` (document order), so LibreOffice
-(on opening) and Word (on the field update it asks for) print each heading's page.  Each
-marker name appears once in the template, so an editor that keeps bookmark names unique
+(on opening) and Word (on the field update it asks for) print each heading's page.  The 目录
+must therefore list a kind's headings in the order the body has them (pairing is by position);
+headings of a kind no entry names (a 目录 that lists units only) are left as plain headings.
+Each marker name appears once in the template, so an editor that keeps bookmark names unique
 (LibreOffice renames a second ``X`` to ``X_Copy_1``, Word drops it) keeps the template
 working.
 
-Two things can spoil that, both handled here:
+What the units' documents (``--unit-docs``) bring is set apart before they are merged
+(:func:`set_apart_unit_docs`):
 
-* a unit's Word document merged into the compilation (``--unit-docs``) may carry bookmarks of
-  these names (text copied from last year's compilation) and fields naming them:
-  :func:`set_aside_page_marks` renames them in the unit's document before it is merged, and
-  the fields, field codes split over several runs, ``fldSimple`` fields and hyperlinks of that
-  document that name them, alike;
-* docxtpl's subdocuments renumber the template's bookmark ids before rendering (docxcompose
-  ``renumber_bookmarks``): :func:`link_page_refs` gives every bookmark of the body its own id
-  afterwards (an end whose start a ``{%p if %}`` removed is dropped).
+* bookmarks of these names (text copied from last year's compilation), bookmarks whose names
+  the template or an earlier unit's document already uses (Word's ``_Toc…`` names recur
+  across documents), and references to ``_Tocxl…`` names with no bookmark: renamed, with the
+  fields (in one run or several, ``fldSimple``) and hyperlinks of that document naming them,
+  to names no merged document uses, so each reference keeps pointing into its own document;
+* section breaks: a unit's section (its page size, margins, page numbering restart) would
+  become a section of the compilation — a break that starts a new page becomes a page break,
+  a continuous one is dropped, so the template's page layout and numbering hold throughout.
 
-Field codes and bookmarks follow ECMA-376 Part 1, §17.16 (fields) and §17.13.6 (bookmarks);
-bookmark names are compared without case, as Word compares them.
+docxtpl's subdocuments renumber the template's bookmark ids before rendering (docxcompose
+``renumber_bookmarks``): :func:`link_page_refs` gives every bookmark of the body its own id
+afterwards (an end whose start a ``{%p if %}`` removed is dropped).
+
+Field codes, bookmarks and sections follow ECMA-376 Part 1, §17.16 (fields), §17.13.6
+(bookmarks) and §17.6 (sections); bookmark names are compared without case, as Word compares
+them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import count
 from typing import Any
 
@@ -109,40 +118,105 @@ def _set_code(parts: list[Any], text: str) -> None:
         p.text = ""
 
 
-def set_aside_page_marks(body: Any, names: Iterator[str]) -> None:
-    """Rename, in a unit's document ``body`` (before it is merged), every bookmark whose name
-    starts with :data:`PREFIX` to the next of ``names`` (a fresh name each, shared by all the
-    units' documents of one rendering) and every reference to it in that document: field codes
-    (``PAGEREF``, ``REF``, ``HYPERLINK \\l``, in one run or several, or ``fldSimple``) and
-    hyperlink anchors."""
-    renamed: dict[str, str] = {}
-    for start in body.iter(_START):
-        name = start.get(_W + "name") or ""
-        if name.casefold().startswith(PREFIX.casefold()):
-            new = renamed.setdefault(name.casefold(), next(names))
-            start.set(_W + "name", new)
-    if not renamed:
-        return
-    token = re.compile(r"(?<![\w])(" + "|".join(re.escape(k) for k in renamed) + r")(?![\w])", re.IGNORECASE)
+_REF_TOKEN = re.compile(r'"[^"]*"|\S+')
+_TOCXL_WORD = re.compile(r"(?<!\w)_Tocxl\w*", re.IGNORECASE)
 
-    def rename(text: str) -> str:
-        return token.sub(lambda m: renamed[m.group(1).casefold()], text)
 
-    for code, set_code, _clear in list(_field_codes(body)):
-        if token.search(code):
-            set_code(rename(code))
-    for link in body.iter(_LINK):
-        anchor = link.get(_W + "anchor")
-        if anchor and anchor.casefold() in renamed:
-            link.set(_W + "anchor", renamed[anchor.casefold()])
+def _ref_target(code: str, commands: tuple[str, ...] = ("PAGEREF",)) -> str | None:
+    """The bookmark a field code of one of ``commands`` names, as written (quotes kept): its
+    first argument that is not a switch (``PAGEREF \\h X`` and ``PAGEREF "X"`` are Word's too)."""
+    words = _REF_TOKEN.findall(code)
+    if not words or words[0].upper() not in commands:
+        return None
+    return next((w for w in words[1:] if not w.startswith("\\")), None)
+
+
+def set_apart_unit_docs(template_body: Any, unit_bodies: Sequence[Any]) -> None:
+    """Make the units' document bodies (``unit_bodies``, in the order they are merged) safe to
+    merge into a template whose body is ``template_body`` (module docstring):
+
+    * each bookmark named ``_Tocxl…`` or with a name (without case) the template or an earlier
+      unit's document already has is renamed ``_xlOld<k>``, a name no body uses, and so is
+      every ``_Tocxl…`` name a field code or hyperlink of that document names without its
+      bookmark; every field code (``PAGEREF``, ``REF``, ``HYPERLINK \\l``, in one run or
+      several, or ``fldSimple``) and hyperlink anchor of that document naming a renamed
+      bookmark is renamed alike (one name kept twice within a document, as a text box's two
+      renditions keep it, stays one name);
+    * each section break (a paragraph's ``w:sectPr``) is removed, leaving a page break in its
+      paragraph unless the break was continuous.
+
+    The bodies are changed in place."""
+    used = {(e.get(_W + "name") or "").casefold()
+            for root in (template_body, *unit_bodies) for e in root.iter(_START)}
+    numbers = count(1)
+
+    def fresh() -> str:
+        while True:
+            name = f"_xlOld{next(numbers)}"
+            if name.casefold() not in used:
+                used.add(name.casefold())
+                return name
+
+    seen = {(e.get(_W + "name") or "").casefold() for e in template_body.iter(_START)}
+    for body in unit_bodies:
+        _break_sections(body)
+        renamed: dict[str, str] = {}
+        here: set[str] = set()
+        for start in body.iter(_START):
+            key = (start.get(_W + "name") or "").casefold()
+            if key not in renamed and (key.startswith(PREFIX.casefold()) or key in seen):
+                renamed[key] = fresh()
+            if key in renamed:
+                start.set(_W + "name", renamed[key])
+            else:
+                here.add(key)
+        codes = list(_field_codes(body))
+        anchors = [link for link in body.iter(_LINK) if link.get(_W + "anchor")]
+        for text in [code for code, _set, _clear in codes] + [link.get(_W + "anchor") for link in anchors]:
+            for word in _TOCXL_WORD.findall(text):
+                if word.casefold() not in renamed:
+                    renamed[word.casefold()] = fresh()
+        seen |= here | set(map(str.casefold, renamed.values()))
+        if not renamed:
+            continue
+        token = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in renamed) + r")(?!\w)", re.IGNORECASE)
+        for code, set_code, _clear in codes:
+            if token.search(code):
+                set_code(token.sub(lambda m, names=renamed: names[m.group(1).casefold()], code))
+        for link in anchors:
+            anchor = link.get(_W + "anchor")
+            if anchor.casefold() in renamed:
+                link.set(_W + "anchor", renamed[anchor.casefold()])
+
+
+def _break_sections(body: Any) -> None:
+    """Remove the section breaks of a unit's document ``body``: a paragraph's ``w:sectPr``
+    (ECMA-376 §17.6.17; the body's last ``sectPr`` docxtpl already leaves out) goes, and a
+    page break (``w:br w:type="page"``) ends the paragraph unless the section's start was
+    ``continuous`` (a missing ``w:type`` means ``nextPage``)."""
+    from lxml import etree
+
+    for sect in list(body.iter(_W + "sectPr")):
+        ppr = sect.getparent()
+        if ppr is None or ppr.tag != _W + "pPr":
+            continue
+        kind = sect.find(_W + "type")
+        starts_page = kind is None or kind.get(_W + "val", "nextPage") != "continuous"
+        ppr.remove(sect)
+        paragraph = ppr.getparent()
+        if starts_page and paragraph is not None:
+            run = etree.SubElement(paragraph, _W + "r")
+            etree.SubElement(run, _W + "br").set(_W + "type", "page")
 
 
 def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
     """Pair, in the rendered ``body``, the n-th ``PAGEREF _Tocxl_<kind>`` field with the n-th
     ``_Tocxl_<kind>`` bookmark and name both ``_Tocxl<m>`` (m in document order of the
-    bookmarks); then give every bookmark of ``body`` its own id, none of ``taken_ids`` (those of
-    the headers and footers).  Returns the number of pairs.  Raises :class:`PageRefMismatch`
-    when a kind's entries and headings differ in number (nothing is changed then)."""
+    bookmarks; the field's bookmark may be quoted or follow a switch); a kind's bookmarks no
+    field names are removed.  Then give every bookmark of ``body`` its own id, none of
+    ``taken_ids`` (those of the headers, footers, footnotes, endnotes and comments).  Returns
+    the number of pairs.  Raises :class:`PageRefMismatch` (counts of the kinds that have
+    entries) when a kind's entries and headings differ in number; nothing is changed then."""
     marks: dict[str, list[Any]] = {}
     order: list[Any] = []
     for start in body.iter(_START):
@@ -152,14 +226,17 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
             order.append(start)
     refs: dict[str, list[tuple[str, Any, Any, str]]] = {}
     for code, set_code, clear in list(_field_codes(body)):
-        words = code.split()
-        if len(words) >= 2 and words[0].upper() == "PAGEREF":
-            m = MARKER.fullmatch(words[1])
-            if m:
-                refs.setdefault(m.group(1).casefold(), []).append((code, set_code, clear, words[1]))
+        word = _ref_target(code)
+        m = MARKER.fullmatch(word.strip('"')) if word else None
+        if m:
+            refs.setdefault(m.group(1).casefold(), []).append((code, set_code, clear, word))
     counts = {k: (len(refs.get(k, ())), len(marks.get(k, ()))) for k in {*marks, *refs}}
-    if any(a != b for a, b in counts.values()):
-        raise PageRefMismatch(counts)
+    if any(a != b for a, b in counts.values() if a):
+        raise PageRefMismatch({k: c for k, c in counts.items() if c[0]})
+    for kind in [k for k in marks if k not in refs]:  # headings no entry names: plain headings
+        for start in marks.pop(kind):
+            start.getparent().remove(start)  # its end goes as an orphan (_unique_ids)
+            order.remove(start)
     name_of = {id(start): f"{PREFIX}{n}" for n, start in enumerate(order, 1)}
     for kind, starts in marks.items():
         for start, (code, set_code, clear, word) in zip(starts, refs[kind]):
@@ -191,4 +268,4 @@ def _unique_ids(body: Any, taken: set[int]) -> None:
                 e.getparent().remove(e)
 
 
-__all__ = ["MARKER", "PREFIX", "PageRefMismatch", "link_page_refs", "set_aside_page_marks"]
+__all__ = ["MARKER", "PREFIX", "PageRefMismatch", "link_page_refs", "set_apart_unit_docs"]

@@ -37,7 +37,6 @@ import re
 import traceback
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -909,14 +908,13 @@ def _render(src: _Source, context: Mapping[str, Any]) -> bytes:
     context = dict(context)
     if "unit_docs" in needed and context.get("unit_docs"):
         context["unit_docs"] = {code: _subdoc(tpl, doc) for code, doc in context["unit_docs"].items()}
-        # page-reference bookmarks a unit's text brings (copied from an earlier compilation)
-        # are renamed first, so they can never take a 目录 entry's number (page_refs)
-        from .page_refs import set_aside_page_marks
+        # what a unit's document brings that would spoil the compilation — page-reference
+        # bookmarks copied from an earlier one, bookmark names another document has, section
+        # breaks — is set apart before it is merged (page_refs)
+        from .page_refs import set_apart_unit_docs
 
-        fresh = (f"_xlOld{k}" for k in count(1))
-        for sub in context["unit_docs"].values():
-            if hasattr(sub, "subdocx"):
-                set_aside_page_marks(sub.subdocx.element.body, fresh)
+        set_apart_unit_docs(tpl.docx.element.body, [sub.subdocx.element.body for sub in context["unit_docs"].values()
+                                                    if hasattr(sub, "subdocx")])
     try:
         tpl.render(context, jinja_env=_environment(), autoescape=True)
     except DataError as exc:  # rows read on first use (FormRows) failed, or the data has none
@@ -1149,15 +1147,20 @@ def _check_output(name: str, doc: Any) -> None:
                 )
 
 
+#: The parts besides the body that hold bookmarks (ECMA-376 Part 1, §11.3).
+_NOTE_PARTS = (_HEADER, _FOOTER) + tuple(f"http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}"
+                                         for kind in ("footnotes", "endnotes", "comments"))
+
+
 def _link_page_refs(name: str, doc: Any) -> None:
-    """:func:`xltools.page_refs.link_page_refs` on the rendered document ``doc``, its headers'
-    and footers' bookmark ids kept out of the body's.  Raises TemplateError naming the counts
+    """:func:`xltools.page_refs.link_page_refs` on the rendered document ``doc``, the bookmark
+    ids of its headers, footers, footnotes, endnotes and comments kept out of the body's.  Raises TemplateError naming the counts
     when a kind's 目录 entries and headings differ."""
     from .page_refs import PageRefMismatch, link_page_refs
 
     taken: set[int] = set()
     for rel in doc.part.rels.values():
-        if not rel.is_external and rel.reltype in (_HEADER, _FOOTER):
+        if not rel.is_external and rel.reltype in _NOTE_PARTS:
             taken.update(int(i) for i in re.findall(rb'<w:bookmarkStart[^>]*?w:id="(\d+)"', rel.target_part.blob or b""))
     try:
         if link_page_refs(doc.element.body, taken):
