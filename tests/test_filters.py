@@ -345,6 +345,18 @@ def test_required_stops_on_empty(empty):
         required(empty, "需要考核数据")
 
 
+@pytest.mark.parametrize(
+    "empty, why",
+    [(None, "（数据中没有这一项）"), ("", "（数据中没有这一项）"), ([], "见汇总表的“问题清单”）"), ({}, "可能是相应的行都被退回了")],
+)
+def test_required_says_why_after_the_templates_words(empty, why):
+    # A review: a workbook whose rows were all sent back was told to use a workbook
+    with pytest.raises(TemplateError) as caught:
+        required(empty, "需要考核数据")
+    assert str(caught.value).startswith("需要考核数据（") and why in str(caught.value)
+    assert "JSON" not in str(caught.value)
+
+
 @pytest.mark.parametrize("value", [[1], "x", 0, {"a": 1}])
 def test_required_renders_nothing_otherwise(value):
     assert required(value, "不会出现") == ""

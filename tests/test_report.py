@@ -390,9 +390,26 @@ def test_work_report_with_no_results_rows(data):
 def test_templates_that_need_the_workbook_refuse_json(tmp_path, name, message):
     with pytest.raises(TemplateError) as caught:
         report([name], FIGURES_JSON, tmp_path / "out", date=DAY)
-    # the template's own words after its name, without the {{ …|required(…) }} source text
+    # the template's own words after its name, without the {{ …|required(…) }} source text,
+    # then why: a figures JSON has no rows
     assert str(caught.value).startswith(f"模板 {name}.docx：{message}") and "{{" not in str(caught.value)
+    assert "（数据是汇总指标 JSON，只有指标、没有各行明细：请以汇总表（.xlsx）作为数据重新生成）" in str(caught.value)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("commendation", "通报表彰需要年度考核表的数据"), ("deeds_compilation", "事迹汇编需要各先锋岗的登记数据")],
+)
+def test_templates_that_need_rows_a_workbook_lacks_say_so(tmp_path, data, name, message):
+    # A review: a workbook whose 先锋岗 and 考核 rows were all sent back (a required column the
+    # returns lack) was told "请以汇总表（.xlsx）作为数据重新生成" — it was one
+    data["forms"]["posts"], data["forms"]["assessment"] = [], []
+    with pytest.raises(TemplateError) as caught:
+        report([name], data, tmp_path / "out", date=DAY)
+    said = str(caught.value)
+    assert said.startswith(f"模板 {name}.docx：{message}（数据中没有这样的行") and "问题清单" in said
+    assert "JSON" not in said and not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("name", BUNDLED_TEMPLATES)
@@ -992,6 +1009,25 @@ def test_cli_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == f"已生成 1 份文稿 → {out}"
     assert "2006年1月15日" in all_text(out / "汇报材料.docx")
+
+
+@pytest.mark.parametrize(
+    "counts, said",
+    [({"missing": 0, "errors": 154, "rows_rejected": 106}, "注意：这次汇总还有 154 个错误、106 行被退回，"),
+     ({"missing": 3, "errors": 0, "rows_rejected": 0}, "注意：这次汇总还有 3 个单位未报送，"),
+     ({"missing": 0, "errors": 0, "rows_rejected": 0}, None)],
+)
+def test_cli_report_names_only_what_is_pending(tmp_path, counts, said):
+    # A review: "还有 0 个单位未报送、154 个错误" next to a draft saying every unit reported
+    figures = json.loads(FIGURES_JSON.read_text(encoding="utf-8"))
+    figures["counts"].update(counts)
+    data = tmp_path / "汇总指标.json"
+    data.write_text(json.dumps(figures, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["report", "work_report", "--data", str(data), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("注意")]
+    assert notes == ([] if said is None else [notes[0]]) and (said is None or notes[0].startswith(said))
+    assert "0 个" not in result.output
 
 
 def test_cli_report_error_is_one_line(tmp_path):

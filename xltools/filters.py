@@ -236,11 +236,23 @@ class RequiredMissing(TemplateError):
 def required(value: Any, message: str = "数据中缺少本模板需要的内容") -> str:
     """Stop rendering with ``message`` (:class:`RequiredMissing`) when ``value`` is None, empty
     text or an empty list; otherwise render nothing.  For templates that make no sense without
-    some data, e.g. the commendation without ``top10``."""
-    # report.NoRowsList (rows a figures JSON does not hold) refuses to be read: this message wins
-    empty = value is None or getattr(value, "rows_absent", False) or (hasattr(value, "__len__") and len(value) == 0)
-    if empty:
-        raise RequiredMissing(str(message))
+    some data, e.g. the commendation without ``top10``.
+
+    The message is followed by why, in brackets: rows a figures JSON does not hold
+    (``rows_absent``, report.NoRowsList) → use the consolidated workbook; an empty list or
+    mapping → the data has no such rows (all of them sent back, say: the workbook's 问题清单);
+    None or empty text → the data has no such item.  (A review: a workbook whose 先锋岗 rows
+    were all rejected was told to use a workbook.)"""
+    if value is None or getattr(value, "rows_absent", False):  # report.NoRowsList refuses to be read
+        why = "数据中没有这一项" if value is None else "数据是汇总指标 JSON，只有指标、没有各行明细：请以汇总表（.xlsx）作为数据重新生成"
+    elif isinstance(value, str):
+        why = "数据中没有这一项" if not value else ""
+    elif hasattr(value, "__len__") and len(value) == 0:
+        why = "数据中没有这样的行；用汇总表时，可能是相应的行都被退回了，见汇总表的“问题清单”"
+    else:
+        why = ""
+    if why:
+        raise RequiredMissing(f"{message}（{why}）")
     return ""
 
 

@@ -522,7 +522,7 @@ def build_commendation() -> Path:
     para(doc, "区直机关各党组织：", "Addressee")
     para(
         doc,
-        "{{ top10|required('通报表彰需要年度考核表的数据：请以汇总表（.xlsx）作为数据重新生成') }}"
+        "{{ top10|required('通报表彰需要年度考核表的数据') }}"
         "一年来，区直机关各部门深入开展创建“共产党员先锋岗”活动，全区" + POSTS_SENTENCE + "。"
         "广大机关党员立足岗位、服务群众，涌现出一批为民意识强、服务质量好的先进典型。"
         "{% if top10[0].votes is defined %}根据“十佳”党员先锋岗无记名投票结果{% else %}根据《{{ round.title }}》年度考核结果{% endif %}，"
@@ -568,7 +568,7 @@ def build_deeds_compilation() -> Path:
     first = para(doc, "区直属机关共产党员先锋岗", "CoverTitle")
     first.paragraph_format.space_before = Twips(LINE * 6)
     para(doc, "先进事迹汇编", "CoverTitle")
-    line = para(doc, "{{ posts_by_unit|required('事迹汇编需要各先锋岗的登记数据：请以汇总表（.xlsx）作为数据重新生成') }}区直机关党工委", "CoverLine")
+    line = para(doc, "{{ posts_by_unit|required('事迹汇编需要各先锋岗的登记数据') }}区直机关党工委", "CoverLine")
     line.paragraph_format.space_before = Twips(LINE * 8)
     para(doc, "{{ round.date.year }}年{{ round.date.month }}月", "CoverLine")
     body = doc.add_section(WD_SECTION.NEW_PAGE)

@@ -142,8 +142,10 @@ def report_command(
                      overwrite=overwrite, progress=(lambda i, n, name: click.echo(f"正在起草 {i}/{n}：{name} …", err=True)) if talk else None)
     counts = loaded.get("counts") or {}
     if counts.get("missing") or counts.get("errors"):
-        click.echo(f"注意：这次汇总还有 {counts.get('missing', 0)} 个单位未报送、{counts.get('errors', 0)} 个错误，"
-                   "文稿中的数字可能不完整，请在最终汇总后重新生成", err=True)
+        # only what there is: "0 个单位未报送" next to 154 errors read as a contradiction (a review)
+        said = [f"{counts[key]} {what}" for key, what in (("missing", "个单位未报送"), ("errors", "个错误"),
+                                                         ("rows_rejected", "行被退回")) if counts.get(key)]
+        click.echo(f"注意：这次汇总还有 {'、'.join(said)}，文稿中的数字可能不完整，请在最终汇总后重新生成", err=True)
     for path in written:
         click.echo(f"  {path}")
     where = Path(out) if len(written) > 1 or Path(out).suffix.lower() != ".docx" else written[0]
