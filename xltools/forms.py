@@ -17,6 +17,7 @@ and :data:`FIELD_TYPES`.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 import unicodedata
@@ -236,20 +237,78 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
     a district's merge takes a second), else on the pure-Python one; both are safe loaders."""
 
 
+class _Refusal(yaml.constructor.ConstructorError):
+    """A problem found while constructing the YAML (a duplicate key, an impossible date …),
+    already worded in Chinese with what to do; ``problem_mark`` is where it is."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(None, None, problem, mark)
+
+
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
     loader.flatten_mapping(node)
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            # a list or mapping as a key (``? [a]`` or ``{[a]: 1}``): ``key in seen`` would raise
+            raise _Refusal("键不能是列表或映射，请改为文本", key_node.start_mark) from None
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"键 {key!r} 重复（第一次出现在第 {seen[key] + 1} 行）", key_node.start_mark
-            )
+            raise _Refusal(f"键 {key!r} 重复（第一次出现在第 {seen[key] + 1} 行），请删去或合并其中一个",
+                           key_node.start_mark)
         seen[key] = key_node.start_mark.line
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 
+def _construct_timestamp(loader: _UniqueKeyLoader, node: yaml.ScalarNode):
+    # PyYAML builds the date with datetime.date(...), so 2007-02-30 or 2004-13-01 would escape
+    # as a bare ValueError ("day is out of range for month") instead of a place in the file.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, AttributeError):  # AttributeError: an explicit !!timestamp that is no date
+        raise _Refusal(f"“{node.value}”不是有效日期（{_why_not_a_date(str(node.value))}），请改为实际存在的日期",
+                       node.start_mark) from None
+
+
+def _why_not_a_date(text: str) -> str:
+    m = yaml.constructor.SafeConstructor.timestamp_regexp.match(text)
+    if m is None:
+        return "应写成 2006-01-20 的形式"
+    year, month, day = int(m.group("year")), int(m.group("month")), int(m.group("day"))
+    if year == 0:
+        return "没有 0 年"
+    if not 1 <= month <= 12:
+        return f"没有 {month} 月"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{year} 年 {month} 月只有 {last} 天"
+    return "时刻或时区不对"  # 2007-02-28 25:00:00, or an offset of +25:00
+
+
+def _guarded(construct: Any, what: str) -> Any:
+    """``construct`` (a SafeConstructor method for a scalar) with its bare ValueError or KeyError
+    (``0x_``, ``!!int 十``, ``!!bool 也许``) turned into a refusal naming the place."""
+
+    def guarded(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, OverflowError):
+            raise _Refusal(f"“{node.value}”不是有效的{what}，请改正；若是文本请加引号", node.start_mark) from None
+
+    return guarded
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+for _tag, _construct, _what in (
+    ("int", yaml.constructor.SafeConstructor.construct_yaml_int, "整数"),
+    ("float", yaml.constructor.SafeConstructor.construct_yaml_float, "数字"),
+    ("bool", yaml.constructor.SafeConstructor.construct_yaml_bool, "是否值（true 或 false）"),
+):
+    _UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _guarded(_construct, _what))
+del _tag, _construct, _what
 
 
 def load_form_definition(path: str | Path) -> FormDefinition:
@@ -277,16 +336,107 @@ def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FormDefinitionError(source, [f"{where}YAML 语法错误（{problem}），请检查缩进、冒号和引号"]) from None
+        raise FormDefinitionError(source, [_yaml_problem(exc, text)]) from None
     v = _Validator(source)
     definition = v.definition(data)
     if v.problems:
         raise FormDefinitionError(source, v.problems)
     assert definition is not None
     return definition
+
+
+# YAML's line breaks (a mark's line counts these): \r\n, \r, \n, NEL, LS, PS.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """One line of Chinese for a YAML error: its place (第 N 行 / 第 N 行第 M 列), what is wrong and
+    what to do.  The mistakes a committee clerk makes editing the file by hand — a Tab, a
+    full-width colon, a value with ``: `` or a leading ``*`` unquoted, an unclosed quote or
+    bracket, a misaligned line — are named in Chinese; PyYAML's English text is kept only for a
+    problem not recognised here.  Both libyaml's and the pure-Python parser's wordings are known."""
+    lines = _LINE_BREAK.split(text)
+
+    def line_of(n: int) -> str:
+        return lines[n] if 0 <= n < len(lines) else ""
+
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character; its position is in bytes for libyaml
+        ch = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        at = text.find(ch)
+        where = f"第 {len(_LINE_BREAK.findall(text, 0, at)) + 1} 行" if at >= 0 else "文件中"
+        return f"{where}含有不可见的控制字符 U+{ord(ch):04X}，请删去"
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return f"YAML 语法错误（{' '.join(str(exc).split())}），请检查缩进、冒号和引号"
+    if isinstance(exc, _Refusal):
+        return f"第 {mark.line + 1} 行第 {mark.column + 1} 列：{exc.problem}"
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    context_mark = getattr(exc, "context_mark", None)
+    line, col = mark.line, mark.column
+    here = f"第 {line + 1} 行第 {col + 1} 列："
+    at_mark = line_of(line)[col:col + 1]
+    # where a multi-line construct began (the key without a colon, the opening quote or bracket)
+    start = context_mark.line if context_mark is not None and context_mark.line < line else line
+
+    if "tab character" in problem or ("cannot start any token" in problem and at_mark == "\t"):
+        if line_of(line)[:col].strip(" \t"):
+            return f"第 {line + 1} 行第 {col + 1} 列用了 Tab 字符，请改用空格"
+        return f"第 {line + 1} 行用了 Tab 缩进，请改用空格"
+    if "could not find expected ':'" in problem:
+        faulty = line_of(start)
+        if _full_width_colon(faulty):
+            return f"第 {start + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        if re.search(r"^[^#'\"]*:\S", faulty):
+            return f"第 {start + 1} 行的英文冒号“:”后缺少空格，请写成“键: 值”"
+        return f"第 {start + 1} 行缺少英文冒号，请写成“键: 值”（英文冒号加空格）；若这一行接续上一行，请检查缩进"
+    if "mapping values are not allowed" in problem:
+        # ``id：t`` / ``- name：x`` then ``title: x``: the key with the full-width colon ran on
+        # into the next line as one text, whose colon is then out of place
+        before = next((n for n in range(line - 1, -1, -1) if line_of(n).strip()), None)
+        if before is not None and ":" not in line_of(line)[:col] and _full_width_colon(line_of(before)):
+            return f"第 {before + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        return (f"{here}这里不能有“: ”（英文冒号加空格）；若值本身含有冒号，请给整个值加引号，"
+                f"如 '标题: 副标题'；否则请检查这一行的缩进是否多了")
+    if "found undefined alias" in problem or "while scanning an anchor" in context or "while scanning an alias" in context:
+        # a value written with a leading * (the required-marker: label: *先锋岗名称) or &
+        if "undefined alias" not in problem and context_mark is not None:
+            line, col = context_mark.line, context_mark.column
+        token = re.match(r"[*&][^\s,\[\]{}]*", line_of(line)[col:])
+        shown = token.group() if token else "*"
+        return (f"第 {line + 1} 行第 {col + 1} 列：以“{shown[0]}”开头的值 {shown} 会被当作 YAML 的"
+                f"{'别名' if shown[0] == '*' else '锚点'}，请给整个值加引号，如 '{shown}'")
+    if "quoted scalar" in context and "end of stream" in problem:
+        return f"第 {start + 1} 行的引号没有配对，请补上结尾的引号"
+    if "unknown escape character" in problem:
+        return f"{here}双引号里的反斜杠“\\”后是不能识别的转义，请改用单引号，或把“\\”写成“\\\\”"
+    if "',' or ']'" in problem or "',' or '}'" in problem:
+        if "]" in problem:
+            return f"第 {start + 1} 行的方括号 [ ] 没有配对，或其中的项之间缺少英文逗号，请写成如 [甲, 乙, 丙]"
+        return f"第 {start + 1} 行的花括号 {{ }} 没有配对，或其中的项之间缺少英文逗号，请写成如 {{键: 值, 键: 值}}"
+    if "cannot start any token" in problem:
+        return f"{here}值不能以“{at_mark}”开头，请给整个值加引号"
+    if "node content" in problem:
+        return f"{here}这里缺少值（如列表中多了一个逗号），请检查"
+    if "another document" in problem:
+        return f"第 {line + 1} 行的“---”开始了第二份文档，一个文件只能有一份表单定义，请删去这一行及重复的内容"
+    if "could not determine a constructor" in problem:
+        tag = re.search(r"'([^']*)'", problem)
+        return f"{here}不支持标签 {tag.group(1) if tag else '!…'}，请删去；以“!”开头的文本须加引号"
+    if ("expected key" in problem or "expected '-' indicator" in problem
+            or "expected <block end>" in problem):
+        if _full_width_colon(line_of(line)):
+            return f"第 {line + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        return f"{here}缩进或结构不对，请让同一层的键左端对齐（只用空格），并检查引号、括号是否成对"
+    return f"{here}YAML 语法错误（{problem}），请检查缩进、冒号和引号"
+
+
+def _full_width_colon(line: str) -> bool:
+    """Whether ``line`` reads as ``键：值`` — a full-width colon where the key's colon belongs
+    (not one inside a value: ``help: 说明：…``, nor in a comment)."""
+    head = line.split("：", 1)[0] if "：" in line else None
+    return (head is not None and not head.lstrip().startswith("#")
+            and not re.search(r":(\s|$)", head) and bool(head.strip(" -")))
 
 
 _DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures", "anonymous"}
@@ -311,7 +461,8 @@ class _Validator:
     # -- helpers ----------------------------------------------------------------------
     def mapping(self, obj: Any, where: str, keys: set[str], required: tuple[str, ...]) -> dict | None:
         if not isinstance(obj, dict):
-            self.err(where or "（顶层）", f"应为“键: 值”形式的映射，实际是{_kind(obj)}")
+            hint = "；若想写“键: 值”，请把中文冒号“：”改为英文冒号加空格" if isinstance(obj, str) and _full_width_colon(obj) else ""
+            self.err(where or "（顶层）", f"应为“键: 值”形式的映射，实际是{_kind(obj)}{hint}")
             return None
         for k in obj:
             if k not in keys:
@@ -496,16 +647,31 @@ class _Validator:
         return parts[0], parts[1]
 
     def _check_refs(self, form: Form, by_name: dict[str, Form], where: str) -> None:
-        targets: list[tuple[str, tuple[str, str]]] = []
-        targets += [(f"fields.{f.name}.ref", f.ref) for f in form.fields if f.ref]
+        for f in form.fields:
+            if f.ref:
+                fname, fld = f.ref
+                target = by_name.get(fname)
+                if target is None:
+                    self.err(_join(where, f"fields.{f.name}.ref"), f"没有表单 {fname!r}")
+                elif fld not in {t.name for t in target.fields}:
+                    self.err(_join(where, f"fields.{f.name}.ref"), f"表单 {fname!r} 没有字段 {fld!r}")
         if form.complete_for:
-            targets.append(("complete_for", form.complete_for))
-        for place, (fname, fld) in targets:
-            target = by_name.get(fname)
-            if target is None:
-                self.err(_join(where, place), f"没有表单 {fname!r}")
-            elif fld not in {f.name for f in target.fields}:
-                self.err(_join(where, place), f"表单 {fname!r} 没有字段 {fld!r}")
+            self._check_complete_for(form, by_name, _join(where, "complete_for"))
+
+    def _check_complete_for(self, form: Form, by_name: dict[str, Form], where: str) -> None:
+        """``complete_for: form.field``: on merge (combine.py) every value of that field is looked
+        for in the field *of the same name* of this form, so both forms must have it; without it
+        every value would be a false 'no matching row' warning."""
+        fname, fld = form.complete_for  # type: ignore[misc]
+        target = by_name.get(fname)
+        if target is None:
+            self.err(where, f"没有表单 {fname!r}，请改为“表单名.字段名”，可用的表单：{', '.join(by_name)}")
+            return
+        if fld not in {f.name for f in target.fields}:
+            self.err(where, f"表单 {fname!r} 没有字段 {fld!r}，请改为该表单的字段名（可用：{', '.join(f.name for f in target.fields)}）")
+        elif fld not in {f.name for f in form.fields}:
+            self.err(where, f"表单 {form.name!r} 没有字段 {fld!r}：汇总时按同名字段核对 {fname}.{fld} 的每个值，"
+                            f"请把本表单中对应字段的 name 改为 {fld!r}（与表单 {fname!r} 一致）")
 
     # -- field ------------------------------------------------------------------------
     def field(self, obj: Any, where: str) -> Field | None:
@@ -516,8 +682,8 @@ class _Validator:
         ftype = self.string(d, "type", where)
         if ftype and ftype not in FIELD_TYPES:
             self.err(_join(where, "type"), f"{ftype!r} 不是字段类型，可用：{', '.join(FIELD_TYPES)}")
-        choices = self.str_list(d, "choices", where)
-        if ftype == "choice" and not choices:
+        choices = self._choices(d, where)
+        if ftype == "choice" and not choices and d.get("choices") in (None, [], ""):
             self.err(_join(where, "choices"), "选择型字段（choice）须列出选项（choices）")
         if choices and ftype != "choice":
             self.err(_join(where, "choices"), f"选项（choices）只用于 choice 类型的字段，此字段是 {ftype!r}")
@@ -569,11 +735,43 @@ class _Validator:
             decimals=decimals,
             help=self.string(d, "help", where),
             width=float(width) if width is not None else None,
-            aliases=self.str_list(d, "aliases", where),
+            aliases=self._aliases(d, where),
             ref=ref,
             derived=derived,
             multiline=self.boolean(d, "multiline", where, False),
         )
+
+    def _choices(self, d: dict, where: str) -> tuple[str, ...]:
+        """``choices`` as written, refusing a blank option (a blank entry in the dropdown) and one
+        option that is really several joined by full-width punctuation (``[政策咨询，办事服务]``
+        is one option in YAML: only an English comma separates items)."""
+        raw = d.get("choices")
+        blanks = [i for i, x in enumerate(raw) if x is None or (isinstance(x, str) and _blank(x))] \
+            if isinstance(raw, list) else []
+        for i in blanks:
+            self.err(_join(where, "choices"), f"第 {i + 1} 个选项是空白，下拉列表会多出一个空选项，请删去")
+        if blanks:
+            raw = [x for i, x in enumerate(raw) if i not in blanks]
+        choices = self.str_list({"choices": raw}, "choices", where)
+        separators = "，、," if isinstance(raw, str) else "，、"  # a scalar ``choices: 甲, 乙`` too
+        if len(choices) == 1 and any(sep in choices[0] for sep in separators):
+            parts = [x.strip() for x in re.split(f"[{separators}]", choices[0]) if x.strip()]
+            why = "中文逗号“，”和顿号“、”不分隔选项" if re.search("[，、]", choices[0]) else "不加方括号的一行文本是一个选项"
+            self.err(_join(where, "choices"),
+                     f"只有一个选项 {choices[0]!r}：{why}；请用英文逗号分隔，写成 [{', '.join(parts)}]，"
+                     "或每行一个选项、以“- ”开头")
+            return ()
+        return choices
+
+    def _aliases(self, d: dict, where: str) -> tuple[str, ...]:
+        raw = d.get("aliases")
+        if isinstance(raw, str) and any(sep in raw for sep in "、，,"):
+            parts = [x.strip() for x in re.split("[、，,]", raw) if x.strip()]
+            self.err(_join(where, "aliases"),
+                     f"{raw.strip()!r} 会被当作一个别名；多个别名请写成列表 [{', '.join(parts)}]，或每行一个、以“- ”开头；"
+                     f"若确是一个别名，请写成 ['{raw.strip()}']")
+            return ()
+        return self.str_list(d, "aliases", where)
 
     def _bound(self, d: dict, key: str, where: str, ftype: str) -> Any:
         if key not in d or d[key] is None:
@@ -710,6 +908,11 @@ class _Validator:
         if ftype == "choice" and target and str(raw) not in target.choices:
             self.err(_join(where, "value"), f"{raw!r} 不是字段 {target.name!r} 的选项")
         return str(raw)
+
+
+def _blank(text: str) -> bool:
+    """Nothing but whitespace (any kind: U+3000, NBSP …) or zero-width characters."""
+    return not "".join(unicodedata.normalize("NFKC", text).split()).strip("\u200b\ufeff")
 
 
 def _join(where: str, key: str) -> str:
