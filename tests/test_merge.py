@@ -410,3 +410,43 @@ def test_more_rows_than_an_excel_sheet_holds_is_refused_not_cut(kit, small_roste
     with pytest.raises(OutputError, match="先锋岗登记表有 3 行"):
         write_consolidated(cons, tmp_path / "o.xlsx")
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_returns_issued_from_another_version_of_the_definition(kit_path, small_roster, returns, tmp_path):
+    # A review: a committee renamed 参与党员人数 and added a required 联系电话 to the 先锋岗 form,
+    # then merged returns issued from the old definition: every unit was told to "恢复该列" it
+    # was never sent.  The stamp's header differs from the form's now: the issue says so and
+    # what the committee can do (aliases, optional, or the old definition).
+    from xltools.forms import load_form_definition
+
+    text = kit_path.read_text(encoding="utf-8")
+    renamed = "      - name: members\n        label: 参与党员总数\n"
+    assert "      - name: members\n        label: 参与党员人数\n" in text
+    text = text.replace("      - name: members\n        label: 参与党员人数\n",
+                        "      - name: phone\n        label: 联系电话\n        type: text\n        required: true\n" + renamed, 1)
+    edited = tmp_path / "next_year.yaml"
+    edited.write_text(text, encoding="utf-8")
+    cons = merge(load_form_definition(edited), small_roster, [returns], jobs=1)
+    posts = [i for i in cons.issues if i.sheet == "先锋岗登记表" and i.unit_code == "D01"]
+    missing = {i.field: i.message for i in posts if i.kind == "missing_column"}
+    assert set(missing) == {"联系电话", "参与党员总数"}
+    for message in missing.values():
+        assert "本文件按另一版表单定义下发" in message and "aliases" in message and "恢复该列" not in message
+    (extra,) = [i.message for i in posts if i.kind == "extra_column"]
+    assert extra.startswith("多出的列“参与党员人数”不在现在的表单定义中，未汇总（本文件按另一版定义下发）")
+    assert "aliases" in extra
+    # with this year's definition the same returns carry none of it
+    same = merge(kit_path, small_roster, [returns], jobs=1)
+    assert not [i for i in same.issues if i.kind in ("missing_column", "extra_column")]
+
+
+def test_a_missing_column_in_a_return_of_this_version_still_asks_the_unit(kit, small_roster, blanks, tmp_path):
+    # the unit deleted a column of the form it was sent: its to restore
+    def drop_members(wb):
+        wb["先锋岗登记表"].delete_cols(5)
+
+    d = tmp_path / "returns"
+    fill(blanks["D01"], d / blanks["D01"].name, clean_data(), edit=drop_members)
+    cons = merge(kit, small_roster, [d], jobs=1)
+    (message,) = [i.message for i in cons.issues if i.kind == "missing_column"]
+    assert message.startswith("缺少必填列“参与党员人数”") and "恢复该列后重新报送" in message and "另一版" not in message

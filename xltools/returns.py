@@ -538,6 +538,11 @@ def _read_form_sheet(
         issues.append(_issue(WARNING, "header_moved",
                              f"{form.sheet}的表头不在第 {st.HEADER_ROW} 行而在第 {hr + 1} 行（上方插入了行），已按表头位置读取",
                              row=hr + 1, **where))
+    # issued from another version of the definition (the stamp's header differs from the form's
+    # now): a column the definition gained or renamed since is the committee's to settle, not
+    # the unit's (a review: 48 units told to "恢复该列" they were never sent)
+    issued = stamped.fingerprints.get(form.name) if stamped else None
+    other_version = bool(issued) and issued != form.fingerprint
     # a column headed with the field's label in another unit (涉及金额（元） for 万元): not read,
     # never 10,000 times too large, but said as what it is
     used = set(cols.values()).union(*match.repeated.values())
@@ -552,7 +557,12 @@ def _read_form_sheet(
                 at, written = elsewhere[f.name]
                 why = (f"；表中的“{_one_line(match.labels[at])}”（{column_letter(at)} 列）单位为“{written}”，"
                        f"登记表要求“{f.unit}”，未按此列读取")
-            if f.required and not f.derived:
+            if f.required and not f.derived and other_version and not why:
+                issues.append(_issue(ERROR, "missing_column",
+                                     f"缺少必填列“{f.label}”，本表数据无法采用：本文件按另一版表单定义下发，当时的登记表表头与现在的定义不同；"
+                                     "请核对表单定义（改过的列名把原名加入 aliases，新增的列可设为非必填），或改用下发时的定义汇总",
+                                     field=f.label, row=hr + 1, **where))
+            elif f.required and not f.derived:
                 issues.append(_issue(ERROR, "missing_column",
                                      f"缺少必填列“{f.label}”{why}，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送",
                                      field=f.label, row=hr + 1, **where))
@@ -584,6 +594,9 @@ def _read_form_sheet(
             f, written = unit_columns[c]
             msg = (f"表头“{_one_line(label)}”的单位“{written}”与登记表要求的“{f.unit}”不同，该列未汇总；"
                    f"请按{f.unit}填写，并把表头改回登记表的写法")
+        elif label is not None and other_version:
+            msg = (f"多出的列“{_one_line(label)}”不在现在的表单定义中，未汇总（本文件按另一版定义下发）；"
+                   "若它就是现在的某个字段，请在表单定义中把它加入该字段的 aliases")
         elif label is not None:
             msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
         else:
