@@ -1,0 +1,192 @@
+"""Reading a form definition's YAML (``templates/xlsx/*.yaml``) for :mod:`xltools.forms`.
+
+A safe loader that refuses what PyYAML would silently accept or fail on without a place — a
+duplicate key (PyYAML keeps the last), an impossible date (``2007-02-30``), a number or boolean
+it cannot build, a list as a key — and :func:`yaml_problem`, which words any YAML error for the
+committee clerk who edits the file by hand: one line of Chinese with the line (and column),
+what is wrong and what to do, PyYAML's English kept only for a problem not recognised here.
+Both libyaml's (``yaml.CSafeLoader``) and the pure-Python parser's wordings are known.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from typing import Any
+
+import yaml
+
+
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last).  Built on
+    libyaml's parser when PyYAML has it (``yaml.CSafeLoader``, ~10× faster: start-up counts when
+    a district's merge takes a second), else on the pure-Python one; both are safe loaders."""
+
+
+class _Refusal(yaml.constructor.ConstructorError):
+    """A problem found while constructing the YAML (a duplicate key, an impossible date …),
+    already worded in Chinese with what to do; ``problem_mark`` is where it is."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(None, None, problem, mark)
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            # a list or mapping as a key (``? [a]`` or ``{[a]: 1}``): ``key in seen`` would raise
+            raise _Refusal("键不能是列表或映射，请改为文本", key_node.start_mark) from None
+        if key in seen:
+            raise _Refusal(f"键 {key!r} 重复（第一次出现在第 {seen[key] + 1} 行），请删去或合并其中一个",
+                           key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
+
+
+def _construct_timestamp(loader: _UniqueKeyLoader, node: yaml.ScalarNode):
+    # PyYAML builds the date with datetime.date(...), so 2007-02-30 or 2004-13-01 would escape
+    # as a bare ValueError ("day is out of range for month") instead of a place in the file.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, AttributeError):  # AttributeError: an explicit !!timestamp that is no date
+        raise _Refusal(f"“{node.value}”不是有效日期（{_why_not_a_date(str(node.value))}），请改为实际存在的日期",
+                       node.start_mark) from None
+
+
+def _why_not_a_date(text: str) -> str:
+    m = yaml.constructor.SafeConstructor.timestamp_regexp.match(text)
+    if m is None:
+        return "应写成 2006-01-20 的形式"
+    year, month, day = int(m.group("year")), int(m.group("month")), int(m.group("day"))
+    if year == 0:
+        return "没有 0 年"
+    if not 1 <= month <= 12:
+        return f"没有 {month} 月"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{year} 年 {month} 月只有 {last} 天"
+    return "时刻或时区不对"  # 2007-02-28 25:00:00, or an offset of +25:00
+
+
+def _guarded(construct: Any, what: str) -> Any:
+    """``construct`` (a SafeConstructor method for a scalar) with its bare ValueError or KeyError
+    (``0x_``, ``!!int 十``, ``!!bool 也许``) turned into a refusal naming the place."""
+
+    def guarded(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, OverflowError):
+            raise _Refusal(f"“{node.value}”不是有效的{what}，请改正；若是文本请加引号", node.start_mark) from None
+
+    return guarded
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+for _tag, _construct, _what in (
+    ("int", yaml.constructor.SafeConstructor.construct_yaml_int, "整数"),
+    ("float", yaml.constructor.SafeConstructor.construct_yaml_float, "数字"),
+    ("bool", yaml.constructor.SafeConstructor.construct_yaml_bool, "是否值（true 或 false）"),
+):
+    _UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _guarded(_construct, _what))
+del _tag, _construct, _what
+
+
+
+# YAML's line breaks (a mark's line counts these): \r\n, \r, \n, NEL, LS, PS.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """One line of Chinese for a YAML error: its place (第 N 行 / 第 N 行第 M 列), what is wrong and
+    what to do.  The mistakes a committee clerk makes editing the file by hand — a Tab, a
+    full-width colon, a value with ``: `` or a leading ``*`` unquoted, an unclosed quote or
+    bracket, a misaligned line — are named in Chinese; PyYAML's English text is kept only for a
+    problem not recognised here.  Both libyaml's and the pure-Python parser's wordings are known."""
+    lines = _LINE_BREAK.split(text)
+
+    def line_of(n: int) -> str:
+        return lines[n] if 0 <= n < len(lines) else ""
+
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character; its position is in bytes for libyaml
+        ch = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        at = text.find(ch)
+        where = f"第 {len(_LINE_BREAK.findall(text, 0, at)) + 1} 行" if at >= 0 else "文件中"
+        return f"{where}含有不可见的控制字符 U+{ord(ch):04X}，请删去"
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return f"YAML 语法错误（{' '.join(str(exc).split())}），请检查缩进、冒号和引号"
+    if isinstance(exc, _Refusal):
+        return f"第 {mark.line + 1} 行第 {mark.column + 1} 列：{exc.problem}"
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    context_mark = getattr(exc, "context_mark", None)
+    line, col = mark.line, mark.column
+    here = f"第 {line + 1} 行第 {col + 1} 列："
+    at_mark = line_of(line)[col:col + 1]
+    # where a multi-line construct began (the key without a colon, the opening quote or bracket)
+    start = context_mark.line if context_mark is not None and context_mark.line < line else line
+
+    if "tab character" in problem or ("cannot start any token" in problem and at_mark == "\t"):
+        if line_of(line)[:col].strip(" \t"):
+            return f"第 {line + 1} 行第 {col + 1} 列用了 Tab 字符，请改用空格"
+        return f"第 {line + 1} 行用了 Tab 缩进，请改用空格"
+    if "could not find expected ':'" in problem:
+        faulty = line_of(start)
+        if full_width_colon(faulty):
+            return f"第 {start + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        if re.search(r"^[^#'\"]*:\S", faulty):
+            return f"第 {start + 1} 行的英文冒号“:”后缺少空格，请写成“键: 值”"
+        return f"第 {start + 1} 行缺少英文冒号，请写成“键: 值”（英文冒号加空格）；若这一行接续上一行，请检查缩进"
+    if "mapping values are not allowed" in problem:
+        # ``id：t`` / ``- name：x`` then ``title: x``: the key with the full-width colon ran on
+        # into the next line as one text, whose colon is then out of place
+        before = next((n for n in range(line - 1, -1, -1) if line_of(n).strip()), None)
+        if before is not None and ":" not in line_of(line)[:col] and full_width_colon(line_of(before)):
+            return f"第 {before + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        return (f"{here}这里不能有“: ”（英文冒号加空格）；若值本身含有冒号，请给整个值加引号，"
+                f"如 '标题: 副标题'；否则请检查这一行的缩进是否多了")
+    if "found undefined alias" in problem or "while scanning an anchor" in context or "while scanning an alias" in context:
+        # a value written with a leading * (the required-marker: label: *先锋岗名称) or &
+        if "undefined alias" not in problem and context_mark is not None:
+            line, col = context_mark.line, context_mark.column
+        token = re.match(r"[*&][^\s,\[\]{}]*", line_of(line)[col:])
+        shown = token.group() if token else "*"
+        return (f"第 {line + 1} 行第 {col + 1} 列：以“{shown[0]}”开头的值 {shown} 会被当作 YAML 的"
+                f"{'别名' if shown[0] == '*' else '锚点'}，请给整个值加引号，如 '{shown}'")
+    if "quoted scalar" in context and "end of stream" in problem:
+        return f"第 {start + 1} 行的引号没有配对，请补上结尾的引号"
+    if "unknown escape character" in problem:
+        return f"{here}双引号里的反斜杠“\\”后是不能识别的转义，请改用单引号，或把“\\”写成“\\\\”"
+    if "',' or ']'" in problem or "',' or '}'" in problem:
+        if "]" in problem:
+            return f"第 {start + 1} 行的方括号 [ ] 没有配对，或其中的项之间缺少英文逗号，请写成如 [甲, 乙, 丙]"
+        return f"第 {start + 1} 行的花括号 {{ }} 没有配对，或其中的项之间缺少英文逗号，请写成如 {{键: 值, 键: 值}}"
+    if "cannot start any token" in problem:
+        return f"{here}值不能以“{at_mark}”开头，请给整个值加引号"
+    if "node content" in problem:
+        return f"{here}这里缺少值（如列表中多了一个逗号），请检查"
+    if "another document" in problem:
+        return f"第 {line + 1} 行的“---”开始了第二份文档，一个文件只能有一份表单定义，请删去这一行及重复的内容"
+    if "could not determine a constructor" in problem:
+        tag = re.search(r"'([^']*)'", problem)
+        return f"{here}不支持标签 {tag.group(1) if tag else '!…'}，请删去；以“!”开头的文本须加引号"
+    if ("expected key" in problem or "expected '-' indicator" in problem
+            or "expected <block end>" in problem):
+        if full_width_colon(line_of(line)):
+            return f"第 {line + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        return f"{here}缩进或结构不对，请让同一层的键左端对齐（只用空格），并检查引号、括号是否成对"
+    return f"{here}YAML 语法错误（{problem}），请检查缩进、冒号和引号"
+
+
+def full_width_colon(line: str) -> bool:
+    """Whether ``line`` reads as ``键：值`` — a full-width colon where the key's colon belongs
+    (not one inside a value: ``help: 说明：…``, nor in a comment)."""
+    head = line.split("：", 1)[0] if "：" in line else None
+    return (head is not None and not head.lstrip().startswith("#")
+            and not re.search(r":(\s|$)", head) and bool(head.strip(" -")))
