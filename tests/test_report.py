@@ -1608,3 +1608,15 @@ def test_edited_drafts_are_named_before_the_data_is_read(tmp_path):
     result = CliRunner().invoke(cli, ["report", "work_report", "--data", str(tmp_path / "还没有的汇总表.xlsx"),
                                       "--out", str(out)])
     assert result.exit_code == 1 and "汇报材料.docx" in result.output and "不能确认是 xltools 生成" in result.output
+
+
+@pytest.mark.parametrize("form, field", [("posts", "post_name"), ("assessment", "total"), ("deeds", "post_name")])
+def test_a_renamed_key_field_is_refused_not_left_out(tmp_path, data, form, field):
+    # A review: a definition that renamed post_name (consistently, so merge was happy) gave a
+    # 通报表彰 without any 党员责任人 and a 汇报材料 without results, exit code 0.  The bundled
+    # joins need the kit's field names: said, nothing written.
+    data["forms"][form] = [{("post_title" if k == field else k): v for k, v in r.items()} for r in data["forms"][form]]
+    with pytest.raises(DataError) as caught:
+        report(["commendation", "deeds_compilation"], data, tmp_path / "out", date=DAY)
+    assert f"汇总表的表单 {form} 没有字段 {field}" in str(caught.value)
+    assert not (tmp_path / "out").exists()

@@ -220,10 +220,10 @@ def top_ten(forms: Mapping[str, Sequence[Mapping[str, Any]]], units: Sequence[Ma
     ``leaders`` (``""`` when there is none).  Rows without a numeric total are not ranked."""
     rows = [
         r
-        for r in forms.get("assessment") or ()
+        for r in _keyed(forms.get("assessment") or (), "assessment", ("post_name", "total"))
         if isinstance(r.get("total"), (int, float)) and not isinstance(r.get("total"), bool)
     ]
-    posts = {(r.get("unit_code"), r.get("post_name")): r for r in forms.get("posts") or ()}
+    posts = {(r.get("unit_code"), r.get("post_name")): r for r in _keyed(forms.get("posts") or (), "posts", ("post_name",))}
     order = _unit_order(units)
     rows.sort(key=lambda r: (-r["total"], order.get(str(r.get("unit_code")), len(order)), r.get("source_row") or 0))
     totals = [r["total"] for r in rows]
@@ -269,7 +269,7 @@ def posts_by_unit(
 
     ``also``: unit codes (as text) listed even without posts, with ``posts`` empty — the units
     that sent their deeds as a Word document (:func:`find_unit_docs`)."""
-    posts = list(forms.get("posts") or ())
+    posts = list(_keyed(forms.get("posts") or (), "posts", ("post_name",)))
     if not posts and not also:
         return []
     joins = _Joins(forms)
@@ -289,6 +289,26 @@ def posts_by_unit(
 
 def _post_key(r: Mapping[str, Any]) -> tuple[Any, Any]:
     return (r.get("unit_code"), r.get("post_name"))
+
+
+def _keyed(rows: Any, form: str, fields: Sequence[str]) -> Iterator[Mapping[str, Any]]:
+    """``rows`` of ``forms[form]``, refusing (DataError) when the first lacks one of ``fields``:
+    :func:`top_ten`, :func:`posts_by_unit` and their joins match the forms on unit code and
+    ``post_name`` (and rank on ``total``), the bundled kit's field names.  A definition that
+    renamed them would otherwise give drafts with every 责任人 and 成效 silently left out (a
+    review).  Every row of a consolidated form has every field of the form as a key."""
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        return
+    missing = [f for f in fields if f not in first]
+    if missing:
+        raise DataError(
+            f"汇总表的表单 {form} 没有字段 {'、'.join(missing)}：top10 和 posts_by_unit 按单位代码和 post_name（先锋岗名称）"
+            "把各表对应起来（考核按 total 排名），用的是随附表单定义的字段名；表单定义改了这些字段名时，请改回，"
+            "或在模板中不用 top10、posts_by_unit，改用 forms 自行列出")
+    yield first
+    yield from it
 
 
 def _by_date(r: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -316,7 +336,7 @@ class _Joins:
         return found
 
     def _build(self, part: str) -> dict[tuple[Any, Any], Any]:
-        rows = self._forms.get(self.FORM[part]) or ()
+        rows = _keyed(self._forms.get(self.FORM[part]) or (), self.FORM[part], ("post_name",))
         index: dict[tuple[Any, Any], Any] = {}
         if part in ("deeds", "results"):
             for r in rows:
