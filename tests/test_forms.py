@@ -666,7 +666,7 @@ def test_one_choice_that_is_several(written, why, as_list):
     one = written.strip("[]")
     problems = problems_of(text)
     assert (f"forms[0].fields[2].choices：只有一个选项 '{one}'：{why}；请用英文逗号分隔，写成 {as_list}，"
-            "或每行一个选项、以“- ”开头") in problems
+            f"或每行一个选项、以“- ”开头；若确是一个选项，请加引号写成 ['{one}']") in problems
     assert not any("须列出选项" in p for p in problems)
 
 
@@ -677,7 +677,36 @@ def test_the_kits_full_width_choices_mistake(kit_path):
     assert problems[0] == (
         "forms[1].fields[3].choices：只有一个选项 '政策咨询，办事服务，维权帮扶，矛盾调解，志愿服务，其他'："
         "中文逗号“，”和顿号“、”不分隔选项；请用英文逗号分隔，写成 [政策咨询, 办事服务, 维权帮扶, 矛盾调解, 志愿服务, 其他]，"
-        "或每行一个选项、以“- ”开头")
+        "或每行一个选项、以“- ”开头；若确是一个选项，请加引号写成 ['政策咨询，办事服务，维权帮扶，矛盾调解，志愿服务，其他']")
+
+
+def test_one_unquoted_block_item_with_separators_is_refused_with_the_way_through():
+    text = with_choices("\n      - 党员、群众均满意")
+    assert problems_of(text)[:1] == [
+        "forms[0].fields[2].choices：只有一个选项 '党员、群众均满意'：中文逗号“，”和顿号“、”不分隔选项；"
+        "请用英文逗号分隔，写成 [党员, 群众均满意]，或每行一个选项、以“- ”开头；"
+        "若确是一个选项，请加引号写成 ['党员、群众均满意']"]
+
+
+@pytest.mark.parametrize(
+    ("written", "option"),
+    [
+        ("['已核实，无误']", "已核实，无误"),
+        ('["已核实，无误"]', "已核实，无误"),
+        ("'已核实，无误'", "已核实，无误"),
+        ("\n      - '党员、群众均满意'", "党员、群众均满意"),
+        ("\n      - \"党员、群众均满意\"", "党员、群众均满意"),
+        ("'甲, 乙'", "甲, 乙"),
+    ],
+)
+def test_one_quoted_choice_with_separators_is_taken_as_written(written, option):
+    # a confirmation box with a single option: the quotes say it is one option (review of ed54eec)
+    text = with_choices(written)
+    assert text.count("value: 甲\n") == 1
+    d = parse_form_definition(text.replace("value: 甲\n", f"value: '{option}'\n"))
+    choices = d.form("a").field("c").choices
+    assert choices == (option,)
+    assert type(choices[0]) is str  # the loader's marker class does not leak into the form
 
 
 def test_choices_with_a_comma_inside_an_option_are_fine():
@@ -692,7 +721,14 @@ def test_choices_with_a_comma_inside_an_option_are_fine():
 def test_aliases_as_one_string_with_separators(written, parts):
     assert problems_of(broken(forms__0__fields__0__aliases=written)) == [
         f"forms[0].fields[0].aliases：'{written}' 会被当作一个别名；多个别名请写成列表 [{parts}]，"
-        f"或每行一个、以“- ”开头；若确是一个别名，请写成 ['{written}']"]
+        f"或每行一个、以“- ”开头；若确是一个别名，请加引号写成 ['{written}']"]
+
+
+@pytest.mark.parametrize("written", ["'科室、所在处室'", '"科室，所在处室"', "['科室、所在处室']"])
+def test_one_quoted_alias_with_separators_is_taken_as_written(written):
+    text = dump(broken(forms__0__fields__0__aliases="@@"))
+    d = parse_form_definition(text.replace("'@@'", written))
+    assert d.form("a").field("x").aliases == (written.strip("[]'\"").strip("'"),)
 
 
 def test_aliases_as_one_string_or_a_list():

@@ -97,6 +97,23 @@ for _tag, _construct, _what in (
 del _tag, _construct, _what
 
 
+class QuotedText(str):
+    """A YAML string that was written in quotes (``'已核实，无误'``) and holds a comma or 顿号:
+    the author said it is one text, so :mod:`xltools.forms` takes it as one option or one alias
+    instead of refusing it as several joined by mistake.  ``str(x)`` gives a plain ``str``."""
+
+    __slots__ = ()
+
+
+def _construct_str(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    if node.style in ("'", '"') and re.search("[，、,]", value):
+        return QuotedText(value)
+    return value
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
 
 # YAML's line breaks (a mark's line counts these): \r\n, \r, \n, NEL, LS, PS.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

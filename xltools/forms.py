@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from .errors import FormDefinitionError
-from .form_yaml import _UniqueKeyLoader, full_width_colon, yaml_problem
+from .form_yaml import QuotedText, _UniqueKeyLoader, full_width_colon, yaml_problem
 
 #: Field types and what each means on generate (Excel validation) and merge (coercion).
 FIELD_TYPES: dict[str, str] = {
@@ -569,8 +569,10 @@ class _Validator:
 
     def _choices(self, d: dict, where: str) -> tuple[str, ...]:
         """``choices`` as written, refusing a blank option (a blank entry in the dropdown) and one
-        option that is really several joined by full-width punctuation (``[政策咨询，办事服务]``
-        is one option in YAML: only an English comma separates items)."""
+        unquoted option that is really several joined by full-width punctuation
+        (``[政策咨询，办事服务]`` is one option in YAML: only an English comma separates items).
+        A quoted one (``['已核实，无误']``, :class:`~xltools.form_yaml.QuotedText`) is taken as
+        written: the quotes say it is one option."""
         raw = d.get("choices")
         blanks = [i for i, x in enumerate(raw) if x is None or (isinstance(x, str) and _blank(x))] \
             if isinstance(raw, list) else []
@@ -579,23 +581,25 @@ class _Validator:
         if blanks:
             raw = [x for i, x in enumerate(raw) if i not in blanks]
         choices = self.str_list({"choices": raw}, "choices", where)
+        only = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
         separators = "，、," if isinstance(raw, str) else "，、"  # a scalar ``choices: 甲, 乙`` too
-        if len(choices) == 1 and any(sep in choices[0] for sep in separators):
+        if (len(choices) == 1 and not isinstance(only, QuotedText)
+                and any(sep in choices[0] for sep in separators)):
             parts = [x.strip() for x in re.split(f"[{separators}]", choices[0]) if x.strip()]
             why = "中文逗号“，”和顿号“、”不分隔选项" if re.search("[，、]", choices[0]) else "不加方括号的一行文本是一个选项"
             self.err(_join(where, "choices"),
                      f"只有一个选项 {choices[0]!r}：{why}；请用英文逗号分隔，写成 [{', '.join(parts)}]，"
-                     "或每行一个选项、以“- ”开头")
+                     f"或每行一个选项、以“- ”开头；若确是一个选项，请加引号写成 ['{choices[0]}']")
             return ()
         return choices
 
     def _aliases(self, d: dict, where: str) -> tuple[str, ...]:
         raw = d.get("aliases")
-        if isinstance(raw, str) and any(sep in raw for sep in "、，,"):
+        if isinstance(raw, str) and not isinstance(raw, QuotedText) and any(sep in raw for sep in "、，,"):
             parts = [x.strip() for x in re.split("[、，,]", raw) if x.strip()]
             self.err(_join(where, "aliases"),
                      f"{raw.strip()!r} 会被当作一个别名；多个别名请写成列表 [{', '.join(parts)}]，或每行一个、以“- ”开头；"
-                     f"若确是一个别名，请写成 ['{raw.strip()}']")
+                     f"若确是一个别名，请加引号写成 ['{raw.strip()}']")
             return ()
         return self.str_list(d, "aliases", where)
 
