@@ -526,6 +526,13 @@ def test_required_marker_star_unquoted_in_the_kit(yaml_parser, kit_path):
         # … on the first key of a mapping, which runs on into the next line
         ("id：t\ntitle: x\n", "第 1 行用了中文冒号“：”，请改为英文冒号加空格"),
         ("forms:\n  - name：a\n\n    sheet: 表一\n", "第 2 行用了中文冒号“：”，请改为英文冒号加空格"),
+        # … but a correct line of prose with a full-width colon above is not blamed (review of ed54eec)
+        ("instructions:\n  - 用顿号分隔，例如：张明、李华。\n    注意: 不要用逗号。\n",
+         "第 3 行第 7 列：这里不能有“: ”（英文冒号加空格）；若值本身含有冒号，请给整个值加引号，"
+         "如 '标题: 副标题'；否则请检查这一行的缩进是否多了"),
+        ("forms:\n  - 甲：乙\n    sheet: 表一\n",
+         "第 3 行第 10 列：这里不能有“: ”（英文冒号加空格）；若值本身含有冒号，请给整个值加引号，"
+         "如 '标题: 副标题'；否则请检查这一行的缩进是否多了"),
         ("forms:\n  - name: a\n    help: 说明：请填写\n    sheet: 表一: 二\n",
          "第 4 行第 14 列：这里不能有“: ”（英文冒号加空格）；若值本身含有冒号，请给整个值加引号，"
          "如 '标题: 副标题'；否则请检查这一行的缩进是否多了"),

@@ -162,9 +162,12 @@ def yaml_problem(exc: yaml.YAMLError, text: str) -> str:
         return f"第 {start + 1} 行缺少英文冒号，请写成“键: 值”（英文冒号加空格）；若这一行接续上一行，请检查缩进"
     if "mapping values are not allowed" in problem:
         # ``id：t`` / ``- name：x`` then ``title: x``: the key with the full-width colon ran on
-        # into the next line as one text, whose colon is then out of place
+        # into the next line as one text, whose colon is then out of place.  Only a key (an
+        # English name, as every key of a form definition is) is blamed: a correct line of prose
+        # above (``- 例如：张明``) is not the fault, the ``: `` on this line is.
         before = next((n for n in range(line - 1, -1, -1) if line_of(n).strip()), None)
-        if before is not None and ":" not in line_of(line)[:col] and full_width_colon(line_of(before)):
+        if (before is not None and ":" not in line_of(line)[:col] and full_width_colon(line_of(before))
+                and re.fullmatch(r"[A-Za-z_]\w*", line_of(before).split("：", 1)[0].strip(" -"), re.ASCII)):
             return f"第 {before + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
         return (f"{here}这里不能有“: ”（英文冒号加空格）；若值本身含有冒号，请给整个值加引号，"
                 f"如 '标题: 副标题'；否则请检查这一行的缩进是否多了")
