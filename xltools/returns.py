@@ -557,15 +557,13 @@ def _read_form_sheet(
                 at, written = elsewhere[f.name]
                 why = (f"；表中的“{_one_line(match.labels[at])}”（{column_letter(at)} 列）单位为“{written}”，"
                        f"登记表要求“{f.unit}”，未按此列读取")
-            if f.required and not f.derived and other_version and not why:
-                issues.append(_issue(ERROR, "missing_column",
-                                     f"缺少必填列“{f.label}”，本表数据无法采用：本文件按另一版表单定义下发，当时的登记表表头与现在的定义不同；"
-                                     "请核对表单定义（改过的列名把原名加入 aliases，新增的列可设为非必填），或改用下发时的定义汇总",
-                                     field=f.label, row=hr + 1, **where))
-            elif f.required and not f.derived:
-                issues.append(_issue(ERROR, "missing_column",
-                                     f"缺少必填列“{f.label}”{why}，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送",
-                                     field=f.label, row=hr + 1, **where))
+            if f.required and not f.derived:
+                if other_version and not why:
+                    text = (f"缺少必填列“{f.label}”，本表数据无法采用：本文件按另一版表单定义下发，当时的登记表表头与现在的定义不同；"
+                            "请核对表单定义（改过的列名把原名加入 aliases，新增的列可设为非必填），或改用下发时的定义汇总")
+                else:
+                    text = f"缺少必填列“{f.label}”{why}，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送"
+                issues.append(_issue(ERROR, "missing_column", text, field=f.label, row=hr + 1, **where))
             else:
                 issues.append(_issue(WARNING, "missing_optional_column",
                                      f"缺少列“{f.label}”（非必填）{why}，该列按空白处理", field=f.label, row=hr + 1, **where))
