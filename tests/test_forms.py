@@ -738,6 +738,21 @@ def test_one_quoted_alias_with_separators_is_taken_as_written(written):
     assert d.form("a").field("x").aliases == (written.strip("[]'\"").strip("'"),)
 
 
+@pytest.mark.parametrize(
+    ("aliases", "expected"),
+    [
+        (["", "科室"], "第 1 个别名是空白"),
+        (["科室", "\u3000"], "第 2 个别名是空白"),
+        (["*"], "第 1 个别名 '*' 去掉星号和冒号后是空白"),
+        (["科室", "：", "处室"], "第 2 个别名 '：' 去掉星号和冒号后是空白"),
+    ],
+)
+def test_blank_alias_is_refused(aliases, expected):
+    # a blank alias normalises to nothing: it names no header (and one that is only "*" would match a stray "*")
+    assert problems_of(broken(forms__0__fields__0__aliases=aliases)) == [
+        f"forms[0].fields[0].aliases：{expected}，不能用来识别表头，请删去"]
+
+
 def test_aliases_as_one_string_or_a_list():
     d = parse_form_definition(dump(broken(forms__0__fields__0__aliases="名字")))
     assert d.form("a").field("x").aliases == ("名字",)

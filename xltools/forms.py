@@ -601,7 +601,12 @@ class _Validator:
                      f"{raw.strip()!r} 会被当作一个别名；多个别名请写成列表 [{', '.join(parts)}]，或每行一个、以“- ”开头；"
                      f"若确是一个别名，请加引号写成 ['{raw.strip()}']")
             return ()
-        return self.str_list(d, "aliases", where)
+        aliases = self.str_list(d, "aliases", where)
+        blanks = [i for i, x in enumerate(aliases) if not normalise_label(x)]  # '' / '*' / '：' alike
+        for i in blanks:
+            what = "是空白" if _blank(aliases[i]) else f" {aliases[i]!r} 去掉星号和冒号后是空白"
+            self.err(_join(where, "aliases"), f"第 {i + 1} 个别名{what}，不能用来识别表头，请删去")
+        return () if blanks else aliases
 
     def _bound(self, d: dict, key: str, where: str, ftype: str) -> Any:
         if key not in d or d[key] is None:
