@@ -758,3 +758,23 @@ def test_aliases_as_one_string_or_a_list():
     assert d.form("a").field("x").aliases == ("名字",)
     d = parse_form_definition(dump(broken(forms__0__fields__0__aliases=["科室、所在处室"])))
     assert d.form("a").field("x").aliases == ("科室、所在处室",)
+
+
+def test_numbers_where_text_is_wanted_keep_their_written_form():
+    # version: 1.10 is the float 1.1 to YAML; the author meant the text 1.10 (closing note of 2026-12-01)
+    text = dump(BASE).replace("version: '1'", "version: 1.10").replace("title: 测试表", "title: 2026")
+    text = text.replace("- 甲\n", "- 1.50\n").replace("value: 甲", "value: 1.50")
+    text = text.replace("max: 10\n", "max: 1_000\n")
+    d = parse_form_definition(text)
+    assert (d.version, d.title) == ("1.10", "2026")
+    c = d.form("a").field("c")
+    assert c.choices == ("1.50", "乙")
+    assert d.figures[0].where[0].value == "1.50"
+    assert d.form("a").field("n").max == Decimal(1000)
+
+
+def test_numbers_as_numbers_are_plain_python_numbers():
+    text = dump(BASE).replace("max: 10\n", "max: 010\n").replace("name: a\n", "name: a\n  max_rows: 0200\n", 1)
+    form = parse_form_definition(text).form("a")
+    assert form.max_rows == 200 and type(form.max_rows) is int
+    assert form.field("n").max == Decimal(10)

@@ -73,15 +73,47 @@ def _why_not_a_date(text: str) -> str:
     return "时刻或时区不对"  # 2007-02-28 25:00:00, or an offset of +25:00
 
 
+class WrittenInt(int):
+    """An unquoted YAML integer whose text differs from the number's (``007``, ``1_000``):
+    ``written`` keeps the text, for a key that wants text (see :func:`written_text`)."""
+
+    written: str
+
+
+class WrittenFloat(float):
+    """An unquoted YAML float whose text differs from the number's: ``version: 1.10`` is the
+    float 1.1 but ``written`` is ``'1.10'`` (see :func:`written_text`)."""
+
+    written: str
+
+
+def written_text(value: Any) -> str:
+    """``value`` as text the way the author wrote it: a number keeps its written form
+    (``version: 1.10`` gives ``'1.10'``, not ``'1.1'``); anything else is ``str(value)``."""
+    return getattr(value, "written", None) or str(value)
+
+
 def _guarded(construct: Any, what: str) -> Any:
     """``construct`` (a SafeConstructor method for a scalar) with its bare ValueError or KeyError
-    (``0x_``, ``!!int 十``, ``!!bool 也许``) turned into a refusal naming the place."""
+    (``0x_``, ``!!int 十``, ``!!bool 也许``) turned into a refusal naming the place; a number
+    written differently from how Python prints it keeps its text (:class:`WrittenInt`,
+    :class:`WrittenFloat`), and an integer with a leading zero is decimal as in YAML 1.2
+    (``max_rows: 0200`` is 200, not PyYAML's YAML 1.1 octal 128)."""
 
     def guarded(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> Any:
         try:
-            return construct(loader, node)
+            value = construct(loader, node)
         except (ValueError, KeyError, OverflowError):
             raise _Refusal(f"“{node.value}”不是有效的{what}，请改正；若是文本请加引号", node.start_mark) from None
+        written = str(node.value).strip()
+        if type(value) is int and re.fullmatch(r"[-+]?0[0-7_]+", written):
+            # YAML 1.1 (PyYAML) reads 0200 as octal 128; YAML 1.2 and every clerk read 200
+            value = int(written.replace("_", ""), 10)
+        kind = {int: WrittenInt, float: WrittenFloat}.get(type(value))
+        if kind is not None and written != str(value):
+            value = kind(value)
+            value.written = written
+        return value
 
     return guarded
 

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from .errors import FormDefinitionError
-from .form_yaml import QuotedText, _UniqueKeyLoader, full_width_colon, yaml_problem
+from .form_yaml import QuotedText, _UniqueKeyLoader, full_width_colon, written_text, yaml_problem
 
 #: Field types and what each means on generate (Excel validation) and merge (coercion).
 FIELD_TYPES: dict[str, str] = {
@@ -308,7 +308,7 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.err(_join(where, key), f"应为文本，实际是{_kind(value)}")
             return default
-        return str(value).strip()
+        return written_text(value).strip()  # version: 1.10 stays '1.10'
 
     def ident(self, obj: dict, key: str, where: str) -> str:
         value = self.string(obj, key, where)
@@ -332,7 +332,7 @@ class _Validator:
         if not isinstance(value, list) or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in value):
             self.err(_join(where, key), "应为文本列表")
             return ()
-        return tuple(str(x).strip() for x in value)
+        return tuple(written_text(x).strip() for x in value)
 
     # -- definition -------------------------------------------------------------------
     def definition(self, data: Any) -> FormDefinition | None:
@@ -455,7 +455,7 @@ class _Validator:
             name=name,
             sheet=sheet,
             title=self.string(d, "title", where) or sheet,
-            max_rows=max_rows,
+            max_rows=int(max_rows),  # a plain int, not the loader's WrittenInt
             fields=tuple(fields),
             key=key,
             description=self.string(d, "description", where),
@@ -556,9 +556,9 @@ class _Validator:
             choices=choices,
             min=lo,
             max=hi,
-            max_length=max_length,
+            max_length=None if max_length is None else int(max_length),
             unit=unit,
-            decimals=decimals,
+            decimals=None if decimals is None else int(decimals),
             help=self.string(d, "help", where),
             width=float(width) if width is not None else None,
             aliases=self._aliases(d, where),
@@ -740,9 +740,10 @@ class _Validator:
             except ValueError:
                 self.err(_join(where, "value"), f"应为日期（如 2006-01-01），实际是 {raw!r}")
                 return raw
-        if ftype == "choice" and target and str(raw) not in target.choices:
-            self.err(_join(where, "value"), f"{raw!r} 不是字段 {target.name!r} 的选项")
-        return str(raw)
+        text = written_text(raw)  # as the choices are read: [1.50] is the option '1.50'
+        if ftype == "choice" and target and text not in target.choices:
+            self.err(_join(where, "value"), f"{text!r} 不是字段 {target.name!r} 的选项")
+        return text
 
 
 def _blank(text: str) -> bool:
