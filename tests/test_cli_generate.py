@@ -93,7 +93,7 @@ def test_bad_definition(tmp_path):
                    "      - {name: f, label: 甲, type: interger}\n", encoding="utf-8")
     result = run("generate", str(bad), "--roster", str(small_roster(tmp_path, 1)), "--out", str(tmp_path / "o"))
     line = one_line_error(result)
-    assert "坏的.yaml：forms[0].fields[0].type：'interger' 不是字段类型" in line
+    assert "坏的.yaml 第 8 行：forms[0].fields[0].type：'interger' 不是字段类型" in line
     assert not (tmp_path / "o").exists()
 
 

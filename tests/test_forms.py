@@ -58,8 +58,13 @@ def problems_of(data_or_text, source: str = "t.yaml") -> list[str]:
     assert err.source == source
     assert "\n" not in str(err)
     assert str(err).startswith(f"表单定义有 {len(err.problems)} 处错误")
-    for p in err.problems:
-        assert f"{source}：{p}" in str(err)
+    assert len(err.lines) == len(err.problems)
+    for p, n in zip(err.problems, err.lines):
+        assert f"{source}{f' 第 {n} 行' if n else ''}：{p}" in str(err)
+        if n is not None:  # the line holds the path's last key, or begins the mapping it is missing from
+            last = re.split(r"[.\[]", p.split("：", 1)[0])[-1].rstrip("]")
+            shown = text.splitlines()[n - 1]
+            assert f"{last}:" in shown or shown.lstrip().startswith("- ") or last.isdigit(), (p, shown)
     return err.problems
 
 
@@ -301,7 +306,7 @@ def test_load_reports_the_file_name(tmp_path):
     p.write_text(dump(broken(forms__0__fields__3__type="interger")), encoding="utf-8")
     with pytest.raises(FormDefinitionError) as info:
         load_form_definition(p)
-    assert "mine.yaml：forms[0].fields[3].type：'interger' 不是字段类型" in str(info.value)
+    assert "mine.yaml 第 24 行：forms[0].fields[3].type：'interger' 不是字段类型" in str(info.value)
 
 
 def test_load_accepts_a_bom(tmp_path):
@@ -778,3 +783,35 @@ def test_numbers_as_numbers_are_plain_python_numbers():
     form = parse_form_definition(text).form("a")
     assert form.max_rows == 200 and type(form.max_rows) is int
     assert form.field("n").max == Decimal(10)
+
+
+def test_each_problem_gives_its_line(kit_path):
+    # a clerk finds forms[1].fields[3] by its line, not by counting list items
+    text = kit_text_with(kit_path, "choices: [政策咨询, 办事服务, 维权帮扶, 矛盾调解, 志愿服务, 其他]",
+                         "choices: [政策咨询，办事服务，维权帮扶，矛盾调解，志愿服务，其他]")
+    text = text.replace("      - name: post_name\n", "      - name: post_name\n        标签: x\n", 1)
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    err = info.value
+    lines = text.splitlines()
+    shown = {p.split("：", 1)[0]: n for p, n in zip(err.problems, err.lines)}
+    choices_line = shown["forms[1].fields[3].choices"]
+    assert lines[choices_line - 1].strip().startswith("choices: [政策咨询，")
+    assert lines[shown["forms[0].fields[0].标签"] - 1].strip() == "标签: x"
+    assert f"pioneer_posts.yaml 第 {choices_line} 行：forms[1].fields[3].choices：只有一个选项" in str(err)
+
+
+def test_a_missing_key_is_placed_on_its_mapping_and_syntax_errors_keep_their_own_line():
+    text = dump(broken()).replace("- name: b\n", "- nam: b\n")
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text)
+    err = info.value
+    at = text.splitlines().index("- nam: b") + 1
+    assert list(zip(err.problems, err.lines))[:2] == [
+        ("forms[1].nam：未知的键 'nam'，请检查拼写（可用的键：complete_for, description, fields, key, max_rows, "
+         "name, optional, ref_severity, sheet, title）", at),
+        ("forms[1].name：缺少此项（必填）", at)]
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition("id: t\ntitle：x\n")
+    assert info.value.lines == [None]
+    assert str(info.value) == "表单定义有 1 处错误：<string>：第 2 行用了中文冒号“：”，请改为英文冒号加空格"

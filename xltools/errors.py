@@ -26,15 +26,18 @@ class XltoolsError(Exception):
 class FormDefinitionError(XltoolsError):
     """A form definition (YAML in ``templates/xlsx/``) is invalid.
 
-    The message lists every problem found, each with its place in the YAML, e.g.
-    ``pioneer_posts.yaml：forms[0].fields[3].type：'interger' 不是字段类型，可用：…``.
-    ``problems`` holds them one per item.
+    The message lists every problem found, each with its place in the YAML — the line where
+    it is known, then the path — e.g. ``pioneer_posts.yaml 第 21 行：forms[0].fields[3].type：
+    'interger' 不是字段类型，可用：…``.  ``problems`` holds them one per item, without the line;
+    ``lines`` the 1-based line of each (None where there is none, as for a missing file or a
+    YAML syntax error, whose text already gives its line).
     """
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[str], lines: list[int | None] | None = None) -> None:
         self.source = source
         self.problems = list(problems)
-        joined = "；".join(f"{source}：{p}" for p in self.problems)
+        self.lines = list(lines) if lines is not None else [None] * len(self.problems)
+        joined = "；".join(f"{source}{f' 第 {n} 行' if n else ''}：{p}" for p, n in zip(self.problems, self.lines))
         super().__init__(f"表单定义有 {len(self.problems)} 处错误：{joined}")
 
 

@@ -254,15 +254,60 @@ def load_form_definition(path: str | Path) -> FormDefinition:
 def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition:
     """Parse and validate form-definition YAML text; see :func:`load_form_definition`."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        loader = _UniqueKeyLoader(text)  # the node tree is kept to give each problem its line
+    except yaml.YAMLError as exc:  # the pure-Python reader checks the characters here
+        raise FormDefinitionError(source, [yaml_problem(exc, text)]) from None
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         raise FormDefinitionError(source, [yaml_problem(exc, text)]) from None
+    finally:
+        loader.dispose()
     v = _Validator(source)
     definition = v.definition(data)
     if v.problems:
-        raise FormDefinitionError(source, v.problems)
+        lines = node_lines(node) if node is not None else {}
+        raise FormDefinitionError(source, v.problems, [_line_of(p, lines) for p in v.problems])
     assert definition is not None
     return definition
+
+
+def node_lines(node: yaml.Node, where: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+    """The 1-based line of every path in a composed YAML document, in the validator's path
+    syntax (``forms[0].fields[3].type``): a key's line for a mapping entry, an item's first
+    line for a list item; the document itself is ``''``."""
+    out = {} if out is None else out
+    out.setdefault(where, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = _join(where, str(key_node.value)) if isinstance(key_node, yaml.ScalarNode) else where
+            out.setdefault(path, key_node.start_mark.line + 1)
+            node_lines(value_node, path, out)
+            if isinstance(value_node, yaml.MappingNode):  # one condition for a list of them (where:)
+                node_lines(value_node, f"{path}[0]", out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            node_lines(item, f"{where}[{i}]", out)
+            name = next((v.value for k, v in item.value if k.value == "name" and isinstance(v, yaml.ScalarNode)),
+                        None) if isinstance(item, yaml.MappingNode) else None
+            if name:  # a field's references are reported by name: forms[1].fields.x.ref
+                node_lines(item, f"{where}.{name}", out)
+    return out
+
+
+def _line_of(problem: str, lines: dict[str, int]) -> int | None:
+    """The line of ``problem`` (``path：message``): its path's, or the nearest enclosing one's
+    when the path is not in the file (a missing key is reported on its mapping's line)."""
+    path = problem.split("：", 1)[0] if "：" in problem else ""
+    if not re.fullmatch(r"[\w.\[\]]+", path):
+        return None  # a message with no path (file is empty, top level)
+    while path and path not in lines:
+        path = _LAST_STEP.sub("", path)  # forms[0].fields[3].type → forms[0].fields[3] → …
+    return lines.get(path) if path else None
+
+
+_LAST_STEP = re.compile(r"(\.[^.\[\]]*|\[\d+\]|^[^.\[\]]*)$")
 
 
 _DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures", "anonymous"}
