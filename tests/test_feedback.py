@@ -491,3 +491,65 @@ def test_only_the_returns_to_correct_are_read_back(round1, kit, monkeypatch, tmp
         a, b = openpyxl.load_workbook(mine.path), openpyxl.load_workbook(theirs.path)
         assert [[c.value for c in r] for ws in a for r in ws.iter_rows()] == \
                [[c.value for c in r] for ws in b for r in ws.iter_rows()]
+
+
+# A text box as Excel anchors it; openpyxl writes its drawings in the default namespace.
+_TEXTBOX_ANCHOR = (
+    '<twoCellAnchor xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    '<from><col>11</col><colOff>0</colOff><row>1</row><rowOff>0</rowOff></from>'
+    '<to><col>14</col><colOff>0</colOff><row>4</row><rowOff>0</rowOff></to>'
+    '<sp macro="" textlink=""><nvSpPr><cNvPr id="99" name="TextBox 99"/><cNvSpPr txBox="1"/></nvSpPr>'
+    '<spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1000000" cy="500000"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></spPr>'
+    '<txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:t>本科室说明</a:t></a:r></a:p></txBody>'
+    '</sp><clientData/></twoCellAnchor>')
+
+
+def test_pictures_and_charts_are_kept_and_what_is_not_is_named(tmp_path, kit, roster_path):
+    """A unit pastes a photo, a chart and a text box into its return: the correction copy keeps
+    the photo (openpyxl with Pillow) and the chart, and 退回说明 says the text box is not kept."""
+    import io
+    import zipfile
+
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.drawing.image import Image as SheetImage
+    from PIL import Image
+
+    from xltools.feedback import drawing_counts
+    from xltools.roster import Roster, Unit
+
+    blank = generate(kit, Roster(units=(Unit("D01", "区委办"),)), tmp_path / "blank")[0]
+    returns = tmp_path / "returns"
+    path = fill(blank, returns / blank.name, {POSTS: [POST_OK[:4] + ["待定"] + POST_OK[5:]]})
+    assert drawing_counts(path) == {}
+    wb = openpyxl.load_workbook(path)
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(photo, "PNG")
+    wb[POSTS].add_image(SheetImage(photo), "L2")
+    chart = BarChart()
+    chart.add_data(Reference(wb[POSTS], min_col=5, min_row=3, max_row=4), titles_from_data=True)
+    wb[POSTS].add_chart(chart, "L10")
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    drawing = next(n for n in parts if n.startswith("xl/drawings/drawing"))
+    assert parts[drawing].endswith(b"</wsDr>")
+    parts[drawing] = parts[drawing].replace(b"</wsDr>", _TEXTBOX_ANCHOR.encode() + b"</wsDr>")
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert drawing_counts(path) == {"pic": 1, "graphicFrame": 1, "sp": 1}
+    before = sha(path)
+
+    result = feedback(kit, roster_path, [returns], tmp_path / "out")
+    copy = result.corrections[0].path
+    assert drawing_counts(copy) == {"pic": 1, "graphicFrame": 1}
+    notes = [v for row in openpyxl.load_workbook(copy)[NOTES_SHEET].iter_rows(values_only=True) for v in row if v]
+    assert "原报送文件中有 1 个文本框或形状未能保留在本文件中；它们不影响汇总，如仍需要，请从原报送文件复制到本文件。" in notes
+    assert sha(path) == before
+
+
+def test_no_note_when_nothing_is_lost(round1):
+    copy = by_code(round1["result"])["D03"].path
+    notes = [v for row in openpyxl.load_workbook(copy)[NOTES_SHEET].iter_rows(values_only=True) for v in row if v]
+    assert notes and not any("未能保留" in str(v) for v in notes)

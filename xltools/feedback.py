@@ -9,8 +9,10 @@ the cell, 字段, 原值, 问题) and what to do (deadline, contact).  Issues wi
 (file-level) appear only in 退回说明.
 
 * ``.xlsx``/``.xlsm`` returns are edited with openpyxl (DESIGN.md §4), so the unit's formatting,
-  validation, protection and stamp (``_meta`` sheet, custom properties, identity line) are kept;
-  macros, images and charts are not (openpyxl drops them).
+  validation, protection and stamp (``_meta`` sheet, custom properties, identity line) are kept,
+  and so are its pictures (openpyxl reads them through Pillow, a dependency for this) and
+  charts; text boxes, shapes and macros are not (openpyxl drops them), and 退回说明 then says
+  what the copy lacks, counted from the drawings of the return and of the copy.
 * ``.xls``/``.ods``/``.csv`` returns (and an ``.xlsx`` openpyxl cannot open) become a fresh
   ``.xlsx`` from the same stamped template (:func:`xltools.generate.generate_workbook` for that
   unit) holding the unit's values as read, each at its own row and in its field's column (rows
@@ -33,6 +35,8 @@ import json
 import re
 import tempfile
 import warnings
+import zipfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +45,7 @@ from typing import Any
 
 import openpyxl
 import xlsxwriter
+from defusedxml.ElementTree import fromstring as _xml_fromstring
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -316,15 +321,56 @@ def _write_correction(cons: Consolidation, unit: Unit, source: str, issues: list
                 mapping[(i.sheet, i.cell)] = (i.sheet, i.cell)
     marked = _mark_cells(wb, issues, mapping)
     _print_only_filled_rows(wb, {form.sheet for form in cons.definition.forms})
-    _notes_sheet(wb, cons, unit, source, issues, mapping, deadline, rebuilt, src)
+    # what the copy will lack, said in 退回说明 lest the unit send the copy back without it
+    lost = Counter() if rebuilt else drawing_counts(src) - _kept_drawings(wb)
+    _notes_sheet(wb, cons, unit, source, issues, mapping, deadline, rebuilt, src, lost)
     with atomic_path(target) as tmp:
         try:
-            wb.save(tmp)
+            wb.save(tmp)  # once: openpyxl closes a loaded picture's data as it writes it
         except OSError as exc:
             raise OutputError(f"{target}：无法写入（{exc.strerror or exc}），请检查输出目录是否可写") from None
     n_err = sum(1 for i in issues if i.is_error)
     return Correction(unit=unit, source=source, path=target, errors=n_err, warnings=len(issues) - n_err,
                       rebuilt=rebuilt, marked=marked)
+
+
+_XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+#: What 退回说明 calls each kind of drawing object (ECMA-376 Part 1, §20.5: pic, graphicFrame,
+#: sp, cxnSp) and a workbook's macros (``xl/vbaProject.bin``), in the order it lists them.
+DRAWING_KINDS = {"pic": "图片", "graphicFrame": "图表", "sp": "文本框或形状", "cxnSp": "连接线", "macros": "宏"}
+
+
+def drawing_counts(path: Path) -> Counter:
+    """How many pictures, charts (and other graphic frames), text boxes or shapes and connectors
+    the sheets' drawings (``xl/drawings/*.xml``) of the .xlsx/.xlsm at ``path`` hold, keyed as in
+    :data:`DRAWING_KINDS`, plus ``macros`` 1 when it has a VBA project.  An unreadable part
+    counts nothing (the file was already read by the merge; this only words a note)."""
+    counts: Counter = Counter()
+    try:
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if name.lower() == "xl/vbaproject.bin":
+                    counts["macros"] = 1
+                elif re.fullmatch(r"xl/drawings/[^/]+\.xml", name, re.IGNORECASE):
+                    try:
+                        root = _xml_fromstring(z.read(name))
+                    except Exception:  # noqa: BLE001 - defusedxml and ElementTree raise several types
+                        continue
+                    for kind in ("pic", "graphicFrame", "sp", "cxnSp"):
+                        counts[kind] += sum(1 for _ in root.iter(_XDR + kind))
+    except (OSError, zipfile.BadZipFile):
+        return Counter()
+    return +counts
+
+
+def _kept_drawings(wb: Workbook) -> Counter:
+    """What of :func:`drawing_counts` openpyxl will write back for ``wb``: the pictures it could
+    read (Pillow) and the charts it parsed, held in each sheet's ``_images`` and ``_charts``
+    (openpyxl's own lists, filled by its reader and by ``add_image``/``add_chart``); it writes
+    no text box, shape, connector or macro."""
+    sheets = [*wb.worksheets, *wb.chartsheets]
+    return +Counter(pic=sum(len(getattr(ws, "_images", ())) for ws in sheets),
+                    graphicFrame=sum(len(getattr(ws, "_charts", ())) for ws in sheets))
 
 
 def _print_only_filled_rows(wb: Workbook, form_sheets: set[str]) -> None:
@@ -508,7 +554,7 @@ def _fill_from_json(text: Any) -> PatternFill:
 
 def _notes_sheet(wb: Workbook, cons: Consolidation, unit: Unit, source: str, issues: list[Issue],
                  mapping: dict[tuple[str, str], tuple[str, str]], deadline: str, rebuilt: bool,
-                 src: Path) -> None:
+                 src: Path, lost: Counter | None = None) -> None:
     ws = wb.create_sheet(NOTES_SHEET, 0)
     for other in wb.worksheets[1:]:
         other.sheet_view.tabSelected = False  # one selected tab: several would group the sheets
@@ -531,6 +577,9 @@ def _notes_sheet(wb: Workbook, cons: Consolidation, unit: Unit, source: str, iss
     if rebuilt:
         lines.append(f"原报送文件是 {src.suffix.lstrip('.') or '其他'} 格式，无法直接标注；本文件按下发的登记表重新生成，"
                      "已填入原报送的数据。请在本文件中修改，保存为 .xlsx 后重新报送。")
+    if lost:
+        what = "、".join(f"{n} 个{DRAWING_KINDS[k]}" for k, n in sorted(lost.items(), key=lambda kv: list(DRAWING_KINDS).index(kv[0])))
+        lines.append(f"原报送文件中有 {what}未能保留在本文件中；它们不影响汇总，如仍需要，请从原报送文件复制到本文件。")
     title = ws.cell(row=1, column=1, value=f"{d.title}退回修改说明")
     title.font = Font(bold=True, size=16)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(_NOTES_HEADER))
