@@ -188,3 +188,64 @@ def test_headings_of_a_kind_without_entries_stay_plain_and_entries_may_quote_or_
     with pytest.raises(PageRefMismatch) as caught:
         link_page_refs(root)
     assert caught.value.counts == {"p": (1, 0)}
+
+
+def entry(text, kind, result="9"):
+    """A 目录 line: ``text``, a tab (leader) and a PAGEREF field whose stored result is ``result``."""
+    return (f'<w:p><w:r><w:t>{text}</w:t></w:r><w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve"> PAGEREF _Tocxl_{kind} \\h </w:instrText></w:r>'
+            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{result}</w:t></w:r>'
+            f'<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+
+
+def targets(root):
+    """The heading text each entry's field now points to, in 目录 order."""
+    head = {}
+    for p in root.iter(W + "p"):
+        for s in p.iter(W + "bookmarkStart"):
+            head[s.get(W + "name")] = "".join(t.text or "" for t in p.iter(W + "t"))
+    return [head[c[1]] for c in codes(root)]
+
+
+def test_a_toc_in_another_order_than_the_body_pairs_by_text():
+    # a custom template whose 目录 sorts the units (|sort, |reverse): before, each entry got the
+    # page of the heading at its position, silently wrong
+    root = body(entry("二、乙", "u") + entry("一、甲", "u", "12") + entry("（二）甲二", "p") + entry("（一）甲一", "p")
+                + heading(1, "u", "一、甲") + heading(2, "p", "（一）甲一") + heading(2, "p", "（二）甲二")
+                + heading(1, "u", "二、乙"))
+    assert link_page_refs(root) == 4
+    assert targets(root) == ["二、乙", "一、甲", "（二）甲二", "（一）甲一"]
+    # names still follow the body's order
+    assert [s.get(W + "name") for s in root.iter(W + "bookmarkStart")] == ["_Tocxl1", "_Tocxl2", "_Tocxl3", "_Tocxl4"]
+
+
+def test_an_entry_naming_its_heading_without_the_number_and_repeated_names_pair_in_order():
+    # entries with only the name (the heading adds 一、); two posts of one name keep their order;
+    # the stored page result (12) and full-width spaces are not part of the text compared
+    root = body(entry("乙　单位", "u") + entry("甲单位", "u", "12")
+                + entry("党员先锋岗", "p") + entry("党员先锋岗", "p") + entry("窗口岗", "p")
+                + heading(1, "u", "一、甲单位") + heading(2, "p", "（一）窗口岗") + heading(2, "p", "（二）党员先锋岗")
+                + heading(1, "u", "二、乙单位") + heading(2, "p", "（一）党员先锋岗"))
+    link_page_refs(root)
+    names = {s.get(W + "name"): i for i, s in enumerate(root.iter(W + "bookmarkStart"))}
+    assert targets(root) == ["二、乙单位", "一、甲单位", "（二）党员先锋岗", "（一）党员先锋岗", "（一）窗口岗"]
+    # the two 党员先锋岗 entries took the two headings in body order
+    assert [names[c[1]] for c in codes(root)][2:4] == [2, 4]
+
+
+def test_entries_that_do_not_name_their_headings_pair_by_position():
+    # 第1条/第2条 match no heading text (nor does one entry of several): position decides, as documented
+    root = body(entry("第1条", "u") + entry("第2条", "u") + heading(1, "u", "二、乙") + heading(1, "u", "一、甲"))
+    link_page_refs(root)
+    assert targets(root) == ["二、乙", "一、甲"]
+    root = body(entry("一、甲", "u") + entry("别的", "u") + heading(1, "u", "二、乙") + heading(1, "u", "一、甲"))
+    link_page_refs(root)
+    assert targets(root) == ["二、乙", "一、甲"]
+
+
+def test_a_name_inside_another_name_does_not_take_its_heading():
+    # 窗口岗 is inside 党员窗口岗: the heading that is 窗口岗 but for its numbering wins
+    root = body(entry("窗口岗", "p") + entry("党员窗口岗", "p")
+                + heading(1, "p", "（一）党员窗口岗") + heading(2, "p", "（二）窗口岗"))
+    link_page_refs(root)
+    assert targets(root) == ["（二）窗口岗", "（一）党员窗口岗"]

@@ -1620,3 +1620,24 @@ def test_a_renamed_key_field_is_refused_not_left_out(tmp_path, data, form, field
         report(["commendation", "deeds_compilation"], data, tmp_path / "out", date=DAY)
     assert f"汇总表的表单 {form} 没有字段 {field}" in str(caught.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_toc_sorted_otherwise_than_the_chapters_points_each_entry_to_its_heading(tmp_path, data):
+    # A custom template whose 目录 lists the units in reverse and names them without numbers:
+    # pairing by position (the first design) gave each entry another unit's page, silently.
+    doc = Document(resolve_template("deeds_compilation"))
+    loops = [p for p in doc.paragraphs if p.text == "{%p for u in posts_by_unit %}"]
+    loops[0].runs[0].text = "{%p for u in posts_by_unit|reverse %}"  # the 目录's, before the chapters'
+    for p in doc.paragraphs:
+        if p.style.style_id in ("TOC1", "TOC2"):
+            p.runs[0].text = p.runs[0].text.replace("{{ loop.index|cn_index }}", "").replace(
+                "{{ loop.index|cn_index(2) }}", "")
+    custom = tmp_path / "倒序目录汇编.docx"
+    doc.save(custom)
+    (path,) = report([custom], data, tmp_path / "out", date=DAY)
+    entries, marks = _toc_and_headings(path)
+    units = [text for text, target in entries if marks[target][0].startswith(("一、", "二、", "三、"))]
+    assert len(entries) == len(marks) >= 5 and len(units) >= 2
+    assert units[0] != "区检察院" and "区检察院" in units  # the 目录 really is in another order
+    for text, target in entries:
+        assert re.sub(r"^[一二三四五六七八九十]+、|^（[一二三四五六七八九十]+）", "", marks[target][0]) == text

@@ -4,10 +4,11 @@ safe to merge into it (the compilation of exemplary deeds).
 A template marks each heading a 目录 entry points to with a bookmark ``_Tocxl_<kind>`` (the
 bundled ``deeds_compilation``: ``_Tocxl_u`` on a unit's chapter heading, ``_Tocxl_p`` on a
 post's section heading) and ends each entry with a field ``PAGEREF _Tocxl_<kind> \\h``.  Jinja
-loops repeat both; after rendering, :func:`link_page_refs` pairs the n-th entry of a kind with
-the n-th heading of that kind and names the pair ``_Tocxl<m>`` (document order), so LibreOffice
-(on opening) and Word (on the field update it asks for) print each heading's page.  The 目录
-must therefore list a kind's headings in the order the body has them (pairing is by position);
+loops repeat both; after rendering, :func:`link_page_refs` pairs each entry of a kind with the
+heading of that kind whose text is the entry's (else the n-th entry with the n-th heading) and
+names the pair ``_Tocxl<m>`` (document order), so LibreOffice (on opening) and Word (on the field
+update it asks for) print each heading's page.  A 目录 whose entries do not repeat the headings'
+text must list them in the order the body has them (pairing is then by position);
 headings of a kind no entry names (a 目录 that lists units only) are left as plain headings.
 Each marker name appears once in the template, so an editor that keeps bookmark names unique
 (LibreOffice renames a second ``X`` to ``X_Copy_1``, Word drops it) keeps the template
@@ -37,6 +38,7 @@ them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from itertools import count
 from typing import Any
@@ -60,8 +62,9 @@ class PageRefMismatch(ValueError):
         super().__init__(counts)
 
 
-def _field_codes(root: Any) -> Iterator[tuple[str, Any, Any]]:
-    """Every field code under ``root``, document order: ``(code, set_code, clear_result)``.  A
+def _field_codes(root: Any) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Every field code under ``root``, document order: ``(code, set_code, clear_result, at)``,
+    ``at`` the element holding (the first part of) the code.  A
     complex field's code is its ``instrText`` runs between ``begin`` and ``separate`` (or
     ``end``) joined — Word splits one code over several runs — and ``set_code(text)`` writes
     ``text`` into the first run and empties the others; a ``fldSimple``'s code is its
@@ -70,7 +73,8 @@ def _field_codes(root: Any) -> Iterator[tuple[str, Any, Any]]:
     stack: list[list[Any]] = []  # per open field: [instrText elements, still reading the code, separate]
     for e in root.iter(_FLDCHAR, _INSTR, _SIMPLE):
         if e.tag == _SIMPLE:
-            yield e.get(_W + "instr") or "", (lambda text, e=e: e.set(_W + "instr", text)), (lambda e=e: _clear_children(e))
+            yield (e.get(_W + "instr") or "", (lambda text, e=e: e.set(_W + "instr", text)),
+                   (lambda e=e: _clear_children(e)), e)
         elif e.tag == _INSTR:
             if stack and stack[-1][1]:
                 stack[-1][0].append(e)
@@ -89,7 +93,7 @@ def _field_codes(root: Any) -> Iterator[tuple[str, Any, Any]]:
                     stack.pop()
                     if field[0]:
                         yield ("".join(p.text or "" for p in field[0]), (lambda text, parts=field[0]: _set_code(parts, text)),
-                               (lambda sep=field[2], end=e: _clear_between(sep, end)))
+                               (lambda sep=field[2], end=e: _clear_between(sep, end)), field[0][0])
 
 
 def _clear_children(element: Any) -> None:
@@ -172,7 +176,7 @@ def set_apart_unit_docs(template_body: Any, unit_bodies: Sequence[Any]) -> None:
                 here.add(key)
         codes = list(_field_codes(body))
         anchors = [link for link in body.iter(_LINK) if link.get(_W + "anchor")]
-        for text in [code for code, _set, _clear in codes] + [link.get(_W + "anchor") for link in anchors]:
+        for text in [code for code, _set, _clear, _at in codes] + [link.get(_W + "anchor") for link in anchors]:
             for word in _TOCXL_WORD.findall(text):
                 if word.casefold() not in renamed:
                     renamed[word.casefold()] = fresh()
@@ -180,7 +184,7 @@ def set_apart_unit_docs(template_body: Any, unit_bodies: Sequence[Any]) -> None:
         if not renamed:
             continue
         token = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in renamed) + r")(?!\w)", re.IGNORECASE)
-        for code, set_code, _clear in codes:
+        for code, set_code, _clear, _at in codes:
             if token.search(code):
                 set_code(token.sub(lambda m, names=renamed: names[m.group(1).casefold()], code))
         for link in anchors:
@@ -210,8 +214,9 @@ def _break_sections(body: Any) -> None:
 
 
 def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
-    """Pair, in the rendered ``body``, the n-th ``PAGEREF _Tocxl_<kind>`` field with the n-th
-    ``_Tocxl_<kind>`` bookmark and name both ``_Tocxl<m>`` (m in document order of the
+    """Pair, in the rendered ``body``, each ``PAGEREF _Tocxl_<kind>`` field with the
+    ``_Tocxl_<kind>`` bookmark whose heading has the entry's text (:func:`_by_text`; else the
+    n-th field with the n-th bookmark) and name both ``_Tocxl<m>`` (m in document order of the
     bookmarks; the field's bookmark may be quoted or follow a switch); a kind's bookmarks no
     field names are removed.  Then give every bookmark of ``body`` its own id, none of
     ``taken_ids`` (those of the headers, footers, footnotes, endnotes and comments).  Returns
@@ -224,12 +229,12 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
         if m:
             marks.setdefault(m.group(1).casefold(), []).append(start)
             order.append(start)
-    refs: dict[str, list[tuple[str, Any, Any, str]]] = {}
-    for code, set_code, clear in list(_field_codes(body)):
+    refs: dict[str, list[tuple[str, Any, Any, Any, str]]] = {}
+    for code, set_code, clear, at in list(_field_codes(body)):
         word = _ref_target(code)
         m = MARKER.fullmatch(word.strip('"')) if word else None
         if m:
-            refs.setdefault(m.group(1).casefold(), []).append((code, set_code, clear, word))
+            refs.setdefault(m.group(1).casefold(), []).append((code, set_code, clear, at, word))
     counts = {k: (len(refs.get(k, ())), len(marks.get(k, ()))) for k in {*marks, *refs}}
     if any(a != b for a, b in counts.values() if a):
         raise PageRefMismatch({k: c for k, c in counts.items() if c[0]})
@@ -239,13 +244,83 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
             order.remove(start)
     name_of = {id(start): f"{PREFIX}{n}" for n, start in enumerate(order, 1)}
     for kind, starts in marks.items():
-        for start, (code, set_code, clear, word) in zip(starts, refs[kind]):
+        for start, (code, set_code, clear, _at, word) in zip(_by_text(starts, refs[kind]), refs[kind]):
             name = name_of[id(start)]
             start.set(_W + "name", name)
             set_code(code.replace(word, name, 1))
             clear()  # a number an editor stored in the template is no page of this document
     _unique_ids(body, taken_ids)
     return len(order)
+
+
+def _by_text(starts: list[Any], entries: list[tuple]) -> list[Any]:
+    """The headings (bookmark starts) of one kind in the order of their 目录 ``entries``: each
+    entry takes the first heading not yet taken whose text is its own (the entry's text without
+    the page field and leaders), else the same but for their numbering (一、, （一）), else the
+    first whose text contains it or is contained in it; when some entry finds none, ``starts``
+    as they are (pairing by position).  So a 目录 sorted differently from the body (``|sort``,
+    ``|reverse``) still gets each heading's page."""
+    heads = [_norm(_text_outside_fields(_paragraph_of(s))) for s in starts]
+    texts = [_norm(_text_outside_fields(_paragraph_of(e[3]))) for e in entries]
+    if not all(texts) or not all(heads):
+        return starts
+    bare_heads = [_ENUMERATOR.sub("", h) for h in heads]
+    bare_texts = [_ENUMERATOR.sub("", t) for t in texts]
+    same: list[Any] = [
+        lambda i, j: texts[i] == heads[j],                          # 一、甲 ↔ 一、甲
+        lambda i, j: bare_texts[i] == bare_heads[j],                # 甲 ↔ 二、甲 (own numbering)
+        lambda i, j: texts[i] in heads[j] or heads[j] in texts[i],  # 甲 ↔ 甲同志事迹
+    ]
+    taken: dict[int, int] = {}  # entry → heading
+    for match in same:
+        for i in range(len(texts)):
+            if i in taken:
+                continue
+            j = next((j for j in range(len(heads)) if j not in taken.values() and match(i, j)), None)
+            if j is not None:
+                taken[i] = j
+    if len(taken) < len(texts):
+        return starts
+    return [starts[taken[i]] for i in range(len(texts))]
+
+
+#: A heading's or entry's own numbering: 一、 （一） 1. 第一章.
+_ENUMERATOR = re.compile(r"^(第[一二三四五六七八九十百零〇0-9]+[章节篇部分]+|[(（][一二三四五六七八九十百零〇0-9]+[)）]"
+                         r"|[一二三四五六七八九十百零〇0-9]+[、.．])")
+
+
+def _paragraph_of(e: Any) -> Any:
+    """The paragraph holding ``e`` (a bookmark start or a field code); for a bookmark between
+    paragraphs, the next paragraph."""
+    node = e
+    while node is not None and node.tag != _W + "p":
+        node = node.getparent()
+    if node is None:
+        node = e.getnext()
+        while node is not None and node.tag != _W + "p":
+            node = node.getnext()
+    return node
+
+
+def _text_outside_fields(p: Any) -> str:
+    """The text of paragraph ``p`` outside every field (a 目录 entry's page number is a field's
+    result, so it is left out)."""
+    if p is None:
+        return ""
+    out: list[str] = []
+    depth = 0
+    for e in p.iter(_FLDCHAR, _W + "t"):
+        if e.tag == _FLDCHAR:
+            kind = e.get(_W + "fldCharType")
+            depth += 1 if kind == "begin" else -1 if kind == "end" and depth else 0
+        elif depth == 0 and not any(a.tag == _SIMPLE for a in e.iterancestors()):
+            out.append(e.text or "")
+    return "".join(out)
+
+
+def _norm(text: str) -> str:
+    """Entry or heading text compared: NFKC, without whitespace and a leader's dots."""
+    return re.sub(r"[\s.·…]+", "", unicodedata.normalize("NFKC", text))
 
 
 def _unique_ids(body: Any, taken: set[int]) -> None:

@@ -315,8 +315,9 @@ def para(doc, text: str = "", style_id: str = "Normal"):
 
 #: The page-reference markers (xltools.page_refs): a bookmark ``_Tocxl_u`` on each unit's
 #: chapter heading and ``_Tocxl_p`` on each post's section heading, ``PAGEREF`` to the same
-#: name in each 目录 entry.  After rendering, xltools pairs the n-th entry of a kind with the
-#: n-th heading of that kind and numbers them (_Tocxl1, _Tocxl2, …); the leading "_" hides the
+#: name in each 目录 entry.  After rendering, xltools pairs each entry of a kind with the
+#: heading of that kind of the same text (else the n-th with the n-th) and numbers them
+#: (_Tocxl1, _Tocxl2, …); the leading "_" hides the
 #: bookmarks, as Word's own _Toc names.  Each name appears once in the template, so an editor
 #: that keeps bookmark names unique keeps the template working.
 
