@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from xltools.cli import cli
 from xltools.consolidated import read_consolidated, write_consolidated
 from xltools.generate import generate
-from xltools.merge import merge
+from xltools.merge import MISSING, merge
 from xltools.roster import Roster, Unit
 
 UNITS = (
@@ -306,6 +306,23 @@ def test_forwarded_template_is_flagged(kit, small_roster, blanks, tmp_path):
     forwarded = [i for i in cons.issues if i.kind == "forwarded"]
     assert len(forwarded) == 1 and forwarded[0].level == "错误"
     assert "D02" in forwarded[0].message and "D01" in forwarded[0].message
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_unit_whose_named_file_went_to_another_is_told_where(kit, small_roster, blanks, tmp_path, jobs):
+    # A newcomer's review: D02's clerk filled D01's forwarded workbook; D02's ledger line said
+    # 未报送 with nothing in 说明, so staff chased D02 without knowing a file under its name came in.
+    path = fill(blanks["D01"], tmp_path / "r" / "区人大办_党员先锋岗工作台账.xlsx", clean_data())
+    fill(blanks["D03"], tmp_path / "r" / blanks["D03"].name, clean_data())  # two files: the pool runs
+    cons = merge(kit, small_roster, [tmp_path / "r"], jobs=jobs)
+    ledger = {e.code: e for e in cons.ledger}
+    assert ledger["D02"].status == MISSING and ledger["D02"].files == []
+    assert ledger["D02"].reason == (
+        f"文件名指向本单位的“{path.name}”标识为 D01 {ledger['D01'].name}，已计入该单位；"
+        "请核实是否为本单位的报送，如是请用本单位的登记表重新报送")
+    assert ledger["D01"].files and ledger["D01"].reason == ""
+    assert all(e.reason == "" for e in cons.ledger if e.status == MISSING and e.code != "D02")
+    assert "D02" in {u.code for u in cons.missing_units}  # still chased
 
 
 def test_formula_and_injection_are_never_data(kit, small_roster, blanks, tmp_path):

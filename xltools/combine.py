@@ -404,6 +404,11 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                        figures=tally.parts_in_order(unit_code, accepted_values))
 
 
+def _unit_name(roster: Roster, code: str) -> str:
+    unit = roster.by_code(code)
+    return unit.name if unit is not None else ""
+
+
 def _superseded_reason(why: str, rows_read: int) -> str:
     """The ledger's 说明 for a superseded file: why, and how many of its rows were not counted
     (an identical copy's rows are counted once, in the copy used)."""
@@ -426,9 +431,14 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
     results = sorted(results, key=lambda r: r.path)
     by_unit: dict[str, list[FileResult]] = {}
     others: list[FileResult] = []
+    # unit code → (file, unit it was counted under) for files whose name names the unit and
+    # whose stamp another: the named unit, if it sent nothing else, is told where the file went
+    named_here: dict[str, list[tuple[str, str]]] = {}
     for res in results:
         if res.status == "ok":
             by_unit.setdefault(res.unit_code, []).append(res)
+            if res.named_for:
+                named_here.setdefault(res.named_for, []).append((res.path, res.unit_code))
         else:
             others.append(_unpacked(res))
     # Issues and rejected rows are kept per unit, in memory or (judged in a worker) still in the
@@ -601,6 +611,10 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         n_warnings += n_warn
         if not files and not broken:
             status = MISSING
+            if unit.code in named_here:  # still chased: whose data the file holds is for staff to check
+                reason = "；".join(
+                    f"文件名指向本单位的“{Path(path).name}”标识为 {code} {_unit_name(roster, code)}，已计入该单位"
+                    for path, code in named_here[unit.code]) + "；请核实是否为本单位的报送，如是请用本单位的登记表重新报送"
         elif n_err:
             status = HAS_ERRORS
         elif len(files) > len(used):

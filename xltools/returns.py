@@ -161,6 +161,9 @@ class FileResult:
     issues: list[Issue] = field(default_factory=list)
     #: SHA-256 of the file's bytes (:attr:`xltools.readers.ReturnWorkbook.digest`), "" when unread
     digest: str = ""
+    #: the roster unit the file name names when its stamp names another (a forwarded workbook:
+    #: counted under the stamp's unit; the named unit's ledger line says where its file went)
+    named_for: str = ""
     #: form name → number of rows; set when the rows are spilled
     counts: dict[str, int] = field(default_factory=dict)
     #: (spill file, form name → (offset, length)) once the rows are on disk
@@ -267,7 +270,7 @@ class FileResult:
 class PackedResult:
     """A :class:`FileResult` as :func:`xltools.merge.merge` holds it until
     :func:`xltools.combine.combine` reaches its unit: what ``combine`` sorts, groups and counts
-    by (``path``, ``status``, ``unit_code``, ``rows_read``, ``saved_at``), and the whole result
+    by (``path``, ``status``, ``unit_code``, ``rows_read``, ``saved_at``, ``named_for``), and the whole result
     pickled — appended to the return's own spill file (``stored``: path and ``(offset, length)``),
     or, for a file with no spill file (unreadable, no rows, a full disk), in ``blob``.
 
@@ -285,16 +288,17 @@ class PackedResult:
     saved_at: datetime | None
     blob: bytes | None
     stored: tuple[str, tuple[int, int]] | None = None
+    named_for: str = ""
 
     @classmethod
     def of(cls, res: FileResult) -> PackedResult:
         keys = (res.path, res.status, res.unit_code, res.rows_read, res.saved_at)
         if isinstance(res.spill, tuple) and res.spill:
             try:
-                return cls(*keys, None, (res.spill[0], append_segment(res.spill[0], res)))
+                return cls(*keys, None, (res.spill[0], append_segment(res.spill[0], res)), res.named_for)
             except OSError:
                 pass  # the disk is full or the directory went away: keep it in memory
-        return cls(*keys, pickle.dumps(res, pickle.HIGHEST_PROTOCOL))
+        return cls(*keys, pickle.dumps(res, pickle.HIGHEST_PROTOCOL), named_for=res.named_for)
 
     def unpack(self) -> FileResult:
         if self.stored is not None:
@@ -1117,7 +1121,8 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
                         unit_code=unit.code if unit else "", unit_name=unit.name if unit else "",
                         identified_by=identified_by, saved_at=saved, mtime=mtime, saved_inside=recorded is not None,
                         deadline=(meta.deadline if meta else "") or (props.deadline if props else ""),
-                        issues=issues, digest=book.digest)
+                        issues=issues, digest=book.digest,
+                        named_for=by_file.code if unit and by_file and by_file.code != unit.code else "")
     if unit is None:
         several = filename_units(p, roster) if roster is not None else []
         if len(several) > 1:
