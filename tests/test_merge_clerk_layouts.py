@@ -279,8 +279,23 @@ def test_data_below_a_footer_is_named_not_dropped_in_silence(kit, blank, tmp_pat
     cons, posts, issues = read(kit, path)
     assert len(posts) == 2 and cons.counts["rows_read"] == 2
     (issue,) = [i for i in issues if i.kind == "rows_after_footer"]
+    # a post entered under the footer is missing from the figures: an error, sent back (a newcomer's review)
+    assert (issue.level, issue.row, issue.sheet, issue.cell) == ("错误", 7, "先锋岗登记表", "A7")
+    assert issue.message == ("第 6 行“填表人：张三”是表尾，其后第 7 行填有数据，未读取、未计入汇总；"
+                             "请移到表尾之前后重新报送")
+
+
+def test_a_short_line_below_a_footer_is_a_warning_and_a_long_footer_is_shown_cut(kit, blank, tmp_path):
+    def edit(ws):
+        ws["A6"] = "填表人：张三　审核人：李四　联系电话：0571-88123456"
+        ws["A7"], ws["B7"] = "备注", "本表数据截至年底"
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2
+    (issue,) = [i for i in issues if i.kind == "rows_after_footer"]
     assert (issue.level, issue.row) == ("警告", 7)
-    assert issue.message == "第 6 行“填表人：张三”是表尾，其后第 7 行的内容未读取；如是数据，请移到表尾之前后重新报送"
+    assert issue.message == ("第 6 行“填表人：张三 审核人：李四 联系电话：0571…”是表尾，其后第 7 行的内容未读取；"
+                             "如是数据，请移到表尾之前后重新报送")
 
 
 def test_a_total_word_right_of_the_first_column_is_data(kit, blank, tmp_path):
@@ -502,5 +517,5 @@ def test_every_kind_of_line_interleaved_with_data(kit, blank, tmp_path):
     kinds = {i.kind: i.message for i in issues}
     assert kinds["total_row"] == "第 11、17 行是合计行，未作为数据读取（合计由汇总时计算）"
     assert kinds["header_repeated"] == "第 13 行重复了表头，未作为数据读取"
-    assert "其后第 20 行的内容未读取" in kinds["rows_after_footer"]
+    assert "其后第 20 行填有数据，未读取、未计入汇总" in kinds["rows_after_footer"]
     assert cons.counts["rows_read"] == 7

@@ -687,12 +687,23 @@ def _read_form_sheet(
         picked.append(r)
     if footer is not None:
         after = _data_after(data, footer[0] + 1)
-        if after:  # never dropped in silence: data below a footer is named
-            shown = _rows_text(after)
+        # never dropped in silence: data below a footer is named, and a row that fills more than
+        # half the fields (a post entered under 填表人：…) is an error: it is missing from the figures
+        full = set(_data_after(data, footer[0] + 1, len(field_cols) // 2 + 1))
+        said = _one_line(footer[1])
+        said = said if len(said) <= 24 else said[:23] + "…"
+        if full:
+            rows = sorted(full)
+            issues.append(_issue(
+                ERROR, "rows_after_footer",
+                f"第 {footer[0] + 1} 行“{said}”是表尾，其后第 {_rows_text(rows)} 行填有数据，未读取、未计入汇总；"
+                f"请移到表尾之前后重新报送", row=rows[0], cell=cell_address(rows[0], lead), **where))
+        rest = [r for r in after if r not in full]
+        if rest:
             issues.append(_issue(
                 WARNING, "rows_after_footer",
-                f"第 {footer[0] + 1} 行“{_one_line(footer[1])[:20]}”是表尾，其后第 {shown} 行的内容未读取；"
-                f"如是数据，请移到表尾之前后重新报送", row=after[0], **where))
+                f"第 {footer[0] + 1} 行“{said}”是表尾，其后第 {_rows_text(rest)} 行的内容未读取；"
+                f"如是数据，请移到表尾之前后重新报送", row=rest[0], **where))
     if headers_again:
         shown = _rows_text(headers_again)
         issues.append(_issue(WARNING, "header_repeated", f"第 {shown} 行重复了表头，未作为数据读取",
