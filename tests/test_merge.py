@@ -467,3 +467,20 @@ def test_a_missing_column_in_a_return_of_this_version_still_asks_the_unit(kit, s
     cons = merge(kit, small_roster, [d], jobs=1)
     (message,) = [i.message for i in cons.issues if i.kind == "missing_column"]
     assert message.startswith("缺少必填列“参与党员人数”") and "恢复该列后重新报送" in message and "另一版" not in message
+
+
+def test_a_row_naming_a_rejected_post_says_it_will_not_reach_the_drafts(kit, small_roster, blanks, tmp_path):
+    # A newcomer's review: a unit's 工作成效表 row was accepted but its post row rejected; the work
+    # report lists results under their posts, so the row dropped out of it with no word anywhere.
+    data = clean_data()
+    data["先锋岗登记表"][0][4] = "待定"  # E4: 参与党员人数 not a number → the post row is rejected
+    path = fill(blanks["D01"], tmp_path / "r" / blanks["D01"].name, data)
+    cons = merge(kit, small_roster, [path], jobs=1)
+    assert [r.values["post_name"] for r in cons.rows["posts"]] == ["信访窗口党员先锋岗"]
+    assert [r.values["post_name"] for r in cons.rows["results"]] == ["秘书科党员先锋岗"]  # still accepted
+    found = sorted((i.level, i.sheet, i.cell, i.message) for i in cons.issues if i.kind == "reference_rejected")
+    said = ("先锋岗名称“秘书科党员先锋岗”在本单位党员先锋岗登记表中的那一行有错误、未采用，"
+            "本行暂不会写入文稿；请一并改正该行后重新报送")
+    # each row naming the rejected post, on every form that names posts; none for the accepted post
+    assert found == [("警告", "办实事做好事登记表", "B4", said), ("警告", "工作成效表", "A4", said),
+                     ("警告", "年度考核表", "A4", said)]

@@ -335,21 +335,34 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
         for fld in form.fields:
             if not fld.ref or fld.ref[0] not in present_forms:
                 continue
-            targets = {normalise_label(format_value(r.values.get(fld.ref[1])))
-                       for r in unit_rows[fld.ref[0]] if r.values.get(fld.ref[1]) is not None}
+            targets: dict[str, bool] = {}  # a target's name → whether a row of it was accepted
+            for r in unit_rows[fld.ref[0]]:
+                if r.values.get(fld.ref[1]) is not None:
+                    name = normalise_label(format_value(r.values.get(fld.ref[1])))
+                    targets[name] = targets.get(name, False) or not r.has_error
             ref_form = definition.form(fld.ref[0])
-            found: dict[str, bool] = {}  # a text value → whether it names a target (values repeat)
+            found: dict[str, bool | None] = {}  # a text value → its target's state (values repeat)
             for row in unit_rows[form.name]:
                 v = row.values.get(fld.name)
                 if v is None:
                     continue
                 if v.__class__ is str:
-                    ok = found.get(v)
-                    if ok is None:
-                        ok = found[v] = normalise_label(v) in targets
-                    if ok:
-                        continue
-                elif normalise_label(format_value(v)) in targets:
+                    if v not in found:
+                        found[v] = targets.get(normalise_label(v))
+                    state = found[v]
+                else:
+                    state = targets.get(normalise_label(format_value(v)))
+                if state:
+                    continue
+                if state is False:
+                    # the row it names is rejected: this row is accepted, but the drafts list a
+                    # post's results under the post, so it would drop out of them unseen
+                    row.issues.append(_issue(WARNING, "reference_rejected",
+                                             f"{fld.label}“{format_value(v)}”在本单位{ref_form.title}中的那一行有错误、未采用，"
+                                             f"本行暂不会写入文稿；请一并改正该行后重新报送",
+                                             file=row.file, sheet=row.sheet, cell=_field_cell(row, form, fld.name),
+                                             row=row.row, field=fld.label, raw=format_value(v),
+                                             unit_code=row.unit_code, unit_name=row.unit_name))
                     continue
                 row.issues.append(_issue(form.ref_severity, "unknown_reference",
                                          f"{fld.label}“{format_value(v)}”不在本单位的{ref_form.title}中，请与登记表中的名称保持一致",
