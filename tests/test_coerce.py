@@ -361,6 +361,9 @@ def test_messages_say_what_to_do():
     assert message(fld("integer", max=Decimal(10)), 11) == "“11”大于允许的最大值 10，请核实"
     assert "2004-01-01～2030-12-31" in message(DATE_RANGE, "2003-12-31")
     assert "2006-03-05" in message(DATE, "2006.13.5")
+    # the clerk's own date, not a fixed example year that reads like a correction (a newcomer's review)
+    assert message(DATE, "2024.3.5") == "“2024.3.5”是文本形式的日期，已按 2024-03-05 读取；请改为 2024-03-05（年-月-日），以便排序和筛选"
+    assert message(DATE, "二〇二四年三月五日") == "“二〇二四年三月五日”用中文数字书写，已按 2024-03-05 读取，请改为 2024-03-05（年-月-日）"
     assert message(BOOL, "可能") == "“可能”无法识别，应填“是”或“否”"
     assert message(CHOICE, "很满意").endswith("满意、基本满意、不满意、OK Plus")
     assert "万元" in message(DEC, "4913000元") and "换算" in message(DEC, "4913000元")

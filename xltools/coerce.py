@@ -646,13 +646,13 @@ def _date(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
             problems: list[Problem] = []
             if len(g) == 4 and g[1] == ".":
                 # Excel and WPS keep 2006.3.5 as text: it reads, but does not sort or filter as a date.
-                problems.append(_warn("date_as_text", f"“{_shown(s)}”是文本形式的日期，已按 {value.isoformat()} 读取；请按 {_DATE_FORM} 的格式填写"))
+                problems.append(_warn("date_as_text", f"“{_shown(s)}”是文本形式的日期，已按 {value.isoformat()} 读取；请改为 {value.isoformat()}（年-月-日），以便排序和筛选"))
             return check(value, s, problems)
         m = _DATE_HANZI_RE.fullmatch(t)
         if m:
             value = _hanzi_date(m)
             if value:
-                msg = f"“{_shown(s)}”用中文数字书写，已按 {value.isoformat()} 读取，请改为 {_DATE_FORM} 的格式"
+                msg = f"“{_shown(s)}”用中文数字书写，已按 {value.isoformat()} 读取，请改为 {value.isoformat()}（年-月-日）"
                 return check(value, s, [_warn("chinese_numeral", msg)])
         return bad(s)
 
