@@ -230,6 +230,27 @@ def test_total_lines_are_skipped_and_said(kit, blank, tmp_path):
     assert (total.level, total.message) == ("警告", "第 5、7 行是合计行，未作为数据读取（合计由汇总时计算）")
 
 
+@pytest.mark.parametrize("label", ["本页小计", "本 页 合 计", "本表合计：", "以上合计", "累计", "全年总计"])
+def test_a_page_or_table_total_is_a_total_line(kit, blank, tmp_path, label):
+    # a newcomer's review: 本页小计 became five 必填项未填写 errors and a rejected row
+    def edit(ws):
+        ws["A6"] = label
+        ws["E6"] = 10
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
+    assert [i.message for i in issues if i.kind == "total_row"] == ["第 6 行是合计行，未作为数据读取（合计由汇总时计算）"]
+
+
+def test_a_post_whose_name_starts_like_a_total_is_data(kit, blank, tmp_path):
+    def edit(ws):
+        for j, v in enumerate(["本页岗", "办公室", "否", "赵六", 3, "目标", "措施", date(2005, 3, 1), "是"], start=1):
+            ws.cell(row=6, column=j, value=v)
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert "本页岗" in posts and cons.counts["rows_read"] == 3
+
+
 def test_a_stamp_naming_another_form_is_said(kit, blank, tmp_path):
     path = returned(blank, tmp_path / "D01.xlsx", [], [])
     wb = openpyxl.load_workbook(path)

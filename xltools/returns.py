@@ -56,8 +56,9 @@ EXCEL_CELL_LIMIT = 32767
 #: The unit code ``check`` uses for a file without a stamp when no roster is given.
 UNKNOWN_UNIT = "?"
 _FOOTER_RE = re.compile(r"^\s*(注|说明|备注|填表人|制表人|审核人|负责人|联系人|填报人|单位负责人|填表日期|制表日期)\s*[:：]")
-#: A clerk's total line: 合计 / 总计 / 小计 / 共计 alone in the row's first non-blank cell.
-_TOTAL_RE = re.compile(r"^\s*(合|总|小|共)\s*计\s*[:：]?\s*$")
+#: A clerk's total line: 合计 / 总计 / 小计 / 共计 / 累计, or one of the page's or table's
+#: (本页小计, 本表合计, 以上合计), alone in the row's first non-blank cell.
+_TOTAL_RE = re.compile(r"^\s*(?:(?:本\s*页|本\s*表|以\s*上|全\s*年)\s*)?(合|总|小|共|累)\s*计\s*[:：]?\s*$")
 #: The next item of a note (2. …, （2）…, 二、…): a note's line, not a form row.
 _NOTE_ITEM = re.compile(
     r"^\s*(?:\d{1,2}\s*(?:[.．、](?!\d)|[)）])"  # 2. 2、 2) 2）
@@ -67,7 +68,7 @@ _NOTE_ITEM = re.compile(
     r"|第\s*[\d一二三四五六七八九十]{1,3}\s*[，,、.．：:])"  # 第二，
 )
 #: First characters of the texts the two patterns match: most rows need neither regex.
-_FOOTER_START = frozenset("注说备填制审负联单合总小共")
+_FOOTER_START = frozenset("注说备填制审负联单合总小共累本以全")
 
 
 # --------------------------------------------------------------------------- results
