@@ -71,6 +71,11 @@ _NOTE_ITEM = re.compile(
 _FOOTER_START = frozenset("注说备填制审负联单合总小共累本以全")
 
 
+#: Sheets of ours that hold no data: the stamp, the instructions, and what a correction copy
+#: adds (xltools.feedback's NOTES_SHEET and MARKS_SHEET; a test keeps the names the same).
+_NOT_FOR_DATA = frozenset({st.META_SHEET, st.INSTRUCTIONS_SHEET, "退回说明", "_feedback"})
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -1152,6 +1157,16 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
             result.columnar.setdefault(m.form.name, []).append(block)
         result.issues.extend(sheet_issues)
         seen_forms[m.form.name] = seen_forms.get(m.form.name, 0) + 1
+    matched = {id(sheet) for sheet, _m in matches}
+    for sheet in book.sheets:
+        if id(sheet) in matched or sheet.name in _NOT_FOR_DATA:
+            continue
+        filled = sum(1 for row in sheet.rows for v in row if not _is_blank(v))
+        if filled:  # a sheet the unit added (本单位备注 …): never left out in silence
+            result.issues.append(_issue(WARNING, "other_sheet",
+                                        f"工作表“{sheet.name}”不是登记表（找不到表头），其中 {filled} 个单元格的内容未读取；"
+                                        "如是要报送的数据，请填入相应的登记表", file=file, sheet=sheet.name,
+                                        unit_code=result.unit_code, unit_name=result.unit_name))
     for form_name, n in seen_forms.items():
         if n > 1:
             result.issues.append(_issue(WARNING, "form_on_several_sheets",
