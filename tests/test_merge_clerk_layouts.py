@@ -540,3 +540,25 @@ def test_every_kind_of_line_interleaved_with_data(kit, blank, tmp_path):
     assert kinds["header_repeated"] == "第 13 行重复了表头，未作为数据读取"
     assert "其后第 20 行填有数据，未读取、未计入汇总" in kinds["rows_after_footer"]
     assert cons.counts["rows_read"] == 7
+
+
+def test_a_sheet_the_unit_added_is_named(kit, blank, tmp_path):
+    # a newcomer's review: 本单位备注 with text and 999 was skipped with no word
+    path = returned(blank, tmp_path / "D01.xlsx", [], [])
+    wb = openpyxl.load_workbook(path)
+    extra = wb.create_sheet("本单位备注")
+    extra["A1"], extra["B2"] = "另有两个岗位正在筹建", 999
+    wb.create_sheet("空白页")  # nothing in it: nothing to say
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    found = [(i.level, i.sheet, i.message) for i in cons.issues if i.kind == "other_sheet"]
+    assert found == [("警告", "本单位备注", "工作表“本单位备注”不是登记表（找不到表头），其中 2 个单元格的内容未读取；"
+                      "如是要报送的数据，请填入相应的登记表")]
+    assert cons.counts["rows_read"] == 2  # the form's rows as before
+
+
+def test_sheets_of_a_correction_copy_are_not_called_added():
+    from xltools.feedback import MARKS_SHEET, NOTES_SHEET
+    from xltools.returns import _NOT_FOR_DATA
+
+    assert {NOTES_SHEET, MARKS_SHEET} <= _NOT_FOR_DATA
