@@ -186,6 +186,33 @@ def test_duplicate_yaml_key_gives_its_line():
     assert "键 'title' 重复（第一次出现在第 3 行）" in problem
 
 
+def test_a_merge_key_is_overridden_by_the_keys_written_beside_it(yaml_parser):
+    # <<: *a then name/label of its own: YAML's merge key, not a duplicate (a review of 1ec7982)
+    text = dump(BASE).replace("  - name: n\n    label: 人数\n", "  - &count\n    name: n\n    label: 人数\n", 1)
+    text = text.replace("  - name: c\n", "  - <<: *count\n    name: m\n    label: 户数\n  - name: c\n", 1)
+    fields = parse_form_definition(text).form("a").fields
+    assert [(f.name, f.label, f.type, f.max) for f in fields[1:3]] == [
+        ("n", "人数", "integer", Decimal(10)), ("m", "户数", "integer", Decimal(10))]
+    # a key written twice beside the merge is still a duplicate
+    (problem,) = problems_of(text.replace("    label: 户数\n", "    label: 户数\n    label: 户\n"))
+    assert "键 'label' 重复" in problem
+
+
+@pytest.mark.parametrize("aliases", ["&i\n  - *i", "&i [a, &j [b, *j]]"])
+def test_a_recursive_alias_is_reported_not_crashed_on(aliases):
+    # node_lines walked a recursive alias for ever (a review of 1ec7982)
+    text = dump(BASE).replace("title: 测试表\n", f"title: 测试表\ninstructions: {aliases}\n", 1)
+    assert problems_of(text) == ["instructions：应为文本列表"]
+
+
+def test_nested_aliases_under_an_unknown_key_do_not_blow_up():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 9)]  # 10**9 leaves
+    text = dump(BASE) + "lol:\n" + "".join(f"  {line}\n" for line in lines)
+    assert problems_of(text) == ["lol：未知的键 'lol'，请检查拼写（可用的键：anonymous, contact, deadline, figures, forms, "
+                                 "id, instructions, issuer, title, version）"]
+
+
 def test_duplicate_key_inside_a_field():
     text = "\n".join([
         "id: t", "version: '1'", "title: x", "forms:", "  - name: a", "    sheet: 表一", "    fields:",

@@ -32,9 +32,12 @@ class _Refusal(yaml.constructor.ConstructorError):
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    loader.flatten_mapping(node)
+    # Duplicates among the keys written here only: a key brought in by a merge (``<<: *a``) is
+    # overridden by one written here, as YAML's merge key means (https://yaml.org/type/merge.html)
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node, deep=deep)
         try:
             hash(key)
@@ -45,6 +48,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
             raise _Refusal(f"键 {key!r} 重复（第一次出现在第 {seen[key] + 1} 行），请删去或合并其中一个",
                            key_node.start_mark)
         seen[key] = key_node.start_mark.line
+    loader.flatten_mapping(node)
     return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
 
 

@@ -273,26 +273,35 @@ def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition
     return definition
 
 
-def node_lines(node: yaml.Node, where: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+def node_lines(node: yaml.Node, where: str = "", out: dict[str, int] | None = None,
+               seen: set[int] | None = None) -> dict[str, int]:
     """The 1-based line of every path in a composed YAML document, in the validator's path
     syntax (``forms[0].fields[3].type``): a key's line for a mapping entry, an item's first
-    line for a list item; the document itself is ``''``."""
+    line for a list item; the document itself is ``''``.  A node reached again through an alias
+    (``*a``) is not walked again: where it was written is its line, and a recursive or nested
+    alias (``&i [*i]``, the "billion laughs") cannot loop or blow up."""
     out = {} if out is None else out
+    seen = set() if seen is None else seen
     out.setdefault(where, node.start_mark.line + 1)
+    if id(node) in seen:
+        return out
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             path = _join(where, str(key_node.value)) if isinstance(key_node, yaml.ScalarNode) else where
             out.setdefault(path, key_node.start_mark.line + 1)
-            node_lines(value_node, path, out)
+            node_lines(value_node, path, out, seen)
             if isinstance(value_node, yaml.MappingNode):  # one condition for a list of them (where:)
-                node_lines(value_node, f"{path}[0]", out)
+                seen.discard(id(value_node))  # its keys once more, under this name (not deeper)
+                node_lines(value_node, f"{path}[0]", out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            node_lines(item, f"{where}[{i}]", out)
+            node_lines(item, f"{where}[{i}]", out, seen)
             name = next((v.value for k, v in item.value if k.value == "name" and isinstance(v, yaml.ScalarNode)),
                         None) if isinstance(item, yaml.MappingNode) else None
             if name:  # a field's references are reported by name: forms[1].fields.x.ref
-                node_lines(item, f"{where}.{name}", out)
+                seen.discard(id(item))  # its keys once more, under this name (not deeper)
+                node_lines(item, f"{where}.{name}", out, seen)
     return out
 
 
