@@ -159,7 +159,7 @@ def test_unknown_key_in_derived():
 def test_duplicate_field_name():
     data = copy.deepcopy(BASE)
     data["forms"][0]["fields"].append({"name": "x", "label": "另一个名称", "type": "text"})
-    assert "forms[0].fields：字段名 'x' 重复" in problems_of(data)
+    assert "forms[0].fields[4].name：字段名 'x' 重复" in problems_of(data)  # the second one's own line
 
 
 def test_duplicate_label_after_normalising():
@@ -270,13 +270,56 @@ def test_ref_to_unknown_form_and_field():
         ("一" * 32, "超过 Excel 工作表名 31 个字符的上限"),
         ("表/一", "含有 Excel 工作表名不允许的字符"),
         ("表[一]", "含有 Excel 工作表名不允许的字符"),
-        ("_meta", "工作表名 '_meta' 已由 xltools 使用"),
-        ("填表说明", "工作表名 '填表说明' 已由 xltools 使用"),
+        ("_meta", "forms[0].sheet：工作表名 '_meta' 已由 xltools 使用"),
+        ("_Meta", "forms[0].sheet：工作表名 '_Meta' 已由 xltools 使用"),  # Excel ignores case: generate failed
+        ("填表说明", "forms[0].sheet：工作表名 '填表说明' 已由 xltools 使用"),
+        ("表二", "forms[1].sheet：工作表名 '表二' 重复"),
     ],
 )
 def test_bad_sheet_names(sheet, expected):
     problems = problems_of(broken(forms__0__sheet=sheet))
     assert any(expected in p for p in problems), problems
+
+
+def test_sheet_names_differing_only_in_case_clash():
+    # a review of 1ec7982: Sheet1 and sheet1 loaded, then generate failed with an internal error
+    data = broken(forms__0__sheet="Sheet1", forms__1__sheet="sheet1")
+    assert problems_of(data) == ["forms[1].sheet：工作表名 'sheet1' 重复"]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("max: .nan", "forms[0].fields[1].max：.nan 不是可用的数字，请填写绝对值小于 10 的 15 次方的数"),
+        ("max: .inf", "forms[0].fields[1].max：.inf 不是可用的数字，请填写绝对值小于 10 的 15 次方的数"),
+        ("max: 1e400", "forms[0].fields[1].max：'1e400' 不是可用的数字，请填写绝对值小于 10 的 15 次方的数"),
+        ("max: 1000000000000000", "forms[0].fields[1].max：1000000000000000 不是可用的数字，请填写绝对值小于 10 的 15 次方的数"),
+        ("max: 2004-01-01", "forms[0].fields[1].max：应为数字，实际是日期 2004-01-01"),
+    ],
+)
+def test_bounds_that_are_no_usable_number(written, expected):
+    # a review of 1ec7982: NaN crashed the loader, .inf and 1e400 crashed generate
+    text = dump(BASE).replace("max: 10\n", written + "\n", 1)
+    assert problems_of(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("[甲]", "figures[0].where[0].value：运算符 'eq' 的 value 应是一个值，实际是列表；要匹配多个值请用 op: in"),
+        ("{a: 1}", "figures[0].where[0].value：运算符 'eq' 的 value 应是一个值，实际是映射；要匹配多个值请用 op: in"),
+    ],
+)
+def test_a_list_compared_with_eq_is_refused(value, expected):
+    # a review of 1ec7982: value: [办公室] became the text "['办公室']" and the figure 0, silently
+    text = dump(BASE).replace("value: 甲\n", f"value: {value}\n", 1)
+    assert problems_of(text) == [expected]
+
+
+def test_nan_compared_is_refused():
+    text = dump(BASE).replace("op: sum\n  form: a\n  field: n\n",
+                              "op: sum\n  form: a\n  field: n\n  where: {field: n, op: gt, value: .nan}\n", 1)
+    assert problems_of(text) == ["figures[1].where[0].value：.nan 不是可用的数字，请填写绝对值小于 10 的 15 次方的数"]
 
 
 def test_sheet_name_of_31_characters_is_fine():

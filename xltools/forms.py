@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -399,6 +400,7 @@ class _Validator:
         def_id = self.ident(d, "id", "")
         forms_raw = d.get("forms")
         forms: list[Form] = []
+        at: dict[int, str] = {}  # id(form or figure) → its path, for the checks across them
         if forms_raw is not None and not isinstance(forms_raw, list):
             self.err("forms", "应为表单列表")
         elif isinstance(forms_raw, list):
@@ -408,11 +410,14 @@ class _Validator:
                 form = self.form(fr, f"forms[{i}]")
                 if form is not None:
                     forms.append(form)
-        self._unique([f.name for f in forms], "forms", "表单名")
-        self._unique([f.sheet for f in forms], "forms", "工作表名")
+                    at[id(form)] = f"forms[{i}]"
+        self._unique([(f.name, _join(at[id(f)], "name")) for f in forms], "表单名")
+        # Excel compares sheet names without case: Sheet1 and sheet1, or _Meta, would clash
+        self._unique([(f.sheet, _join(at[id(f)], "sheet")) for f in forms], "工作表名", key=str.casefold)
+        reserved = {n.casefold() for n in RESERVED_SHEETS}
         for f in forms:
-            if f.sheet in RESERVED_SHEETS:
-                self.err("forms", f"工作表名 {f.sheet!r} 已由 xltools 使用，请换一个名称")
+            if f.sheet.casefold() in reserved:
+                self.err(_join(at[id(f)], "sheet"), f"工作表名 {f.sheet!r} 已由 xltools 使用，请换一个名称")
         by_name = {f.name: f for f in forms}
         for i, f in enumerate(forms):
             self._check_refs(f, by_name, f"forms[{i}]")
@@ -425,7 +430,8 @@ class _Validator:
                 fig = self.figure(gr, f"figures[{i}]", by_name)
                 if fig is not None:
                     figures.append(fig)
-        self._unique([g.name for g in figures], "figures", "指标名")
+                    at[id(fig)] = f"figures[{i}]"
+        self._unique([(g.name, _join(at[id(g)], "name")) for g in figures], "指标名")
         instructions = self.str_list(d, "instructions", "")
         return FormDefinition(
             id=def_id,
@@ -441,12 +447,13 @@ class _Validator:
             anonymous=self.boolean(d, "anonymous", "", False),
         )
 
-    def _unique(self, names: list[str], where: str, what: str) -> None:
+    def _unique(self, names: list[tuple[str, str]], what: str, key: Callable[[str], str] = str) -> None:
+        """An error at the path of each ``(name, path)`` whose name (compared by ``key``) came before."""
         seen: set[str] = set()
-        for n in names:
-            if n and n in seen:
+        for n, where in names:
+            if n and key(n) in seen:
                 self.err(where, f"{what} {n!r} 重复")
-            seen.add(n)
+            seen.add(key(n))
 
     # -- form -------------------------------------------------------------------------
     def form(self, obj: Any, where: str) -> Form | None:
@@ -470,6 +477,7 @@ class _Validator:
             self.err(_join(where, "max_rows"), f"应为 1 到 10000 之间的整数，实际是 {max_rows!r}")
             max_rows = 50
         fields: list[Field] = []
+        at: dict[int, str] = {}  # id(field) → its path
         raw_fields = d.get("fields")
         if raw_fields is not None and not isinstance(raw_fields, list):
             self.err(_join(where, "fields"), "应为字段列表")
@@ -480,13 +488,15 @@ class _Validator:
                 fld = self.field(fr, f"{where}.fields[{j}]")
                 if fld is not None:
                     fields.append(fld)
-        self._unique([f.name for f in fields], _join(where, "fields"), "字段名")
+                    at[id(fld)] = f"{where}.fields[{j}]"
+        self._unique([(f.name, _join(at[id(f)], "name")) for f in fields], "字段名")
         labels_seen: dict[str, str] = {}
         for f in fields:
-            for lab in f.labels:
+            for k, lab in enumerate(f.labels):
                 n = normalise_label(lab)
                 if n in labels_seen and labels_seen[n] != f.name:
-                    self.err(_join(where, "fields"), f"字段 {f.name!r} 的表头或别名 {lab!r} 与字段 {labels_seen[n]!r} 的相同，汇总时无法区分")
+                    self.err(_join(at[id(f)], "label" if k == 0 else "aliases"),
+                             f"字段 {f.name!r} 的表头或别名 {lab!r} 与字段 {labels_seen[n]!r} 的相同，汇总时无法区分")
                 labels_seen.setdefault(n, f.name)
         names = {f.name for f in fields}
         key = self.str_list(d, "key", where)
@@ -497,7 +507,7 @@ class _Validator:
             if f.derived:
                 for src in f.derived.fields:
                     if src not in names:
-                        self.err(_join(where, "fields"), f"字段 {f.name!r} 由不存在的字段 {src!r} 计算")
+                        self.err(_join(at[id(f)], "derived.fields"), f"字段 {f.name!r} 由不存在的字段 {src!r} 计算")
         complete_for = None
         if d.get("complete_for") is not None:
             complete_for = self._dotted(d, "complete_for", where)
@@ -662,19 +672,29 @@ class _Validator:
             self.err(_join(where, "aliases"), f"第 {i + 1} 个别名{what}，不能用来识别表头，请删去")
         return () if blanks else aliases
 
+    def _number(self, value: Any, where: str) -> Decimal | None:
+        """``value`` as a Decimal, or None after an error: a number that is no number (NaN),
+        infinite, or beyond the 15 significant digits Excel keeps (``1e400``) is refused, lest
+        generate or merge fail on it."""
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.err(where, f"应为数字，实际是 {_text(value)}")
+            return None
+        if not number.is_finite() or abs(number) >= _NUMBER_LIMIT:
+            self.err(where, f"{_text(value)} 不是可用的数字，请填写绝对值小于 10 的 15 次方的数")
+            return None
+        return number
+
     def _bound(self, d: dict, key: str, where: str, ftype: str) -> Any:
         if key not in d or d[key] is None:
             return None
         value = d[key]
         if ftype in ("integer", "decimal"):
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                self.err(_join(where, key), f"应为数字，实际是 {value!r}")
+                self.err(_join(where, key), f"应为数字，实际是{_kind(value)}")
                 return None
-            try:
-                return Decimal(str(value))
-            except InvalidOperation:
-                self.err(_join(where, key), f"应为数字，实际是 {value!r}")
-                return None
+            return self._number(value, _join(where, key))
         if ftype == "date":
             if isinstance(value, datetime):
                 return value.date()
@@ -769,6 +789,9 @@ class _Validator:
                 self.err(_join(where, "value"), f"运算符 {op!r} 的 value 须是列表")
                 return None
             return Condition(fld, op, tuple(self._typed(x, target, where) for x in raw))
+        if isinstance(raw, (list, dict)):
+            self.err(_join(where, "value"), f"运算符 {op!r} 的 value 应是一个值，实际是{_kind(raw)}；要匹配多个值请用 op: in")
+            return None
         return Condition(fld, op, self._typed(raw, target, where))
 
     def _typed(self, raw: Any, target: Field | None, where: str) -> Any:
@@ -781,11 +804,8 @@ class _Validator:
             self.err(_join(where, "value"), f"是否型字段只能与 true/false（或 是/否）比较，实际是 {raw!r}")
             return raw
         if ftype in ("integer", "decimal"):
-            try:
-                return Decimal(str(raw))
-            except InvalidOperation:
-                self.err(_join(where, "value"), f"应为数字，实际是 {raw!r}")
-                return raw
+            number = self._number(raw, _join(where, "value"))
+            return raw if number is None else number
         if ftype == "date":
             if isinstance(raw, date):
                 return raw
@@ -798,6 +818,17 @@ class _Validator:
         if ftype == "choice" and target and text not in target.choices:
             self.err(_join(where, "value"), f"{text!r} 不是字段 {target.name!r} 的选项")
         return text
+
+
+#: Excel keeps 15 significant digits: a bound or a compared value must be below this.
+_NUMBER_LIMIT = Decimal("1e15")
+
+
+def _text(value: Any) -> str:
+    """A YAML value as the messages show it: a date as 2006-01-20, text and numbers as written."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    return repr(value) if isinstance(value, str) else written_text(value)
 
 
 def _blank(text: str) -> bool:
