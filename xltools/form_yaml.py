@@ -155,12 +155,15 @@ _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
-def yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+def yaml_problem(exc: yaml.YAMLError, text: str, keys: frozenset[str] = frozenset()) -> str:
     """One line of Chinese for a YAML error: its place (第 N 行 / 第 N 行第 M 列), what is wrong and
     what to do.  The mistakes a committee clerk makes editing the file by hand — a Tab, a
     full-width colon, a value with ``: `` or a leading ``*`` unquoted, an unclosed quote or
     bracket, a misaligned line — are named in Chinese; PyYAML's English text is kept only for a
-    problem not recognised here.  Both libyaml's and the pure-Python parser's wordings are known."""
+    problem not recognised here.  Both libyaml's and the pure-Python parser's wordings are known.
+    ``keys``: the keys the file may have; a line ``键：值`` is blamed for a full-width colon only
+    when 键 is one of them (any English name when none are given), not a line of prose such as
+    ``- WPS：请另存为…``."""
     lines = _LINE_BREAK.split(text)
 
     def line_of(n: int) -> str:
@@ -202,8 +205,9 @@ def yaml_problem(exc: yaml.YAMLError, text: str) -> str:
         # English name, as every key of a form definition is) is blamed: a correct line of prose
         # above (``- 例如：张明``) is not the fault, the ``: `` on this line is.
         before = next((n for n in range(line - 1, -1, -1) if line_of(n).strip()), None)
+        word = line_of(before).split("：", 1)[0].strip(" -") if before is not None else ""
         if (before is not None and ":" not in line_of(line)[:col] and full_width_colon(line_of(before))
-                and re.fullmatch(r"[A-Za-z_]\w*", line_of(before).split("：", 1)[0].strip(" -"), re.ASCII)):
+                and (word in keys if keys else re.fullmatch(r"[A-Za-z_]\w*", word, re.ASCII))):
             return f"第 {before + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
         return (f"{here}这里不能有“: ”（英文冒号加空格）；若值本身含有冒号，请给整个值加引号，"
                 f"如 '标题: 副标题'；否则请检查这一行的缩进是否多了")

@@ -257,12 +257,12 @@ def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition
     try:
         loader = _UniqueKeyLoader(text)  # the node tree is kept to give each problem its line
     except yaml.YAMLError as exc:  # the pure-Python reader checks the characters here
-        raise FormDefinitionError(source, [yaml_problem(exc, text)]) from None
+        raise FormDefinitionError(source, [yaml_problem(exc, text, _ALL_KEYS)]) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        raise FormDefinitionError(source, [yaml_problem(exc, text)]) from None
+        raise FormDefinitionError(source, [yaml_problem(exc, text, _ALL_KEYS)]) from None
     finally:
         loader.dispose()
     v = _Validator(source)
@@ -329,6 +329,7 @@ _FIELD_KEYS = {
 }
 _FIGURE_KEYS = {"name", "label", "op", "form", "field", "where", "per_unit", "unit"}
 _COND_KEYS = {"field", "op", "value"}
+_ALL_KEYS = frozenset(_DEF_KEYS | _FORM_KEYS | _FIELD_KEYS | _FIGURE_KEYS | _COND_KEYS | {"op", "fields"})
 
 
 class _Validator:
