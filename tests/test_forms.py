@@ -809,6 +809,16 @@ def test_aliases_as_one_string_with_separators(written, parts):
         f"或每行一个、以“- ”开头；若确是一个别名，请加引号写成 ['{written}']"]
 
 
+@pytest.mark.parametrize("written", ["[评价、意见]", "\n      - 评价，意见"])
+def test_one_unquoted_alias_in_a_list_with_separators_is_refused(written):
+    # a review: [评价、意见] loaded as one alias, so a header 评价 was never matched
+    text = dump(broken(forms__0__fields__0__aliases="@@")).replace("'@@'", written)
+    one = "评价、意见" if "、" in written else "评价，意见"
+    assert problems_of(text) == [
+        f"forms[0].fields[0].aliases：'{one}' 会被当作一个别名；多个别名请写成列表 [评价, 意见]，"
+        f"或每行一个、以“- ”开头；若确是一个别名，请加引号写成 ['{one}']"]
+
+
 @pytest.mark.parametrize("written", ["'科室、所在处室'", '"科室，所在处室"', "['科室、所在处室']"])
 def test_one_quoted_alias_with_separators_is_taken_as_written(written):
     text = dump(broken(forms__0__fields__0__aliases="@@"))
@@ -834,7 +844,8 @@ def test_blank_alias_is_refused(aliases, expected):
 def test_aliases_as_one_string_or_a_list():
     d = parse_form_definition(dump(broken(forms__0__fields__0__aliases="名字")))
     assert d.form("a").field("x").aliases == ("名字",)
-    d = parse_form_definition(dump(broken(forms__0__fields__0__aliases=["科室、所在处室"])))
+    text = dump(broken(forms__0__fields__0__aliases="@@")).replace("'@@'", "['科室、所在处室']")  # quoted: one alias
+    d = parse_form_definition(text)
     assert d.form("a").field("x").aliases == ("科室、所在处室",)
 
 
@@ -888,3 +899,19 @@ def test_a_missing_key_is_placed_on_its_mapping_and_syntax_errors_keep_their_own
         parse_form_definition("id: t\ntitle：x\n")
     assert info.value.lines == [None]
     assert str(info.value) == "表单定义有 1 处错误：<string>：第 2 行用了中文冒号“：”，请改为英文冒号加空格"
+
+
+@pytest.mark.parametrize("written", ["'30'", "３０", "030", "08", "30.0"])
+def test_a_count_written_as_text_or_full_width_is_read(written):
+    # a review: max_rows: ３０ or 08 (text to YAML 1.1) was refused as "实际是 '３０'"
+    text = dump(BASE).replace("  sheet: 表一\n", f"  sheet: 表一\n  max_rows: {written}\n", 1)
+    form = parse_form_definition(text).form("a")
+    assert form.max_rows == {"'30'": 30, "３０": 30, "030": 30, "08": 8, "30.0": 30}[written]
+    assert type(form.max_rows) is int
+
+
+def test_an_unknown_key_with_a_space_gives_its_line():
+    text = dump(BASE).replace("  sheet: 表一\n", "  sheet: 表一\n  max rows: 30\n", 1)
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text)
+    assert info.value.lines == [text.splitlines().index("  max rows: 30") + 1]

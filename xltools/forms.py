@@ -309,9 +309,7 @@ def node_lines(node: yaml.Node, where: str = "", out: dict[str, int] | None = No
 def _line_of(problem: str, lines: dict[str, int]) -> int | None:
     """The line of ``problem`` (``path：message``): its path's, or the nearest enclosing one's
     when the path is not in the file (a missing key is reported on its mapping's line)."""
-    path = problem.split("：", 1)[0] if "：" in problem else ""
-    if not re.fullmatch(r"[\w.\[\]]+", path):
-        return None  # a message with no path (file is empty, top level)
+    path = problem.split("：", 1)[0] if "：" in problem else ""  # none: the file is empty …
     while path and path not in lines:
         path = _LAST_STEP.sub("", path)  # forms[0].fields[3].type → forms[0].fields[3] → …
     return lines.get(path) if path else None
@@ -473,9 +471,10 @@ class _Validator:
             # readers then see a space (XML 1.0 §3.3.3, attribute-value normalisation), and
             # U+FFFE, U+FFFF and surrogates are not characters XML 1.0 can hold at all (§2.2)
             self.err(_join(where, "sheet"), f"{sheet!r} 含有制表符、换行等控制字符或非字符，工作表名不能含有这些字符")
-        max_rows = d.get("max_rows", 50)
-        if isinstance(max_rows, bool) or not isinstance(max_rows, int) or not 1 <= max_rows <= 10000:
-            self.err(_join(where, "max_rows"), f"应为 1 到 10000 之间的整数，实际是 {max_rows!r}")
+        raw_rows = d.get("max_rows", 50)
+        max_rows = _as_int(raw_rows)
+        if max_rows is None or not 1 <= max_rows <= 10000:
+            self.err(_join(where, "max_rows"), f"应为 1 到 10000 之间的整数，实际是 {_text(raw_rows)}")
             max_rows = 50
         fields: list[Field] = []
         at: dict[int, str] = {}  # id(field) → its path
@@ -584,18 +583,20 @@ class _Validator:
         hi = self._bound(d, "max", where, ftype)
         if lo is not None and hi is not None and lo > hi:
             self.err(where, f"下限 min {lo} 大于上限 max {hi}")
-        max_length = d.get("max_length")
-        if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1):
-            self.err(_join(where, "max_length"), f"应为正整数，实际是 {max_length!r}")
+        raw_length = d.get("max_length")
+        max_length = _as_int(raw_length)
+        if raw_length is not None and (max_length is None or max_length < 1):
+            self.err(_join(where, "max_length"), f"应为正整数，实际是 {_text(raw_length)}")
             max_length = None
         unit = self.string(d, "unit", where) or None
         if unit and unit not in UNITS:
             self.err(_join(where, "unit"), f"{unit!r} 不是可用的单位，可用：{', '.join(UNITS)}")
         if unit and ftype not in ("integer", "decimal"):
             self.err(_join(where, "unit"), "单位（unit）只用于 integer 和 decimal 字段")
-        decimals = d.get("decimals")
-        if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 10):
-            self.err(_join(where, "decimals"), f"应为 0 到 10 之间的整数，实际是 {decimals!r}")
+        raw_decimals = d.get("decimals")
+        decimals = _as_int(raw_decimals)
+        if raw_decimals is not None and (decimals is None or not 0 <= decimals <= 10):
+            self.err(_join(where, "decimals"), f"应为 0 到 10 之间的整数，实际是 {_text(raw_decimals)}")
             decimals = None
         width = d.get("width")
         if width is not None and (isinstance(width, bool) or not isinstance(width, (int, float)) or not 1 <= width <= 255):
@@ -660,7 +661,9 @@ class _Validator:
 
     def _aliases(self, d: dict, where: str) -> tuple[str, ...]:
         raw = d.get("aliases")
-        if isinstance(raw, str) and not isinstance(raw, QuotedText) and any(sep in raw for sep in "、，,"):
+        one = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw  # [评价、意见] is one alias too
+        if isinstance(one, str) and not isinstance(one, QuotedText) and any(sep in one for sep in "、，,"):
+            raw = one
             parts = [x.strip() for x in re.split("[、，,]", raw) if x.strip()]
             self.err(_join(where, "aliases"),
                      f"{raw.strip()!r} 会被当作一个别名；多个别名请写成列表 [{', '.join(parts)}]，或每行一个、以“- ”开头；"
@@ -819,6 +822,21 @@ class _Validator:
         if ftype == "choice" and target and text not in target.choices:
             self.err(_join(where, "value"), f"{text!r} 不是字段 {target.name!r} 的选项")
         return text
+
+
+def _as_int(value: Any) -> int | None:
+    """A count written as an integer, or as text of one (``'30'``, full-width ``３０``, ``08``
+    which YAML 1.1 leaves as text), or as a whole float (``30.0``); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        digits = unicodedata.normalize("NFKC", value).strip()
+        return int(digits) if re.fullmatch(r"[0-9]{1,6}", digits) else None
+    return None
 
 
 #: Excel keeps 15 significant digits: a bound or a compared value must be below this.
