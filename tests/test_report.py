@@ -383,6 +383,19 @@ def test_work_report_with_no_results_rows(data):
     assert "本次各部门未报送可量化的工作成效。" in text and "汇总表（.xlsx）" not in text
 
 
+def test_work_report_lists_results_under_their_posts_and_says_when_none_can_be(data):
+    text = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert "各先锋岗报送的工作成效主要有：" in text and "【各部门报送的工作成效" not in text
+    # a newcomer's review: every results row named a post whose row was rejected, and the lead-in
+    # stood over nothing, right before 四、下一步打算
+    named = {r["post_name"] for r in data["forms"]["results"]}
+    data["forms"]["posts"] = [p for p in data["forms"]["posts"] if p["post_name"] not in named]
+    assert data["forms"]["posts"] and data["forms"]["results"]
+    text = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert "各先锋岗报送的工作成效主要有：" not in text
+    assert "【各部门报送的工作成效所属的先锋岗登记有误、未采用，暂未列入，见汇总表“问题清单”。】" in text
+
+
 @pytest.mark.parametrize(
     "name, message",
     [("commendation", "通报表彰需要年度考核表的数据"), ("deeds_compilation", "事迹汇编需要各先锋岗的登记数据")],

@@ -457,7 +457,11 @@ def build_work_report() -> Path:
         doc,
         "通过创建党员先锋岗，党员干部素质进一步提高，工作效率进一步提升，机关作风进一步优化，"
         "一批难点、热点问题得到解决。"
-        "{% if forms.get('results') %}各先锋岗报送的工作成效主要有："
+        # the lead-in only when some accepted post has results to list under it: a results row
+        # whose post row was rejected is not listed (merge warns: reference_rejected)
+        "{% if forms.get('results') and posts_by_unit|map(attribute='posts')|sum(start=[])|selectattr('results')|list %}"
+        "各先锋岗报送的工作成效主要有："
+        "{% elif forms.get('results') %}【各部门报送的工作成效所属的先锋岗登记有误、未采用，暂未列入，见汇总表“问题清单”。】"
         "{% elif 'results' in forms %}本次各部门未报送可量化的工作成效。{% endif %}",
     )
     # figures-JSON data has no rows (the note below says so): the loop is not entered
