@@ -318,6 +318,11 @@ def test_work_report_content(rendered):
     assert rows[1] == ["1", "区委办", "3", "1", "4", "16"]
     assert rows[48] == ["48", "区科协", "2", "0", "2", "15"]
     assert rows[-1][0] == "合计" and rows[-1][2:] == ["106", "29", "109", "764"]
+    # 附件说明 (GB/T 9704-2012 7.3.4): a blank line under the body, then 附件：title, then the 署名
+    at = body.index("附件：各部门党员先锋岗设立情况")
+    assert body[at - 1] == "" and body[at - 2].startswith("党员先锋岗不是“终点岗”")
+    assert body[at + 1] == "区直机关党工委" and body[at + 2] == "2006年1月15日"
+    assert body[at + 3:at + 5] == ["附件", "各部门党员先锋岗设立情况"]  # the attachment it names
 
 
 def test_commendation_content(rendered):

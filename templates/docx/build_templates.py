@@ -482,6 +482,11 @@ def build_work_report() -> Path:
         "党员先锋岗不是“终点岗”。下一步，我们将进一步创新思路和方法，完善党员先锋岗发挥作用的长效机制，"
         "使党员先锋岗真正成为服务岗、示范岗、品牌岗，为全区经济社会发展作出机关党员应有的贡献。",
     )
+    # 附件说明 (GB/T 9704-2012 7.3.4): one blank line under the body, two characters in,
+    # "附件" and a full-width colon, then the attachment's title; the 署名 follows it
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True  # no page of 附件说明 and 署名 alone
+    para(doc, "").paragraph_format.keep_with_next = True
+    para(doc, "附件：各部门党员先锋岗设立情况")
     sign_off(doc)
 
     # 附件: posts per unit
