@@ -182,7 +182,8 @@ def test_red_and_yellow_cells_are_exactly_the_issue_cells(round1, code):
 def test_the_scenario_covers_each_kind_of_issue(round1):
     cons = round1["cons"]
     kinds = {(i.unit_code, i.kind, i.severity, bool(i.cell)) for i in cons.issues}
-    assert ("D03", "missing_complete_for", "warning", False) in kinds  # file-level: notes only
+    assert ("D03", "missing_complete_for", "warning", True) in kinds  # on the post's cell (a review)
+    assert ("D06", "identified_by_filename", "warning", False) in kinds  # file-level: notes only
     assert ("D03", "extra_column", "warning", True) in kinds  # a locked header cell
     assert ("D03", "derived_mismatch", "warning", True) in kinds  # a locked derived cell
     assert ("D03", "required", "error", True) in kinds

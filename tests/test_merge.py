@@ -484,3 +484,23 @@ def test_a_row_naming_a_rejected_post_says_it_will_not_reach_the_drafts(kit, sma
     # each row naming the rejected post, on every form that names posts; none for the accepted post
     assert found == [("警告", "办实事做好事登记表", "B4", said), ("警告", "工作成效表", "A4", said),
                      ("警告", "年度考核表", "A4", said)]
+
+
+def test_a_post_missing_from_the_assessment_is_named_on_its_cell(kit, small_roster, blanks, tmp_path):
+    data = clean_data()
+    data["年度考核表"] = data["年度考核表"][:1]  # 信访窗口党员先锋岗 (row 5) has no assessment row
+    path = fill(blanks["D01"], tmp_path / "r" / blanks["D01"].name, data)
+    cons = merge(kit, small_roster, [path], jobs=1)
+    (issue,) = [i for i in cons.issues if i.kind == "missing_complete_for"]
+    assert (issue.sheet, issue.cell, issue.row) == ("先锋岗登记表", "A5", 5)
+    assert issue.message == "党员先锋岗登记表中的“信访窗口党员先锋岗”在党员先锋岗年度考核表中没有对应行，请补填"
+
+
+def test_a_duplicate_on_a_copied_sheet_names_the_other_sheet(kit, small_roster, blanks, tmp_path):
+    def copy_sheet(wb):
+        wb.copy_worksheet(wb["先锋岗登记表"]).title = "先锋岗登记表（2）"
+    path = fill(blanks["D01"], tmp_path / "r" / blanks["D01"].name, clean_data(), edit=copy_sheet)
+    cons = merge(kit, small_roster, [path], jobs=1)
+    dups = sorted((i.sheet, i.cell, i.message) for i in cons.issues if i.kind == "duplicate_key")
+    assert dups[0] == ("先锋岗登记表（2）", "A4", "先锋岗名称“秘书科党员先锋岗”与工作表“先锋岗登记表”第 4 行重复"
+                       "（同一单位内不能重复），请删除或合并")

@@ -323,8 +323,9 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                 label = "、".join(form.field(n).label for n in form.key)
                 shown = "、".join(format_value(row.values.get(n)) for n in form.key)
                 c = _field_cell(row, form, form.key[0])
+                there = f"工作表“{first.sheet}”" if first.sheet != row.sheet else ""
                 row.issues.append(_issue(ERROR, "duplicate_key",
-                                         f"{label}“{shown}”与第 {first.row} 行重复（同一单位内不能重复），请删除或合并",
+                                         f"{label}“{shown}”与{there}第 {first.row} 行重复（同一单位内不能重复），请删除或合并",
                                          file=row.file, sheet=row.sheet, cell=c, row=row.row,
                                          field=form.field(form.key[0]).label, raw=shown,
                                          unit_code=row.unit_code, unit_name=row.unit_name))
@@ -379,11 +380,11 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                 if v is None or r.has_error:
                     continue
                 if normalise_label(format_value(v)) not in have:
-                    sheet_name = unit_rows[form.name][0].sheet if unit_rows[form.name] else form.sheet
+                    # on the cell naming it (a review: the warning had no cell to click or mark)
                     issues.append(_issue(WARNING, "missing_complete_for",
                                          f"{src_form.title}中的“{format_value(v)}”在{form.title}中没有对应行，请补填",
-                                         file=chosen[form.name].path, sheet=sheet_name,
-                                         field=src_form.field(src_field).label, raw=format_value(v),
+                                         file=r.file, sheet=r.sheet, cell=_field_cell(r, src_form, src_field),
+                                         row=r.row, field=src_form.field(src_field).label, raw=format_value(v),
                                          unit_code=chosen[form.name].unit_code,
                                          unit_name=chosen[form.name].unit_name))
     # --- accept / reject -------------------------------------------------------------------
