@@ -122,7 +122,8 @@ def test_feedback_marks_the_merged_range(kit, blank, tmp_path):
     returned(blank, returns / blank.name, ["B4:B5", "E4:E5"], ["B5", "E5"])
     result = feedback(kit, ROSTER, [returns], tmp_path / "退回", deadline="2006-01-20")
     (copy,) = result.corrections
-    assert copy.marked == {(SHEET, "B4"): "warning", (SHEET, "E4"): "error"}  # E5 lies under E4
+    # E5 lies under E4; A4's post has no 年度考核表 row (marked on its name's cell)
+    assert copy.marked == {(SHEET, "A4"): "warning", (SHEET, "B4"): "warning", (SHEET, "E4"): "error"}
     ws = openpyxl.load_workbook(copy.path)[SHEET]
     assert "E5 在合并单元格 E4:E5 中" in ws["E4"].comment.text
     assert "B4:B5 是合并单元格" in ws["B4"].comment.text
@@ -230,15 +231,22 @@ def test_total_lines_are_skipped_and_said(kit, blank, tmp_path):
     assert (total.level, total.message) == ("警告", "第 5、7 行是合计行，未作为数据读取（合计由汇总时计算）")
 
 
-@pytest.mark.parametrize("label", ["本页小计", "本 页 合 计", "本表合计：", "以上合计", "累计", "全年总计"])
-def test_a_page_or_table_total_is_a_total_line(kit, blank, tmp_path, label):
-    # a newcomer's review: 本页小计 became five 必填项未填写 errors and a rejected row
+@pytest.mark.parametrize(
+    ("cell", "label"),
+    # a newcomer's review: 本页小计 became five 必填项未填写 errors and a rejected row; a 合计 under
+    # a blank first column is the same (a row whose first column is merged from above keeps its
+    # 合计 as data: test_a_total_word_right_of_the_first_column_is_data)
+    [("A6", "本页小计"), ("A6", "本 页 合 计"), ("A6", "本表合计："), ("A6", "以上合计"), ("A6", "累计"),
+     ("A6", "全年总计"), ("D6", "合计")],
+)
+def test_a_page_or_table_total_is_a_total_line(kit, blank, tmp_path, cell, label):
     def edit(ws):
-        ws["A6"] = label
+        ws[cell] = label
         ws["E6"] = 10
     path = returned_with(blank, tmp_path / "D01.xlsx", edit)
     cons, posts, issues = read(kit, path)
     assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
+    assert cons.counts["errors"] == 0 and cons.figures["members"] == 10
     assert [i.message for i in issues if i.kind == "total_row"] == ["第 6 行是合计行，未作为数据读取（合计由汇总时计算）"]
 
 
@@ -405,17 +413,6 @@ def test_a_footer_alone_anywhere_in_its_row_ends_the_table(kit, blank, tmp_path,
     cons, posts, issues = read(kit, path)
     assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["errors"] == 0
 
-
-def test_a_total_line_whose_label_is_not_in_the_first_column(kit, blank, tmp_path):
-    # a clerk's 合计 under a blank first column: skipped and named (a row whose first column is
-    # merged from above keeps its 合计 as data: test_a_total_word_right_of_the_first_column_is_data)
-    def edit(ws):
-        ws["D6"] = "合计"
-        ws["E6"] = 10
-    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
-    cons, posts, issues = read(kit, path)
-    assert len(posts) == 2 and cons.counts["errors"] == 0 and cons.figures["members"] == 10
-    assert [i.message for i in issues if i.kind == "total_row"] == ["第 6 行是合计行，未作为数据读取（合计由汇总时计算）"]
 
 
 def test_a_note_between_the_header_and_the_data_is_not_the_end(kit, blank, tmp_path):
