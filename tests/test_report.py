@@ -388,6 +388,19 @@ def test_work_report_with_no_results_rows(data):
     assert "本次各部门未报送可量化的工作成效。" in text and "汇总表（.xlsx）" not in text
 
 
+def test_a_results_row_naming_its_post_with_other_spacing_is_listed(data):
+    # a review: merge matched "立案庭 党员先锋岗" to its post (normalised) but the drafts joined on the
+    # exact text, and the results dropped out under a note blaming the registration
+    first = data["forms"]["results"][0]
+    name = first["post_name"]
+    spaced = [dict(r, post_name=name[:2] + " " + name[2:] + "\u3000") if r["post_name"] == name else r
+              for r in data["forms"]["results"]]
+    before = all_text(render_template("work_report", report_context(data, date=DAY)))
+    data["forms"]["results"] = spaced
+    after = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert after == before and f"“{name}”：" in after
+
+
 def test_work_report_lists_results_under_their_posts_and_says_when_none_can_be(data):
     text = all_text(render_template("work_report", report_context(data, date=DAY)))
     assert "各先锋岗报送的工作成效主要有：" in text and "【各部门报送的工作成效" not in text

@@ -48,6 +48,7 @@ from ._io import OLE2_MAGIC, atomic_path, readable_text, refuse_filled, refuse_f
 from .consolidated import FormRows
 from .errors import DataError, OutputError, TemplateError
 from .filters import FILTERS, RequiredMissing
+from .forms import normalise_label
 from .resources import bundled
 
 #: The bundled report templates (``templates/docx/<name>.docx``).
@@ -288,7 +289,11 @@ def posts_by_unit(
 
 
 def _post_key(r: Mapping[str, Any]) -> tuple[Any, Any]:
-    return (r.get("unit_code"), r.get("post_name"))
+    """A row's post: unit code and the post name normalised as merge compares names
+    (:func:`xltools.forms.normalise_label`: "立案庭 党员先锋岗" is "立案庭党员先锋岗"), lest a row
+    merge accepted as naming a post drop out of the drafts (a review)."""
+    name = r.get("post_name")
+    return (r.get("unit_code"), normalise_label(name) if isinstance(name, str) else name)
 
 
 def _keyed(rows: Any, form: str, fields: Sequence[str]) -> Iterator[Mapping[str, Any]]:
