@@ -314,6 +314,23 @@ def test_data_below_a_footer_is_named_not_dropped_in_silence(kit, blank, tmp_pat
                              "请移到表尾之前后重新报送")
 
 
+@pytest.mark.parametrize(
+    "line",
+    [["联系电话：", "0571-88124379", "填报日期：", date(2006, 1, 10), "（单位盖章）"],
+     ["联系电话", "88124379", "日期：2006-01-10", "审核：李四", "签字"]],
+)
+def test_a_signature_line_below_a_footer_is_no_data(kit, blank, tmp_path, line):
+    # a review: a contact and seal line filling five columns under 填表人 was made an error
+    def edit(ws):
+        ws["A6"] = "填表人：张三"
+        for j, v in enumerate(line, start=1):
+            ws.cell(row=7, column=j, value=v)
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["errors"] == 0
+    assert [i.level for i in issues if i.kind == "rows_after_footer"] == ["警告"]
+
+
 def test_a_short_line_below_a_footer_is_a_warning_and_a_long_footer_is_shown_cut(kit, blank, tmp_path):
     def edit(ws):
         ws["A6"] = "填表人：张三　审核人：李四　联系电话：0571-88123456"

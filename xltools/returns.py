@@ -513,6 +513,16 @@ def _first_cell(cells: Sequence[Any]) -> tuple[int, Any]:
     return -1, _BLANK_ROW
 
 
+#: A cell of a signature or contact line under a footer: a short label and a colon
+#: (联系电话：, 填报日期：), or a seal or signature (（单位盖章）, 签字).
+_SIGNATURE_CELL = re.compile(r"^\s*[\u4e00-\u9fff]{1,8}\s*[:：]|盖章|签字|签名|公章")
+
+
+def _signature_line(row: list[Any]) -> bool:
+    """Whether ``row`` (below a footer) reads as a signature or contact line, not a form row."""
+    return any(v.__class__ is str and _SIGNATURE_CELL.search(v) for v in row)
+
+
 def _data_after(data: list[list[Any]], start: int, least: int = 2) -> list[int]:
     """Excel rows from 0-based row ``start`` on that hold ``least`` or more values (and two at
     least: data, not the lines of a note) and do not start with a footer label.  With ``least``
@@ -695,7 +705,8 @@ def _read_form_sheet(
         after = _data_after(data, footer[0] + 1)
         # never dropped in silence: data below a footer is named, and a row that fills more than
         # half the fields (a post entered under 填表人：…) is an error: it is missing from the figures
-        full = set(_data_after(data, footer[0] + 1, len(field_cols) // 2 + 1))
+        full = {r for r in _data_after(data, footer[0] + 1, len(field_cols) // 2 + 1)
+                if not _signature_line(data[r - 1])}
         said = _one_line(footer[1])
         said = said if len(said) <= 24 else said[:23] + "…"
         if full:
