@@ -325,6 +325,18 @@ def test_a_unit_whose_named_file_went_to_another_is_told_where(kit, small_roster
     assert "D02" in {u.code for u in cons.missing_units}  # still chased
 
 
+def test_a_named_file_set_aside_is_not_said_to_be_counted(kit, small_roster, blanks, tmp_path):
+    # a review: D01's workbook filled with other data and named for D02, beside D01's own newer
+    # return, was set aside, yet D02's line said it was 已计入 D01
+    fill(blanks["D01"], tmp_path / "r" / blanks["D01"].name, clean_data(), saved=datetime(2006, 1, 19, 10, 0))
+    other = fill(blanks["D01"], tmp_path / "r" / "区人大办_党员先锋岗工作台账.xlsx", clean_data(posts=(POST_B,)),
+                 saved=datetime(2006, 1, 18, 10, 0))
+    cons = merge(kit, small_roster, [tmp_path / "r"], jobs=1)
+    ledger = {e.code: e for e in cons.ledger if e.code}
+    assert ledger["D02"].status == MISSING
+    assert ledger["D02"].reason.startswith(f"文件名指向本单位的“{other.name}”标识为 D01 区委办，已被该单位的其他文件替代、未计入；")
+
+
 def test_formula_and_injection_are_never_data(kit, small_roster, blanks, tmp_path):
     data = clean_data()
     data["先锋岗登记表"][0][5] = '=HYPERLINK("http://x","y")'  # F4 创建目标, typed as text

@@ -563,6 +563,10 @@ def test_a_sheet_the_unit_added_is_named(kit, blank, tmp_path):
     extra = wb.create_sheet("本单位备注")
     extra["A1"], extra["B2"] = "另有两个岗位正在筹建", 999
     wb.create_sheet("空白页")  # nothing in it: nothing to say
+    for title, state in (("WpsReserved", "veryHidden"), ("选项", "hidden"), ("填表说明 (2)", "visible")):
+        sheet = wb.create_sheet(title)  # hidden lists and a copy of the instructions: not the unit's data
+        sheet["A1"], sheet["A2"] = "甲", "乙"
+        sheet.sheet_state = state
     wb.save(path)
     cons = merge(kit, ROSTER, [path], jobs=1)
     found = [(i.level, i.sheet, i.message) for i in cons.issues if i.kind == "other_sheet"]

@@ -624,11 +624,7 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         n_errors += n_err
         n_warnings += n_warn
         if not files and not broken:
-            status = MISSING
-            if unit.code in named_here:  # still chased: whose data the file holds is for staff to check
-                reason = "；".join(
-                    f"文件名指向本单位的“{Path(path).name}”标识为 {code} {_unit_name(roster, code)}，已计入该单位"
-                    for path, code in named_here[unit.code]) + "；请核实是否为本单位的报送，如是请用本单位的登记表重新报送"
+            status = MISSING  # a file named for it is said after the loop (named_here)
         elif n_err:
             status = HAS_ERRORS
         elif len(files) > len(used):
@@ -638,6 +634,14 @@ def combine(definition: FormDefinition, roster: Roster, results: Sequence[FileRe
         ledger.append(LedgerEntry(code=unit.code, name=unit.name, status=status,
                                   files=used, accepted=n_acc, rejected=n_rej, errors=n_err, warnings=n_warn,
                                   contact=unit.contact, phone=unit.phone, reason=reason))
+    # --- a missing unit a file was named for: where the file went (still chased: whose data
+    # it holds is for staff to check); set aside files are known only now
+    for entry in ledger:
+        if entry.status == MISSING and entry.code in named_here:
+            entry.reason = "；".join(
+                f"文件名指向本单位的“{Path(path).name}”标识为 {code} {_unit_name(roster, code)}，"
+                + ("已被该单位的其他文件替代、未计入" if path in superseded_of else "已计入该单位")
+                for path, code in named_here[entry.code]) + "；请核实是否为本单位的报送，如是请用本单位的登记表重新报送"
     # --- files outside the roster's units ----------------------------------------------------
     other_issues: list[Issue] = []
     units_by_code = {u.code: u for u in roster}

@@ -1170,8 +1170,9 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         seen_forms[m.form.name] = seen_forms.get(m.form.name, 0) + 1
     matched = {id(sheet) for sheet, _m in matches}
     for sheet in book.sheets:
-        if id(sheet) in matched or sheet.name in _NOT_FOR_DATA:
-            continue
+        if (id(sheet) in matched or sheet.name in _NOT_FOR_DATA or sheet.state != "visible"
+                or sheet.name.startswith(st.INSTRUCTIONS_SHEET)):
+            continue  # a hidden sheet (a dropdown's list, WPS's own) or a copy of the instructions
         filled = sum(1 for row in sheet.rows for v in row if not _is_blank(v))
         if filled:  # a sheet the unit added (本单位备注 …): never left out in silence
             result.issues.append(_issue(WARNING, "other_sheet",
