@@ -249,3 +249,24 @@ def test_a_name_inside_another_name_does_not_take_its_heading():
                 + heading(1, "p", "（一）党员窗口岗") + heading(2, "p", "（二）窗口岗"))
     link_page_refs(root)
     assert targets(root) == ["（二）窗口岗", "（一）党员窗口岗"]
+
+
+def test_one_post_name_in_two_units_pairs_within_its_unit():
+    # a review: the 目录 in reverse unit order, each unit with an 办公室党员先锋岗; each entry took
+    # the first free heading of that text, so the two units' pages were swapped
+    root = body(entry("二、乙", "u") + entry("（一）办公室党员先锋岗", "p") + entry("（二）窗口岗", "p")
+                + entry("一、甲", "u") + entry("（一）办公室党员先锋岗", "p")
+                + heading(1, "u", "一、甲") + heading(2, "p", "（一）办公室党员先锋岗")
+                + heading(1, "u", "二、乙") + heading(2, "p", "（一）办公室党员先锋岗") + heading(2, "p", "（二）窗口岗"))
+    link_page_refs(root)
+    order = {s.get(W + "name"): i for i, s in enumerate(root.iter(W + "bookmarkStart"))}
+    # entries in 目录 order → body position of their heading: 乙 (2), its posts (3, 4), 甲 (0), its post (1)
+    assert [order[c[1]] for c in codes(root)] == [2, 3, 4, 0, 1]
+
+
+def test_a_name_several_headings_share_under_one_parent_pairs_in_body_order():
+    root = body(entry("党员先锋岗", "p") + entry("窗口岗", "p") + entry("党员先锋岗", "p")
+                + heading(1, "p", "（一）党员先锋岗") + heading(2, "p", "（二）党员先锋岗") + heading(3, "p", "（三）窗口岗"))
+    link_page_refs(root)
+    order = {s.get(W + "name"): i for i, s in enumerate(root.iter(W + "bookmarkStart"))}
+    assert [order[c[1]] for c in codes(root)] == [0, 2, 1]  # same parent (none): in order; 窗口岗 by text

@@ -230,11 +230,13 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
             marks.setdefault(m.group(1).casefold(), []).append(start)
             order.append(start)
     refs: dict[str, list[tuple[str, Any, Any, Any, str]]] = {}
+    ref_order: list[tuple[str, Any]] = []  # (kind, element) of every entry, in document order
     for code, set_code, clear, at in list(_field_codes(body)):
         word = _ref_target(code)
         m = MARKER.fullmatch(word.strip('"')) if word else None
         if m:
             refs.setdefault(m.group(1).casefold(), []).append((code, set_code, clear, at, word))
+            ref_order.append((m.group(1).casefold(), at))
     counts = {k: (len(refs.get(k, ())), len(marks.get(k, ()))) for k in {*marks, *refs}}
     if any(a != b for a, b in counts.values() if a):
         raise PageRefMismatch({k: c for k, c in counts.items() if c[0]})
@@ -243,8 +245,13 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
             start.getparent().remove(start)  # its end goes as an orphan (_unique_ids)
             order.remove(start)
     name_of = {id(start): f"{PREFIX}{n}" for n, start in enumerate(order, 1)}
+    kind_of = {id(start): kind for kind, starts in marks.items() for start in starts}
+    head_parent = _parents([(kind_of[id(s)], s) for s in order])
+    entry_parent = _parents([(k, at) for k, at in ref_order if k in marks])
     for kind, starts in marks.items():
-        for start, (code, set_code, clear, _at, word) in zip(_by_text(starts, refs[kind]), refs[kind]):
+        paired = _by_text(starts, refs[kind], [head_parent[id(s)] for s in starts],
+                          [entry_parent[id(e[3])] for e in refs[kind]])
+        for start, (code, set_code, clear, _at, word) in zip(paired, refs[kind]):
             name = name_of[id(start)]
             start.set(_W + "name", name)
             set_code(code.replace(word, name, 1))
@@ -253,13 +260,29 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
     return len(order)
 
 
-def _by_text(starts: list[Any], entries: list[tuple]) -> list[Any]:
+def _parents(elements: list[tuple[str, Any]]) -> dict[int, str]:
+    """For each ``(kind, element)`` (document order), the text of the nearest element before it
+    of another kind — a post heading's unit heading, a post entry's unit entry — or ''."""
+    latest: dict[str, tuple[int, str]] = {}  # kind → (position, text) of its latest element
+    out: dict[int, str] = {}
+    for n, (kind, e) in enumerate(elements):
+        before = [v for k, v in latest.items() if k != kind]
+        out[id(e)] = max(before)[1] if before else ""
+        latest[kind] = (n, _norm(_text_outside_fields(_paragraph_of(e))))
+    return out
+
+
+def _by_text(starts: list[Any], entries: list[tuple], head_parents: list[str],
+             entry_parents: list[str]) -> list[Any]:
     """The headings (bookmark starts) of one kind in the order of their 目录 ``entries``: each
-    entry takes the first heading not yet taken whose text is its own (the entry's text without
-    the page field and leaders), else the same but for their numbering (一、, （一）), else the
-    first whose text contains it or is contained in it; when some entry finds none, ``starts``
-    as they are (pairing by position).  So a 目录 sorted differently from the body (``|sort``,
-    ``|reverse``) still gets each heading's page."""
+    entry takes the heading not yet taken whose text is its own (the entry's text without the
+    page field and leaders), else the same but for their numbering (一、, （一）), else one whose
+    text contains it or is contained in it.  When several headings qualify (two units each with
+    an 办公室党员先锋岗), the one under the same parent (the nearest heading of another kind, as
+    the entry's nearest entry of another kind: ``head_parents``, ``entry_parents``) is taken,
+    the first of them if several; when the parent does not tell, or some entry finds no
+    heading, ``starts`` as they are (pairing by position).  So a 目录 sorted differently from
+    the body (``|sort``, ``|reverse``) still gets each heading's page."""
     heads = [_norm(_text_outside_fields(_paragraph_of(s))) for s in starts]
     texts = [_norm(_text_outside_fields(_paragraph_of(e[3]))) for e in entries]
     if not all(texts) or not all(heads):
@@ -271,14 +294,24 @@ def _by_text(starts: list[Any], entries: list[tuple]) -> list[Any]:
         lambda i, j: bare_texts[i] == bare_heads[j],                # 甲 ↔ 二、甲 (own numbering)
         lambda i, j: texts[i] in heads[j] or heads[j] in texts[i],  # 甲 ↔ 甲同志事迹
     ]
+
+    def same_parent(i: int, j: int) -> bool:
+        a, b = _ENUMERATOR.sub("", entry_parents[i]), _ENUMERATOR.sub("", head_parents[j])
+        return a == b or bool(a and b and (a in b or b in a))
+
     taken: dict[int, int] = {}  # entry → heading
     for match in same:
         for i in range(len(texts)):
             if i in taken:
                 continue
-            j = next((j for j in range(len(heads)) if j not in taken.values() and match(i, j)), None)
-            if j is not None:
-                taken[i] = j
+            free = set(taken.values())
+            found = [j for j in range(len(heads)) if j not in free and match(i, j)]
+            if len(found) > 1:
+                found = [j for j in found if same_parent(i, j)]
+                if not found:
+                    return starts  # the text names several headings and the parent none of them
+            if found:
+                taken[i] = found[0]
     if len(taken) < len(texts):
         return starts
     return [starts[taken[i]] for i in range(len(texts))]
