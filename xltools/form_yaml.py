@@ -196,6 +196,8 @@ def yaml_problem(exc: yaml.YAMLError, text: str, keys: frozenset[str] = frozense
         faulty = line_of(start)
         if full_width_colon(faulty):
             return f"第 {start + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        if re.search(r"^[^#'\"]*:[\u3000\u00a0]", faulty):
+            return f"第 {start + 1} 行的英文冒号“:”后是全角空格或不换行空格，请改为普通空格，写成“键: 值”"
         if re.search(r"^[^#'\"]*:\S", faulty):
             return f"第 {start + 1} 行的英文冒号“:”后缺少空格，请写成“键: 值”"
         return f"第 {start + 1} 行缺少英文冒号，请写成“键: 值”（英文冒号加空格）；若这一行接续上一行，请检查缩进"
