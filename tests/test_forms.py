@@ -198,11 +198,26 @@ def test_a_merge_key_is_overridden_by_the_keys_written_beside_it(yaml_parser):
     assert "键 'label' 重复" in problem
 
 
-@pytest.mark.parametrize("aliases", ["&i\n  - *i", "&i [a, &j [b, *j]]"])
-def test_a_recursive_alias_is_reported_not_crashed_on(aliases):
+@pytest.mark.parametrize(("aliases", "expected"), [("&i\n  - *i", "instructions[0]：第 1 项应为文本，实际是列表"),
+                                                  ("&i [a, &j [b, *j]]", "instructions[1]：第 2 项应为文本，实际是列表")])
+def test_a_recursive_alias_is_reported_not_crashed_on(aliases, expected):
     # node_lines walked a recursive alias for ever (a review of 1ec7982)
     text = dump(BASE).replace("title: 测试表\n", f"title: 测试表\ninstructions: {aliases}\n", 1)
-    assert problems_of(text) == ["instructions：应为文本列表"]
+    assert problems_of(text) == [expected]
+
+
+def test_an_instruction_that_is_no_text_is_named_on_its_own_line():
+    # a review: '- 注意: …' (a mapping) or a lone '-' was reported as "instructions：应为文本列表" on the
+    # instructions: line, with nothing about the item or the ": "
+    text = dump(BASE).replace("title: 测试表\n", "title: 测试表\ninstructions:\n  - 请按时报送。\n"
+                              "  - 注意: 不要加密。\n  -\n", 1)
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text)
+    lines = text.splitlines()
+    assert list(zip(info.value.problems, info.value.lines)) == [
+        ("instructions[1]：第 2 项应为文本，实际是映射；若文本中有“: ”（英文冒号加空格），请给整项加引号",
+         lines.index("  - 注意: 不要加密。") + 1),
+        ("instructions[2]：第 3 项应为文本，实际是空值", lines.index("  -") + 1)]
 
 
 def test_nested_aliases_under_an_unknown_key_do_not_blow_up():

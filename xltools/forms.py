@@ -383,8 +383,14 @@ class _Validator:
             return ()
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in value):
-            self.err(_join(where, key), "应为文本列表")
+        if not isinstance(value, list):
+            self.err(_join(where, key), f"应为文本列表，实际是{_kind(value)}")
+            return ()
+        bad = [i for i, x in enumerate(value) if isinstance(x, bool) or not isinstance(x, (str, int, float))]
+        for i in bad:  # on the item's own line: '- 注意: …' is a mapping, a lone '-' is empty
+            hint = "；若文本中有“: ”（英文冒号加空格），请给整项加引号" if isinstance(value[i], dict) else ""
+            self.err(f"{_join(where, key)}[{i}]", f"第 {i + 1} 项应为文本，实际是{_kind(value[i])}{hint}")
+        if bad:
             return ()
         return tuple(written_text(x).strip() for x in value)
 
