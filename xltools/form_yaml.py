@@ -233,6 +233,9 @@ def yaml_problem(exc: yaml.YAMLError, text: str, keys: frozenset[str] = frozense
         return f"{here}值不能以“{at_mark}”开头，请给整个值加引号"
     if "node content" in problem:
         return f"{here}这里缺少值（如列表中多了一个逗号），请检查"
+    if "sequence entries are not allowed" in problem:  # libyaml: "block sequence entries …", pure: "… here"
+        return (f"{here}这里不能以“- ”开始列表；若值本身以“-”开头，请给整个值加引号，如 '- 科室'；"
+                f"若是列表，请换行并缩进后每行一项")
     if "another document" in problem:
         return f"第 {line + 1} 行的“---”开始了第二份文档，一个文件只能有一份表单定义，请删去这一行及重复的内容"
     if "could not determine a constructor" in problem:
