@@ -66,10 +66,9 @@ from .merge import MISSING, Consolidation, Row, merge
 from .readers import CellError, ReturnWorkbook, read_return
 from .roster import Roster, Unit, load_roster
 
-#: First sheet of a correction workbook.
-NOTES_SHEET = "退回说明"
-#: Hidden sheet recording the cells marked (for the next round's clean-up).
-MARKS_SHEET = "_feedback"
+#: First sheet of a correction workbook, and the hidden sheet of the cells marked (defined in
+#: :mod:`xltools.stamp`, beside the other sheets xltools writes, so merge knows them too).
+NOTES_SHEET, MARKS_SHEET = stamp.NOTES_SHEET, stamp.MARKS_SHEET
 #: Fill of a cell with an error (light red) and with only warnings (yellow), ARGB.
 ERROR_FILL = "FFFF7C80"
 WARNING_FILL = "FFFFFF00"
@@ -578,7 +577,7 @@ def _notes_sheet(wb: Workbook, cons: Consolidation, unit: Unit, source: str, iss
         lines.append(f"原报送文件是 {src.suffix.lstrip('.') or '其他'} 格式，无法直接标注；本文件按下发的登记表重新生成，"
                      "已填入原报送的数据。请在本文件中修改，保存为 .xlsx 后重新报送。")
     if lost:
-        what = "、".join(f"{n} 个{DRAWING_KINDS[k]}" for k, n in sorted(lost.items(), key=lambda kv: list(DRAWING_KINDS).index(kv[0])))
+        what = "、".join(f"{lost[k]} 个{said}" for k, said in DRAWING_KINDS.items() if lost[k])
         lines.append(f"原报送文件中有 {what}未能保留在本文件中；它们不影响汇总，如仍需要，请从原报送文件复制到本文件。")
     title = ws.cell(row=1, column=1, value=f"{d.title}退回修改说明")
     title.font = Font(bold=True, size=16)

@@ -71,9 +71,9 @@ _NOTE_ITEM = re.compile(
 _FOOTER_START = frozenset("注说备填制审负联单合总小共累本以全")
 
 
-#: Sheets of ours that hold no data: the stamp, the instructions, and what a correction copy
-#: adds (xltools.feedback's NOTES_SHEET and MARKS_SHEET; a test keeps the names the same).
-_NOT_FOR_DATA = frozenset({st.META_SHEET, st.INSTRUCTIONS_SHEET, "退回说明", "_feedback"})
+#: Sheets of ours that hold no data: the stamp and what a correction copy adds (the
+#: instructions, and copies of them, are known by their name's start).
+_NOT_FOR_DATA = frozenset({st.META_SHEET, st.NOTES_SHEET, st.MARKS_SHEET})
 
 
 # --------------------------------------------------------------------------- results
@@ -301,7 +301,7 @@ class PackedResult:
         keys = (res.path, res.status, res.unit_code, res.rows_read, res.saved_at)
         if isinstance(res.spill, tuple) and res.spill:
             try:
-                return cls(*keys, None, (res.spill[0], append_segment(res.spill[0], res)), res.named_for)
+                return cls(*keys, None, (res.spill[0], append_segment(res.spill[0], res)), named_for=res.named_for)
             except OSError:
                 pass  # the disk is full or the directory went away: keep it in memory
         return cls(*keys, pickle.dumps(res, pickle.HIGHEST_PROTOCOL), named_for=res.named_for)

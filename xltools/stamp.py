@@ -24,6 +24,10 @@ from .forms import Form, FormDefinition
 
 META_SHEET = "_meta"
 INSTRUCTIONS_SHEET = "填表说明"
+#: First sheet of a correction workbook (xltools.feedback); holds no data when it comes back.
+NOTES_SHEET = "退回说明"
+#: Hidden sheet of a correction workbook recording the cells marked (for the next round's clean-up).
+MARKS_SHEET = "_feedback"
 TITLE_ROW = 1
 IDENTITY_ROW = 2
 HEADER_ROW = 3
