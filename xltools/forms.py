@@ -254,17 +254,16 @@ def load_form_definition(path: str | Path) -> FormDefinition:
 
 def parse_form_definition(text: str, source: str = "<string>") -> FormDefinition:
     """Parse and validate form-definition YAML text; see :func:`load_form_definition`."""
+    loader = None
     try:
-        loader = _UniqueKeyLoader(text)  # the node tree is kept to give each problem its line
-    except yaml.YAMLError as exc:  # the pure-Python reader checks the characters here
-        raise FormDefinitionError(source, [yaml_problem(exc, text, _ALL_KEYS)]) from None
-    try:
-        node = loader.get_single_node()
+        loader = _UniqueKeyLoader(text)  # (the pure-Python reader checks the characters here)
+        node = loader.get_single_node()  # the node tree is kept to give each problem its line
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         raise FormDefinitionError(source, [yaml_problem(exc, text, _ALL_KEYS)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     v = _Validator(source)
     definition = v.definition(data)
     if v.problems:
@@ -327,7 +326,7 @@ _FIELD_KEYS = {
 }
 _FIGURE_KEYS = {"name", "label", "op", "form", "field", "where", "per_unit", "unit"}
 _COND_KEYS = {"field", "op", "value"}
-_ALL_KEYS = frozenset(_DEF_KEYS | _FORM_KEYS | _FIELD_KEYS | _FIGURE_KEYS | _COND_KEYS | {"op", "fields"})
+_ALL_KEYS = frozenset(_DEF_KEYS | _FORM_KEYS | _FIELD_KEYS | _FIGURE_KEYS | _COND_KEYS)  # derived: op, fields
 
 
 class _Validator:
@@ -525,7 +524,7 @@ class _Validator:
             name=name,
             sheet=sheet,
             title=self.string(d, "title", where) or sheet,
-            max_rows=int(max_rows),  # a plain int, not the loader's WrittenInt
+            max_rows=max_rows,
             fields=tuple(fields),
             key=key,
             description=self.string(d, "description", where),
@@ -628,9 +627,9 @@ class _Validator:
             choices=choices,
             min=lo,
             max=hi,
-            max_length=None if max_length is None else int(max_length),
+            max_length=max_length,
             unit=unit,
-            decimals=None if decimals is None else int(decimals),
+            decimals=decimals,
             help=self.string(d, "help", where),
             width=float(width) if width is not None else None,
             aliases=self._aliases(d, where),
@@ -653,10 +652,8 @@ class _Validator:
         if blanks:
             raw = [x for i, x in enumerate(raw) if i not in blanks]
         choices = self.str_list({"choices": raw}, "choices", where)
-        only = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
         separators = "，、," if isinstance(raw, str) else "，、"  # a scalar ``choices: 甲, 乙`` too
-        if (len(choices) == 1 and not isinstance(only, QuotedText)
-                and any(sep in choices[0] for sep in separators)):
+        if _lone_unquoted(raw) is not None and any(sep in choices[0] for sep in separators):
             parts = [x.strip() for x in re.split(f"[{separators}]", choices[0]) if x.strip()]
             why = "中文逗号“，”和顿号“、”不分隔选项" if re.search("[，、]", choices[0]) else "不加方括号的一行文本是一个选项"
             self.err(_join(where, "choices"),
@@ -666,10 +663,8 @@ class _Validator:
         return choices
 
     def _aliases(self, d: dict, where: str) -> tuple[str, ...]:
-        raw = d.get("aliases")
-        one = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw  # [评价、意见] is one alias too
-        if isinstance(one, str) and not isinstance(one, QuotedText) and any(sep in one for sep in "、，,"):
-            raw = one
+        raw = _lone_unquoted(d.get("aliases"))  # [评价、意见] is one alias too
+        if raw is not None and any(sep in raw for sep in "、，,"):
             parts = [x.strip() for x in re.split("[、，,]", raw) if x.strip()]
             self.err(_join(where, "aliases"),
                      f"{raw.strip()!r} 会被当作一个别名；多个别名请写成列表 [{', '.join(parts)}]，或每行一个、以“- ”开头；"
@@ -828,6 +823,13 @@ class _Validator:
         if ftype == "choice" and target and text not in target.choices:
             self.err(_join(where, "value"), f"{text!r} 不是字段 {target.name!r} 的选项")
         return text
+
+
+def _lone_unquoted(raw: Any) -> str | None:
+    """The one text of a scalar or a one-item list, unless it was quoted (:class:`QuotedText`):
+    the text ``choices`` and ``aliases`` check for several joined by mistake."""
+    one = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
+    return one if isinstance(one, str) and not isinstance(one, QuotedText) else None
 
 
 def _as_int(value: Any) -> int | None:
