@@ -246,11 +246,14 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
             order.remove(start)
     name_of = {id(start): f"{PREFIX}{n}" for n, start in enumerate(order, 1)}
     kind_of = {id(start): kind for kind, starts in marks.items() for start in starts}
-    head_parent = _parents([(kind_of[id(s)], s) for s in order])
-    entry_parent = _parents([(k, at) for k, at in ref_order if k in marks])
+    # each heading's and entry's text, compared without the page field and leaders
+    text = {id(e): _norm(_text_outside_fields(_paragraph_of(e))) for e in [*order, *(at for _, at in ref_order)]}
+    head_parent = _parents([(kind_of[id(s)], s) for s in order], text)
+    entry_parent = _parents(ref_order, text)
     for kind, starts in marks.items():
-        paired = _by_text(starts, refs[kind], [head_parent[id(s)] for s in starts],
-                          [entry_parent[id(e[3])] for e in refs[kind]])
+        ats = [e[3] for e in refs[kind]]
+        paired = _by_text(starts, [text[id(s)] for s in starts], [text[id(at)] for at in ats],
+                          [head_parent[id(s)] for s in starts], [entry_parent[id(at)] for at in ats])
         for start, (code, set_code, clear, _at, word) in zip(paired, refs[kind]):
             name = name_of[id(start)]
             start.set(_W + "name", name)
@@ -260,31 +263,31 @@ def link_page_refs(body: Any, taken_ids: set[int] = frozenset()) -> int:
     return len(order)
 
 
-def _parents(elements: list[tuple[str, Any]]) -> dict[int, str]:
-    """For each ``(kind, element)`` (document order), the text of the nearest element before it
-    of another kind — a post heading's unit heading, a post entry's unit entry — or ''."""
+def _parents(elements: list[tuple[str, Any]], text: dict[int, str]) -> dict[int, str]:
+    """For each ``(kind, element)`` (document order), the text (``text`` by ``id``) of the
+    nearest element before it of another kind — a post heading's unit heading, a post entry's
+    unit entry — without its numbering, or ''."""
     latest: dict[str, tuple[int, str]] = {}  # kind → (position, text) of its latest element
     out: dict[int, str] = {}
     for n, (kind, e) in enumerate(elements):
         before = [v for k, v in latest.items() if k != kind]
         out[id(e)] = max(before)[1] if before else ""
-        latest[kind] = (n, _norm(_text_outside_fields(_paragraph_of(e))))
+        latest[kind] = (n, _ENUMERATOR.sub("", text[id(e)]))
     return out
 
 
-def _by_text(starts: list[Any], entries: list[tuple], head_parents: list[str],
+def _by_text(starts: list[Any], heads: list[str], texts: list[str], head_parents: list[str],
              entry_parents: list[str]) -> list[Any]:
-    """The headings (bookmark starts) of one kind in the order of their 目录 ``entries``: each
-    entry takes the heading not yet taken whose text is its own (the entry's text without the
-    page field and leaders), else the same but for their numbering (一、, （一）), else one whose
+    """The headings (bookmark starts) of one kind in the order of their 目录 entries, given
+    the headings' and the entries' text (``heads``, ``texts``: without the page field and
+    leaders) and their parents' (:func:`_parents`): each entry takes the heading not yet taken
+    whose text is its own, else the same but for their numbering (一、, （一）), else one whose
     text contains it or is contained in it.  When several headings qualify (two units each with
     an 办公室党员先锋岗), the one under the same parent (the nearest heading of another kind, as
     the entry's nearest entry of another kind: ``head_parents``, ``entry_parents``) is taken,
     the first of them if several; when the parent does not tell, or some entry finds no
     heading, ``starts`` as they are (pairing by position).  So a 目录 sorted differently from
     the body (``|sort``, ``|reverse``) still gets each heading's page."""
-    heads = [_norm(_text_outside_fields(_paragraph_of(s))) for s in starts]
-    texts = [_norm(_text_outside_fields(_paragraph_of(e[3]))) for e in entries]
     if not all(texts) or not all(heads):
         return starts
     bare_heads = [_ENUMERATOR.sub("", h) for h in heads]
@@ -296,7 +299,7 @@ def _by_text(starts: list[Any], entries: list[tuple], head_parents: list[str],
     ]
 
     def same_parent(i: int, j: int) -> bool:
-        a, b = _ENUMERATOR.sub("", entry_parents[i]), _ENUMERATOR.sub("", head_parents[j])
+        a, b = entry_parents[i], head_parents[j]
         return a == b or bool(a and b and (a in b or b in a))
 
     taken: dict[int, int] = {}  # entry → heading
