@@ -491,7 +491,7 @@ def test_a_row_naming_a_rejected_post_says_it_will_not_reach_the_drafts(kit, sma
     assert [r.values["post_name"] for r in cons.rows["posts"]] == ["信访窗口党员先锋岗"]
     assert [r.values["post_name"] for r in cons.rows["results"]] == ["秘书科党员先锋岗"]  # still accepted
     found = sorted((i.level, i.sheet, i.cell, i.message) for i in cons.issues if i.kind == "reference_rejected")
-    said = ("先锋岗名称“秘书科党员先锋岗”在本单位党员先锋岗登记表中的那一行有错误、未采用，"
+    said = ("先锋岗名称“秘书科党员先锋岗”在本单位党员先锋岗登记表中的那一行（第 4 行）有错误、未采用，"
             "本行暂不会写入文稿；请一并改正该行后重新报送")
     # each row naming the rejected post, on every form that names posts; none for the accepted post
     assert found == [("警告", "办实事做好事登记表", "B4", said), ("警告", "工作成效表", "A4", said),

@@ -336,13 +336,17 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
         for fld in form.fields:
             if not fld.ref or fld.ref[0] not in present_forms:
                 continue
-            targets: dict[str, bool] = {}  # a target's name → whether a row of it was accepted
+            # a target's name → True when a row of it was accepted, else its first rejected row
+            targets: dict[str, bool | Row] = {}
             for r in unit_rows[fld.ref[0]]:
                 if r.values.get(fld.ref[1]) is not None:
                     name = normalise_label(format_value(r.values.get(fld.ref[1])))
-                    targets[name] = targets.get(name, False) or not r.has_error
+                    if not r.has_error:
+                        targets[name] = True
+                    elif name not in targets:
+                        targets[name] = r
             ref_form = definition.form(fld.ref[0])
-            found: dict[str, bool | None] = {}  # a text value → its target's state (values repeat)
+            found: dict[str, bool | Row | None] = {}  # a text value → its target's state (values repeat)
             for row in unit_rows[form.name]:
                 v = row.values.get(fld.name)
                 if v is None:
@@ -353,13 +357,16 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                     state = found[v]
                 else:
                     state = targets.get(normalise_label(format_value(v)))
-                if state:
+                if state is True:
                     continue
-                if state is False:
+                if state is not None:
                     # the row it names is rejected: this row is accepted, but the drafts list a
-                    # post's results under the post, so it would drop out of them unseen
+                    # post's results under the post, so it would drop out of them unseen.  Where
+                    # that row is, so the clerk finds it without searching (a review: one
+                    # rejected post gave five warnings that did not say where it was)
                     row.issues.append(_issue(WARNING, "reference_rejected",
-                                             f"{fld.label}“{format_value(v)}”在本单位{ref_form.title}中的那一行有错误、未采用，"
+                                             f"{fld.label}“{format_value(v)}”在本单位{ref_form.title}中的那一行"
+                                             f"（第 {state.row} 行）有错误、未采用，"
                                              f"本行暂不会写入文稿；请一并改正该行后重新报送",
                                              file=row.file, sheet=row.sheet, cell=_field_cell(row, form, fld.name),
                                              row=row.row, field=fld.label, raw=format_value(v),
