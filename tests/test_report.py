@@ -342,6 +342,34 @@ def test_commendation_without_tie_has_no_note(data):
     assert "以下10个党员先锋岗" in text and "10.单位31“先锋岗10”" in text
 
 
+def test_commendation_with_fewer_than_ten_ranked_posts_asks_the_committee(data):
+    # a draft from a first round: three units' assessments in, not ten posts
+    data["forms"]["assessment"] = data["forms"]["assessment"][:3]
+    body = parts_text(render_template("commendation", report_context(data, date=DAY)))["body"]
+    assert [t for t in body if re.match(r"^\d+\.", t)] == [
+        "1.区劳动局“维权党员先锋岗”（党员责任人：王强）", "2.单位39“先锋岗2”", "3.单位38“先锋岗3”"]
+    (note,) = [t for t in body if t.startswith("【注")]
+    assert note == ("【注：有年度考核总分的先锋岗只有3个，不足十个（可能还有单位未报送考核表）；"
+                    "请党工委研究确定后删除本注。】")
+
+
+def test_commendation_of_exactly_ten_has_no_note(data):
+    data["forms"]["assessment"] = data["forms"]["assessment"][:10]
+    text = all_text(render_template("commendation", report_context(data, date=DAY)))
+    assert "【注" not in text and "不足十个" not in text
+
+
+@pytest.mark.parametrize(("excellent", "said"), [
+    (7, "年度考核中，7个先锋岗被评为优秀。各部门设岗情况见附件。"),
+    (0, "【年度考核中暂无被评为优秀的先锋岗（考核表可能尚未报送或尚未评定等次），请核实后修改本句。】各部门设岗情况见附件。"),
+])
+def test_work_report_says_no_excellent_post_as_a_note_to_check(data, excellent, said):
+    data["figures"]["excellent_posts"] = excellent
+    text = all_text(render_template("work_report", report_context(data, date=DAY)))
+    assert said in text
+    assert "0个先锋岗被评为优秀" not in text
+
+
 def test_deeds_compilation_content(rendered):
     body = parts_text(rendered["deeds_compilation"])["body"]
     assert body.index("一、区检察院") < body.index("二、区劳动局")  # roster order, numbered by cn_index

@@ -437,7 +437,11 @@ def build_work_report() -> Path:
         "涉及金额{{ deeds_amount|num(2, trim=True) }}万元"
         "{% if deeds_total %}，其中群众评价满意的{{ satisfied_deeds }}件，"
         "占{{ satisfied_deeds|pct(deeds_total) }}{% endif %}。"
-        "年度考核中，{{ excellent_posts }}个先锋岗被评为优秀。各部门设岗情况见附件。",
+        # no post rated 优秀 is, in a draft, nearly always an assessment form not yet returned or
+        # graded: a 【】 note to check rather than the sentence "0个先锋岗被评为优秀"
+        "{% if excellent_posts %}年度考核中，{{ excellent_posts }}个先锋岗被评为优秀。"
+        "{% else %}【年度考核中暂无被评为优秀的先锋岗（考核表可能尚未报送或尚未评定等次），请核实后修改本句。】{% endif %}"
+        "各部门设岗情况见附件。",
     )
     para(doc, "二、主要做法", "Heading1")
     para(doc, "（一）明确目标，落实责任。", "Heading2")
@@ -546,6 +550,16 @@ def build_commendation() -> Path:
         "（并列第{{ top10[-1].rank }}名，各得{{ top10[-1].votes|num }}票），请党工委研究确定后删除本注。】"
         "{% else %}【注：第10名有并列，共{{ top10|length }}个先锋岗的总分进入前十名"
         "（并列第{{ top10[-1].rank }}名，总分{{ top10[-1].total|num }}分），请党工委研究确定后删除本注。】{% endif %}",
+        "DraftNote",
+    )
+    para(doc, "{%p endif %}")
+    # fewer than ten ranked: a draft made before every unit's assessment (or every ballot) was in
+    para(doc, "{%p if top10|length < 10 %}")
+    para(
+        doc,
+        "{% if top10[0].votes is defined %}【注：得票的先锋岗只有{{ top10|length }}个，不足十个；"
+        "{% else %}【注：有年度考核总分的先锋岗只有{{ top10|length }}个，不足十个（可能还有单位未报送考核表）；{% endif %}"
+        "请党工委研究确定后删除本注。】",
         "DraftNote",
     )
     para(doc, "{%p endif %}")
