@@ -391,6 +391,16 @@ def test_commendation_renders_from_the_tally(scenario, consolidated):
         assert f"{item['unit_name']}“{item['post_name']}”" in text
 
 
+def test_commendation_from_a_tally_of_fewer_than_ten_asks_the_committee(scenario, consolidated):
+    from docx import Document
+
+    top10 = scenario["result"].to_json()["top10"][:4]  # only four posts got votes
+    ctx = report_context(consolidated, extra={"top10": top10}, date=date(2006, 1, 28))
+    text = "\n".join(p.text for p in Document(io.BytesIO(render_template("commendation", ctx))).paragraphs)
+    assert "【注：得票的先锋岗只有4个，不足十个；请党工委研究确定后删除本注。】" in text
+    assert "决定对以下4个党员先锋岗" in text and "并列" not in text
+
+
 def test_a_long_tie_note_gets_a_row_as_high_as_its_lines(scenario, tmp_path, monkeypatch):
     # A newcomer's review: the tie note (every tied post named) wrapped over the rows below its
     # fixed two-line row.  At the merged width of 107 column units, about 50 汉字 a line.
