@@ -186,6 +186,14 @@ def test_duplicate_yaml_key_gives_its_line():
     assert "键 'title' 重复（第一次出现在第 3 行）" in problem
 
 
+def test_a_field_written_without_its_dash_says_to_add_it(yaml_parser, kit_path):
+    # the next field's "- " forgotten: its keys land in the field above as duplicates
+    text = kit_text_with(kit_path, "      - name: department\n", "        name: department\n")
+    (problem,) = problems_of(text, "pioneer_posts.yaml")
+    assert problem == ("第 32 行第 9 列：键 'name' 重复（第一次出现在第 24 行），请删去或合并其中一个；"
+                       "如果这是下一个字段（或表单）的开始，请在“name:”前加“- ”，与上一个“- ”对齐")
+
+
 def test_a_merge_key_is_overridden_by_the_keys_written_beside_it(yaml_parser):
     # <<: *a then name/label of its own: YAML's merge key, not a duplicate (a review of 1ec7982)
     text = dump(BASE).replace("  - name: n\n    label: 人数\n", "  - &count\n    name: n\n    label: 人数\n", 1)

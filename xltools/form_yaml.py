@@ -45,7 +45,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
             # a list or mapping as a key (``? [a]`` or ``{[a]: 1}``): ``key in seen`` would raise
             raise _Refusal("键不能是列表或映射，请改为文本", key_node.start_mark) from None
         if key in seen:
-            raise _Refusal(f"键 {key!r} 重复（第一次出现在第 {seen[key] + 1} 行），请删去或合并其中一个",
+            # a second name: in a form definition nearly always the next field (or form) written
+            # without its "- " (a review: the message sent the author to delete a field)
+            hint = ("；如果这是下一个字段（或表单）的开始，请在“name:”前加“- ”，与上一个“- ”对齐"
+                    if key == "name" else "")
+            raise _Refusal(f"键 {key!r} 重复（第一次出现在第 {seen[key] + 1} 行），请删去或合并其中一个{hint}",
                            key_node.start_mark)
         seen[key] = key_node.start_mark.line
     loader.flatten_mapping(node)
