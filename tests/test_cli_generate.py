@@ -124,6 +124,16 @@ def test_bad_dates_are_usage_errors(tmp_path, option, value):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(("deadline", "date"), [("2006年3月31日", "2006/3/1"), ("2006.3.31", "２００６年３月１日")])
+def test_dates_written_year_first_are_read(tmp_path, deadline, date):
+    out = tmp_path / "o"
+    result = run("generate", "pioneer_posts", "--roster", str(small_roster(tmp_path, 1)), "--out", str(out),
+                 "--deadline", deadline, "--date", date)
+    assert result.exit_code == 0, result.output
+    m = meta(out / f"S1_第1单位_{TITLE}.xlsx")
+    assert (m["deadline"], m["generated"]) == ("2006-03-31", "2006-03-01")
+
+
 def test_required_options(tmp_path):
     assert run("generate", "pioneer_posts", "--out", str(tmp_path)).exit_code == 2
     assert run("generate", "pioneer_posts", "--roster", "x.csv").exit_code == 2

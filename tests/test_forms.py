@@ -194,6 +194,28 @@ def test_a_field_written_without_its_dash_says_to_add_it(yaml_parser, kit_path):
                        "如果这是下一个字段（或表单）的开始，请在“name:”前加“- ”，与上一个“- ”对齐")
 
 
+def test_a_quoted_value_followed_by_a_comment_is_no_error(yaml_parser, kit_path):
+    text = kit_text_with(kit_path, "        label: 所在科室\n", '        label: "所在科室"  # 窗口单位也填\n')
+    assert parse_form_definition(text).form("posts").field("department").label == "所在科室"
+
+
+@pytest.mark.parametrize("written", ["2006-01-20", "2006/1/20", "2006.1.20", "2006年1月20日", "２００６年１月２０日",
+                                     "'2006-1-20'", "20060120"])
+def test_a_deadline_written_year_first_is_read(yaml_parser, kit_path, written):
+    text = kit_text_with(kit_path, 'title: 党员先锋岗工作台账\n', f'title: 党员先锋岗工作台账\ndeadline: {written}\n')
+    assert parse_form_definition(text).deadline == "2006-01-20"
+
+
+@pytest.mark.parametrize("written", ["2006年2月30日", "1/20/2006", "下周五"])
+def test_a_deadline_that_is_no_date_is_refused_at_its_line(yaml_parser, kit_path, written):
+    # refused when the definition is read, at its line, not later by generate without a line
+    text = kit_text_with(kit_path, 'title: 党员先锋岗工作台账\n', f'title: 党员先锋岗工作台账\ndeadline: {written}\n')
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    assert list(zip(info.value.problems, info.value.lines)) == [
+        (f"deadline：'{written}' 不是有效日期，请写成 2006-01-20 的形式", 6)]
+
+
 def test_a_merge_key_is_overridden_by_the_keys_written_beside_it(yaml_parser):
     # <<: *a then name/label of its own: YAML's merge key, not a duplicate (a review of 1ec7982)
     text = dump(BASE).replace("  - name: n\n    label: 人数\n", "  - &count\n    name: n\n    label: 人数\n", 1)
@@ -669,6 +691,12 @@ def test_required_marker_star_unquoted_in_the_kit(yaml_parser, kit_path):
          "第 4 行第 4 列：缩进或结构不对，请让同一层的键左端对齐（只用空格），并检查引号、括号是否成对"),
         ("id: t\n- a\n", "第 2 行第 1 列：缩进或结构不对，请让同一层的键左端对齐（只用空格），并检查引号、括号是否成对"),
         ("标题: 测试表\nid: t\x07\n", "第 2 行含有不可见的控制字符 U+0007，请删去"),
+        # text after a closing quote: the value is the quoted part, the rest is out of place
+        ('id: t\nx:\n  choices: "优秀" 良好\n',
+         '第 3 行第 17 列：引号 "优秀" 之后还有“良好”：引号要把整个值括起来，若是几项，请写成 [优秀, 良好]'),
+        ("id: t\ntitle: '等级' (必填)\n",
+         "第 2 行第 13 列：引号 '等级' 之后还有“(必填)”：引号要把整个值括起来，请写成 '等级 (必填)'"),
+        ('id: t\nx:\n  - "甲" 乙\n', "第 3 行第 9 列：引号 \"甲\" 之后还有“乙”：引号要把整个值括起来，请写成 '甲 乙'"),
     ],
 )
 def test_yaml_syntax_errors_in_chinese(yaml_parser, text, expected):

@@ -249,6 +249,19 @@ def yaml_problem(exc: yaml.YAMLError, text: str, keys: frozenset[str] = frozense
             or "expected <block end>" in problem):
         if full_width_colon(line_of(line)):
             return f"第 {line + 1} 行用了中文冒号“：”，请改为英文冒号加空格"
+        quoted = re.search(r"""(["'])[^"']*\1[ \t]*$""", line_of(line)[:col])
+        rest = line_of(line)[col:].split(" #", 1)[0].strip()
+        if quoted and rest and not rest.startswith("#"):
+            # choices: "优秀" 良好 — a quoted value runs to its closing quote, so what follows is
+            # neither part of it nor another item
+            inner = quoted.group().strip()[1:-1]
+            key = re.match(r"\s*(?:-\s+)?([A-Za-z_]\w*)\s*:", line_of(line))
+            if key and key.group(1) in ("choices", "aliases"):
+                fix = f"若是几项，请写成 [{inner}, {rest}]"
+            else:
+                gap = quoted.group()[len(quoted.group().rstrip()):]
+                fix = f"请写成 '{inner}{gap}{rest}'"
+            return f"{here}引号 {quoted.group().strip()} 之后还有“{rest}”：引号要把整个值括起来，{fix}"
         return f"{here}缩进或结构不对，请让同一层的键左端对齐（只用空格），并检查引号、括号是否成对"
     return f"{here}YAML 语法错误（{problem}），请检查缩进、冒号和引号"
 

@@ -30,7 +30,8 @@ from typing import Any
 
 import yaml
 
-from .errors import FormDefinitionError
+from ._dates import iso_deadline
+from .errors import FormDefinitionError, XltoolsError
 from .form_yaml import QuotedText, _UniqueKeyLoader, full_width_colon, written_text, yaml_problem
 
 #: Field types and what each means on generate (Excel validation) and merge (coercion).
@@ -363,6 +364,17 @@ class _Validator:
             return default
         return written_text(value).strip()  # version: 1.10 stays '1.10'
 
+    def deadline(self, obj: dict) -> str:
+        """The definition's ``deadline`` as ``YYYY-MM-DD`` ("" when none), read from any
+        year-first form (2006-01-20, 2006/1/20, 2006年1月20日); an error at its line otherwise,
+        so the author learns it when the file is read, not when generate runs."""
+        text = self.string(obj, "deadline", "")
+        try:
+            return iso_deadline(text)
+        except XltoolsError:
+            self.err("deadline", f"{text!r} 不是有效日期，请写成 2006-01-20 的形式")
+            return text
+
     def ident(self, obj: dict, key: str, where: str) -> str:
         value = self.string(obj, key, where)
         if value and not _NAME_RE.match(value):
@@ -446,7 +458,7 @@ class _Validator:
             issuer=self.string(d, "issuer", ""),
             contact=self.string(d, "contact", ""),
             instructions=instructions,
-            deadline=self.string(d, "deadline", ""),
+            deadline=self.deadline(d),
             source=self.source,
             anonymous=self.boolean(d, "anonymous", "", False),
         )
