@@ -688,3 +688,27 @@ def test_an_overlong_text_in_a_number_field_is_not_a_number(field, raw):
 def test_a_long_but_plausible_number_is_still_read():
     assert coerce_value(INT_PLAIN, "9" * 100) == (int("9" * 100), [])
     assert coerce_value(DEC_PLAIN, "1" * 98 + ".5")[0] == Decimal("1" * 98 + ".5")
+
+
+@pytest.mark.parametrize(("raw", "value", "said"), [
+    # a Chinese numeral written with 万 in a 万元 field means that many 万元 (a review: 一万五 was
+    # read as 15000 万元, a figure 10,000 times too big with only a warning)
+    ("一万五", Decimal("1.5"), "1.5 万元"),
+    ("两万五千", Decimal("2.5"), "2.5 万元"),
+    ("十万零五百", Decimal("10.05"), "10.05 万元"),
+    # the unit written after it: the 万 inside is a place, the value already in 万元
+    ("一万五千万元", Decimal("15000"), "15000"),
+    ("十二万", Decimal("12"), "12"),
+    # no 万 in the numeral: read as written (the warning shows the value to check)
+    ("五千", Decimal("5000"), "5000"),
+])
+def test_a_chinese_numeral_with_wan_in_a_wan_yuan_field(raw, value, said):
+    f = Field(name="amount", label="涉及金额", type="decimal", unit="万元")
+    assert coerce_value(f, raw) == (value, [("warning", "chinese_numeral",
+                                            f"“{raw}”是中文数字，已按 {said} 读取，请改填阿拉伯数字")])
+
+
+def test_a_chinese_numeral_with_wan_in_a_count_field_keeps_its_value():
+    f = Field(name="members", label="参与党员人数", type="integer", unit="人")
+    assert coerce_value(f, "一万五") == (15000, [("warning", "chinese_numeral",
+                                                 "“一万五”是中文数字，已按 15000 读取，请改填阿拉伯数字")])

@@ -373,6 +373,11 @@ _KNOWN_UNITS = frozenset({
 })
 
 
+#: A Chinese numeral written with the place its field's unit is counted in (一万五 in a 万元
+#: field) means that many of the unit: the unit's characters and its size.
+_NUMERAL_SCALE = {"万元": ("万萬", Decimal(10000)), "亿元": ("亿億", Decimal(100000000))}
+
+
 def _accepted_units(unit: str | None) -> tuple[str, ...]:
     """The suffixes accepted for a field's unit, longest first (万元 also as 万, 亿元 as 亿)."""
     if not unit:
@@ -471,6 +476,7 @@ def _numeric(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
             if body.endswith(u):
                 body = body[: -len(u)].rstrip(_WS)
                 break
+        unit_written = body is not t  # 一万五千万元 is 15000 万元: the 万 inside is not the unit
         m = _NUM_RE.fullmatch(body)
         if m:
             d = Decimal(m.group(2).replace(",", ""))
@@ -479,9 +485,15 @@ def _numeric(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
         if m:
             d = _cn_number(*m.groups())
             if d is not None:
-                warning = _warn(
-                    "chinese_numeral", f"“{_shown(s)}”是中文数字，已按 {format_value(d)} 读取，请改填阿拉伯数字"
-                )
+                scale = _NUMERAL_SCALE.get(unit_name)
+                if scale is not None and not unit_written and any(ch in scale[0] for ch in m.group(2)):
+                    # 一万五 in a 万元 column is 1.5 万元, not 15000 万元 (a review: a figure
+                    # 10,000 times too big with only a warning)
+                    d = d / scale[1]
+                    said = f"{format_value(d)} {unit_name}"
+                else:
+                    said = format_value(d)
+                warning = _warn("chinese_numeral", f"“{_shown(s)}”是中文数字，已按 {said} 读取，请改填阿拉伯数字")
                 return finish(d, s, [warning])
         m = _UNIT_TAIL_RE.fullmatch(t)
         if m and m.group(1).strip(_WS) in _KNOWN_UNITS:
