@@ -43,6 +43,7 @@ from xlsxwriter.exceptions import FileCreateError
 from ._io import atomic_path
 from .errors import DataError, OutputError
 from .figures import plain_number
+from .forms import ROW_KEYS
 from .layout import display_units
 from .xlsx_rows import (
     SheetRows,
@@ -63,7 +64,7 @@ ISSUES_SHEET = "问题清单"
 REJECTED_SHEET = "退回行"
 DATA_SHEET = "_data"
 PROVENANCE = ("单位代码", "填报单位", "来源文件", "来源工作表", "来源行")
-PROVENANCE_KEYS = ("unit_code", "unit_name", "source_file", "source_sheet", "source_row")
+PROVENANCE_KEYS = ROW_KEYS  # the rows' source, beside the fields (no field may be named so)
 LEDGER_HEADER = ("单位代码", "单位名称", "状态", "文件", "采用行数", "退回行数", "错误数", "警告数", "联系人", "联系电话", "说明")
 ISSUES_HEADER = ("级别", "单位代码", "填报单位", "文件", "工作表", "单元格", "字段", "原值", "问题")
 COUNT_LABELS = {

@@ -57,6 +57,11 @@ CONDITION_OPS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "blank", "n
 PSEUDO_FIELDS = {"_unit": "the unit code (单位代码) of the row"}
 
 #: Sheet names used by generated and consolidated workbooks; a form may not take them.
+#: Keys every consolidated row carries beside its fields (its source; the consolidated
+#: workbook's provenance columns): no field may be named so.
+ROW_KEYS = ("unit_code", "unit_name", "source_file", "source_sheet", "source_row")
+#: Names a Jinja2 template resolves to a dict's method before its key (``row.items``).
+_DICT_METHODS = frozenset(n for n in dir(dict) if not n.startswith("_"))
 RESERVED_SHEETS = ("填表说明", "_meta", "汇总指标", "分单位统计", "报送情况", "问题清单", "退回行", "_data")
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -430,6 +435,13 @@ class _Validator:
         self._unique([(f.name, _join(at[id(f)], "name")) for f in forms], "表单名")
         # Excel compares sheet names without case: Sheet1 and sheet1, or _Meta, would clash
         self._unique([(f.sheet, _join(at[id(f)], "sheet")) for f in forms], "工作表名", key=str.casefold)
+        if not (isinstance(d.get("anonymous"), bool) and d["anonymous"]):
+            # a row's source keys would overwrite such a field in the consolidated rows; a ballot
+            # (anonymous) is tallied, not consolidated, and names its candidates' unit_name
+            for f in forms:
+                for j, fld in enumerate(f.fields):
+                    if fld.name in ROW_KEYS:
+                        self._not_reserved(fld.name, f"{at[id(f)]}.fields[{j}].name", "字段名", ROW_KEYS)
         reserved = {n.casefold() for n in RESERVED_SHEETS}
         for f in forms:
             if f.sheet.casefold() in reserved:
@@ -448,6 +460,8 @@ class _Validator:
                     figures.append(fig)
                     at[id(fig)] = f"figures[{i}]"
         self._unique([(g.name, _join(at[id(g)], "name")) for g in figures], "指标名")
+        for g in figures:
+            self._not_reserved(g.name, _join(at[id(g)], "name"), "指标名", ())
         instructions = self.str_list(d, "instructions", "")
         return FormDefinition(
             id=def_id,
@@ -462,6 +476,16 @@ class _Validator:
             source=self.source,
             anonymous=self.boolean(d, "anonymous", "", False),
         )
+
+    def _not_reserved(self, name: str, where: str, what: str, row_keys: tuple[str, ...]) -> None:
+        """An error at ``where`` when ``name`` would be shadowed in a Word template: a row's or
+        unit's values are dicts, and Jinja2 looks ``row.items`` up as the dict's method before
+        the key (a review: the draft printed "<built-in method items …>"); ``row_keys`` are keys
+        every row carries beside its fields (its source), which would overwrite the value."""
+        if name in row_keys:
+            self.err(where, f"{what} {name!r} 是汇总时为每一行记录来源所用的名称，请改用其他名称")
+        elif name in _DICT_METHODS:
+            self.err(where, f"{what} {name!r} 在 Word 模板中会被当作内置方法，无法取到数据，请改用其他名称（如 {name}_1）")
 
     def _unique(self, names: list[tuple[str, str]], what: str, key: Callable[[str], str] = str) -> None:
         """An error at the path of each ``(name, path)`` whose name (compared by ``key``) came before."""
@@ -507,6 +531,8 @@ class _Validator:
                     fields.append(fld)
                     at[id(fld)] = f"{where}.fields[{j}]"
         self._unique([(f.name, _join(at[id(f)], "name")) for f in fields], "字段名")
+        for f in fields:
+            self._not_reserved(f.name, _join(at[id(f)], "name"), "字段名", ())
         labels_seen: dict[str, str] = {}
         for f in fields:
             for k, lab in enumerate(f.labels):
