@@ -239,6 +239,18 @@ def test_a_figure_named_like_a_dict_method_is_refused(yaml_parser, kit_path):
                for p in info.value.problems)
 
 
+def test_a_sheet_name_over_31_excel_characters_counts_rare_characters_twice(yaml_parser, kit_path):
+    name = "𠮷" + "登" * 30  # 31 code points, 32 UTF-16 units: Excel (and XlsxWriter) refuse it
+    text = kit_text_with(kit_path, "    sheet: 先锋岗登记表\n", f"    sheet: {name}\n")
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    assert (f"forms[0].sheet：{name!r} 超过 Excel 工作表名 31 个字符的上限（生僻字按 2 个字符计）", 18) in list(
+        zip(info.value.problems, info.value.lines))
+    ok = "𠮷" + "登" * 29
+    text = kit_text_with(kit_path, "    sheet: 先锋岗登记表\n", f"    sheet: {ok}\n")
+    assert parse_form_definition(text).form("posts").sheet == ok
+
+
 def test_a_merge_key_is_overridden_by_the_keys_written_beside_it(yaml_parser):
     # <<: *a then name/label of its own: YAML's merge key, not a duplicate (a review of 1ec7982)
     text = dump(BASE).replace("  - name: n\n    label: 人数\n", "  - &count\n    name: n\n    label: 人数\n", 1)

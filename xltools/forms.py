@@ -502,8 +502,11 @@ class _Validator:
             return None
         name = self.ident(d, "name", where)
         sheet = self.string(d, "sheet", where)
-        if len(sheet) > 31:
-            self.err(_join(where, "sheet"), f"{sheet!r} 超过 Excel 工作表名 31 个字符的上限")
+        # Excel counts UTF-16 units: 𠮷 (outside the BMP) is two (a review: 31 code points passed
+        # here, then XlsxWriter refused the name at generate with an internal error)
+        if len(sheet.encode("utf-16-le")) // 2 > 31:
+            self.err(_join(where, "sheet"), f"{sheet!r} 超过 Excel 工作表名 31 个字符的上限"
+                     + ("（生僻字按 2 个字符计）" if len(sheet) <= 31 else ""))
         if any(ch in _SHEET_BAD for ch in sheet) or sheet.startswith("'") or sheet.endswith("'"):
             self.err(_join(where, "sheet"), f"{sheet!r} 含有 Excel 工作表名不允许的字符（[]:*?/\\，或以 ' 开头或结尾）")
         if any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF or ch in "\ufffe\uffff"
