@@ -772,3 +772,20 @@ def test_anonymous_ballot_definition_is_never_issued_per_unit(tmp_path, roster_p
     with pytest.raises(XltoolsError, match="无记名"):
         generate(resolve_form_definition("top10_ballot"), roster_path, tmp_path / "out")
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_a_long_label_wraps_in_a_capped_column(kit, tmp_path):
+    # a review: a 150-character label gave a column 291.7 wide (Excel's limit is 255) and a
+    # printout shrunk to nothing; the column stops at 40 and the header grows instead
+    long_label = "本年度内由本岗位党员牵头组织并实际完成的面向群众的服务事项的数量" * 5
+    posts = kit.forms[0]
+    members = posts.field("members")
+    fields = tuple(dataclasses.replace(f, label=long_label, width=None) if f is members else f for f in posts.fields)
+    d = dataclasses.replace(kit, forms=(dataclasses.replace(posts, fields=fields), *kit.forms[1:]))
+    (path,) = generate(d, small_roster(Unit("A1", "甲")), tmp_path, generated=GENERATED)
+    ws = openpyxl.load_workbook(path)[posts.sheet]
+    col = [f.name for f in fields].index("members")
+    assert col_width(ws, col) == pytest.approx(40, abs=1)  # XlsxWriter adds its padding
+    header_row = stamp.FIRST_DATA_ROW - 1
+    assert ws.cell(header_row, col + 1).value.startswith(long_label[:10])
+    assert ws.row_dimensions[header_row].height > 100  # wrapped over several lines

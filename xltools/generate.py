@@ -73,6 +73,8 @@ _DERIVED_FILL = "#BFBFBF"
 _RED = "#C00000"
 _GREY_TEXT = "#595959"
 
+#: The widest a column is made from its label alone (characters; see _plan_form).
+_AUTO_WIDTH_MAX = 40
 _DEFAULT_WIDTH = {
     "text": 20,
     "names": 16,
@@ -546,7 +548,11 @@ class _Plan:
 
     def _plan_form(self, form: Form) -> _FormPlan:
         fields = form.fields
-        widths = [f.width or max(_DEFAULT_WIDTH.get(f.type, 12), math.ceil(text_units(f.label)) + 2) for f in fields]
+        # a column as wide as its label, up to 40 characters: a longer label wraps in the header
+        # (a review: a 150-character label gave a column of 291.7, over Excel's 255, and a
+        # printout shrunk to nothing); an explicit width is the author's
+        widths = [f.width or max(_DEFAULT_WIDTH.get(f.type, 12), min(math.ceil(text_units(f.label)) + 2, _AUTO_WIDTH_MAX))
+                  for f in fields]
         title_fmt = self.fmt(bold=True, font_size=16, align="center", bg_color=_LIGHT_FILL, border=1)
         ident_fmt = self.fmt(font_size=9, font_color=_GREY_TEXT, bg_color=_LIGHT_FILL, text_wrap=True, border=1)
         first, last = stamp.FIRST_DATA_ROW - 1, stamp.FIRST_DATA_ROW - 2 + form.max_rows
