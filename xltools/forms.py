@@ -33,6 +33,7 @@ import yaml
 from ._dates import iso_deadline
 from .errors import FormDefinitionError, XltoolsError
 from .form_yaml import QuotedText, _UniqueKeyLoader, full_width_colon, written_text, yaml_problem
+from .layout import excel_length
 
 #: Field types and what each means on generate (Excel validation) and merge (coercion).
 FIELD_TYPES: dict[str, str] = {
@@ -56,12 +57,12 @@ CONDITION_OPS = ("eq", "ne", "gt", "ge", "lt", "le", "in", "not_in", "blank", "n
 #: Pseudo-fields available to figures and conditions besides a form's own fields.
 PSEUDO_FIELDS = {"_unit": "the unit code (单位代码) of the row"}
 
-#: Sheet names used by generated and consolidated workbooks; a form may not take them.
 #: Keys every consolidated row carries beside its fields (its source; the consolidated
 #: workbook's provenance columns): no field may be named so.
 ROW_KEYS = ("unit_code", "unit_name", "source_file", "source_sheet", "source_row")
 #: Names a Jinja2 template resolves to a dict's method before its key (``row.items``).
 _DICT_METHODS = frozenset(n for n in dir(dict) if not n.startswith("_"))
+#: Sheet names used by generated and consolidated workbooks; a form may not take them.
 RESERVED_SHEETS = ("填表说明", "_meta", "汇总指标", "分单位统计", "报送情况", "问题清单", "退回行", "_data")
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -435,13 +436,15 @@ class _Validator:
         self._unique([(f.name, _join(at[id(f)], "name")) for f in forms], "表单名")
         # Excel compares sheet names without case: Sheet1 and sheet1, or _Meta, would clash
         self._unique([(f.sheet, _join(at[id(f)], "sheet")) for f in forms], "工作表名", key=str.casefold)
-        if not (isinstance(d.get("anonymous"), bool) and d["anonymous"]):
+        anonymous = self.boolean(d, "anonymous", "", False)
+        if not anonymous:
             # a row's source keys would overwrite such a field in the consolidated rows; a ballot
             # (anonymous) is tallied, not consolidated, and names its candidates' unit_name
             for f in forms:
                 for j, fld in enumerate(f.fields):
                     if fld.name in ROW_KEYS:
-                        self._not_reserved(fld.name, f"{at[id(f)]}.fields[{j}].name", "字段名", ROW_KEYS)
+                        self.err(f"{at[id(f)]}.fields[{j}].name",
+                                 f"字段名 {fld.name!r} 是汇总时为每一行记录来源所用的名称，请改用其他名称")
         reserved = {n.casefold() for n in RESERVED_SHEETS}
         for f in forms:
             if f.sheet.casefold() in reserved:
@@ -461,7 +464,7 @@ class _Validator:
                     at[id(fig)] = f"figures[{i}]"
         self._unique([(g.name, _join(at[id(g)], "name")) for g in figures], "指标名")
         for g in figures:
-            self._not_reserved(g.name, _join(at[id(g)], "name"), "指标名", ())
+            self._not_a_dict_method(g.name, _join(at[id(g)], "name"), "指标名")
         instructions = self.str_list(d, "instructions", "")
         return FormDefinition(
             id=def_id,
@@ -474,17 +477,14 @@ class _Validator:
             instructions=instructions,
             deadline=self.deadline(d),
             source=self.source,
-            anonymous=self.boolean(d, "anonymous", "", False),
+            anonymous=anonymous,
         )
 
-    def _not_reserved(self, name: str, where: str, what: str, row_keys: tuple[str, ...]) -> None:
+    def _not_a_dict_method(self, name: str, where: str, what: str) -> None:
         """An error at ``where`` when ``name`` would be shadowed in a Word template: a row's or
         unit's values are dicts, and Jinja2 looks ``row.items`` up as the dict's method before
-        the key (a review: the draft printed "<built-in method items …>"); ``row_keys`` are keys
-        every row carries beside its fields (its source), which would overwrite the value."""
-        if name in row_keys:
-            self.err(where, f"{what} {name!r} 是汇总时为每一行记录来源所用的名称，请改用其他名称")
-        elif name in _DICT_METHODS:
+        the key (a review: the draft printed "<built-in method items …>")."""
+        if name in _DICT_METHODS:
             self.err(where, f"{what} {name!r} 在 Word 模板中会被当作内置方法，无法取到数据，请改用其他名称（如 {name}_1）")
 
     def _unique(self, names: list[tuple[str, str]], what: str, key: Callable[[str], str] = str) -> None:
@@ -504,7 +504,7 @@ class _Validator:
         sheet = self.string(d, "sheet", where)
         # Excel counts UTF-16 units: 𠮷 (outside the BMP) is two (a review: 31 code points passed
         # here, then XlsxWriter refused the name at generate with an internal error)
-        if len(sheet.encode("utf-16-le")) // 2 > 31:
+        if excel_length(sheet) > 31:
             self.err(_join(where, "sheet"), f"{sheet!r} 超过 Excel 工作表名 31 个字符的上限"
                      + ("（生僻字按 2 个字符计）" if len(sheet) <= 31 else ""))
         if any(ch in _SHEET_BAD for ch in sheet) or sheet.startswith("'") or sheet.endswith("'"):
@@ -535,7 +535,7 @@ class _Validator:
                     at[id(fld)] = f"{where}.fields[{j}]"
         self._unique([(f.name, _join(at[id(f)], "name")) for f in fields], "字段名")
         for f in fields:
-            self._not_reserved(f.name, _join(at[id(f)], "name"), "字段名", ())
+            self._not_a_dict_method(f.name, _join(at[id(f)], "name"), "字段名")
         labels_seen: dict[str, str] = {}
         for f in fields:
             for k, lab in enumerate(f.labels):

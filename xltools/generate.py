@@ -46,7 +46,7 @@ from ._io import atomic_path, prepare_dir, refuse_filled, refuse_folders, safe_f
 from .errors import OutputError, XltoolsError
 from .forms import Field, Form, FormDefinition, load_form_definition
 from .issues import cell_address, column_letter
-from .layout import text_units, wrapped_lines
+from .layout import excel_length, text_units, wrapped_lines
 from .resources import resolve_form_definition
 from .roster import Roster, Unit, load_roster
 
@@ -345,17 +345,13 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` UTF-16 code units (Excel's measure), ending in … when cut."""
-    if _utf16_len(text) <= limit:
+    if excel_length(text) <= limit:
         return text
     out = ""
     for ch in text:
-        if _utf16_len(out + ch) + 1 > limit:
+        if excel_length(out + ch) + 1 > limit:
             break
         out += ch
     return out + "…"
@@ -365,7 +361,7 @@ def _needs_range(choices: tuple[str, ...]) -> bool:
     """A choice list goes through a hidden range when Excel cannot hold it inline: over 255
     characters joined (XlsxWriter then drops it with only a warning), or a choice containing
     the list separator ``,`` or a ``"``."""
-    return _utf16_len(",".join(choices)) > _LIST_LIMIT or any("," in c or '"' in c for c in choices)
+    return excel_length(",".join(choices)) > _LIST_LIMIT or any("," in c or '"' in c for c in choices)
 
 
 def _rule(field: Field) -> tuple[dict, str, str]:
@@ -614,7 +610,7 @@ class _Plan:
             rule = "必填。" + rule
         rule = _clip(rule, _MESSAGE_LIMIT // 2)
         # The help first, cut to what Excel's 255-character limit leaves beside the rule.
-        room = _MESSAGE_LIMIT - _utf16_len(rule) - 1
+        room = _MESSAGE_LIMIT - excel_length(rule) - 1
         message = f"{_clip(f.help, room)}\n{rule}" if f.help and rule else (f.help or rule)
         opts.update(
             input_title=_clip(f.label, _TITLE_LIMIT),

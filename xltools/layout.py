@@ -48,3 +48,9 @@ def display_units(text: str) -> int:
 
 
 __all__ = ["display_units", "text_units", "wrapped_lines"]
+
+
+def excel_length(text: str) -> int:
+    """``text``'s length as Excel counts it against its limits (31 for a sheet name, 255 for a
+    list or an input message): UTF-16 code units, so a character outside the BMP (𠮷) is two."""
+    return len(text.encode("utf-16-le")) // 2
