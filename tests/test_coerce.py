@@ -181,6 +181,11 @@ ACCEPTED = [
     (NAMES, "张\u200b明", ("张明",), []),
     (NAMES, "张明1、李华", ("张明1", "李华"), ["odd_name"]),
     (NAMES, "张明、" + "长" * 21, ("张明", "长" * 21), ["odd_name"]),
+    (NAMES, "张\u3000明", ("张明",), []),
+    (NAMES, "张 明、王　强", ("张明", "王强"), []),
+    (NAMES, "张明、王", ("张明", "王"), ["odd_name"]),
+    (NAMES, "张明、张明", ("张明",), ["repeated_name"]),
+    (NAMES, "张明 李华 张 明、李华", ("张明", "李华"), ["repeated_name"]),
     # id_number
     (ID, "11010519491231002X", "11010519491231002X", []),
     (ID, "11010519491231002x", "11010519491231002X", []),
@@ -483,6 +488,15 @@ def test_generated_ids_validate_and_every_single_digit_error_is_caught(seq):
     ("阿依古丽 · 买买提、 热依拉•艾力", ("阿依古丽·买买提", "热依拉·艾力")),
     ("·张明", ("张明",)),
     ("Li Hua", ("Li", "Hua")),
+    # a two-character name padded to the width of three is one name, not two
+    ("张\u3000明", ("张明",)),
+    ("王 强、李华", ("王强", "李华")),
+    ("李华 张 明", ("李华", "张明")),
+    ("张 明 王 强", ("张明", "王强")),
+    ("欧阳 明", ("欧阳", "明")),
+    # a name written twice is one person
+    ("张明、张明", ("张明",)),
+    ("张明、李华、张　明", ("张明", "李华")),
 ])
 def test_split_names(text, names):
     assert split_names(text) == names

@@ -18,7 +18,7 @@ PIECES = [
     "张明", "李华", "王强", "赵敏", "欧阳娜娜", "阿依古丽", "买买提", "Tom", "ＡＢＣ", "李１", "王2",
     "长" * 21, "短" * 20, "、", "，", ",", ";", "；", "/", "／", " ", "  ", "\u3000", "\t", "\n", "\r\n",
     "·", "•", "・", " • ", "\u200b", "\ufeff", "\u00a0", "#", "#N/A", "0", "１２", "ﾃｽﾄ", "①", "e\u0301",
-    "\u0301", "ᄀ", "ᅡ", "\uffff", "\x00", "\x1f", "无", "/", "—", "...",
+    "\u0301", "ᄀ", "ᅡ", "\uffff", "\x00", "\x1f", "无", "/", "—", "...", "张", "明", "𠮷",
 ]
 
 
@@ -75,7 +75,7 @@ def test_batch_equals_per_value_on_columns_without_digits_long_names_or_interpun
     # the batch's shortcut (no value needs a message, no empty piece) and the empty-piece test
     # that guards it: separators at either end of a value, values of separators only
     coerce = C.compile_field(_field(required=True))
-    clean = ["张明", "李华", "王强", "欧阳娜娜", "Tom", "、", "，", ",", ";", "；", "/", " ", "  ", "、、", "无"]
+    clean = ["张明", "李华", "王强", "欧阳娜娜", "Tom", "、", "，", ",", ";", "；", "/", " ", "  ", "、、", "无", "张", "明"]
     rng = random.Random(20261201)
     for _ in range(400):
         values = ["".join(rng.choice(clean) for _ in range(rng.randint(1, 5))) for _ in range(rng.randint(1, 30))]

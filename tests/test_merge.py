@@ -128,6 +128,21 @@ def test_clean_merge_figures_ledger_accounting(kit, small_roster, returns):
     assert (first.unit_code, first.sheet, first.row) == ("D01", "先锋岗登记表", 4)
 
 
+def test_padded_and_repeated_names_count_each_person_once(kit, small_roster, blanks, tmp_path):
+    # 张　明 (a two-character name padded to three) is one leader, not 张 and 明; a name
+    # written twice in one cell is one leader, with a warning at the cell
+    data = clean_data()
+    data["先锋岗登记表"][0][3] = "张\u3000明、李华、张明"
+    data["先锋岗登记表"][1][3] = "王 芳"
+    path = fill(blanks["D01"], tmp_path / "r" / "D01.xlsx", data)
+    cons = merge(kit, small_roster, [path], jobs=1)
+    leaders = {r.values["post_name"]: r.values["leaders"] for r in cons.rows["posts"]}
+    assert leaders == {"秘书科党员先锋岗": ("张明", "李华"), "信访窗口党员先锋岗": ("王芳",)}
+    assert cons.figures["leaders"] == 3
+    found = [(i.sheet, i.cell, i.level, i.kind, i.message) for i in cons.issues if i.cell]
+    assert found == [("先锋岗登记表", "D4", "警告", "repeated_name", "“张明”在本格中写了不止一次，已只计一次，请核实")]
+
+
 def test_bad_cells_are_issues_with_real_addresses(kit, small_roster, blanks, tmp_path):
     data = clean_data()
     data["先锋岗登记表"][0][7] = "2006.3.5"  # H4: a date typed as text

@@ -50,7 +50,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import repeat
-from operator import itemgetter, methodcaller, mul
+from operator import itemgetter, methodcaller, mul, ne
 from typing import Any
 
 from .forms import Field
@@ -770,6 +770,20 @@ _NAME_DOT_RE = re.compile(r"\s*[·•・‧∙⋅]\s*")
 _NAME_SEP_RE = re.compile(r"[、,;/\s\x00-\x1f]+")
 _DIGIT_RE = re.compile(r"\d")
 _NAME_MAX = 20
+#: Han ideographs (CJK Unified Ideographs, Extension A, compatibility ideographs, the
+#: supplementary planes' extensions B onwards).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+#: What bounds a name: a separator, the start or end, or the mark joining values in a batch.
+_NAME_EDGE = "、,;/\\s\\x00-\\x1f\uffff"
+#: A two-character name padded to the width of three with a space between its characters
+#: (``张　明`` beside ``欧阳明``, the usual way of aligning names in a Chinese list): two
+#: single Han characters, each a whole piece, with only whitespace between them.
+_PADDED_NAME_RE = re.compile(f"(?<![^{_NAME_EDGE}])([{_HAN}])\\s+([{_HAN}])(?![^{_NAME_EDGE}])")
+#: A piece of one Han character (after padded names are joined): not a whole name.
+_ONE_CHAR_RE = re.compile(f"(?<![^{_NAME_EDGE}])[{_HAN}](?![^{_NAME_EDGE}])")
+#: The same in the canonical text of a batch framed by "\uffff" (see :func:`_names_plain`):
+#: without look-arounds, twice as fast over a column.
+_ONE_CHAR_CANONICAL_RE = re.compile(f"[\x1f\uffff][{_HAN}][\x1f\uffff]")
 
 
 def split_names(text: str) -> tuple[str, ...]:
@@ -779,17 +793,24 @@ def split_names(text: str) -> tuple[str, ...]:
     The text is NFKC-normalised (so ``，；／`` become ``,;/``) and zero-width characters are
     removed; it is split on ``、 , ; /`` and runs of whitespace or control characters; the
     interpunct of minority names is kept and unified to U+00B7 (``阿依古丽 • 买买提`` →
-    ``阿依古丽·买买提``; GB/T 15834 calls it 间隔号); empty pieces are dropped.  Returns an
-    empty tuple for blank text.
+    ``阿依古丽·买买提``; GB/T 15834 calls it 间隔号); two single Han characters with only
+    whitespace between them are one padded name (``张　明、李华`` → ``("张明", "李华")``); empty
+    pieces are dropped, and a name written twice is kept once (``张明、张明`` → ``("张明",)``).
+    Returns an empty tuple for blank text.
     """
-    return _split_normalised(unicodedata.normalize("NFKC", text))
+    return tuple(dict.fromkeys(_pieces(unicodedata.normalize("NFKC", text))))
 
 
-def _split_normalised(s: str) -> tuple[str, ...]:
-    """:func:`split_names` of text already NFKC-normalised."""
+def _pieces(s: str) -> tuple[str, ...]:
+    """The names of text already NFKC-normalised, as written: :func:`split_names` without
+    removing repeats."""
     if _NAME_FIX_RE.search(s):
         s = _NAME_DOT_RE.sub("·", _ZERO_WIDTH_RE.sub("", s))
+        if _PADDED_NAME_RE.search(s):
+            s = _PADDED_NAME_RE.sub(r"\1\2", s)
         return tuple([p for p in (q.strip("·") for q in _NAME_SEP_RE.split(s)) if p])
+    if _PADDED_NAME_RE.search(s):
+        s = _PADDED_NAME_RE.sub(r"\1\2", s)
     return tuple([p for p in _NAME_SEP_RE.split(s) if p])
 
 
@@ -805,8 +826,10 @@ _LONG_PIECE_RE = re.compile(f"[^\x1f{_NFKC_JOIN}]{{{_NAME_MAX + 1},}}")
 _EMPTY_PIECE_MARKS = ("\x1f" + _NFKC_JOIN, _NFKC_JOIN + "\x1f", _NFKC_JOIN + _NFKC_JOIN)
 _PIECE_ENDS = ("\x1f", _NFKC_JOIN)
 #: A value's part (canonical, no interpunct) that may not be its pieces as they stand: a digit,
-#: a piece over _NAME_MAX characters, an empty piece.
-_SUSPECT_PART_RE = re.compile(f"\\d|[^\x1f]{{{_NAME_MAX + 1},}}|^\x1f|\x1f$|\x1f\x1f|^$")
+#: a piece over _NAME_MAX characters, a piece of one Han character, an empty piece.
+_SUSPECT_PART_RE = re.compile(
+    f"\\d|[^\x1f]{{{_NAME_MAX + 1},}}|(?:^|\x1f)[{_HAN}](?:\x1f|$)|^\x1f|\x1f$|\x1f\x1f|^$"
+)
 
 
 def _has_empty_piece(canonical: str) -> bool:
@@ -828,30 +851,43 @@ def _names_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[
         dots = _NAME_FIX_RE.search(joined) is not None
         if dots:
             joined = _NAME_DOT_RE.sub("·", _ZERO_WIDTH_RE.sub("", joined))
+        # plain values hold no whitespace but the space, nor does their NFKC form ("¨" → " ̈")
+        if " " in joined and _PADDED_NAME_RE.search(joined):
+            joined = _PADDED_NAME_RE.sub(r"\1\2", joined)
         canonical = _NAME_SEP_RE.sub("\x1f", joined)
         parts = canonical.split(_NFKC_JOIN)
         if len(parts) != len(values):  # not for printable values; never guess
             return [parse(v) for v in values]
-        # a digit or a piece over _NAME_MAX characters somewhere: look at each value's names
-        check = _DIGIT_RE.search(joined) is not None or _LONG_PIECE_RE.search(canonical) is not None
+        # a digit, a piece over _NAME_MAX characters or of one Han character somewhere: look at
+        # each value's names
+        check = (_DIGIT_RE.search(joined) is not None or _LONG_PIECE_RE.search(canonical) is not None
+                 or _ONE_CHAR_CANONICAL_RE.search(f"{_NFKC_JOIN}{canonical}{_NFKC_JOIN}") is not None)
 
         def one(v: str, part: str) -> tuple[object, list[Problem]]:
             pieces = part.split("\x1f")
             names = tuple(filter(None, [q.strip("·") for q in pieces] if dots else pieces))
-            if names and not (check and (max(map(len, names)) > _NAME_MAX or _DIGIT_RE.search(part))):
+            # a name of one character (one left by stripping an interpunct too): parse says
+            # whether it is Han
+            if names and not (check and (max(map(len, names)) > _NAME_MAX or _DIGIT_RE.search(part))) \
+                    and min(map(len, names)) > 1 and len(set(names)) == len(names):
                 return names, []
             return parse(v)
 
         if dots:
             return list(map(one, values, parts))
         # Without interpuncts, a value whose part holds no digit, no piece over _NAME_MAX
-        # characters and no empty piece has its pieces as its names and nothing to report: the
-        # usual cell.  Only the others (found by one search each, or none at all when the whole
-        # column has none) take the per-value test.
-        out = [(tuple(part.split("\x1f")), []) for part in parts]
+        # characters or of one Han character, no empty piece and no piece twice has its pieces
+        # as its names: the usual cell.  Only the others (found by one search each, or none at
+        # all when the whole column has none) take the per-value test.
+        out: list[tuple[object, list[Problem]]] = [(tuple(part.split("\x1f")), []) for part in parts]
+        pieces = list(map(itemgetter(0), out))
         if check or _has_empty_piece(canonical):
             for i in [i for i, part in enumerate(parts) if _SUSPECT_PART_RE.search(part)]:
                 out[i] = one(values[i], parts[i])
+        # a name written twice in a value (only where some value has two pieces or more)
+        if "\x1f" in canonical and any(map(ne, map(len, map(set, pieces)), map(len, pieces))):
+            for i in [i for i, p in enumerate(pieces) if len(set(p)) < len(p)]:
+                out[i] = parse(values[i])
         return out
 
     return batch
@@ -861,10 +897,12 @@ def _names(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
     missing = _required(field)
 
     def parse(s: str) -> tuple[object, list[Problem]]:
-        names = split_names(s)
-        if not names:
+        pieces = _pieces(unicodedata.normalize("NFKC", s))
+        if not pieces:
             return None, missing.copy()
-        if max(map(len, names)) <= _NAME_MAX and not any(map(_DIGIT_RE.search, names)):
+        names = tuple(dict.fromkeys(pieces))
+        if (len(names) == len(pieces) and max(map(len, names)) <= _NAME_MAX and min(map(len, names)) > 1
+                and not any(map(_DIGIT_RE.search, names))):
             return names, []  # the usual cell: nothing to report, checked without a Python loop
         problems: list[Problem] = []
         for name in names:
@@ -874,6 +912,13 @@ def _names(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
                 problems.append(_warn(
                     "odd_name", f"“{_shown(name)}”超过 {_NAME_MAX} 个字，不像人名，请核实；多人请用顿号分隔"
                 ))
+            elif _ONE_CHAR_RE.fullmatch(name):
+                problems.append(_warn("odd_name", f"“{name}”只有一个字，不像完整的姓名，请核实（多人请用顿号分隔）"))
+        repeated = [name for name in names if pieces.count(name) > 1]
+        if repeated:
+            problems.append(_warn(
+                "repeated_name", f"“{'、'.join(repeated)}”在本格中写了不止一次，已只计一次，请核实"
+            ))
         return names, problems
 
     def display(raw: object) -> tuple[object, list[Problem]]:
