@@ -156,6 +156,66 @@ def test_unknown_key_in_derived():
     assert any(p.startswith("forms[0].fields[1].derived.opp：未知的键 'opp'") for p in problems)
 
 
+def _with_fields(*extra: dict) -> dict:
+    data = copy.deepcopy(BASE)
+    data["forms"][0]["fields"] += list(extra)
+    return data
+
+
+@pytest.mark.parametrize(("derived", "says"), [
+    # none listed: merge would write 0 over what the clerk typed, and blame the clerk
+    ({"op": "sum", "fields": []}, "字段 'total' 自动计算却没有列出要相加的字段"),
+    ({"op": "sum", "fields": ["total", "n"]}, "字段 'total' 不能由自己计算"),
+    ({"op": "sum", "fields": ["x", "n"]}, "字段 'x' 是 text 字段，不能相加"),
+    ({"op": "sum", "fields": ["n", "c"]}, "字段 'c' 是 choice 字段，不能相加"),
+    ({"op": "sum", "fields": ["n", "n"]}, "字段 'n' 列了 2 次"),
+    ({"op": "sum", "fields": ["n", "money"]}, "整数字段 'total' 由小数字段 'money' 相加，结果可能带小数"),
+    ({"op": "sum", "fields": ["n", "later"]}, "字段 'later' 也是自动计算的，须定义在 'total' 之前"),
+    ({"op": "sum", "fields": ["n", "zz"]}, "字段 'total' 由不存在的字段 'zz' 计算"),
+])
+def test_a_derived_field_that_cannot_be_computed_is_refused(derived, says):
+    data = _with_fields(
+        {"name": "money", "label": "金额", "type": "decimal"},
+        {"name": "total", "label": "合计", "type": "integer", "derived": derived},
+        {"name": "later", "label": "小计", "type": "integer", "derived": {"op": "sum", "fields": ["n"]}},
+    )
+    problems = problems_of(data)
+    assert len(problems) == 1 and problems[0].startswith(f"forms[0].fields[5].derived.fields：{says}"), problems
+
+
+def test_a_derived_field_may_sum_integers_decimals_and_an_earlier_derived_field():
+    d = parse_form_definition(dump(_with_fields(
+        {"name": "m", "label": "金额", "type": "decimal"},
+        {"name": "sub", "label": "小计", "type": "integer", "derived": {"op": "sum", "fields": ["n"]}},
+        {"name": "total", "label": "合计", "type": "decimal", "derived": {"op": "sum", "fields": ["sub", "n", "m"]}},
+    )))
+    assert d.form("a").field("total").derived.fields == ("sub", "n", "m")
+
+
+@pytest.mark.parametrize(("target", "ref_type", "ok"), [
+    ("d", "text", False),  # the helper's case: every row rejected "不在本单位的…中"
+    ("x", "date", False),
+    ("n", "text", False),
+    ("x", "names", False),
+    ("x", "choice", True),
+    ("x", "phone", True),
+    ("n", "decimal", True),
+    ("d", "date", True),
+])
+def test_a_reference_to_a_field_of_another_kind_is_refused(target, ref_type, ok):
+    data = copy.deepcopy(BASE)
+    extra = {"choices": ["甲"]} if ref_type == "choice" else {}
+    data["forms"][1]["fields"] = [{"name": "y", "label": "引用", "type": ref_type, "ref": f"a.{target}", **extra}]
+    if ok:
+        assert parse_form_definition(dump(data)).form("b").field("y").ref == ("a", target)
+        return
+    target_type = {"d": "date", "x": "text", "n": "integer"}[target]
+    assert problems_of(data) == [
+        f"forms[1].fields.y.ref：字段 'y' 是 {ref_type} 字段，引用的 a.{target} 是 {target_type} 字段，"
+        "两者的值永远对不上；请引用同类型的字段，或把两个字段改为同一类型"
+    ]
+
+
 def test_duplicate_field_name():
     data = copy.deepcopy(BASE)
     data["forms"][0]["fields"].append({"name": "x", "label": "另一个名称", "type": "text"})

@@ -551,9 +551,7 @@ class _Validator:
                 self.err(_join(where, "key"), f"{k!r} 不是本表单的字段")
         for f in fields:
             if f.derived:
-                for src in f.derived.fields:
-                    if src not in names:
-                        self.err(_join(at[id(f)], "derived.fields"), f"字段 {f.name!r} 由不存在的字段 {src!r} 计算")
+                self._check_derived(f, fields, _join(at[id(f)], "derived.fields"))
         complete_for = None
         if d.get("complete_for") is not None:
             complete_for = self._dotted(d, "complete_for", where)
@@ -574,6 +572,34 @@ class _Validator:
             optional=self.boolean(d, "optional", where, False),
         )
 
+    def _check_derived(self, f: Field, fields: list[Field], where: str) -> None:
+        """``derived: {op: sum, fields: [...]}`` must name at least one other integer or decimal
+        field of the form, each once, defined before it when it is itself derived (merge
+        computes derived fields in field order, returns.py ``_derive``); an integer field may
+        not be the sum of a decimal one (2.5 would land in an integer column).  Otherwise merge
+        would overwrite what the clerk typed with a sum that means nothing (0 from no fields)."""
+        assert f.derived is not None
+        srcs = f.derived.fields
+        by_name = {x.name: x for x in fields}
+        order = {x.name: i for i, x in enumerate(fields)}
+        if not srcs:
+            self.err(where, f"字段 {f.name!r} 自动计算却没有列出要相加的字段，请在 fields 中列出，如 [score_a, score_b]")
+        for src in sorted({s for s in srcs if srcs.count(s) > 1}, key=srcs.index):
+            self.err(where, f"字段 {src!r} 列了 {srcs.count(src)} 次，每个字段只相加一次，请删去重复的")
+        for src in dict.fromkeys(srcs):
+            other = by_name.get(src)
+            if other is None:
+                self.err(where, f"字段 {f.name!r} 由不存在的字段 {src!r} 计算")
+            elif other is f:
+                self.err(where, f"字段 {f.name!r} 不能由自己计算，请列出要相加的其他字段")
+            elif other.type not in ("integer", "decimal"):
+                self.err(where, f"字段 {src!r} 是 {other.type} 字段，不能相加；自动计算只能相加 integer 或 decimal 字段")
+            elif f.type == "integer" and other.type == "decimal":
+                self.err(where, f"整数字段 {f.name!r} 由小数字段 {src!r} 相加，结果可能带小数："
+                                f"请把 {f.name!r} 改为 decimal，或把 {src!r} 改为 integer")
+            elif other.derived is not None and order[src] > order[f.name]:
+                self.err(where, f"字段 {src!r} 也是自动计算的，须定义在 {f.name!r} 之前（汇总时按字段顺序计算）")
+
     def _dotted(self, d: dict, key: str, where: str) -> tuple[str, str] | None:
         value = self.string(d, key, where)
         parts = value.split(".")
@@ -591,6 +617,10 @@ class _Validator:
                     self.err(_join(where, f"fields.{f.name}.ref"), f"没有表单 {fname!r}")
                 elif fld not in {t.name for t in target.fields}:
                     self.err(_join(where, f"fields.{f.name}.ref"), f"表单 {fname!r} 没有字段 {fld!r}")
+                elif _ref_kind(f.type) != _ref_kind(target.field(fld).type):
+                    self.err(_join(where, f"fields.{f.name}.ref"),
+                             f"字段 {f.name!r} 是 {f.type} 字段，引用的 {fname}.{fld} 是 {target.field(fld).type} 字段，"
+                             f"两者的值永远对不上；请引用同类型的字段，或把两个字段改为同一类型")
         if form.complete_for:
             self._check_complete_for(form, by_name, _join(where, "complete_for"))
 
@@ -902,6 +932,16 @@ def _text(value: Any) -> str:
 def _blank(text: str) -> bool:
     """Nothing but whitespace (any kind: U+3000, NBSP …) or zero-width characters."""
     return not "".join(unicodedata.normalize("NFKC", text).split()).strip("\u200b\ufeff")
+
+
+#: Field types whose values a reference can match (combine.py compares the values as text,
+#: ``normalise_label(format_value(v))``): a text never reads as a date, a name list or a number.
+_REF_KINDS = {"text": "text", "choice": "text", "id_number": "text", "phone": "text",
+              "integer": "number", "decimal": "number"}
+
+
+def _ref_kind(field_type: str) -> str:
+    return _REF_KINDS.get(field_type, field_type)
 
 
 def _join(where: str, key: str) -> str:
