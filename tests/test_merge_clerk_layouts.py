@@ -180,6 +180,42 @@ def test_a_header_with_the_fields_unit_is_the_field(kit, blank, tmp_path):
     assert (alias.level, alias.cell) == ("警告", "E3")
 
 
+def test_a_header_with_a_note_in_brackets_is_the_field(kit, blank, tmp_path):
+    # clerks write what to fill after the label; refusing 是否窗口单位（是/否） made every row
+    # 缺少必填列 (a hostile review)
+    def edit(ws):
+        ws["A3"] = "先锋岗名称（全称）"
+        ws["C3"] = "是否窗口单位(是/否)"
+        ws["E3"] = "参与党员人数【填数字】"
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert {name: (r.values["is_window"], r.values["members"]) for name, r in posts.items()} == {
+        "秘书科党员先锋岗": (False, 6), "文印室党员先锋岗": (True, 4)}
+    assert cons.counts["rows_rejected"] == 0 and cons.figures["members"] == 10
+    aliases = sorted((i.cell, i.level, i.message) for i in issues if i.kind == "alias_header")
+    assert aliases == [
+        ("A3", "警告", "表头“先锋岗名称（全称）”按“先锋岗名称”读取"),
+        ("C3", "警告", "表头“是否窗口单位(是/否)”按“是否窗口单位”读取"),
+        ("E3", "警告", "表头“参与党员人数【填数字】”按“参与党员人数”读取"),
+    ]
+    assert not [i for i in issues if i.is_error]
+
+
+def test_a_number_header_whose_note_gives_a_unit_or_a_number_is_not_the_field(kit, blank, tmp_path):
+    # a note with a unit (个) or a figure (1-500) may change what the numbers mean: not guessed
+    for note in ("（个）", "（1-500）"):
+        def edit(ws, note=note):
+            ws["E3"] = "参与党员人数" + note
+        path = returned_with(blank, tmp_path / f"D01{len(note)}.xlsx", edit)
+        cons, posts, issues = read(kit, path)
+        assert posts == {} and cons.counts["rows_rejected"] == 2, note
+        (missing,) = [i for i in issues if i.kind == "missing_column"]
+        assert missing.message.startswith("缺少必填列“参与党员人数”"), note
+    # the column it might be is named, with the way back
+    assert missing.message == ("缺少必填列“参与党员人数”；表中的“参与党员人数（1-500）”（E 列）像是此列，但表头多了内容，"
+                               "未按此列读取；如是此列，请把表头改回“参与党员人数”，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送")
+
+
 def test_a_header_with_another_unit_is_not_the_field(kit, blank, tmp_path):
     # 涉及金额 is in 万元: a column headed in 元 must not be read as 万元 (10,000 times too large)
     wb = openpyxl.load_workbook(blank)

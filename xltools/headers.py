@@ -9,10 +9,12 @@ where each field's column is, and merge reports every deviation.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from .forms import Form, FormDefinition, normalise_label
+from .forms import UNITS, Form, FormDefinition, normalise_label
 from .readers import SheetData
 
 #: How many rows from the top of a sheet are searched for a header.
@@ -57,6 +59,42 @@ def label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bo
     return index
 
 
+#: A note in brackets after a normalised label (NFKC made （）half-width): 是否窗口单位(是/否).
+_NOTE_RE = re.compile(r"(.+?)(?:\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】)")
+_NUMBER_TYPES = ("integer", "decimal")
+
+
+@lru_cache(maxsize=4096)
+def _label_and_note(key: str) -> tuple[str, str] | None:
+    """``(label, note)`` of a normalised header ending in one bracketed note
+    (``是否窗口单位(是/否)`` → ``("是否窗口单位", "是/否")``), else None."""
+    m = _NOTE_RE.fullmatch(key)
+    if m is None:
+        return None
+    return m.group(1), next(g for g in m.groups()[1:] if g is not None)
+
+
+def label_matches(text: str, index: dict, definition: FormDefinition) -> list[tuple[str, str, bool]]:
+    """Every ``(form name, field name, is_alias)`` header ``text`` names: its normalised text in
+    ``index`` (:func:`label_index`); failing that, its text without a bracketed note at the end,
+    as an alias (clerks write what to fill after the label: ``是否窗口单位（是/否）``,
+    ``先锋岗名称（全称）``; refusing it made every row 缺少必填列, a hostile review).  A number
+    field is not matched so when the note names a unit or holds a digit: ``涉及金额（元）`` for
+    a field in 万元 must stay unread, never a figure 10,000 times too large (returns.py reports
+    it as a column in another unit)."""
+    key = normalise_label(text)
+    found = index.get(key)
+    if found is not None:
+        return found
+    split = _label_and_note(key)
+    if split is None:
+        return []
+    label, note = split
+    numbered = any(u in note for u in UNITS) or any(ch.isdigit() for ch in note)
+    return [(form_name, field_name, True) for form_name, field_name, _alias in index.get(label, ())
+            if not (numbered and definition.form(form_name).field(field_name).type in _NUMBER_TYPES)]
+
+
 def header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
     """Header text per column for candidate header row ``r`` of a two-row header: the cell's
     own text; or, when empty, the text of the cell above (single labels merged vertically over a
@@ -92,7 +130,7 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
             continue
         per_form: dict[str, dict[str, list[int]]] = {}
         for c, text in labels.items():
-            for form_name, field_name, _alias in index.get(normalise_label(text), ()):
+            for form_name, field_name, _alias in label_matches(text, index, definition):
                 at = per_form.setdefault(form_name, {}).setdefault(field_name, [])
                 if c not in at:  # one column, however many of the field's names it matches
                     at.append(c)
@@ -114,4 +152,4 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
     return [top]
 
 
-__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_labels", "label_index"]
+__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_labels", "label_index", "label_matches"]

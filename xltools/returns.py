@@ -577,6 +577,11 @@ def _read_form_sheet(
                 at, written = elsewhere[f.name]
                 why = (f"；表中的“{_one_line(match.labels[at])}”（{column_letter(at)} 列）单位为“{written}”，"
                        f"登记表要求“{f.unit}”，未按此列读取")
+            else:
+                near = _near_miss(f, match.labels, used)
+                if near is not None:
+                    why = (f"；表中的“{_one_line(match.labels[near])}”（{column_letter(near)} 列）像是此列，"
+                           f"但表头多了内容，未按此列读取；如是此列，请把表头改回“{f.label}”")
             if f.required and not f.derived:
                 if other_version and not why:
                     text = (f"缺少必填列“{f.label}”，本表数据无法采用：本文件按另一版表单定义下发，当时的登记表表头与现在的定义不同；"
@@ -838,6 +843,18 @@ def _column(lines: list[list[Any]], c: int, narrowest: int, by_column: list[tupl
 _UNIT_SUFFIX = re.compile(r"^(.*?)[（(]\s*(?:单位\s*[:：])?\s*([^()（）]+?)\s*[)）]\s*$")
 
 
+def _near_miss(f: Any, labels: dict[int, str], used: set[int]) -> int | None:
+    """The first column not read as any field whose header starts with one of ``f``'s labels
+    followed by more (``参与党员人数（1-500）``, ``是否窗口单位请填是或否``): named in the missing
+    column's message so the clerk knows which header to put back."""
+    names = [normalise_label(lab) for lab in f.labels]
+    for c, text in sorted(labels.items()):
+        key = normalise_label(text)
+        if c not in used and any(key.startswith(n) and key != n for n in names):
+            return c
+    return None
+
+
 def _other_unit(text: str, form: Any) -> tuple[Any, str]:
     """``(field, unit written)`` when header ``text`` is a label of one of ``form``'s fields
     that has a unit, followed in brackets by a different unit (``涉及金额（元）`` for a field in
@@ -846,6 +863,8 @@ def _other_unit(text: str, form: Any) -> tuple[Any, str]:
     if m is None:
         return None, ""
     base, written = normalise_label(m.group(1)), m.group(2).strip()
+    if len(written) > 4 or any(ch.isdigit() for ch in written):  # a note (1-500, 填阿拉伯数字), not a unit
+        return None, ""
     for f in form.fields:
         if f.unit and written != f.unit and any(normalise_label(lab) == base for lab in f.labels):
             return f, written
