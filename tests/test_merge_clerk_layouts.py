@@ -216,6 +216,57 @@ def test_a_number_header_whose_note_gives_a_unit_or_a_number_is_not_the_field(ki
                                "未按此列读取；如是此列，请把表头改回“参与党员人数”，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送")
 
 
+DEED = [date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答政策问题", 12, 1.5, "已办结", "满意"]
+SCORES = ["秘书科党员先锋岗", 18, 17, 19, 18, 20, None, "优秀"]
+
+
+def paste_under_posts(blank: Path, dst: Path, sheet: str, rows: list[list], top: int, *, title: bool) -> Path:
+    """POSTS on 先锋岗登记表, then ``sheet``'s identity and header rows (and its title row when
+    ``title``) and ``rows`` pasted below them from row ``top``; ``sheet`` itself left blank."""
+    wb = openpyxl.load_workbook(blank)
+    ws, other = wb[SHEET], wb[sheet]
+    lines = [[c.value for c in row] for row in other.iter_rows(min_row=1 if title else 2, max_row=3)]
+    for i, values in enumerate(POSTS):
+        for j, v in enumerate(values):
+            ws.cell(row=4 + i, column=1 + j, value=v)
+    for i, values in enumerate(lines + rows):
+        for j, v in enumerate(values):
+            ws.cell(row=top + i, column=1 + j, value=v)
+    wb.save(dst)
+    return dst
+
+
+@pytest.mark.parametrize("title", [True, False])
+def test_another_forms_table_pasted_under_this_one_is_read_as_that_form(kit, blank, tmp_path, title):
+    # a hostile review: the deeds were read as bad rows of 先锋岗登记表 and 办实事 reported missing
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", "办实事做好事登记表", [DEED, DEED[:2] + ["李华"] + DEED[3:]],
+                             top=8, title=title)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"]
+    deeds = [(r.sheet, r.row, r.values["member"], r.values["beneficiaries"]) for r in cons.rows["deeds"]]
+    header = 10 if title else 9
+    assert deeds == [(SHEET, header + 1, ("张明",), 12), (SHEET, header + 2, ("李华",), 12)]
+    assert cons.counts["rows_read"] == 4 and cons.counts["rows_rejected"] == 0
+    assert not [i for i in cons.issues if i.is_error]
+    (pasted,) = [i for i in issues if i.kind == "pasted_table"]
+    assert (pasted.level, pasted.cell) == ("警告", f"A{header}")
+    assert pasted.message == (f"第 {header} 行起是党员先锋岗为群众办实事做好事登记表的内容（粘贴在党员先锋岗登记表的下方），"
+                              "已按党员先锋岗为群众办实事做好事登记表读取；请把它移回工作表“办实事做好事登记表”，以后按下发的登记表分表填写")
+    # no header_moved, no sheet_renamed (the posts have no 年度考核表 rows: missing_complete_for)
+    assert {i.kind for i in issues} == {"pasted_table", "missing_complete_for"}
+
+
+def test_a_table_whose_header_shares_the_first_label_is_found_too(kit, blank, tmp_path):
+    # 年度考核表 starts with 先锋岗名称, as 先锋岗登记表 does: still the other form's header
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", "年度考核表", [SCORES], top=7, title=False)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"]
+    scores = [(r.sheet, r.row, r.values["total"], r.values["grade"]) for r in cons.rows["assessment"]]
+    assert scores == [(SHEET, 9, 92, "优秀")]
+    assert sorted(i.kind for i in issues) == ["missing_complete_for", "pasted_table"]  # 文印室 has no score
+    assert cons.counts["rows_rejected"] == 0
+
+
 def test_a_header_with_another_unit_is_not_the_field(kit, blank, tmp_path):
     # 涉及金额 is in 万元: a column headed in 元 must not be read as 万元 (10,000 times too large)
     wb = openpyxl.load_workbook(blank)

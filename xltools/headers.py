@@ -118,38 +118,73 @@ def header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
     return out
 
 
+def _row_matches(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict) -> list[HeaderMatch]:
+    """Every form whose header row ``r`` could be: matching at least two of its fields and at
+    least half of them."""
+    labels = header_labels(rows, r, index)
+    if len(labels) < 2:
+        return []
+    per_form: dict[str, dict[str, list[int]]] = {}
+    for c, text in labels.items():
+        for form_name, field_name, _alias in label_matches(text, index, definition):
+            at = per_form.setdefault(form_name, {}).setdefault(field_name, [])
+            if c not in at:  # one column, however many of the field's names it matches
+                at.append(c)
+    out = []
+    for form_name, found in per_form.items():
+        form = definition.form(form_name)
+        score = len(found)
+        if score < 2 or score * 2 < len(form.fields):
+            continue
+        cols = {name: at[0] for name, at in found.items()}
+        repeated = {name: at for name, at in found.items() if len(at) > 1}
+        out.append(HeaderMatch(form, r, cols, labels, score, repeated))
+    return out
+
+
+def _best(matches: list[HeaderMatch], definition: FormDefinition) -> HeaderMatch:
+    """The match covering the largest share of its form's fields (then the most fields; ties:
+    definition order)."""
+    order = {f.name: i for i, f in enumerate(definition.forms)}
+    return max(matches, key=lambda m: (m.score / len(m.form.fields), m.score, -order[m.form.name]))
+
+
 def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> list[HeaderMatch]:
     """The form whose header this sheet carries, as ``[HeaderMatch]`` (empty when none): the
     row among the first :data:`HEADER_SCAN_ROWS` matching the most fields, at least two and at
-    least half of the form's fields.  ``index`` is :func:`label_index` of ``definition``."""
+    least half of the form's fields.  ``index`` is :func:`label_index` of ``definition``.
+    Another form's table pasted further down the sheet is found while the rows are read
+    (:func:`header_at`)."""
     best: dict[str, HeaderMatch] = {}
     rows = sheet.rows
     for r in range(min(len(rows), HEADER_SCAN_ROWS)):
-        labels = header_labels(rows, r, index)
-        if len(labels) < 2:
-            continue
-        per_form: dict[str, dict[str, list[int]]] = {}
-        for c, text in labels.items():
-            for form_name, field_name, _alias in label_matches(text, index, definition):
-                at = per_form.setdefault(form_name, {}).setdefault(field_name, [])
-                if c not in at:  # one column, however many of the field's names it matches
-                    at.append(c)
-        for form_name, found in per_form.items():
-            form = definition.form(form_name)
-            score = len(found)
-            if score < 2 or score * 2 < len(form.fields):
-                continue
-            current = best.get(form_name)
-            if current is None or score > current.score:
-                cols = {name: at[0] for name, at in found.items()}
-                repeated = {name: at for name, at in found.items() if len(at) > 1}
-                best[form_name] = HeaderMatch(form, r, cols, labels, score, repeated)
-    # A sheet holds one form: keep the best-scoring one (ties: definition order).
+        for m in _row_matches(rows, r, definition, index):
+            current = best.get(m.form.name)
+            if current is None or m.score > current.score:
+                best[m.form.name] = m
+    # A sheet holds one form at its top: keep the best-scoring one (ties: definition order).
     if not best:
         return []
-    order = {f.name: i for i, f in enumerate(definition.forms)}
-    top = max(best.values(), key=lambda m: (m.score / len(m.form.fields), m.score, -order[m.form.name]))
-    return [top]
+    return [_best(list(best.values()), definition)]
 
 
-__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_labels", "label_index", "label_matches"]
+def header_at(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict,
+              other_than: str) -> HeaderMatch | None:
+    """Row ``r`` (0-based) as the header of a form other than ``other_than`` (a form name), by
+    the rule of :func:`find_headers`; None when it is none.  Used on rows below a table's data
+    whose first cell is another form's label or title: a clerk pasted that form's table under
+    this one."""
+    matches = _row_matches(rows, r, definition, index)
+    found = [m for m in matches if m.form.name != other_than]
+    if not found:
+        return None
+    best = _best(found, definition)
+    # a row that is as much this form's header (a shared label such as 先锋岗名称) is not another's
+    own = [m for m in matches if m.form.name == other_than]
+    if own and own[0].score / len(own[0].form.fields) >= best.score / len(best.form.fields):
+        return None
+    return best
+
+
+__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_at", "header_labels", "label_index",
+           "label_matches"]

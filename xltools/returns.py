@@ -28,7 +28,7 @@ from . import stamp as st
 from .coerce import compiled, format_value
 from .errors import DataError, ReturnReadError
 from .forms import FormDefinition, normalise_label
-from .headers import HeaderMatch, find_headers, label_index
+from .headers import HeaderMatch, find_headers, header_at, label_index
 from .identify import (
     cell_text,
     file_mtime,
@@ -537,9 +537,14 @@ def _data_after(data: list[list[Any]], start: int, least: int = 2) -> list[int]:
 
 def _read_form_sheet(
     sheet: SheetData, match: HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
-    coercers: dict[str, dict[str, Callable]],
-) -> tuple[list[Row], list[Issue], SheetColumns | None]:
+    built: _Compiled, under: Any = None,
+) -> tuple[list[Row], list[Issue], SheetColumns | None, HeaderMatch | None]:
+    """One form's table on a sheet: its rows (coerced, not yet judged), the sheet's issues, the
+    same rows column by column, and the header of another form's table pasted below this one's
+    data (read next by :func:`read_one`; the rows from its title on are not this table's).
+    ``under`` is the form whose table this one was pasted under, if it was."""
     form = match.form
+    coercers = built.coercers
     where = {"file": file, "sheet": sheet.name,
              "unit_code": unit.code if unit else "", "unit_name": unit.name if unit else ""}
     issues: list[Issue] = []
@@ -547,14 +552,19 @@ def _read_form_sheet(
     cols = dict(match.columns)
     ambiguous = _repeated_columns(sheet, match, cols, issues, where)
     # --- header report -------------------------------------------------------------------
-    if sheet.state != "visible":  # read all the same, as hidden rows are: said, as they are
+    if under is not None:  # not where the form was issued, and said so: neither moved nor renamed
+        issues.append(_issue(WARNING, "pasted_table",
+                             f"第 {hr + 1} 行起是{form.title}的内容（粘贴在{under.title}的下方），已按{form.title}读取；"
+                             f"请把它移回工作表“{form.sheet}”，以后按下发的登记表分表填写",
+                             row=hr + 1, cell=cell_address(hr + 1, min(match.columns.values())), **where))
+    elif sheet.state != "visible":  # read all the same, as hidden rows are: said, as they are
         issues.append(_issue(WARNING, "hidden_sheet",
                              f"工作表“{sheet.name}”被隐藏，仍已读取汇总；如这张表不应报送，请删除后重新报送", **where))
     expected_sheet = stamped.sheets.get(form.name) if stamped else None
-    if expected_sheet and expected_sheet != sheet.name:
+    if expected_sheet and expected_sheet != sheet.name and under is None:
         issues.append(_issue(WARNING, "sheet_renamed",
                              f"工作表名称被改为“{sheet.name}”（原为“{expected_sheet}”），已按表头识别为{form.title}", **where))
-    if stamped and stamped.fingerprints and hr + 1 != st.HEADER_ROW:
+    if stamped and stamped.fingerprints and hr + 1 != st.HEADER_ROW and under is None:
         issues.append(_issue(WARNING, "header_moved",
                              f"{form.sheet}的表头不在第 {st.HEADER_ROW} 行而在第 {hr + 1} 行（上方插入了行），已按表头位置读取",
                              row=hr + 1, **where))
@@ -667,8 +677,11 @@ def _read_form_sheet(
     # would pick each of them).  Only the rows between them are looked at one by one (issue
     # 7: this loop ran over every row of every return), and every row inside a note.
     n_data = len(data)
+    # the texts that may start another form's table pasted below (its title, a label)
+    marks = built.other_marks[form.name]
+    pasted: HeaderMatch | None = None
     stops = [r for r, v in enumerate([row[0] if row else None for row in data[hr + 1:]], hr + 1)
-             if v is None or v.__class__ is str and (v in header_texts or v.lstrip()[:1] in _FOOTER_START
+             if v is None or v.__class__ is str and (v in header_texts or v in marks or v.lstrip()[:1] in _FOOTER_START
                                                      or not v.strip())]
     stops.append(n_data)
     k = 0
@@ -690,6 +703,12 @@ def _read_form_sheet(
             continue  # the note's next item (2. 日期按…): one numbered value, no field data
         in_note = False
         if first.__class__ is str:
+            if (first in marks or first in header_texts) and (
+                    pasted := _pasted_table(data, r, form.name, built)) is not None:
+                # the rows above it that are that table's identity line: not this table's data
+                while picked and st.parse_identity_line(_first_cell(data[picked[-1]])[1]) is not None:
+                    picked.pop()
+                break
             if first in header_texts and _repeats_header(data[r], match.labels):
                 headers_again.append(r + 1)
                 continue
@@ -820,7 +839,7 @@ def _read_form_sheet(
         issues.append(_issue(WARNING, "hidden_rows",
                              f"第 {shown} 行被隐藏，仍已读取汇总；如这些行不应报送，请删除后重新报送", row=hidden_seen[0], **where))
     if not rows_out:
-        return rows_out, issues, None
+        return rows_out, issues, None, pasted
     # The same rows column by column, as FileResult.spill_to stores them (see SheetColumns),
     # from the columns at hand: the spill then need not transpose them back from the rows.
     by_name = dict(zip(keys, value_columns))
@@ -829,7 +848,20 @@ def _read_form_sheet(
     names = tuple(f.name for f in form.fields)
     block = SheetColumns(rows_out, names, [by_name[name] for name in names],
                          [raw_columns[name] for name, c in columns.items() if c is not None])
-    return rows_out, issues, block
+    return rows_out, issues, block, pasted
+
+
+_PASTED_LOOKAHEAD = 3
+
+
+def _pasted_table(data: list[list[Any]], r: int, form_name: str, built: _Compiled) -> HeaderMatch | None:
+    """The header of another form's table starting at 0-based row ``r`` (its header row, or its
+    title with the identity line and the header within the next rows), else None."""
+    for h in range(r, min(r + _PASTED_LOOKAHEAD, len(data))):
+        found = header_at(data, h, built.definition, built.index, form_name)
+        if found is not None:
+            return found
+    return None
 
 
 def _column(lines: list[list[Any]], c: int, narrowest: int, by_column: list[tuple] | None) -> list[Any]:
@@ -1037,22 +1069,39 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-_COMPILED: list[tuple[FormDefinition, Any, dict[str, dict[str, Callable]]]] = []
+@dataclass(frozen=True)
+class _Compiled:
+    """What every file of a merge needs of the definition, built once (issue 7): the header
+    label index (:func:`xltools.headers.label_index`), the per-field coercers, and per form the
+    texts that may start another form's table pasted below its data (other forms' labels,
+    aliases, titles and sheet names, as written in the definition)."""
+
+    definition: FormDefinition
+    index: Any
+    coercers: dict[str, dict[str, Callable]]
+    other_marks: dict[str, frozenset[str]]
 
 
-def _compiled(definition: FormDefinition) -> tuple[Any, dict[str, dict[str, Callable]]]:
-    """The definition's header-label index and per-field coercers, built once per definition
-    object (by identity; the last few are kept) rather than once per file: 1.6 ms of every
-    file's cost with the pioneer-post kit (issue 7).  The coercers come from the one per-field
-    cache (:func:`xltools.coerce.compiled`), which :func:`~xltools.coerce.coerce_value` uses too."""
-    for d, index, coercers in _COMPILED:
-        if d is definition:
-            return index, coercers
-    index = label_index(definition)
-    coercers = {f.name: {fld.name: compiled(fld) for fld in f.fields} for f in definition.forms}
-    _COMPILED.insert(0, (definition, index, coercers))
+_COMPILED: list[_Compiled] = []
+
+
+def _compiled(definition: FormDefinition) -> _Compiled:
+    """The definition's :class:`_Compiled`, built once per definition object (by identity; the
+    last few are kept) rather than once per file: 1.6 ms of every file's cost with the
+    pioneer-post kit (issue 7).  The coercers come from the one per-field cache
+    (:func:`xltools.coerce.compiled`), which :func:`~xltools.coerce.coerce_value` uses too."""
+    for c in _COMPILED:
+        if c.definition is definition:
+            return c
+    marks = {f.name: {f.title, f.sheet, *(lab for fld in f.fields for lab in fld.labels)} for f in definition.forms}
+    built = _Compiled(
+        definition, label_index(definition),
+        {f.name: {fld.name: compiled(fld) for fld in f.fields} for f in definition.forms},
+        {f.name: frozenset(set().union(*(m for name, m in marks.items() if name != f.name)))
+         for f in definition.forms})
+    _COMPILED.insert(0, built)
     del _COMPILED[4:]
-    return index, coercers
+    return built
 
 
 def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None,
@@ -1078,12 +1127,12 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
     recorded = saved_time(book)
     mtime = file_mtime(p)
     saved = recorded or mtime
-    index, coercers = _compiled(definition)
+    built = _compiled(definition)
     matches: list[tuple[SheetData, HeaderMatch]] = []
     for sheet in book.sheets:
         if sheet.name in (st.META_SHEET, st.INSTRUCTIONS_SHEET):
             continue
-        for m in find_headers(sheet, definition, index):
+        for m in find_headers(sheet, definition, built.index):
             matches.append((sheet, m))
     # --- identify the unit ----------------------------------------------------------------
     carriers: list[st.Stamp] = []
@@ -1180,13 +1229,17 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         result.issues.append(_issue(ERROR, "unidentified",
                                     f"{result.reason}；请在文件名中写明单位名称，或使用下发的登记表重新报送", file=file))
     seen_forms: dict[str, int] = {}
-    for sheet, m in matches:
-        rows, sheet_issues, block = _read_form_sheet(sheet, m, file, unit, stamped, coercers)
-        result.rows.setdefault(m.form.name, []).extend(rows)
-        if block is not None:
-            result.columnar.setdefault(m.form.name, []).append(block)
-        result.issues.extend(sheet_issues)
-        seen_forms[m.form.name] = seen_forms.get(m.form.name, 0) + 1
+    for sheet, first in matches:
+        seen_forms[first.form.name] = seen_forms.get(first.form.name, 0) + 1
+        m: HeaderMatch | None = first
+        under: Any = None  # the form whose table the current one was pasted under
+        while m is not None:
+            rows, sheet_issues, block, pasted = _read_form_sheet(sheet, m, file, unit, stamped, built, under)
+            result.rows.setdefault(m.form.name, []).extend(rows)
+            if block is not None:
+                result.columnar.setdefault(m.form.name, []).append(block)
+            result.issues.extend(sheet_issues)
+            under, m = m.form, pasted
     matched = {id(sheet) for sheet, _m in matches}
     for sheet in book.sheets:
         if (id(sheet) in matched or sheet.name in _NOT_FOR_DATA or sheet.state != "visible"
