@@ -1067,3 +1067,31 @@ def test_an_unknown_key_with_a_space_gives_its_line():
     with pytest.raises(FormDefinitionError) as info:
         parse_form_definition(text)
     assert info.value.lines == [text.splitlines().index("  max rows: 30") + 1]
+
+
+@pytest.mark.parametrize(("old", "new", "place", "inner"), [
+    ('version: "1.0"\n', "version: “1.0”\n", "version", "1.0"),
+    ("choices: [优秀, 良好, 合格, 不合格]", "choices: [“优秀”, 良好, 合格, 不合格]", "forms[3].fields[7].choices[0]", "优秀"),
+    ("        label: 所在科室\n", "        label: 「所在科室」\n", "forms[0].fields[1].label", "所在科室"),
+    ("aliases: [合计, 总计]", "aliases: [合计, ‘总计’]", "forms[3].fields[6].aliases[1]", "总计"),
+])
+def test_a_value_in_chinese_quotes_is_refused_at_its_line(yaml_parser, kit_path, old, new, place, inner):
+    # YAML quotes only with ASCII quotes: “优秀” would be offered in the dropdown, quotes and all,
+    # and no figure's where: value would ever equal it
+    text = kit_text_with(kit_path, old, new)
+    line = text[:text.index(new)].count("\n") + 1
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    quoted = new.split(": ", 1)[1].strip().strip("[]").split(", ")
+    written = next(q for q in quoted if inner in q and q != inner)
+    assert len(info.value.problems) == 1
+    assert str(info.value).endswith(
+        f"pioneer_posts.yaml 第 {line} 行：{place}：{written} 两边是中文引号，会原样成为值的一部分；YAML 只认英文引号，"
+        f"请去掉引号写成 {inner}，或改用英文引号 \"{inner}\""
+    )
+
+
+def test_prose_may_quote_in_chinese(yaml_parser, kit_path):
+    text = kit_text_with(kit_path, "        help: 由党工委汇总时自动计算，无需填写。\n", "        help: “由党工委汇总时自动计算”\n")
+    d = parse_form_definition(text, source="pioneer_posts.yaml")
+    assert d.form("assessment").field("total").help == "“由党工委汇总时自动计算”"

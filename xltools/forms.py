@@ -324,6 +324,11 @@ def _line_of(problem: str, lines: dict[str, int]) -> int | None:
 _LAST_STEP = re.compile(r"(\.[^.\[\]]*|\[\d+\]|^[^.\[\]]*)$")
 
 
+#: Keys whose text is prose shown to clerks as written: quotes inside are theirs to use.
+_PROSE_KEYS = frozenset({"help", "description", "instructions", "issuer", "contact"})
+#: A whole value inside one pair of Chinese quotes (GB/T 15834 引号, 直角引号).
+_CHINESE_QUOTED = re.compile(r"“([^“”]*)”|‘([^‘’]*)’|「([^「」]*)」|『([^『』]*)』")
+
 _DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures", "anonymous"}
 _FORM_KEYS = {"name", "sheet", "title", "max_rows", "key", "fields", "description", "complete_for", "ref_severity",
               "optional"}
@@ -368,7 +373,22 @@ class _Validator:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.err(_join(where, key), f"应为文本，实际是{_kind(value)}")
             return default
-        return written_text(value).strip()  # version: 1.10 stays '1.10'
+        text = written_text(value).strip()  # version: 1.10 stays '1.10'
+        return text if key in _PROSE_KEYS else self._chinese_quotes(text, _join(where, key))
+
+    def _chinese_quotes(self, text: str, where: str) -> str:
+        """Refuse a value wrapped in Chinese quotes (``version: “1.0”``, ``[“男”, “女”]``): YAML
+        quotes only with ASCII ``"`` and ``'``, so the quotes would be part of the value (a
+        dropdown offering “男”, a version that never equals the stamp's).  Prose keys (help,
+        description, instructions) may quote.  Returns the text without the quotes, so that
+        checks of other keys against it (a figure's value among the choices) say nothing more."""
+        m = _CHINESE_QUOTED.fullmatch(text)
+        if m is None:
+            return text
+        inner = next(g for g in m.groups() if g is not None)
+        self.err(where, f"{text} 两边是中文引号，会原样成为值的一部分；YAML 只认英文引号，"
+                        f"请去掉引号写成 {inner}，或改用英文引号 \"{inner}\"")
+        return inner
 
     def deadline(self, obj: dict) -> str:
         """The definition's ``deadline`` as ``YYYY-MM-DD`` ("" when none), read from any
@@ -409,7 +429,8 @@ class _Validator:
             self.err(f"{_join(where, key)}[{i}]", f"第 {i + 1} 项应为文本，实际是{_kind(value[i])}{hint}")
         if bad:
             return ()
-        return tuple(written_text(x).strip() for x in value)
+        return tuple(self._chinese_quotes(written_text(x).strip(), f"{_join(where, key)}[{i}]" if len(value) > 1
+                                          else _join(where, key)) for i, x in enumerate(value))
 
     # -- definition -------------------------------------------------------------------
     def definition(self, data: Any) -> FormDefinition | None:
