@@ -822,6 +822,41 @@ def test_fullwidth_tags_are_caught_before_rendering(tmp_path, figures, text, tag
     assert text[:10] in message
 
 
+def test_two_paragraph_tags_in_one_paragraph_name_that_paragraph(tmp_path, figures):
+    # docxtpl replaces the paragraph of a {%p %} by the tag: two in one paragraph made Jinja2
+    # report "{% endendif %}" against the paragraph before (a hostile review)
+    tpl = make_template(tmp_path / "p.docx", ["第二段 {{ posts_total }} 个", "{%p if posts_total %}共有先锋岗{%p endif %}", "尾"])
+    with pytest.raises(TemplateError) as err:
+        render_template(tpl, report_context(figures))
+    assert str(err.value) == (
+        "模板 p.docx 的同一段中有 2 个整段标记 {%p if posts_total %}、{%p endif %}"
+        "（正文：“{%p if posts_total %}共有先锋岗{%p endif %}”）：{%p %} 会替换它所在的整段，须各自单独占一段；"
+        "请把 {%p if posts_total %}、中间的内容、{%p endif %} 分成几段，或在同一段内改用不带 p 的 {% if %}…{% endif %}"
+    )
+
+
+@pytest.mark.parametrize(("text", "tag", "rest"), [
+    ("{%p if posts_total %}共有先锋岗", "{%p if posts_total %}", "共有先锋岗"),
+    ("说明：{%tr for p in posts %}", "{%tr for p in posts %}", "说明："),
+])
+def test_text_beside_a_paragraph_tag_would_be_dropped_and_is_refused(tmp_path, figures, text, tag, rest):
+    tpl = make_template(tmp_path / "p.docx", [text, "{{ posts_total }}", "{%p endif %}"])
+    with pytest.raises(TemplateError) as err:
+        render_template(tpl, report_context(figures))
+    kind = tag[:tag.index(" ")] + " %}"
+    assert str(err.value) == (
+        f"模板 p.docx 的这一段中，整段标记 {tag} 之外还有“{rest}”（正文：“{text}”）："
+        f"{kind} 会替换它所在的整段，这些内容不会出现在文稿中；请把 {tag} 单独放一段"
+    )
+
+
+def test_paragraph_tags_each_alone_render(tmp_path, figures):
+    tpl = make_template(tmp_path / "p.docx", ["{%p if posts_total %}", "共有先锋岗 {{ posts_total }} 个", "{%p endif %}"])
+    doc = Document(io.BytesIO(render_template(tpl, report_context(figures))))
+    assert [p.text for p in doc.paragraphs] == [f"共有先锋岗 {report_context(figures)['posts_total']} 个"]
+    assert doc.paragraphs[0].text != "共有先锋岗  个"
+
+
 def test_fullwidth_tag_in_footer(tmp_path, figures):
     tpl = make_template(tmp_path / "fw.docx", ["{{ posts_total }}"], footer="第{％ page ％}页")
     with pytest.raises(TemplateError, match="有用中文输入法输入的标记 {％（页脚：“第{％ page ％}页”）"):

@@ -795,6 +795,7 @@ class _Source:
                         f"模板 {self.name} 有用中文输入法输入的标记 {bad[0]}（{label}：“{_short(text)}”），"
                         f"请改用半角的 {{{{ }}}} 或 {{% %}} 重新输入"
                     )
+                _check_whole_paragraph_tags(self.name, label, text)
         for label, _name, xml, _root in self.parts:
             m = _POI_TL.search(xml)
             if m:
@@ -887,6 +888,36 @@ def _paragraph_texts(root: Any) -> Iterator[str]:
 
 def _is_fullwidth(token: str) -> bool:
     return any(ch in "｛｝％" for ch in token)
+
+
+#: docxtpl's tags that stand for their whole paragraph, table row or cell ({%p …%}, {%tr …%},
+#: {%tc …%}, and {{p subdoc}}): docxtpl replaces the paragraph (row, cell) holding one by the
+#: Jinja2 tag, so anything else in it is dropped, and two in one paragraph are not supported
+#: (docxtpl's documentation, "Jinja2-like syntax").
+_WHOLE_PARAGRAPH_TAG = re.compile(r"\{%(?:p|tr|tc) .*?%\}|\{\{p .*?\}\}")
+
+
+def _check_whole_paragraph_tags(name: str, label: str, text: str) -> None:
+    """Raise TemplateError for a paragraph whose ``{%p %}`` (``{%tr %}``, ``{%tc %}``) does not
+    stand alone: two of them (``{%p if x %}正文{%p endif %}``: Jinja2 then saw a broken tag and the
+    message quoted the paragraph before, a hostile review), or text beside one, which docxtpl
+    would drop."""
+    tags = _WHOLE_PARAGRAPH_TAG.findall(text)
+    if not tags:
+        return
+    kind = tags[0][:4].rstrip() + " %}" if tags[0].startswith("{%") else "{{p }}"
+    if len(tags) > 1:
+        raise TemplateError(
+            f"模板 {name} 的同一段中有 {len(tags)} 个整段标记 {tags[0]}、{tags[1]}（{label}：“{_short(text)}”）："
+            f"{kind} 会替换它所在的整段，须各自单独占一段；请把 {tags[0]}、中间的内容、{tags[1]} 分成几段，"
+            f"或在同一段内改用不带 p 的 {{% if %}}…{{% endif %}}"
+        )
+    rest = text.replace(tags[0], "").strip()
+    if rest:
+        raise TemplateError(
+            f"模板 {name} 的这一段中，整段标记 {tags[0]} 之外还有“{_short(rest, 20)}”（{label}：“{_short(text)}”）："
+            f"{kind} 会替换它所在的整段，这些内容不会出现在文稿中；请把 {tags[0]} 单独放一段"
+        )
 
 
 def _excerpt(xml_line: str, limit: int = 60) -> str:
