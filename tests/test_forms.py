@@ -1095,3 +1095,34 @@ def test_prose_may_quote_in_chinese(yaml_parser, kit_path):
     text = kit_text_with(kit_path, "        help: 由党工委汇总时自动计算，无需填写。\n", "        help: “由党工委汇总时自动计算”\n")
     d = parse_form_definition(text, source="pioneer_posts.yaml")
     assert d.form("assessment").field("total").help == "“由党工委汇总时自动计算”"
+
+
+@pytest.mark.parametrize("name", ["counts", "forms", "round", "top10", "range", "loop"])
+def test_a_figure_named_like_a_report_variable_is_refused(yaml_parser, kit_path, name):
+    # {{ counts }} in a Word template is the returns' counts, never the figure
+    text = kit_text_with(kit_path, "  - name: excellent_posts\n", f"  - name: {name}\n")
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    assert info.value.problems == [
+        f"figures[10].name：指标名 {name!r} 与 Word 模板的内置变量重名，模板中的 {{{{ {name} }}}} 取不到此指标，"
+        f"请改用其他名称（如 {name}_total）"
+    ]
+
+
+@pytest.mark.parametrize(("i", "key", "value", "says"), [
+    (1, "max_length", 5, "最长字数（max_length）只用于 text 字段，此字段是 'integer'，写了也不起作用"),
+    (3, "multiline", True, "多行（multiline）只用于 text 字段，此字段是 'date'，写了也不起作用"),
+    (0, "decimals", 2, "小数位数（decimals）只用于 decimal 字段，此字段是 'text'，写了也不起作用"),
+    (1, "decimals", 2, "小数位数（decimals）只用于 decimal 字段，此字段是 'integer'，写了也不起作用；"
+                       "integer 字段只有整数，需要小数请改为 decimal"),
+    (1, "min", 0.5, "integer 字段的下限应为整数，实际是 0.5"),
+    (1, "max", 9.5, "integer 字段的上限应为整数，实际是 9.5"),
+])
+def test_a_key_the_fields_type_would_ignore_is_refused(i, key, value, says):
+    problems = problems_of(broken(**{f"forms__0__fields__{i}__{key}": value}))
+    assert problems == [f"forms[0].fields[{i}].{key}：{says}"]
+
+
+def test_whole_bounds_written_as_decimals_are_whole():
+    data = broken(forms__0__fields__1__min=0.0, forms__0__fields__1__max=10.0)
+    assert parse_form_definition(dump(data)).form("a").field("n").max == 10

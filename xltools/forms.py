@@ -63,6 +63,13 @@ ROW_KEYS = ("unit_code", "unit_name", "source_file", "source_sheet", "source_row
 #: Names a Jinja2 template resolves to a dict's method before its key (``row.items``).
 _DICT_METHODS = frozenset(n for n in dir(dict) if not n.startswith("_"))
 #: Sheet names used by generated and consolidated workbooks; a form may not take them.
+#: The names a Word template's context gives besides the figures (:func:`xltools.report.report_context`):
+#: a figure may not take one, nor a name Jinja2 itself gives every template (``range``, ``loop``…).
+REPORT_CONTEXT_KEYS = ("figures", "figure_info", "units", "ledger", "forms", "counts", "round", "form", "top10",
+                       "posts_by_unit", "unit_docs")
+_JINJA_NAMES = ("range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "caller", "varargs",
+                "kwargs")
+
 RESERVED_SHEETS = ("填表说明", "_meta", "汇总指标", "分单位统计", "报送情况", "问题清单", "退回行", "_data")
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -486,6 +493,9 @@ class _Validator:
         self._unique([(g.name, _join(at[id(g)], "name")) for g in figures], "指标名")
         for g in figures:
             self._not_a_dict_method(g.name, _join(at[id(g)], "name"), "指标名")
+            if g.name in REPORT_CONTEXT_KEYS or g.name in _JINJA_NAMES:
+                self.err(_join(at[id(g)], "name"), f"指标名 {g.name!r} 与 Word 模板的内置变量重名，模板中的 "
+                                                   f"{{{{ {g.name} }}}} 取不到此指标，请改用其他名称（如 {g.name}_total）")
         instructions = self.str_list(d, "instructions", "")
         return FormDefinition(
             id=def_id,
@@ -699,6 +709,7 @@ class _Validator:
         if width is not None and (isinstance(width, bool) or not isinstance(width, (int, float)) or not 1 <= width <= 255):
             self.err(_join(where, "width"), f"列宽应在 1 到 255 之间，实际是 {width!r}")
             width = None
+        self._only_for(d, where, ftype, lo, hi)
         ref = self._dotted(d, "ref", where) if d.get("ref") is not None else None
         derived = None
         if d.get("derived") is not None:
@@ -729,6 +740,24 @@ class _Validator:
             derived=derived,
             multiline=self.boolean(d, "multiline", where, False),
         )
+
+    def _only_for(self, d: dict, where: str, ftype: str, lo: Any, hi: Any) -> None:
+        """Refuse keys the field's type would ignore in silence: ``max_length`` and
+        ``multiline`` apply to text (merge checks the length of text only), ``decimals`` to
+        decimal; an integer field's ``min``/``max`` is a whole number (``min: 0.5`` reads as
+        "at least 1", and the clerk's help would say 0.5)."""
+        if not ftype or ftype not in FIELD_TYPES:
+            return  # the type itself is the error
+        for key, types, what in (("max_length", ("text",), "最长字数（max_length）"),
+                                 ("multiline", ("text",), "多行（multiline）"),
+                                 ("decimals", ("decimal",), "小数位数（decimals）")):
+            if d.get(key) is not None and ftype not in types:
+                hint = "；integer 字段只有整数，需要小数请改为 decimal" if key == "decimals" and ftype == "integer" else ""
+                self.err(_join(where, key), f"{what}只用于 {'、'.join(types)} 字段，此字段是 {ftype!r}，写了也不起作用{hint}")
+        if ftype == "integer":
+            for key, bound in (("min", lo), ("max", hi)):
+                if bound is not None and bound != bound.to_integral_value():
+                    self.err(_join(where, key), f"integer 字段的{'下' if key == 'min' else '上'}限应为整数，实际是 {bound}")
 
     def _choices(self, d: dict, where: str) -> tuple[str, ...]:
         """``choices`` as written, refusing a blank option (a blank entry in the dropdown) and one

@@ -48,7 +48,7 @@ from ._io import OLE2_MAGIC, atomic_path, readable_text, refuse_filled, refuse_f
 from .consolidated import FormRows
 from .errors import DataError, OutputError, TemplateError
 from .filters import FILTERS, RequiredMissing
-from .forms import normalise_label
+from .forms import REPORT_CONTEXT_KEYS, normalise_label
 from .resources import bundled
 
 #: The bundled report templates (``templates/docx/<name>.docx``).
@@ -59,20 +59,9 @@ BUNDLED_TEMPLATES = ("work_report", "commendation", "deeds_compilation")
 BUNDLED_TITLES = {"work_report": "汇报材料", "commendation": "通报表彰", "deeds_compilation": "先进事迹汇编"}
 _BY_TITLE = {title: name for name, title in BUNDLED_TITLES.items()}
 
-#: Context keys built by :func:`report_context`; a figure may not take one of these names.
-CONTEXT_KEYS = (
-    "figures",
-    "figure_info",
-    "units",
-    "ledger",
-    "forms",
-    "counts",
-    "round",
-    "form",
-    "top10",
-    "posts_by_unit",
-    "unit_docs",
-)
+#: Context keys built by :func:`report_context`; a figure may not take one of these names
+#: (refused when the form definition is read, :data:`xltools.forms.REPORT_CONTEXT_KEYS`).
+CONTEXT_KEYS = REPORT_CONTEXT_KEYS
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADER = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/header"
