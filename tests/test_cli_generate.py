@@ -134,6 +134,19 @@ def test_dates_written_year_first_are_read(tmp_path, deadline, date):
     assert (m["deadline"], m["generated"]) == ("2006-03-31", "2006-03-01")
 
 
+@pytest.mark.parametrize(("deadline", "warned"), [("2006-02-28", True), ("2006-03-01", False), ("2006-03-31", False)])
+def test_a_deadline_before_the_issue_date_is_pointed_out(tmp_path, deadline, warned):
+    # a definition or command reused from an earlier round: the units would see a past deadline
+    out = tmp_path / "o"
+    result = run("generate", "pioneer_posts", "--roster", str(small_roster(tmp_path, 1)), "--out", str(out),
+                 "--deadline", deadline, "--date", "2006-03-01")
+    assert result.exit_code == 0, result.output
+    said = (f"注意：报送截止日期 {deadline} 早于生成日期 2006-03-01，各单位会看到一个已经过去的截止日期；"
+            "如需新的截止日期，请加 --deadline 重新生成")
+    assert result.stderr.strip() == (said if warned else "")
+    assert meta(out / f"S1_第1单位_{TITLE}.xlsx")["deadline"] == deadline  # written as asked all the same
+
+
 def test_required_options(tmp_path):
     assert run("generate", "pioneer_posts", "--out", str(tmp_path)).exit_code == 2
     assert run("generate", "pioneer_posts", "--roster", "x.csv").exit_code == 2

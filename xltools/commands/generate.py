@@ -12,7 +12,7 @@ import click
 from .._io import readable_name
 from ..cli import cli
 from ..forms import load_form_definition
-from ..generate import generate, resolve_form_definition
+from ..generate import default_generated_date, generate, resolve_form_definition
 from ..roster import load_roster
 from ._options import iso_date
 
@@ -99,3 +99,10 @@ def generate_command(
     else:
         paths = generate(definition, roster, out_dir, **kwargs)
     click.echo(f"已生成 {len(paths)} 个工作簿 → {readable_name(str(Path(out_dir)))}")
+    # a definition reused from an earlier round keeps its deadline: the units would be given
+    # one already past (a review)
+    stamped_deadline = kwargs["deadline"] or definition.deadline  # the definition's is read as YYYY-MM-DD
+    issued = generated or default_generated_date()
+    if stamped_deadline and date.fromisoformat(stamped_deadline) < issued:
+        click.echo(f"注意：报送截止日期 {stamped_deadline} 早于生成日期 {issued.isoformat()}，各单位会看到一个已经过去的截止日期；"
+                   f"如需新的截止日期，请加 --deadline 重新生成", err=True)
