@@ -129,11 +129,12 @@ def test_feedback_marks_the_merged_range(kit, blank, tmp_path):
     assert "B4:B5 是合并单元格" in ws["B4"].comment.text
 
 
-def insert_copy_of_members(values: list | None):
-    """An edit inserting, before column A, a second 参与党员人数 column holding ``values`` (rows 4–5)."""
+def insert_copy_of_members(values: list | None, header: str = "参与党员人数"):
+    """An edit inserting, before column A, a second 参与党员人数 column (headed ``header``)
+    holding ``values`` (rows 4–5)."""
     def edit(ws):
         ws.insert_cols(1)
-        ws["A3"] = "参与党员人数"
+        ws["A3"] = header
         for i, v in enumerate(values or []):
             ws.cell(row=4 + i, column=1, value=v)
     return edit
@@ -157,6 +158,15 @@ def test_a_repeated_header_with_data_in_both_columns_is_not_guessed(kit, blank, 
     assert header.message.startswith("表头“参与党员人数”出现了 2 次（A、F 列），且 A、F 列都有内容，无法确定哪一列是本表的数据")
     assert not [i for i in issues if i.kind == "extra_column"]  # F is not 多出的列
     assert all(any(i.kind == "row_repeated_column" for i in r.issues) for r in cons.rejected)
+
+
+def test_a_repeated_column_under_an_alias_is_named_as_written(kit, blank, tmp_path):
+    # the clerk sees 党员人数 in A: a message about 参与党员人数 "twice" sent them looking for it
+    path = returned_with(blank, tmp_path / "D01.xlsx", insert_copy_of_members([1, 1], header="党员人数"))
+    cons, posts, issues = read(kit, path)
+    assert posts == {} and cons.counts["rows_rejected"] == 2
+    (header,) = [i for i in issues if i.kind == "repeated_column"]
+    assert header.message.startswith("表头“党员人数”、“参与党员人数”都是“参与党员人数”，共 2 列（A、F 列），且 A、F 列都有内容")
 
 
 def test_a_repeated_header_over_an_empty_column_reads_the_other(kit, blank, tmp_path):

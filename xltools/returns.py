@@ -919,17 +919,21 @@ def _repeated_columns(sheet: SheetData, match: HeaderMatch, cols: dict[str, int 
         label = labels[name]
         filled = [c for c in at if any(c < len(r) and not _is_blank(r[c]) for r in data)]
         letters = "、".join(column_letter(c) for c in at)
+        # the headers as the clerk sees them: an alias (党员人数) is named as written
+        written = list(dict.fromkeys(_one_line(match.labels.get(c, label)) for c in at))
+        said = (f"表头“{label}”出现了 {len(at)} 次（{letters} 列）" if written == [label] else
+                f"表头{'、'.join(f'“{t}”' for t in written)}都是“{label}”，共 {len(at)} 列（{letters} 列）")
         if len(filled) <= 1:
             chosen = filled[0] if filled else at[0]
             cols[name] = chosen
             issues.append(_issue(WARNING, "repeated_column",
-                                 f"表头“{label}”出现了 {len(at)} 次（{letters} 列），其余的列没有内容，已按 "
+                                 f"{said}，其余的列没有内容，已按 "
                                  f"{column_letter(chosen)} 列读取；请删除多余的列",
                                  cell=cell_address(hr + 1, chosen), row=hr + 1, field=label, **where))
         else:
             ambiguous.append(label)
             issues.append(_issue(ERROR, "repeated_column",
-                                 f"表头“{label}”出现了 {len(at)} 次（{letters} 列），且 {'、'.join(map(column_letter, filled))} "
+                                 f"{said}，且 {'、'.join(map(column_letter, filled))} "
                                  f"列都有内容，无法确定哪一列是本表的数据，本表的数据行均未采用；请删除多余的一列后重新报送",
                                  cell=cell_address(hr + 1, at[1]), row=hr + 1, field=label, **where))
     return ambiguous
