@@ -362,6 +362,8 @@ def test_formula_and_injection_are_never_data(kit, small_roster, blanks, tmp_pat
     cons = merge(kit, small_roster, [path], jobs=1)
     formula = [i for i in cons.issues if i.kind == "formula"]
     assert [(i.sheet, i.cell, i.level) for i in formula] == [("先锋岗登记表", "E5", "错误")]
+    # openpyxl keeps no result: 原值 shows the formula rather than nothing
+    assert (formula[0].message, formula[0].raw) == ("单元格含公式（=2+2），汇总不采用公式结果；请直接填写数值", "=2+2")
     out = write_consolidated(cons, tmp_path / "out.xlsx")
     wb = openpyxl.load_workbook(out)
     ws = wb["先锋岗登记表"]
@@ -370,6 +372,19 @@ def test_formula_and_injection_are_never_data(kit, small_roster, blanks, tmp_pat
 
     with zipfile.ZipFile(out) as z:
         assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_a_formula_in_a_text_or_date_field_asks_for_what_that_field_takes(kit, small_roster, blanks, tmp_path):
+    data = clean_data()
+    data["先锋岗登记表"][0][1] = '=A4&"科"'  # B4 所在科室 (text)
+    data["先锋岗登记表"][1][7] = "=TODAY()"  # H5 设岗时间 (date)
+    path = fill(blanks["D01"], tmp_path / "r" / "D01.xlsx", data)
+    cons = merge(kit, small_roster, [path], jobs=1)
+    formula = {i.cell: (i.message, i.raw) for i in cons.issues if i.kind == "formula"}
+    assert formula == {
+        "B4": ('单元格含公式（=A4&"科"），汇总不采用公式结果；请直接填写内容', '=A4&"科"'),
+        "H5": ("单元格含公式（=TODAY()），汇总不采用公式结果；请直接填写日期", "=TODAY()"),
+    }
 
 
 def test_sources_unchanged_and_output_byte_identical(kit, small_roster, returns, tmp_path):

@@ -793,11 +793,14 @@ def _read_form_sheet(
         for i, excel_row in formula_cells.get(c, ()):  # never the cached result (DESIGN.md §5)
             values[i] = None
             formula = formulas[(excel_row, c)]
+            written = "=" + formula.lstrip("=") if formula else ""
+            # 原值: the result Excel showed, or the formula when the file keeps none
+            shown = _one_line(cell_text(col[i])) or written
             flagged[i] = _issue(
                 ERROR, "formula",
-                f"单元格含公式{('（=' + formula.lstrip('=') + '）') if formula else ''}，汇总不采用公式结果；请直接填写数值",
-                raw=_one_line(cell_text(col[i])), cell=cell_address(excel_row, c), row=excel_row, field=label,
-                **where)
+                f"单元格含公式{f'（{written}）' if written else ''}，汇总不采用公式结果；"
+                f"请直接填写{_WHAT_TO_TYPE.get(form.field(name).type, '内容')}",
+                raw=shown, cell=cell_address(excel_row, c), row=excel_row, field=label, **where)
         for i in sorted(flagged):
             if flagged[i] is not None:
                 row_issues[i].append(flagged[i])
@@ -850,6 +853,9 @@ def _read_form_sheet(
                          [raw_columns[name] for name, c in columns.items() if c is not None])
     return rows_out, issues, block, pasted
 
+
+#: What a clerk should type instead of a formula, by field type.
+_WHAT_TO_TYPE = {"integer": "数值", "decimal": "数值", "date": "日期", "boolean": "“是”或“否”", "choice": "选项"}
 
 _PASTED_LOOKAHEAD = 3
 
