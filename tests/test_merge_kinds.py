@@ -495,6 +495,8 @@ def test_a_broken_return_is_not_called_blank_in_the_summary(kit, roster, blank, 
     filled.write_bytes(filled.read_bytes()[:5000])  # cut short: unreadable
     cons = merge(kit, roster, [d], jobs=1)
     assert cons.ledger[0].reason and not any("没有填写数据" in line for line in summary_lines(cons))
+    assert summary_lines(cons)[0].startswith("报送情况：已报送 1/")
+    assert "（其中 1 个单位的文件无法使用，需重新报送）" in summary_lines(cons)[0]
 
 
 def test_a_blank_copy_is_named_beside_the_copy_actually_used(kit, roster, blank, tmp_path):

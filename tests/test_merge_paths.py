@@ -101,7 +101,8 @@ def test_a_file_without_the_form_counts_for_the_unit_its_name_gives(tmp_path):
     out = tmp_path / "汇总表.xlsx"
     result = CliRunner().invoke(cli, ["merge", "pioneer_posts", str(returns), "--roster", str(ROSTER), "--out", str(out)])
     assert "  无法识别：returns/D07.csv（找不到任何登记表的表头；问题已计入 D07 区委宣传部 一行）" in result.output
-    assert "报送情况：已报送 2/48 个单位" in result.output
+    # the headline says one of the two returned sent nothing usable
+    assert "报送情况：已报送 2/48 个单位（其中 1 个单位的文件无法使用，需重新报送），未报送 46 个" in result.output
     ledger = {r[0]: r for r in _ledger(out)}
     assert ledger["D07"][2:4] == ("有错误", "returns/D07.csv")
     assert ledger["D07"][10] == "报送的文件无法使用（找不到任何登记表的表头），请重新报送"

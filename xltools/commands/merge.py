@@ -58,7 +58,10 @@ def _progress(total_hint: str):
 def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path | None = None) -> list[str]:
     """The closing summary of a merge, in Chinese (also used by ``xltools demo``)."""
     c = cons.counts
-    lines = [f"报送情况：已报送 {c['returned']}/{c['units']} 个单位，未报送 {c['missing']} 个"]
+    # returned, but nothing in their files could be used (the 无法读取/无法识别 lines below name
+    # the files): 已报送 alone hid them
+    unusable = (f"（其中 {c['unusable']} 个单位的文件无法使用，需重新报送）" if c.get("unusable") else "")
+    lines = [f"报送情况：已报送 {c['returned']}/{c['units']} 个单位{unusable}，未报送 {c['missing']} 个"]
     missing = [e for e in cons.ledger if e.status == MISSING]
     for e in missing[:_LIST_LIMIT]:
         contact = "，".join(x for x in (e.contact, e.phone) if x)
