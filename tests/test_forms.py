@@ -1110,7 +1110,7 @@ def test_a_figure_named_like_a_report_variable_is_refused(yaml_parser, kit_path,
 
 
 @pytest.mark.parametrize(("i", "key", "value", "says"), [
-    (1, "max_length", 5, "最长字数（max_length）只用于 text 字段，此字段是 'integer'，写了也不起作用"),
+    (1, "max_length", 5, "最长字数（max_length）只用于 text、names、phone 字段，此字段是 'integer'，写了也不起作用"),
     (3, "multiline", True, "多行（multiline）只用于 text 字段，此字段是 'date'，写了也不起作用"),
     (0, "decimals", 2, "小数位数（decimals）只用于 decimal 字段，此字段是 'text'，写了也不起作用"),
     (1, "decimals", 2, "小数位数（decimals）只用于 decimal 字段，此字段是 'integer'，写了也不起作用；"

@@ -742,13 +742,13 @@ class _Validator:
         )
 
     def _only_for(self, d: dict, where: str, ftype: str, lo: Any, hi: Any) -> None:
-        """Refuse keys the field's type would ignore in silence: ``max_length`` and
-        ``multiline`` apply to text (merge checks the length of text only), ``decimals`` to
-        decimal; an integer field's ``min``/``max`` is a whole number (``min: 0.5`` reads as
+        """Refuse keys the field's type would ignore in silence: ``max_length`` applies to the
+        typed-in kinds (text, names, phone: the workbook's length check; merge checks it on text),
+        ``multiline`` to text, ``decimals`` to decimal; an integer field's ``min``/``max`` is a whole number (``min: 0.5`` reads as
         "at least 1", and the clerk's help would say 0.5)."""
         if not ftype or ftype not in FIELD_TYPES:
             return  # the type itself is the error
-        for key, types, what in (("max_length", ("text",), "最长字数（max_length）"),
+        for key, types, what in (("max_length", ("text", "names", "phone"), "最长字数（max_length）"),
                                  ("multiline", ("text",), "多行（multiline）"),
                                  ("decimals", ("decimal",), "小数位数（decimals）")):
             if d.get(key) is not None and ftype not in types:
