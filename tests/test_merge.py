@@ -437,6 +437,29 @@ def test_consolidated_workbook_reads_back(kit, small_roster, returns, tmp_path):
     assert results[0]["prior"] == 14.5 and results[0]["current"] == 33.9
 
 
+def test_consolidated_sheets_print_no_smaller_than_about_70_percent(kit, small_roster, returns, tmp_path):
+    # one page wide shrank 先锋岗登记表 (its fields and the five source columns) to 5.6 pt: a
+    # sheet wider than a page holds at ~70 % is spread over pages, its first column repeated
+    from xltools.consolidated import _PRINT_WIDTH
+
+    out = write_consolidated(merge(kit, small_roster, [returns], jobs=1), tmp_path / "汇总表.xlsx")
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        if ws.title.startswith("_"):
+            continue
+        # the widths as stored (XlsxWriter adds Excel's padding, under one character a column)
+        widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, ws.max_column + 1)]
+        total, pages = sum(widths) - len(widths), ws.page_setup.fitToWidth or 1
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert total / pages <= _PRINT_WIDTH, ws.title  # each page holds what it can at ~70 % or more
+        assert pages == 1 or total / (pages - 1) > _PRINT_WIDTH, ws.title  # and no page more than needed
+        assert ws.print_title_cols == ("$A:$A" if pages > 1 else None), ws.title
+    posts = wb["先锋岗登记表"]
+    assert posts.page_setup.fitToWidth == 2 and posts.print_title_rows == "$1:$1"
+    assert (wb["汇总指标"].page_setup.fitToWidth or 1) == 1
+
+
 def test_cli_merge_and_check(kit_path, roster_path, small_roster, blanks, tmp_path):
     d = tmp_path / "r"
     data = clean_data()
