@@ -395,6 +395,23 @@ def test_a_header_repeated_below_is_not_a_row(kit, blank, tmp_path):
     assert (issue.level, issue.message) == ("警告", "第 5 行重复了表头，未作为数据读取")
 
 
+def test_the_same_table_pasted_again_with_its_title_and_identity_line_is_not_rows(kit, blank, tmp_path):
+    # the clerk copied the whole sheet (title, identity line, header) under itself: the title
+    # and identity line were read as posts with every required field missing
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", SHEET, [], top=7, title=True)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    for j, v in enumerate(["档案室党员先锋岗", "档案室", "否", "赵敏", 3, "服务", "学习", date(2005, 6, 1), "是"]):
+        ws.cell(row=10, column=1 + j, value=v)
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "档案室党员先锋岗", "秘书科党员先锋岗"]
+    assert cons.counts["rows_read"] == 3 and cons.counts["rows_rejected"] == 0
+    (issue,) = [i for i in issues if i.kind == "header_repeated"]
+    assert issue.message == "第 7、8、9 行重复了表头，未作为数据读取"
+    assert not [i for i in issues if i.is_error]
+
+
 def test_data_below_a_footer_is_named_not_dropped_in_silence(kit, blank, tmp_path):
     def edit(ws):
         ws["A6"] = "填表人：张三"

@@ -69,6 +69,8 @@ _NOTE_ITEM = re.compile(
 )
 #: First characters of the texts the two patterns match: most rows need neither regex.
 _FOOTER_START = frozenset("注说备填制审负联单合总小共累本以全")
+#: First characters of a row looked at one by one: a footer's, a total's, an identity line's (表单：…).
+_STOP_START = _FOOTER_START | {"表"}
 
 
 #: Sheets of ours that hold no data: the stamp and what a correction copy adds (the
@@ -681,8 +683,8 @@ def _read_form_sheet(
     marks = built.other_marks[form.name]
     pasted: HeaderMatch | None = None
     stops = [r for r, v in enumerate([row[0] if row else None for row in data[hr + 1:]], hr + 1)
-             if v is None or v.__class__ is str and (v in header_texts or v in marks or v.lstrip()[:1] in _FOOTER_START
-                                                     or not v.strip())]
+             if v is None or v.__class__ is str and (v in header_texts or v in marks or v.lstrip()[:1] in _STOP_START
+                                                     or v == form.title or not v.strip())]
     stops.append(n_data)
     k = 0
     r_next = hr + 1
@@ -703,7 +705,10 @@ def _read_form_sheet(
             continue  # the note's next item (2. 日期按…): one numbered value, no field data
         in_note = False
         if first.__class__ is str:
-            if (first in marks or first in header_texts) and (
+            # the title or identity line of a table pasted below, alone on its row
+            block_line = ((first == form.title or first.lstrip()[:1] == "表" and st.parse_identity_line(first) is not None)
+                          and _first_cell(data[r][at + 1:])[1] is _BLANK_ROW)
+            if (first in marks or first in header_texts or block_line) and (
                     pasted := _pasted_table(data, r, form.name, built)) is not None:
                 # the rows above it that are that table's identity line: not this table's data
                 while picked and st.parse_identity_line(_first_cell(data[picked[-1]])[1]) is not None:
@@ -711,6 +716,9 @@ def _read_form_sheet(
                 break
             if first in header_texts and _repeats_header(data[r], match.labels):
                 headers_again.append(r + 1)
+                continue
+            if block_line:
+                headers_again.append(r + 1)  # this table's own, pasted again
                 continue
             if first.lstrip()[:1] in _FOOTER_START and (at <= lead or r + 1 not in under_merge):
                 if _FOOTER_RE.match(first):
