@@ -184,6 +184,7 @@ ACCEPTED = [
     (NAMES, "张\u3000明", ("张明",), []),
     (NAMES, "张 明、王　强", ("张明", "王强"), []),
     (NAMES, "张明、王", ("张明", "王"), ["odd_name"]),
+    (NAMES, "赵 钱 孙 李", ("赵", "钱", "孙", "李"), ["odd_name"]),
     (NAMES, "张明、张明", ("张明",), ["repeated_name"]),
     (NAMES, "张明 李华 张 明、李华", ("张明", "李华"), ["repeated_name"]),
     # id_number
@@ -492,7 +493,8 @@ def test_generated_ids_validate_and_every_single_digit_error_is_caught(seq):
     ("张\u3000明", ("张明",)),
     ("王 强、李华", ("王强", "李华")),
     ("李华 张 明", ("李华", "张明")),
-    ("张 明 王 强", ("张明", "王强")),
+    ("张 明 王 强", ("张", "明", "王", "强")),  # pairing four single characters would invent names
+    ("张 明 李小华", ("张明", "李小华")),
     ("欧阳 明", ("欧阳", "明")),
     # a name written twice is one person
     ("张明、张明", ("张明",)),

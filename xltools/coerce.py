@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -775,15 +776,29 @@ _NAME_MAX = 20
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 #: What bounds a name: a separator, the start or end, or the mark joining values in a batch.
 _NAME_EDGE = "、,;/\\s\\x00-\\x1f\uffff"
-#: A two-character name padded to the width of three with a space between its characters
-#: (``张　明`` beside ``欧阳明``, the usual way of aligning names in a Chinese list): two
-#: single Han characters, each a whole piece, with only whitespace between them.
-_PADDED_NAME_RE = re.compile(f"(?<![^{_NAME_EDGE}])([{_HAN}])\\s+([{_HAN}])(?![^{_NAME_EDGE}])")
+#: A run of single Han characters, each a whole piece, with only whitespace between them.  A
+#: run of exactly two is a two-character name padded to the width of three (``张　明`` beside
+#: ``欧阳明``, the usual way of aligning names in a Chinese list); a longer run (``赵 钱 孙 李``)
+#: is left as it is: pairing it would invent names (:func:`_join_padded`).
+_PADDED_NAME_RE = re.compile(f"(?<![^{_NAME_EDGE}])[{_HAN}](?:\\s+[{_HAN}])+(?![^{_NAME_EDGE}])")
 #: A piece of one Han character (after padded names are joined): not a whole name.
 _ONE_CHAR_RE = re.compile(f"(?<![^{_NAME_EDGE}])[{_HAN}](?![^{_NAME_EDGE}])")
 #: The same in the canonical text of a batch framed by "\uffff" (see :func:`_names_plain`):
 #: without look-arounds, twice as fast over a column.
 _ONE_CHAR_CANONICAL_RE = re.compile(f"[\x1f\uffff][{_HAN}][\x1f\uffff]")
+
+
+def _listed(names: list[str], most: int = 10) -> str:
+    """Names for a message: ``张明、李华``, the first ``most`` of them then ``等``."""
+    return "、".join(names[:most]) + ("等" if len(names) > most else "")
+
+
+def _join_padded(m: re.Match[str]) -> str:
+    """The replacement for :data:`_PADDED_NAME_RE`: a run of two characters joined, a longer
+    run unchanged."""
+    run = m.group()
+    chars = run.split()
+    return "".join(chars) if len(chars) == 2 else run
 
 
 def split_names(text: str) -> tuple[str, ...]:
@@ -794,7 +809,8 @@ def split_names(text: str) -> tuple[str, ...]:
     removed; it is split on ``、 , ; /`` and runs of whitespace or control characters; the
     interpunct of minority names is kept and unified to U+00B7 (``阿依古丽 • 买买提`` →
     ``阿依古丽·买买提``; GB/T 15834 calls it 间隔号); two single Han characters with only
-    whitespace between them are one padded name (``张　明、李华`` → ``("张明", "李华")``); empty
+    whitespace between them are one padded name (``张　明、李华`` → ``("张明", "李华")``; three or
+    more such characters are left apart, ``赵 钱 孙 李``, for the clerk to say); empty
     pieces are dropped, and a name written twice is kept once (``张明、张明`` → ``("张明",)``).
     Returns an empty tuple for blank text.
     """
@@ -807,10 +823,10 @@ def _pieces(s: str) -> tuple[str, ...]:
     if _NAME_FIX_RE.search(s):
         s = _NAME_DOT_RE.sub("·", _ZERO_WIDTH_RE.sub("", s))
         if _PADDED_NAME_RE.search(s):
-            s = _PADDED_NAME_RE.sub(r"\1\2", s)
+            s = _PADDED_NAME_RE.sub(_join_padded, s)
         return tuple([p for p in (q.strip("·") for q in _NAME_SEP_RE.split(s)) if p])
     if _PADDED_NAME_RE.search(s):
-        s = _PADDED_NAME_RE.sub(r"\1\2", s)
+        s = _PADDED_NAME_RE.sub(_join_padded, s)
     return tuple([p for p in _NAME_SEP_RE.split(s) if p])
 
 
@@ -853,7 +869,7 @@ def _names_plain(field: Field, parse: _StrParser) -> Callable[[list[str]], list[
             joined = _NAME_DOT_RE.sub("·", _ZERO_WIDTH_RE.sub("", joined))
         # plain values hold no whitespace but the space, nor does their NFKC form ("¨" → " ̈")
         if " " in joined and _PADDED_NAME_RE.search(joined):
-            joined = _PADDED_NAME_RE.sub(r"\1\2", joined)
+            joined = _PADDED_NAME_RE.sub(_join_padded, joined)
         canonical = _NAME_SEP_RE.sub("\x1f", joined)
         parts = canonical.split(_NFKC_JOIN)
         if len(parts) != len(values):  # not for printable values; never guess
@@ -912,12 +928,14 @@ def _names(field: Field) -> tuple[_StrParser, dict[type, Coercer]]:
                 problems.append(_warn(
                     "odd_name", f"“{_shown(name)}”超过 {_NAME_MAX} 个字，不像人名，请核实；多人请用顿号分隔"
                 ))
-            elif _ONE_CHAR_RE.fullmatch(name):
-                problems.append(_warn("odd_name", f"“{name}”只有一个字，不像完整的姓名，请核实（多人请用顿号分隔）"))
-        repeated = [name for name in names if pieces.count(name) > 1]
+        ones = [name for name in names if len(name) == 1 and _ONE_CHAR_RE.fullmatch(name)]
+        if ones:  # one message for the cell: 赵 钱 孙 李 is one mistake, not four
+            problems.append(_warn("odd_name", f"“{_listed(ones)}”{'各' if len(ones) > 1 else ''}只有一个字，"
+                                              "不像完整的姓名，请核实（多人请用顿号分隔）"))
+        repeated = [name for name, n in Counter(pieces).items() if n > 1]  # Counter: a cell of 10,000 names
         if repeated:
             problems.append(_warn(
-                "repeated_name", f"“{'、'.join(repeated)}”在本格中写了不止一次，已只计一次，请核实"
+                "repeated_name", f"“{_listed(repeated)}”在本格中写了不止一次，已只计一次，请核实"
             ))
         return names, problems
 
