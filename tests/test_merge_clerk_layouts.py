@@ -221,9 +221,74 @@ def test_a_number_header_whose_note_gives_a_unit_or_a_number_is_not_the_field(ki
         assert posts == {} and cons.counts["rows_rejected"] == 2, note
         (missing,) = [i for i in issues if i.kind == "missing_column"]
         assert missing.message.startswith("缺少必填列“参与党员人数”"), note
-    # the column it might be is named, with the way back
-    assert missing.message == ("缺少必填列“参与党员人数”；表中的“参与党员人数（1-500）”（E 列）像是此列，但表头多了内容，"
-                               "未按此列读取；如是此列，请把表头改回“参与党员人数”，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送")
+    # the column it might be is named, with one way back
+    assert missing.message == ("缺少必填列“参与党员人数”；表中的“参与党员人数（1-500）”（E 列）像是此列，"
+                               "但表头括号中的说明可能改变数字的含义（单位、倍数），未按此列读取，本表数据无法采用；"
+                               "请按登记表的要求填写该列，并把表头改回“参与党员人数”后重新报送")
+
+
+def test_an_extra_column_whose_header_is_an_alias_and_a_note_stays_extra(kit, blank, tmp_path):
+    # a review: 责任人（联系电话） (责任人 is an alias of 党员责任人) beside D made 党员责任人 two
+    # columns, and the whole sheet was rejected
+    def edit(ws):
+        ws["J3"] = "责任人（联系电话）"
+        ws["J4"], ws["J5"] = "13800000000", "13900000000"
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert {name: r.values["leaders"] for name, r in posts.items()} == {
+        "秘书科党员先锋岗": ("张明", "李华"), "文印室党员先锋岗": ("王芳",)}
+    assert cons.counts["rows_rejected"] == 0
+    assert [(i.kind, i.level, i.message) for i in issues if i.kind != "missing_complete_for"] == [
+        ("extra_column", "警告", "多出的列“责任人（联系电话）”不在登记表中，未汇总（该列有内容，请核对）")]
+
+
+def test_a_note_naming_a_magnitude_never_makes_an_amount_column(kit, blank, tmp_path):
+    # a review: 涉及金额（千） was read as 万元 (ten times too large), （百万）, （亿） likewise
+    for note in ("（千）", "（百万）", "（亿）", "(千元)"):
+        wb = openpyxl.load_workbook(blank)
+        ws = wb["办实事做好事登记表"]
+        col = [ws.cell(row=3, column=c).value for c in range(1, 12)].index("涉及金额（万元）") + 1
+        ws.cell(row=3, column=col, value="涉及金额" + note)
+        for j, v in enumerate([date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答", 12, 15, "已办结", "满意"]):
+            ws.cell(row=4, column=1 + j, value=v)
+        path = tmp_path / "D01.xlsx"
+        wb.save(path)
+        cons = merge(kit, ROSTER, [path], jobs=1)
+        assert cons.figures["deeds_amount"] == 0, note
+        assert [r.values["amount"] for r in cons.rows["deeds"]] == [None], note
+
+
+def test_a_score_header_with_its_maximum_is_the_field(kit, blank, tmp_path):
+    # a review: 为民意识强（20分） … 总分（100分） lost the whole 年度考核表 with warnings only
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["年度考核表"]
+    for c in range(2, 8):
+        label = ws.cell(row=3, column=c).value
+        ws.cell(row=3, column=c, value=f"{label}（{100 if label == '总分' else 20}分）")
+    for j, v in enumerate(["秘书科党员先锋岗", 18, 17, 19, 18, 20, None, "优秀"]):
+        ws.cell(row=4, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    assert [(r.values["score_service"], r.values["total"], r.values["grade"]) for r in cons.rows["assessment"]] == [
+        (18, 92, "优秀")]
+    aliases = [i.cell for i in cons.issues if i.kind == "alias_header"]
+    assert aliases == ["B3", "C3", "D3", "E3", "F3", "G3"]
+
+
+def test_a_column_that_only_starts_like_a_label_is_not_offered_as_it(kit, blank, tmp_path):
+    # a review: 党员联系电话 was offered as 党员姓名 (whose alias is 党员)
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["办实事做好事登记表"]
+    ws.cell(row=3, column=3, value="办事人")
+    ws.cell(row=3, column=10, value="党员联系电话")
+    for j, v in enumerate([date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答", 12, 1.5, "已办结", "满意"]):
+        ws.cell(row=4, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    (missing,) = [i for i in cons.issues if i.kind == "missing_column"]
+    assert missing.message == "缺少必填列“党员姓名”，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送"
 
 
 DEED = [date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答政策问题", 12, 1.5, "已办结", "满意"]

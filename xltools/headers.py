@@ -74,25 +74,44 @@ def _label_and_note(key: str) -> tuple[str, str] | None:
     return m.group(1), next(g for g in m.groups()[1:] if g is not None)
 
 
-def label_matches(text: str, index: dict, definition: FormDefinition) -> list[tuple[str, str, bool]]:
-    """Every ``(form name, field name, is_alias)`` header ``text`` names: its normalised text in
-    ``index`` (:func:`label_index`); failing that, its text without a bracketed note at the end,
-    as an alias (clerks write what to fill after the label: ``是否窗口单位（是/否）``,
-    ``先锋岗名称（全称）``; refusing it made every row 缺少必填列, a hostile review).  A number
-    field is not matched so when the note names a unit or holds a digit: ``涉及金额（元）`` for
-    a field in 万元 must stay unread, never a figure 10,000 times too large (returns.py reports
-    it as a column in another unit)."""
+def label_matches(text: str, index: dict, definition: FormDefinition) -> tuple[list[tuple[str, str, bool]], bool]:
+    """``(matches, noted)``: every ``(form name, field name, is_alias)`` header ``text`` names,
+    and whether they were found only without a bracketed note at its end.
+
+    Its normalised text is looked up in ``index`` (:func:`label_index`); failing that, its text
+    without such a note, as an alias (clerks write what to fill after the label:
+    ``是否窗口单位（是/否）``, ``先锋岗名称（全称）``; refusing it made every row 缺少必填列, a
+    hostile review).  A number field is not matched so when the note may change what the
+    numbers mean (:func:`_note_fits`).  A noted match counts only for a field that no other
+    column names as written (:func:`_row_matches`): ``责任人（联系电话）`` beside 党员责任人 is
+    an extra column, not a second 党员责任人."""
     key = normalise_label(text)
     found = index.get(key)
     if found is not None:
-        return found
+        return found, False
     split = _label_and_note(key)
     if split is None:
-        return []
+        return [], False
     label, note = split
-    numbered = any(u in note for u in UNITS) or any(ch.isdigit() for ch in note)
     return [(form_name, field_name, True) for form_name, field_name, _alias in index.get(label, ())
-            if not (numbered and definition.form(form_name).field(field_name).type in _NUMBER_TYPES)]
+            if _note_fits(definition.form(form_name).field(field_name), note)], True
+
+
+#: Characters of a note that scale an amount or name money (涉及金额（千）, 人数（万人）).
+_MAGNITUDE = frozenset("千百万亿元%％‰")
+
+
+def _note_fits(f: Any, note: str) -> bool:
+    """Whether a header's bracketed ``note`` leaves field ``f``'s meaning as it is: always for a
+    field that is not a number; for a number, when the note holds no magnitude or money
+    (千, 万, 元…: 涉及金额（千） read as 万元 would be wrong tenfold) and, for a field with a unit,
+    no unit and no digit (the unit is the field's, in :func:`label_index`).  A score's maximum
+    (为民意识强（20分）) fits a field without a unit."""
+    if f.type not in _NUMBER_TYPES:
+        return True
+    if any(ch in _MAGNITUDE for ch in note):
+        return False
+    return not f.unit or not (any(u in note for u in UNITS) or any(ch.isdigit() for ch in note))
 
 
 def header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
@@ -125,11 +144,21 @@ def _row_matches(rows: list[list[Any]], r: int, definition: FormDefinition, inde
     if len(labels) < 2:
         return []
     per_form: dict[str, dict[str, list[int]]] = {}
+    noted: list[tuple[int, list[tuple[str, str, bool]]]] = []
     for c, text in labels.items():
-        for form_name, field_name, _alias in label_matches(text, index, definition):
+        found, with_note = label_matches(text, index, definition)
+        if with_note:
+            noted.append((c, found))
+            continue
+        for form_name, field_name, _alias in found:
             at = per_form.setdefault(form_name, {}).setdefault(field_name, [])
             if c not in at:  # one column, however many of the field's names it matches
                 at.append(c)
+    # a header matched only without its note names a field no column names as written: it never
+    # makes a field's column ambiguous (the first such column wins; the others are extra)
+    for c, found in noted:
+        for form_name, field_name, _alias in found:
+            per_form.setdefault(form_name, {}).setdefault(field_name, [c])
     out = []
     for form_name, found in per_form.items():
         form = definition.form(form_name)

@@ -585,6 +585,7 @@ def _read_form_sheet(
         c = cols.get(f.name)
         if c is None:
             why = ""
+            near = None
             if f.name in elsewhere:
                 at, written = elsewhere[f.name]
                 why = (f"；表中的“{_one_line(match.labels[at])}”（{column_letter(at)} 列）单位为“{written}”，"
@@ -593,11 +594,14 @@ def _read_form_sheet(
                 near = _near_miss(f, match.labels, used)
                 if near is not None:
                     why = (f"；表中的“{_one_line(match.labels[near])}”（{column_letter(near)} 列）像是此列，"
-                           f"但表头多了内容，未按此列读取；如是此列，请把表头改回“{f.label}”")
+                           f"但表头括号中的说明可能改变数字的含义（单位、倍数），未按此列读取")
             if f.required and not f.derived:
                 if other_version and not why:
                     text = (f"缺少必填列“{f.label}”，本表数据无法采用：本文件按另一版表单定义下发，当时的登记表表头与现在的定义不同；"
                             "请核对表单定义（改过的列名把原名加入 aliases，新增的列可设为非必填），或改用下发时的定义汇总")
+                elif near is not None and f.name not in elsewhere:
+                    text = (f"缺少必填列“{f.label}”{why}，本表数据无法采用；请按登记表的要求填写该列，"
+                            f"并把表头改回“{f.label}”后重新报送")
                 else:
                     text = f"缺少必填列“{f.label}”{why}，本表数据无法采用；请使用下发的登记表，恢复该列后重新报送"
                 issues.append(_issue(ERROR, "missing_column", text, field=f.label, row=hr + 1, **where))
@@ -890,13 +894,15 @@ _UNIT_SUFFIX = re.compile(r"^(.*?)[（(]\s*(?:单位\s*[:：])?\s*([^()（）]+?
 
 
 def _near_miss(f: Any, labels: dict[int, str], used: set[int]) -> int | None:
-    """The first column not read as any field whose header starts with one of ``f``'s labels
-    followed by more (``参与党员人数（1-500）``, ``是否窗口单位请填是或否``): named in the missing
-    column's message so the clerk knows which header to put back."""
+    """The first column not read as any field whose header is one of ``f``'s labels followed
+    by a bracketed note (``参与党员人数（1-500）``, ``涉及金额（千）``: a number field's note that
+    may change the numbers, :func:`xltools.headers.label_matches`): named in the missing
+    column's message so the clerk knows which header to put back.  Only a bracket after the
+    whole label: 党员联系电话 is no 党员姓名 written as 党员."""
     names = [normalise_label(lab) for lab in f.labels]
     for c, text in sorted(labels.items()):
         key = normalise_label(text)
-        if c not in used and any(key.startswith(n) and key != n for n in names):
+        if c not in used and any(key.startswith(n) and key[len(n):len(n) + 1] in ("(", "[", "【") for n in names):
             return c
     return None
 
