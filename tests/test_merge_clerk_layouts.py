@@ -460,6 +460,34 @@ def test_a_header_repeated_below_is_not_a_row(kit, blank, tmp_path):
     assert (issue.level, issue.message) == ("警告", "第 5 行重复了表头，未作为数据读取")
 
 
+@pytest.mark.parametrize(("host", "host_row", "pasted", "pasted_rows"), [
+    ("工作成效表", ["秘书科党员先锋岗", "人均办案数", 14.5, 33.9, "件", ""], "办实事做好事登记表", [DEED]),
+    ("年度考核表", SCORES, SHEET, [POSTS[0]]),
+])
+def test_a_table_pasted_under_one_with_fewer_fields_leaves_the_host_as_it_is(kit, blank, tmp_path, host, host_row,
+                                                                              pasted, pasted_rows):
+    # a review: the whole sheet was read as the pasted form (it has more fields) and the host's
+    # rows were lost, with three false warnings
+    wb = openpyxl.load_workbook(blank)
+    ws, other = wb[host], wb[pasted]
+    lines = [[c.value for c in row] for row in other.iter_rows(min_row=1, max_row=3)]
+    for j, v in enumerate(host_row):
+        ws.cell(row=4, column=1 + j, value=v)
+    for i, values in enumerate(lines + pasted_rows):
+        for j, v in enumerate(values):
+            ws.cell(row=6 + i, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    host_form = next(f for f in kit.forms if f.sheet == host)
+    pasted_form = next(f for f in kit.forms if f.sheet == pasted)
+    assert [(r.sheet, r.row) for r in cons.rows[host_form.name]] == [(host, 4)]
+    assert [(r.sheet, r.row) for r in cons.rows[pasted_form.name]] == [(host, 9)]
+    kinds = {i.kind for i in cons.issues if i.sheet == host}
+    assert "pasted_table" in kinds and not kinds & {"sheet_renamed", "header_moved"}
+    assert cons.counts["rows_read"] == 2
+
+
 def test_the_same_table_pasted_again_with_its_title_and_identity_line_is_not_rows(kit, blank, tmp_path):
     # the clerk copied the whole sheet (title, identity line, header) under itself: the title
     # and identity line were read as posts with every required field missing

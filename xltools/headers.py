@@ -62,6 +62,9 @@ def label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bo
 #: A note in brackets after a normalised label (NFKC made （）half-width): 是否窗口单位(是/否).
 _NOTE_RE = re.compile(r"(.+?)(?:\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】)")
 _NUMBER_TYPES = ("integer", "decimal")
+#: The share of a form's fields a header row names for the row to be that form's header
+#: whatever other form a row below matches better.
+_STRONG = 0.75
 
 
 @lru_cache(maxsize=4096)
@@ -191,9 +194,15 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
             current = best.get(m.form.name)
             if current is None or m.score > current.score:
                 best[m.form.name] = m
-    # A sheet holds one form at its top: keep the best-scoring one (ties: definition order).
+    # A sheet holds one form at its top: the topmost of the forms whose header it carries nearly
+    # whole (another form's table pasted below it is read after its data, see header_at: a
+    # review found 工作成效表 read as the 办实事 table pasted under it, which has more fields),
+    # else the best-scoring one (ties: definition order).
     if not best:
         return []
+    strong = [m for m in best.values() if m.score >= _STRONG * len(m.form.fields)]
+    if strong:
+        return [min(strong, key=lambda m: (m.header_row, -m.score / len(m.form.fields)))]
     return [_best(list(best.values()), definition)]
 
 
