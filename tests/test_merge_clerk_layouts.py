@@ -460,6 +460,27 @@ def test_a_header_repeated_below_is_not_a_row(kit, blank, tmp_path):
     assert (issue.level, issue.message) == ("警告", "第 5 行重复了表头，未作为数据读取")
 
 
+def test_a_table_copied_under_another_while_its_own_sheet_is_filled_counts_once(kit, blank, tmp_path):
+    # a review: the deeds filled on their sheet and copied (not moved) under the posts counted
+    # twice (4 deeds, 30 beneficiaries) with one warning
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", "办实事做好事登记表", [DEED, DEED], top=8, title=True)
+    wb = openpyxl.load_workbook(path)
+    for i, values in enumerate([DEED, DEED]):
+        for j, v in enumerate(values):
+            wb["办实事做好事登记表"].cell(row=4 + i, column=1 + j, value=v)
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert cons.figures["deeds_total"] == 2 and cons.figures["beneficiaries"] == 24
+    assert [(r.sheet, r.row) for r in cons.rows["deeds"]] == [("办实事做好事登记表", 4), ("办实事做好事登记表", 5)]
+    assert sorted((r.sheet, r.row) for r in cons.rejected) == [(SHEET, 11), (SHEET, 12)]
+    assert cons.counts["rows_read"] == 6 and cons.counts["rows_rejected"] == 2
+    (pasted,) = [i for i in issues if i.kind == "pasted_table"]
+    assert (pasted.level, pasted.cell) == ("错误", "A10")
+    assert pasted.message == ("第 10 行起是党员先锋岗为群众办实事做好事登记表的内容（粘贴在党员先锋岗登记表的下方），"
+                              "而工作表“办实事做好事登记表”中也填了党员先锋岗为群众办实事做好事登记表，无法确定是重复还是补充，"
+                              "这些行未采用；如是补充，请移到工作表“办实事做好事登记表”中后重新报送")
+
+
 @pytest.mark.parametrize(("host", "host_row", "pasted", "pasted_rows"), [
     ("工作成效表", ["秘书科党员先锋岗", "人均办案数", 14.5, 33.9, "件", ""], "办实事做好事登记表", [DEED]),
     ("年度考核表", SCORES, SHEET, [POSTS[0]]),

@@ -539,12 +539,14 @@ def _data_after(data: list[list[Any]], start: int, least: int = 2) -> list[int]:
 
 def _read_form_sheet(
     sheet: SheetData, match: HeaderMatch, file: str, unit: Unit | None, stamped: st.Stamp | None,
-    built: _Compiled, under: Any = None,
+    built: _Compiled, under: Any = None, also_on: str = "",
 ) -> tuple[list[Row], list[Issue], SheetColumns | None, HeaderMatch | None]:
     """One form's table on a sheet: its rows (coerced, not yet judged), the sheet's issues, the
     same rows column by column, and the header of another form's table pasted below this one's
     data (read next by :func:`read_one`; the rows from its title on are not this table's).
-    ``under`` is the form whose table this one was pasted under, if it was."""
+    ``under`` is the form whose table this one was pasted under, if it was; ``also_on`` the
+    sheet of the same file where this form's own table has rows too: the pasted rows are then
+    rejected (a copy would count twice, a review; rows added there are the clerk's to move)."""
     form = match.form
     coercers = built.coercers
     where = {"file": file, "sheet": sheet.name,
@@ -554,7 +556,12 @@ def _read_form_sheet(
     cols = dict(match.columns)
     ambiguous = _repeated_columns(sheet, match, cols, issues, where)
     # --- header report -------------------------------------------------------------------
-    if under is not None:  # not where the form was issued, and said so: neither moved nor renamed
+    if under is not None and also_on:
+        issues.append(_issue(ERROR, "pasted_table",
+                             f"第 {hr + 1} 行起是{form.title}的内容（粘贴在{under.title}的下方），而工作表“{also_on}”中也填了"
+                             f"{form.title}，无法确定是重复还是补充，这些行未采用；如是补充，请移到工作表“{also_on}”中后重新报送",
+                             row=hr + 1, cell=cell_address(hr + 1, min(match.columns.values())), **where))
+    elif under is not None:  # not where the form was issued, and said so: neither moved nor renamed
         issues.append(_issue(WARNING, "pasted_table",
                              f"第 {hr + 1} 行起是{form.title}的内容（粘贴在{under.title}的下方），已按{form.title}读取；"
                              f"请把它移回工作表“{form.sheet}”，以后按下发的登记表分表填写",
@@ -837,10 +844,14 @@ def _read_form_sheet(
         Row, repeat(form.name), map(_dict_maker(tuple(keys)), *value_columns), repeat(unit_code),
         repeat(unit_name), repeat(file), repeat(sheet_name), [r + 1 for r in picked], lines, repeat(columns),
         repeat(labels), row_issues))
-    if derived or missing_issue or ambiguous_issue:
+    if derived or missing_issue or ambiguous_issue or also_on:
         for row in rows_out:
             for f, c in derived:
                 _derive(row, f, c, sheet, where)
+            if also_on:
+                row.issues.append(_issue(ERROR, "row_pasted_table",
+                                         f"第 {row.row} 行在粘贴于{under.title}下方的{form.title}中（工作表“{also_on}”中也有），本行未采用",
+                                         row=row.row, **where))
             if missing_issue:
                 row.issues.append(_issue(ERROR, "row_missing_column", f"第 {row.row} 行{missing_issue}",
                                          row=row.row, **where))
@@ -868,6 +879,16 @@ def _read_form_sheet(
 
 #: What a clerk should type instead of a formula, by field type.
 _WHAT_TO_TYPE = {"integer": "数值", "decimal": "数值", "date": "日期", "boolean": "“是”或“否”", "choice": "选项"}
+
+def _filled_elsewhere(form_name: str, sheet: SheetData, matches: list[tuple[SheetData, HeaderMatch]]) -> str:
+    """The name of another sheet whose own table is ``form_name``'s and holds a row of two
+    values or more below its header, else ""."""
+    for other, m in matches:
+        if other is not sheet and m.form.name == form_name and any(
+                sum(1 for v in row if not _is_blank(v)) >= 2 for row in other.rows[m.header_row + 1:]):
+            return other.name
+    return ""
+
 
 _PASTED_LOOKAHEAD = 3
 
@@ -1258,7 +1279,8 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         m: HeaderMatch | None = first
         under: Any = None  # the form whose table the current one was pasted under
         while m is not None:
-            rows, sheet_issues, block, pasted = _read_form_sheet(sheet, m, file, unit, stamped, built, under)
+            also_on = _filled_elsewhere(m.form.name, sheet, matches) if under is not None else ""
+            rows, sheet_issues, block, pasted = _read_form_sheet(sheet, m, file, unit, stamped, built, under, also_on)
             result.rows.setdefault(m.form.name, []).extend(rows)
             if block is not None:
                 result.columnar.setdefault(m.form.name, []).append(block)
