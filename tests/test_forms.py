@@ -1087,8 +1087,33 @@ def test_a_value_in_chinese_quotes_is_refused_at_its_line(yaml_parser, kit_path,
     assert len(info.value.problems) == 1
     assert str(info.value).endswith(
         f"pioneer_posts.yaml 第 {line} 行：{place}：{written} 两边是中文引号，会原样成为值的一部分；YAML 只认英文引号，"
-        f"请去掉引号写成 {inner}，或改用英文引号 \"{inner}\""
+        f"请去掉引号写成 {inner}（如引号本是内容的一部分，请在外面再加英文引号：'{written}'）"
     )
+
+
+@pytest.mark.parametrize("version", ["”1.0”", "＂1.0＂", "〝1.0〞", "“1.0“"])
+def test_mistyped_chinese_quote_pairs_are_refused_too(yaml_parser, kit_path, version):
+    text = kit_text_with(kit_path, 'version: "1.0"\n', f"version: {version}\n")
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    assert str(info.value).endswith(f"第 4 行：version：{version} 两边是中文引号，会原样成为值的一部分；YAML 只认英文引号，"
+                                    f"请去掉引号写成 1.0（如引号本是内容的一部分，请在外面再加英文引号：'{version}'）")
+
+
+def test_quoted_values_run_together_are_told_apart(yaml_parser, kit_path):
+    text = kit_text_with(kit_path, "choices: [优秀, 良好, 合格, 不合格]", "choices: [“优秀”“良好”, 合格, 不合格]")
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    assert "forms[3].fields[7].choices[0]：“优秀”“良好” 像是几个带中文引号的值连在了一起；YAML 只认英文引号，" \
+           "列表项用英文逗号分隔，请写成 [优秀, 良好]" in str(info.value)
+
+
+def test_chinese_quotes_inside_ascii_quotes_and_in_prose_lists_are_kept(yaml_parser, kit_path):
+    text = kit_text_with(kit_path, "aliases: [合计, 总计]", "aliases: ['“合计”', 总计]")
+    text = text.replace("  - 本工作簿由区直机关党工委统一下发", "  - “一岗位一标牌”\n  - 本工作簿由区直机关党工委统一下发", 1)
+    d = parse_form_definition(text, source="pioneer_posts.yaml")
+    assert d.form("assessment").field("total").aliases[0] == "“合计”"
+    assert d.instructions[0] == "“一岗位一标牌”"
 
 
 def test_prose_may_quote_in_chinese(yaml_parser, kit_path):
@@ -1126,3 +1151,27 @@ def test_a_key_the_fields_type_would_ignore_is_refused(i, key, value, says):
 def test_whole_bounds_written_as_decimals_are_whole():
     data = broken(forms__0__fields__1__min=0.0, forms__0__fields__1__max=10.0)
     assert parse_form_definition(dump(data)).form("a").field("n").max == 10
+
+
+@pytest.mark.parametrize("name", ["none", "true", "None", "in", "if", "not"])
+def test_a_figure_named_like_a_jinja_literal_or_keyword_is_refused(yaml_parser, kit_path, name):
+    # a review: {{ none }} rendered "None", not the figure
+    text = kit_text_with(kit_path, "  - name: excellent_posts\n", f"  - name: '{name}'\n")
+    with pytest.raises(FormDefinitionError) as info:
+        parse_form_definition(text, source="pioneer_posts.yaml")
+    assert info.value.problems == [
+        f"figures[10].name：指标名 {name!r} 与 Word 模板的内置变量重名，模板中的 {{{{ {name} }}}} 取不到此指标，"
+        f"请改用其他名称（如 {name}_total）"
+    ]
+
+
+def test_derived_fields_with_items_that_are_not_names_say_so_once():
+    data = _with_fields({"name": "total", "label": "合计", "type": "integer", "derived": {"op": "sum", "fields": ["n", 1, None]}})
+    problems = problems_of(data)
+    assert not any("没有列出要相加的字段" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("i", "key", "value"), [(3, "multiline", False), (1, "decimals", 0)])
+def test_a_harmless_value_of_a_key_the_type_ignores_is_accepted(i, key, value):
+    d = parse_form_definition(dump(broken(**{f"forms__0__fields__{i}__{key}": value})))
+    assert d.form("a").fields[i].name in ("n", "d")

@@ -138,16 +138,24 @@ del _tag, _construct, _what
 
 
 class QuotedText(str):
-    """A YAML string that was written in quotes (``'已核实，无误'``) and holds a comma or 顿号:
-    the author said it is one text, so :mod:`xltools.forms` takes it as one option or one alias
-    instead of refusing it as several joined by mistake.  ``str(x)`` gives a plain ``str``."""
+    """A YAML string that was written in quotes (``'已核实，无误'``) and holds a comma or 顿号,
+    or is wrapped in Chinese quotation marks (``'“三会一课”'``): the author said it is one text
+    as written, so :mod:`xltools.forms` takes it as one option or one alias instead of refusing
+    it as several joined by mistake, or its quotes as meant for YAML.  ``str(x)`` gives a plain
+    ``str``."""
 
     __slots__ = ()
 
 
+def _wrapped_in_quotes(value: str) -> bool:
+    """Whether ``value`` starts and ends with a Chinese (or full-width) quotation mark."""
+    marks = "“”‘’＂＇〝〞〟「」『』"
+    return len(value) >= 2 and value[0] in marks and value[-1] in marks
+
+
 def _construct_str(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
     value = loader.construct_scalar(node)
-    if node.style in ("'", '"') and re.search("[，、,]", value):
+    if node.style in ("'", '"') and (re.search("[，、,]", value) or _wrapped_in_quotes(value)):
         return QuotedText(value)
     return value
 

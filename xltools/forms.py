@@ -68,7 +68,12 @@ _DICT_METHODS = frozenset(n for n in dir(dict) if not n.startswith("_"))
 REPORT_CONTEXT_KEYS = ("figures", "figure_info", "units", "ledger", "forms", "counts", "round", "form", "top10",
                        "posts_by_unit", "unit_docs")
 _JINJA_NAMES = ("range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self", "caller", "varargs",
-                "kwargs")
+                "kwargs",
+                # Jinja2's literals and keywords: {{ none }} is None, {{ in }} no expression at all
+                "none", "true", "false", "None", "True", "False", "and", "or", "not", "in", "is", "if", "else",
+                "elif", "for", "with", "set", "block", "macro", "call", "filter", "import", "include", "from",
+                "as", "extends", "raw", "recursive", "without", "context", "ignore", "missing", "scoped", "required",
+                "pluralize", "trans", "do", "continue", "break", "autoescape")
 
 RESERVED_SHEETS = ("填表说明", "_meta", "汇总指标", "分单位统计", "报送情况", "问题清单", "退回行", "_data")
 
@@ -333,8 +338,9 @@ _LAST_STEP = re.compile(r"(\.[^.\[\]]*|\[\d+\]|^[^.\[\]]*)$")
 
 #: Keys whose text is prose shown to clerks as written: quotes inside are theirs to use.
 _PROSE_KEYS = frozenset({"help", "description", "instructions", "issuer", "contact"})
-#: A whole value inside one pair of Chinese quotes (GB/T 15834 引号, 直角引号).
-_CHINESE_QUOTED = re.compile(r"“([^“”]*)”|‘([^‘’]*)’|「([^「」]*)」|『([^『』]*)』")
+#: Quotation marks a Chinese input method types (GB/T 15834 引号, 直角引号; full-width and
+#: vertical ones): a value starting and ending with one is a value wrapped in quotes.
+_QUOTES = "“”‘’＂＇〝〞〟「」『』"
 
 _DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures", "anonymous"}
 _FORM_KEYS = {"name", "sheet", "title", "max_rows", "key", "fields", "description", "complete_for", "ref_severity",
@@ -381,20 +387,27 @@ class _Validator:
             self.err(_join(where, key), f"应为文本，实际是{_kind(value)}")
             return default
         text = written_text(value).strip()  # version: 1.10 stays '1.10'
-        return text if key in _PROSE_KEYS else self._chinese_quotes(text, _join(where, key))
+        return text if key in _PROSE_KEYS else self._chinese_quotes(value, text, _join(where, key))
 
-    def _chinese_quotes(self, text: str, where: str) -> str:
-        """Refuse a value wrapped in Chinese quotes (``version: “1.0”``, ``[“男”, “女”]``): YAML
-        quotes only with ASCII ``"`` and ``'``, so the quotes would be part of the value (a
-        dropdown offering “男”, a version that never equals the stamp's).  Prose keys (help,
-        description, instructions) may quote.  Returns the text without the quotes, so that
-        checks of other keys against it (a figure's value among the choices) say nothing more."""
-        m = _CHINESE_QUOTED.fullmatch(text)
-        if m is None:
+    def _chinese_quotes(self, raw: Any, text: str, where: str) -> str:
+        """Refuse a value wrapped in Chinese quotes (``version: “1.0”``, ``[“男”, “女”]``, also
+        mistyped pairs such as ``”1.0”`` or ``＂1.0＂``): YAML quotes only with ASCII ``"`` and
+        ``'``, so the quotes would be part of the value (a dropdown offering “男”, a version that
+        never equals the stamp's).  A value in ASCII quotes (``'“三会一课”'``,
+        :class:`~xltools.form_yaml.QuotedText`) keeps its Chinese quotes: the author said so.
+        Prose keys (help, description, instructions, issuer, contact) are not checked.  Returns
+        the text without the quotes, so that checks of other keys against it (a figure's value
+        among the choices) say nothing more."""
+        if isinstance(raw, QuotedText) or len(text) < 2 or text[0] not in _QUOTES or text[-1] not in _QUOTES:
             return text
-        inner = next(g for g in m.groups() if g is not None)
-        self.err(where, f"{text} 两边是中文引号，会原样成为值的一部分；YAML 只认英文引号，"
-                        f"请去掉引号写成 {inner}，或改用英文引号 \"{inner}\"")
+        inner = text[1:-1].strip()
+        parts = [p for p in (q.strip(" ,，、") for q in re.split(f"[{_QUOTES}]+", inner)) if p]
+        if len(parts) > 1:  # [“男”“女”]: one item in YAML
+            self.err(where, f"{text} 像是几个带中文引号的值连在了一起；YAML 只认英文引号，列表项用英文逗号分隔，"
+                            f"请写成 [{', '.join(parts)}]")
+            return text
+        self.err(where, f"{text} 两边是中文引号，会原样成为值的一部分；YAML 只认英文引号，请去掉引号写成 {inner}"
+                        f"（如引号本是内容的一部分，请在外面再加英文引号：'{text}'）")
         return inner
 
     def deadline(self, obj: dict) -> str:
@@ -436,7 +449,9 @@ class _Validator:
             self.err(f"{_join(where, key)}[{i}]", f"第 {i + 1} 项应为文本，实际是{_kind(value[i])}{hint}")
         if bad:
             return ()
-        return tuple(self._chinese_quotes(written_text(x).strip(), f"{_join(where, key)}[{i}]" if len(value) > 1
+        if key in _PROSE_KEYS:
+            return tuple(written_text(x).strip() for x in value)
+        return tuple(self._chinese_quotes(x, written_text(x).strip(), f"{_join(where, key)}[{i}]" if len(value) > 1
                                           else _join(where, key)) for i, x in enumerate(value))
 
     # -- definition -------------------------------------------------------------------
@@ -553,6 +568,7 @@ class _Validator:
             max_rows = 50
         fields: list[Field] = []
         at: dict[int, str] = {}  # id(field) → its path
+        raws: dict[int, Any] = {}  # id(field) → its derived.fields as written
         raw_fields = d.get("fields")
         if raw_fields is not None and not isinstance(raw_fields, list):
             self.err(_join(where, "fields"), "应为字段列表")
@@ -564,6 +580,8 @@ class _Validator:
                 if fld is not None:
                     fields.append(fld)
                     at[id(fld)] = f"{where}.fields[{j}]"
+                    derived_raw = fr.get("derived") if isinstance(fr, dict) else None
+                    raws[id(fld)] = derived_raw.get("fields") if isinstance(derived_raw, dict) else None
         self._unique([(f.name, _join(at[id(f)], "name")) for f in fields], "字段名")
         for f in fields:
             self._not_a_dict_method(f.name, _join(at[id(f)], "name"), "字段名")
@@ -582,7 +600,7 @@ class _Validator:
                 self.err(_join(where, "key"), f"{k!r} 不是本表单的字段")
         for f in fields:
             if f.derived:
-                self._check_derived(f, fields, _join(at[id(f)], "derived.fields"))
+                self._check_derived(f, fields, _join(at[id(f)], "derived.fields"), raws[id(f)])
         complete_for = None
         if d.get("complete_for") is not None:
             complete_for = self._dotted(d, "complete_for", where)
@@ -603,7 +621,7 @@ class _Validator:
             optional=self.boolean(d, "optional", where, False),
         )
 
-    def _check_derived(self, f: Field, fields: list[Field], where: str) -> None:
+    def _check_derived(self, f: Field, fields: list[Field], where: str, raw_fields: Any) -> None:
         """``derived: {op: sum, fields: [...]}`` must name at least one other integer or decimal
         field of the form, each once, defined before it when it is itself derived (merge
         computes derived fields in field order, returns.py ``_derive``); an integer field may
@@ -613,7 +631,7 @@ class _Validator:
         srcs = f.derived.fields
         by_name = {x.name: x for x in fields}
         order = {x.name: i for i, x in enumerate(fields)}
-        if not srcs:
+        if not srcs and not raw_fields:  # (items that are not names have their own message)
             self.err(where, f"字段 {f.name!r} 自动计算却没有列出要相加的字段，请在 fields 中列出，如 [score_a, score_b]")
         for src in sorted({s for s in srcs if srcs.count(s) > 1}, key=srcs.index):
             self.err(where, f"字段 {src!r} 列了 {srcs.count(src)} 次，每个字段只相加一次，请删去重复的")
@@ -748,10 +766,11 @@ class _Validator:
         "at least 1", and the clerk's help would say 0.5)."""
         if not ftype or ftype not in FIELD_TYPES:
             return  # the type itself is the error
-        for key, types, what in (("max_length", ("text", "names", "phone"), "最长字数（max_length）"),
-                                 ("multiline", ("text",), "多行（multiline）"),
-                                 ("decimals", ("decimal",), "小数位数（decimals）")):
-            if d.get(key) is not None and ftype not in types:
+        for key, types, what, harmless in (("max_length", ("text", "names", "phone"), "最长字数（max_length）", None),
+                                           ("multiline", ("text",), "多行（multiline）", False),
+                                           ("decimals", ("decimal",), "小数位数（decimals）", 0)):
+            value = d.get(key)
+            if value is not None and ftype not in types and not (value == harmless and type(value) is type(harmless)):
                 hint = "；integer 字段只有整数，需要小数请改为 decimal" if key == "decimals" and ftype == "integer" else ""
                 self.err(_join(where, key), f"{what}只用于 {'、'.join(types)} 字段，此字段是 {ftype!r}，写了也不起作用{hint}")
         if ftype == "integer":
