@@ -331,6 +331,18 @@ def test_another_forms_table_pasted_under_this_one_is_read_as_that_form(kit, bla
     assert {i.kind for i in issues} == {"pasted_table", "missing_complete_for"}
 
 
+def test_a_pasted_table_with_a_blank_row_under_its_title_is_found(kit, blank, tmp_path):
+    # a review: the title was read as a post (six 必填项未填写 errors) when a blank row followed it
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", "办实事做好事登记表", [DEED], top=8, title=True)
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET].insert_rows(9)
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"]
+    assert [(r.sheet, r.row) for r in cons.rows["deeds"]] == [(SHEET, 12)]
+    assert cons.counts["rows_read"] == 3 and cons.counts["rows_rejected"] == 0
+
+
 def test_a_table_whose_header_shares_the_first_label_is_found_too(kit, blank, tmp_path):
     # 年度考核表 starts with 先锋岗名称, as 先锋岗登记表 does: still the other form's header
     path = paste_under_posts(blank, tmp_path / "D01.xlsx", "年度考核表", [SCORES], top=7, title=False)

@@ -895,11 +895,18 @@ _PASTED_LOOKAHEAD = 3
 
 def _pasted_table(data: list[list[Any]], r: int, form_name: str, built: _Compiled) -> HeaderMatch | None:
     """The header of another form's table starting at 0-based row ``r`` (its header row, or its
-    title with the identity line and the header within the next rows), else None."""
-    for h in range(r, min(r + _PASTED_LOOKAHEAD, len(data))):
+    title with the identity line and the header within the next rows that are not blank), else
+    None."""
+    seen = 0
+    for h in range(r, min(r + 2 * _PASTED_LOOKAHEAD, len(data))):
+        if _first_cell(data[h])[1] is _BLANK_ROW:
+            continue  # a blank row between the pasted title and its header
         found = header_at(data, h, built.definition, built.index, form_name)
         if found is not None:
             return found
+        seen += 1
+        if seen == _PASTED_LOOKAHEAD:
+            break
     return None
 
 
