@@ -784,7 +784,8 @@ class _Source:
                         f"模板 {self.name} 有用中文输入法输入的标记 {bad[0]}（{label}：“{_short(text)}”），"
                         f"请改用半角的 {{{{ }}}} 或 {{% %}} 重新输入"
                     )
-                _check_whole_paragraph_tags(self.name, label, text)
+                _check_whole_tags(self.name, label, text, "p")
+            _check_table_tags(self.name, label, root)
         for label, _name, xml, _root in self.parts:
             m = _POI_TL.search(xml)
             if m:
@@ -879,34 +880,64 @@ def _is_fullwidth(token: str) -> bool:
     return any(ch in "｛｝％" for ch in token)
 
 
-#: docxtpl's tags that stand for their whole paragraph, table row or cell ({%p …%}, {%tr …%},
-#: {%tc …%}, and {{p subdoc}}): docxtpl replaces the paragraph (row, cell) holding one by the
-#: Jinja2 tag, so anything else in it is dropped, and two in one paragraph are not supported
-#: (docxtpl's documentation, "Jinja2-like syntax").
-_WHOLE_PARAGRAPH_TAG = re.compile(r"\{%(?:p|tr|tc) .*?%\}|\{\{p .*?\}\}")
+#: docxtpl's tags that stand for their whole paragraph, table row or table cell ({%p …%} and
+#: {{p subdoc}}, {%tr …%}, {%tc …%}): docxtpl replaces the paragraph (row, cell) holding one by
+#: the Jinja2 tag, so anything else in it is dropped, and two in one are not supported
+#: (docxtpl's documentation, "Jinja2-like syntax").  Kind → (pattern, what it replaces).
+_WHOLE_TAGS = {
+    "p": (re.compile(r"\{%p .*?%\}|\{\{p .*?\}\}"), ("段", "整段", "段", "整段", "一段")),
+    "tr": (re.compile(r"\{%tr .*?%\}"), ("表格行", "整行", "行", "整个表格行", "一行")),
+    "tc": (re.compile(r"\{%tc .*?%\}"), ("单元格", "整格", "格", "整个单元格", "一格")),
+}
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+_ROW_TAG = re.compile(r"\{%t[rc] .*?%\}")
 
 
-def _check_whole_paragraph_tags(name: str, label: str, text: str) -> None:
-    """Raise TemplateError for a paragraph whose ``{%p %}`` (``{%tr %}``, ``{%tc %}``) does not
-    stand alone: two of them (``{%p if x %}正文{%p endif %}``: Jinja2 then saw a broken tag and the
-    message quoted the paragraph before, a hostile review), or text beside one, which docxtpl
-    would drop."""
-    tags = _WHOLE_PARAGRAPH_TAG.findall(text)
+def _check_whole_tags(name: str, label: str, text: str, kind: str) -> None:
+    """Raise TemplateError for a paragraph (``kind`` "p"), table row ("tr") or cell ("tc"),
+    whose ``text`` holds a whole-paragraph (row, cell) tag that does not stand alone: two of
+    them (``{%p if x %}正文{%p endif %}``: Jinja2 then saw a broken tag and the message quoted
+    the paragraph before, a hostile review), or other text beside one, which docxtpl would drop
+    (zero-width characters are not text)."""
+    pattern, (what, tag_kind, unit, whole, one) = _WHOLE_TAGS[kind]
+    tags = pattern.findall(text)
     if not tags:
         return
-    kind = tags[0][:4].rstrip() + " %}" if tags[0].startswith("{%") else "{{p }}"
+    shown = "{{p }}" if tags[0].startswith("{{") else f"{{%{kind} %}}"
     if len(tags) > 1:
         raise TemplateError(
-            f"模板 {name} 的同一段中有 {len(tags)} 个整段标记 {tags[0]}、{tags[1]}（{label}：“{_short(text)}”）："
-            f"{kind} 会替换它所在的整段，须各自单独占一段；请把 {tags[0]}、中间的内容、{tags[1]} 分成几段，"
-            f"或在同一段内改用不带 p 的 {{% if %}}…{{% endif %}}"
+            f"模板 {name} 的同一{what}中有 {len(tags)} 个{tag_kind}标记 {tags[0]}、{tags[1]}（{label}：“{_short(text)}”）："
+            f"{shown} 会替换它所在的{whole}，须各自单独占{one}；请把 {tags[0]}、中间的内容、{tags[1]} 分成几{unit}，"
+            f"或在同一{unit}内改用不带 {kind} 的 {{% if %}}…{{% endif %}}"
         )
-    rest = text.replace(tags[0], "").strip()
+    rest = _ZERO_WIDTH.sub("", text.replace(tags[0], "")).strip()
     if rest:
         raise TemplateError(
-            f"模板 {name} 的这一段中，整段标记 {tags[0]} 之外还有“{_short(rest, 20)}”（{label}：“{_short(text)}”）："
-            f"{kind} 会替换它所在的整段，这些内容不会出现在文稿中；请把 {tags[0]} 单独放一段"
+            f"模板 {name} 的这一{what}中，{tag_kind}标记 {tags[0]} 之外还有“{_short(rest, 20)}”（{label}：“{_short(text)}”）："
+            f"{shown} 会替换它所在的{whole}，这些内容不会出现在文稿中；请把 {tags[0]} 单独放{one}"
+            + ("（其他单元格留空）" if kind == "tr" else "")
         )
+
+
+def _check_table_tags(name: str, label: str, root: Any) -> None:
+    """:func:`_check_whole_tags` for each table row and cell under ``root``: a row's text is
+    its cells' texts, space-separated."""
+    def text(el: Any) -> str:
+        return " ".join("".join(t.text or "" for t in p.iter(_W + "t")) for p in el.iter(_W + "p"))
+
+    for tr in root.iter(_W + "tr"):
+        _check_whole_tags(name, label, text(tr), "tr")
+    for tc in root.iter(_W + "tc"):
+        _check_whole_tags(name, label, text(tc), "tc")
+    # a row or cell tag outside any table: docxtpl leaves it to Jinja2 as an unknown tag "tr"
+    for p in root.iter(_W + "p"):
+        said = "".join(t.text or "" for t in p.iter(_W + "t"))
+        m = _ROW_TAG.search(said)
+        if m and next(p.iterancestors(_W + "tc"), None) is None:
+            raise TemplateError(
+                f"模板 {name} 的标记 {m.group(0)} 不在表格中（{label}：“{_short(said)}”）：{{%tr %}}、{{%tc %}} "
+                f"只能放在表格的单元格中，重复表格行或单元格；重复段落请用 {{%p %}}"
+            )
 
 
 def _excerpt(xml_line: str, limit: int = 60) -> str:
