@@ -142,7 +142,7 @@ def test_a_deadline_before_the_issue_date_is_pointed_out(tmp_path, deadline, war
                  "--deadline", deadline, "--date", "2006-03-01")
     assert result.exit_code == 0, result.output
     said = (f"注意：报送截止日期 {deadline} 早于生成日期 2006-03-01，各单位会看到一个已经过去的截止日期；"
-            "如需新的截止日期，请加 --deadline 重新生成")
+            "如需新的截止日期，请改正 --deadline 后重新生成")
     assert result.stderr.strip() == (said if warned else "")
     assert meta(out / f"S1_第1单位_{TITLE}.xlsx")["deadline"] == deadline  # written as asked all the same
 

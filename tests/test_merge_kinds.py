@@ -407,7 +407,8 @@ def test_a_blank_form_sent_back_is_an_error_not_a_return_of_data(kit, roster, bl
     assert len(empty) == 1 and empty[0].is_error and empty[0].unit_code == "D01" and empty[0].file == f"r/{blank.name}"
     assert (cons.ledger[0].status, cons.ledger[0].errors) == ("有错误", 1)
     assert accounting(cons) == (0, 0, 0)
-    assert "  其中 1 个单位的报送文件没有填写数据：D01 区委办" in summary_lines(cons)
+    assert "  报回空表（各登记表都没有填写数据）：D01 区委办" in summary_lines(cons)
+    assert "（其中 1 个单位报回的是空表，需重新报送）" in summary_lines(cons)[0]
 
 
 def test_a_blank_copy_beside_the_filled_return_never_replaces_it(kit, roster, blank, tmp_path):

@@ -104,5 +104,7 @@ def generate_command(
     stamped_deadline = kwargs["deadline"] or definition.deadline  # the definition's is read as YYYY-MM-DD
     issued = generated or default_generated_date()
     if stamped_deadline and date.fromisoformat(stamped_deadline) < issued:
+        fix = ("请改正 --deadline 后重新生成" if kwargs["deadline"]
+               else "请在表单定义中改正 deadline，或加 --deadline 重新生成")
         click.echo(f"注意：报送截止日期 {stamped_deadline} 早于生成日期 {issued.isoformat()}，各单位会看到一个已经过去的截止日期；"
-                   f"如需新的截止日期，请加 --deadline 重新生成", err=True)
+                   f"如需新的截止日期，{fix}", err=True)

@@ -60,7 +60,9 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
     c = cons.counts
     # returned, but nothing in their files could be used (the 无法读取/无法识别 lines below name
     # the files): 已报送 alone hid them
-    unusable = (f"（其中 {c['unusable']} 个单位的文件无法使用，需重新报送）" if c.get("unusable") else "")
+    again = [f"{c['unusable']} 个单位的文件无法使用"] if c.get("unusable") else []
+    again += [f"{c['empty']} 个单位报回的是空表"] if c.get("empty") else []
+    unusable = f"（其中 {'、'.join(again)}，需重新报送）" if again else ""
     lines = [f"报送情况：已报送 {c['returned']}/{c['units']} 个单位{unusable}，未报送 {c['missing']} 个"]
     missing = [e for e in cons.ledger if e.status == MISSING]
     for e in missing[:_LIST_LIMIT]:
@@ -71,7 +73,7 @@ def summary_lines(cons: Consolidation, out: Path | None = None, json_out: Path |
     empty = [e for e in cons.ledger if e.returned_blank]  # counts["empty"]
     if empty:
         shown = "、".join(f"{e.code} {e.name}" for e in empty[:_LIST_LIMIT])
-        lines.append(f"  其中 {len(empty)} 个单位的报送文件没有填写数据：{shown}"
+        lines.append(f"  报回空表（各登记表都没有填写数据）：{shown}"
                      + ("……" if len(empty) > _LIST_LIMIT else ""))
     for e in cons.ledger:
         if e.status == SUPERSEDED:
