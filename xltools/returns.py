@@ -880,6 +880,7 @@ def _read_form_sheet(
 #: What a clerk should type instead of a formula, by field type.
 _WHAT_TO_TYPE = {"integer": "数值", "decimal": "数值", "date": "日期", "boolean": "“是”或“否”", "choice": "选项"}
 
+
 def _filled_elsewhere(form_name: str, sheet: SheetData, matches: list[tuple[SheetData, HeaderMatch]]) -> str:
     """The name of another sheet whose own table is ``form_name``'s and holds a row of two
     values or more below its header, else ""."""
