@@ -775,6 +775,11 @@ def test_required_marker_star_unquoted_in_the_kit(yaml_parser, kit_path):
         ('id: t\ntitle: "测试\n', "第 2 行的引号没有配对，请补上结尾的引号"),
         ("id: t\nx: [甲, 乙\ntitle: x\n",
          "第 2 行的方括号 [ ] 没有配对，或其中的项之间缺少英文逗号，请写成如 [甲, 乙, 丙]"),
+        # " #" starts a comment even inside brackets: the bracket then seemed unclosed
+        ("id: t\nx: [甲, 乙 #丙]\ntitle: x\n",
+         "第 2 行的括号中有“ #”：YAML 把“ #”及其后的文字当作注释，括号因此没有闭合；如 # 是值的一部分，请给该项加引号，如 '乙 #丙'"),
+        ("id: t\nx: [乙 #1, 甲]\ntitle: x\n",
+         "第 2 行的括号中有“ #”：YAML 把“ #”及其后的文字当作注释，括号因此没有闭合；如 # 是值的一部分，请给该项加引号，如 '乙 #1'"),
         ("id: t\nx: {a: 1\ntitle: x\n",
          "第 2 行的花括号 { } 没有配对，或其中的项之间缺少英文逗号，请写成如 {键: 值, 键: 值}"),
         ("id: @t\n", "第 1 行第 5 列：值不能以“@”开头，请给整个值加引号"),

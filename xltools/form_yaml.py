@@ -238,6 +238,12 @@ def yaml_problem(exc: yaml.YAMLError, text: str, keys: frozenset[str] = frozense
     if "unknown escape character" in problem:
         return f"{here}双引号里的反斜杠“\\”后是不能识别的转义，请改用单引号，或把“\\”写成“\\\\”"
     if "',' or ']'" in problem or "',' or '}'" in problem:
+        opened = line_of(start)
+        comment = re.search(r"[\[{,]\s*([^,\[\]{}]*?\s#[^,\]}]*)", opened)
+        if comment:  # [甲, 乙 #丙]: " #" starts a comment even inside brackets, the bracket is lost
+            item = comment.group(1).strip()
+            return (f"第 {start + 1} 行的括号中有“ #”：YAML 把“ #”及其后的文字当作注释，括号因此没有闭合；"
+                    f"如 # 是值的一部分，请给该项加引号，如 '{item}'")
         if "]" in problem:
             return f"第 {start + 1} 行的方括号 [ ] 没有配对，或其中的项之间缺少英文逗号，请写成如 [甲, 乙, 丙]"
         return f"第 {start + 1} 行的花括号 {{ }} 没有配对，或其中的项之间缺少英文逗号，请写成如 {{键: 值, 键: 值}}"
