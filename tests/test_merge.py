@@ -569,3 +569,15 @@ def test_a_duplicate_on_a_copied_sheet_names_the_other_sheet(kit, small_roster, 
     dups = sorted((i.sheet, i.cell, i.message) for i in cons.issues if i.kind == "duplicate_key")
     assert dups[0] == ("先锋岗登记表（2）", "A4", "先锋岗名称“秘书科党员先锋岗”与工作表“先锋岗登记表”第 4 行重复"
                        "（同一单位内不能重复），请删除或合并")
+
+
+def test_a_reference_between_number_fields_compares_values_not_text():
+    # a review: a decimal 5.0 never matched an integer 5 (compared as the texts "5.0" and "5")
+    from decimal import Decimal
+
+    from xltools.combine import _ref_key
+
+    assert _ref_key(5) == _ref_key(Decimal("5.0")) == _ref_key(5.0) == _ref_key(Decimal("5")) == "5"
+    assert _ref_key(Decimal("12.50")) == _ref_key(12.5) == "12.5"
+    assert _ref_key(Decimal("500")) == "500" and _ref_key(5) != _ref_key(50)
+    assert _ref_key(" 秘书科 党员先锋岗") == _ref_key("秘书科党员先锋岗")  # text as header labels are matched

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -340,7 +341,7 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
             targets: dict[str, bool | Row] = {}
             for r in unit_rows[fld.ref[0]]:
                 if r.values.get(fld.ref[1]) is not None:
-                    name = normalise_label(format_value(r.values.get(fld.ref[1])))
+                    name = _ref_key(r.values.get(fld.ref[1]))
                     if not r.has_error:
                         targets[name] = True
                     elif name not in targets:
@@ -356,7 +357,7 @@ def judge_unit(definition: FormDefinition, unit_code: str, chosen: dict[str, Fil
                         found[v] = targets.get(normalise_label(v))
                     state = found[v]
                 else:
-                    state = targets.get(normalise_label(format_value(v)))
+                    state = targets.get(_ref_key(v))
                 if state is True:
                     continue
                 if state is not None:
@@ -749,6 +750,15 @@ _DISPUTED = frozenset({"identity_conflict", "forwarded"})
 
 def _disputed(r: FileResult) -> bool:
     return any(i.kind in _DISPUTED for i in r.issues)
+
+
+def _ref_key(value: Any) -> str:
+    """How a referenced value is compared (``ref: form.field``): a text as its normalised label
+    (as headers are matched), a number by its value (an integer 5 and a decimal 5.0 are the same
+    post number), anything else as its text."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return format_value(Decimal(str(value)).normalize())
+    return normalise_label(format_value(value))
 
 
 def _preference(r: FileResult, form_name: str) -> tuple:
