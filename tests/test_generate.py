@@ -469,6 +469,21 @@ def test_one_column_form_is_not_merged(all_types):
     assert [ws.cell(r, 1).protection.locked for r in (4, 6, 7)] == [False, False, True]
 
 
+def test_a_one_column_form_is_found_again_on_merge(all_types, tmp_path):
+    # a review: a form of one field was generated but merge never found its header (two labels
+    # were needed), so its rows were never read
+    from xltools.merge import merge
+
+    d, path, _ = all_types
+    wb = openpyxl.load_workbook(path)
+    ws = wb["单列表"]
+    ws["A4"], ws["A5"] = "甲", "乙"
+    (tmp_path / "r").mkdir()
+    wb.save(tmp_path / "r" / path.name)
+    cons = merge(d, small_roster(Unit("Z9", "全类型单位")), [tmp_path / "r"], jobs=1)
+    assert [(r.sheet, r.row, r.values) for r in cons.rows["one"]] == [("单列表", 4, {"only": "甲"}), ("单列表", 5, {"only": "乙"})]
+
+
 # --------------------------------------------------------------------------- 填表说明
 
 

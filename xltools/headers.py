@@ -142,9 +142,10 @@ def header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
 
 def _row_matches(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict) -> list[HeaderMatch]:
     """Every form whose header row ``r`` could be: matching at least two of its fields and at
-    least half of them."""
+    least half of them; a form of one field, a row whose only header cell is that field's label
+    or alias as written (a one-column form was generated but never found on merge, a review)."""
     labels = header_labels(rows, r, index)
-    if len(labels) < 2:
+    if not labels or len(labels) == 1 and all(len(f.fields) > 1 for f in definition.forms):
         return []
     per_form: dict[str, dict[str, list[int]]] = {}
     noted: list[tuple[int, list[tuple[str, str, bool]]]] = []
@@ -166,7 +167,10 @@ def _row_matches(rows: list[list[Any]], r: int, definition: FormDefinition, inde
     for form_name, found in per_form.items():
         form = definition.form(form_name)
         score = len(found)
-        if score < 2 or score * 2 < len(form.fields):
+        if len(form.fields) == 1:
+            if len(labels) != 1 or noted:  # its label alone, as written
+                continue
+        elif score < 2 or score * 2 < len(form.fields):
             continue
         cols = {name: at[0] for name, at in found.items()}
         repeated = {name: at for name, at in found.items() if len(at) > 1}
