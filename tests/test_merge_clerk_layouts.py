@@ -489,8 +489,42 @@ def test_a_table_copied_under_another_while_its_own_sheet_is_filled_counts_once(
     (pasted,) = [i for i in issues if i.kind == "pasted_table"]
     assert (pasted.level, pasted.cell) == ("错误", "A10")
     assert pasted.message == ("第 10 行起是党员先锋岗为群众办实事做好事登记表的内容（粘贴在党员先锋岗登记表的下方），"
-                              "而工作表“办实事做好事登记表”中也填了党员先锋岗为群众办实事做好事登记表，无法确定是重复还是补充，"
+                              "而工作表“办实事做好事登记表”中也有党员先锋岗为群众办实事做好事登记表的数据，无法确定是重复还是补充，"
                               "这些行未采用；如是补充，请移到工作表“办实事做好事登记表”中后重新报送")
+
+
+def test_one_table_pasted_under_two_sheets_counts_once(kit, blank, tmp_path):
+    # a review: the deeds table pasted under the posts and under 工作成效表 (its own sheet empty)
+    # counted 4 deeds for 2
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", "办实事做好事登记表", [DEED, DEED], top=8, title=True)
+    wb = openpyxl.load_workbook(path)
+    lines = [[c.value for c in row] for row in wb["办实事做好事登记表"].iter_rows(min_row=1, max_row=3)]
+    for i, values in enumerate(lines + [DEED, DEED]):
+        for j, v in enumerate(values):
+            wb["工作成效表"].cell(row=8 + i, column=1 + j, value=v)
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert cons.figures["deeds_total"] == 2 and cons.figures["beneficiaries"] == 24
+    assert [(r.sheet, r.row) for r in cons.rows["deeds"]] == [(SHEET, 11), (SHEET, 12)]
+    assert sorted((r.sheet, r.row) for r in cons.rejected) == [("工作成效表", 11), ("工作成效表", 12)]
+    assert cons.counts["rows_read"] == 6 and cons.counts["rows_rejected"] == 2
+    second = [i for i in cons.issues if i.kind == "pasted_table" and i.sheet == "工作成效表"]
+    assert [(i.level, i.cell) for i in second] == [("错误", "A10")]
+    assert "而工作表“先锋岗登记表”中也有党员先锋岗为群众办实事做好事登记表的数据" in second[0].message
+
+
+@pytest.mark.parametrize("own", [["填表人：张三", None, "审核人：李四"], ["合计", None, None, None, None, 12, 1.5]])
+def test_a_footer_or_total_line_on_the_own_sheet_is_no_data_there(kit, blank, tmp_path, own):
+    # a review: a footer or a 合计 line on the empty 办实事 sheet made the pasted rows "also there"
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", "办实事做好事登记表", [DEED], top=8, title=True)
+    wb = openpyxl.load_workbook(path)
+    for j, v in enumerate(own):
+        wb["办实事做好事登记表"].cell(row=4, column=1 + j, value=v)
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert [(r.sheet, r.row) for r in cons.rows["deeds"]] == [(SHEET, 11)]
+    assert cons.counts["rows_rejected"] == 0
+    assert [i.level for i in issues if i.kind == "pasted_table"] == ["警告"]
 
 
 @pytest.mark.parametrize(("host", "host_row", "pasted", "pasted_rows"), [

@@ -545,8 +545,9 @@ def _read_form_sheet(
     same rows column by column, and the header of another form's table pasted below this one's
     data (read next by :func:`read_one`; the rows from its title on are not this table's).
     ``under`` is the form whose table this one was pasted under, if it was; ``also_on`` the
-    sheet of the same file where this form's own table has rows too: the pasted rows are then
-    rejected (a copy would count twice, a review; rows added there are the clerk's to move)."""
+    sheet of the same file whose rows of this form were read already (its own sheet, or a copy
+    pasted there): the pasted rows are then rejected (a copy would count twice, a review; rows
+    added there are the clerk's to move)."""
     form = match.form
     coercers = built.coercers
     where = {"file": file, "sheet": sheet.name,
@@ -558,8 +559,8 @@ def _read_form_sheet(
     # --- header report -------------------------------------------------------------------
     if under is not None and also_on:
         issues.append(_issue(ERROR, "pasted_table",
-                             f"第 {hr + 1} 行起是{form.title}的内容（粘贴在{under.title}的下方），而工作表“{also_on}”中也填了"
-                             f"{form.title}，无法确定是重复还是补充，这些行未采用；如是补充，请移到工作表“{also_on}”中后重新报送",
+                             f"第 {hr + 1} 行起是{form.title}的内容（粘贴在{under.title}的下方），而工作表“{also_on}”中也有"
+                             f"{form.title}的数据，无法确定是重复还是补充，这些行未采用；如是补充，请移到工作表“{form.sheet}”中后重新报送",
                              row=hr + 1, cell=cell_address(hr + 1, min(match.columns.values())), **where))
     elif under is not None:  # not where the form was issued, and said so: neither moved nor renamed
         issues.append(_issue(WARNING, "pasted_table",
@@ -850,7 +851,7 @@ def _read_form_sheet(
                 _derive(row, f, c, sheet, where)
             if also_on:
                 row.issues.append(_issue(ERROR, "row_pasted_table",
-                                         f"第 {row.row} 行在粘贴于{under.title}下方的{form.title}中（工作表“{also_on}”中也有），本行未采用",
+                                         f"第 {row.row} 行在粘贴于{under.title}下方的{form.title}中（工作表“{also_on}”中也有该表的数据），本行未采用",
                                          row=row.row, **where))
             if missing_issue:
                 row.issues.append(_issue(ERROR, "row_missing_column", f"第 {row.row} 行{missing_issue}",
@@ -879,16 +880,6 @@ def _read_form_sheet(
 
 #: What a clerk should type instead of a formula, by field type.
 _WHAT_TO_TYPE = {"integer": "数值", "decimal": "数值", "date": "日期", "boolean": "“是”或“否”", "choice": "选项"}
-
-
-def _filled_elsewhere(form_name: str, sheet: SheetData, matches: list[tuple[SheetData, HeaderMatch]]) -> str:
-    """The name of another sheet whose own table is ``form_name``'s and holds a row of two
-    values or more below its header, else ""."""
-    for other, m in matches:
-        if other is not sheet and m.form.name == form_name and any(
-                sum(1 for v in row if not _is_blank(v)) >= 2 for row in other.rows[m.header_row + 1:]):
-            return other.name
-    return ""
 
 
 _PASTED_LOOKAHEAD = 3
@@ -1282,18 +1273,30 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         result.issues.append(_issue(ERROR, "unidentified",
                                     f"{result.reason}；请在文件名中写明单位名称，或使用下发的登记表重新报送", file=file))
     seen_forms: dict[str, int] = {}
+    # Each sheet's own table first, then the tables pasted below them: a pasted table whose
+    # form already has rows in this file (its own sheet, or a copy pasted elsewhere) is
+    # rejected, never counted twice (a review: one table pasted under two sheets counted 4
+    # deeds for 2).  ``filled``: form name → the sheet its rows were read from.
+    filled: dict[str, str] = {}
+    queue: list[tuple[SheetData, HeaderMatch, Any]] = []  # (sheet, pasted header, form it is under)
+
+    def read_table(sheet: SheetData, m: HeaderMatch, under: Any) -> None:
+        also_on = filled.get(m.form.name, "") if under is not None else ""
+        rows, sheet_issues, block, pasted = _read_form_sheet(sheet, m, file, unit, stamped, built, under, also_on)
+        result.rows.setdefault(m.form.name, []).extend(rows)
+        if block is not None:
+            result.columnar.setdefault(m.form.name, []).append(block)
+        result.issues.extend(sheet_issues)
+        if rows and not also_on:
+            filled.setdefault(m.form.name, sheet.name)
+        if pasted is not None:
+            queue.append((sheet, pasted, m.form))
+
     for sheet, first in matches:
         seen_forms[first.form.name] = seen_forms.get(first.form.name, 0) + 1
-        m: HeaderMatch | None = first
-        under: Any = None  # the form whose table the current one was pasted under
-        while m is not None:
-            also_on = _filled_elsewhere(m.form.name, sheet, matches) if under is not None else ""
-            rows, sheet_issues, block, pasted = _read_form_sheet(sheet, m, file, unit, stamped, built, under, also_on)
-            result.rows.setdefault(m.form.name, []).extend(rows)
-            if block is not None:
-                result.columnar.setdefault(m.form.name, []).append(block)
-            result.issues.extend(sheet_issues)
-            under, m = m.form, pasted
+        read_table(sheet, first, None)
+    while queue:
+        read_table(*queue.pop(0))
     matched = {id(sheet) for sheet, _m in matches}
     for sheet in book.sheets:
         if (id(sheet) in matched or sheet.name in _NOT_FOR_DATA or sheet.state != "visible"
