@@ -12,6 +12,7 @@ another, found by hostile reviews:
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -552,6 +553,30 @@ def test_a_table_pasted_under_one_with_fewer_fields_leaves_the_host_as_it_is(kit
     assert [(r.sheet, r.row) for r in cons.rows[pasted_form.name]] == [(host, 9)]
     kinds = {i.kind for i in cons.issues if i.sheet == host}
     assert "pasted_table" in kinds and not kinds & {"sheet_renamed", "header_moved"}
+    assert cons.counts["rows_read"] == 2
+
+
+def test_a_sheet_with_optional_columns_deleted_keeps_its_rows_under_a_fuller_pasted_table(kit, blank, tmp_path):
+    # a review: 工作成效表 with 上年值 and 说明 deleted (4 of 6 fields) lost its rows to the
+    # 年度考核表 pasted below it (8 of 8)
+    wb = openpyxl.load_workbook(blank)
+    ws, other = wb["工作成效表"], wb["年度考核表"]
+    header = [ws.cell(row=3, column=c).value for c in range(1, 7)]
+    for label in ("说明", "上年值"):
+        ws.delete_cols(header.index(label) + 1)
+    kept = [ws.cell(row=3, column=c).value for c in range(1, 5)]
+    row = {"先锋岗名称": "秘书科党员先锋岗", "指标名称": "人均办案数", "本年值": 33.9, "计量单位": "件"}
+    for j, label in enumerate(kept):
+        ws.cell(row=4, column=1 + j, value=row[label])
+    lines = [[c.value for c in r] for r in other.iter_rows(min_row=1, max_row=3)]
+    for i, values in enumerate(lines + [SCORES]):
+        for j, v in enumerate(values):
+            ws.cell(row=8 + i, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    assert [(r.sheet, r.row, r.values["current"]) for r in cons.rows["results"]] == [("工作成效表", 4, Decimal("33.9"))]
+    assert [(r.sheet, r.row, r.values["total"]) for r in cons.rows["assessment"]] == [("工作成效表", 11, 92)]
     assert cons.counts["rows_read"] == 2
 
 

@@ -198,12 +198,19 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
             current = best.get(m.form.name)
             if current is None or m.score > current.score:
                 best[m.form.name] = m
-    # A sheet holds one form at its top: the topmost of the forms whose header it carries nearly
-    # whole (another form's table pasted below it is read after its data, see header_at: a
-    # review found 工作成效表 read as the 办实事 table pasted under it, which has more fields),
-    # else the best-scoring one (ties: definition order).
+    # A sheet holds one form at its top: the form issued on a sheet of this name; else the
+    # topmost of the forms whose header it carries nearly whole (another form's table pasted
+    # below it is read after its data, see header_at: a review found 工作成效表 read as the
+    # 办实事 table pasted under it, which has more fields); else the best-scoring one (ties:
+    # definition order).
     if not best:
         return []
+    # the form issued on a sheet of this name, if its header is here at all: a clerk deletes
+    # optional columns (工作成效表 with 4 of 6), and a fuller table pasted below must not take
+    # the sheet and lose its rows (a review)
+    own = [m for m in best.values() if m.form.sheet == sheet.name]
+    if own:
+        return own[:1]
     strong = [m for m in best.values() if m.score >= _STRONG * len(m.form.fields)]
     if strong:
         return [min(strong, key=lambda m: (m.header_row, -m.score / len(m.form.fields)))]
