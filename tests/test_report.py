@@ -881,6 +881,22 @@ def test_row_tags_alone_in_their_rows_render(tmp_path, figures):
     assert [[c.text for c in row.cells] for row in table.rows] == [[u["code"], u["name"]] for u in ctx["units"]]
 
 
+def test_a_row_loop_in_a_nested_table_renders(tmp_path, figures):
+    # a review: the outer row's text held the inner table's two {%tr %} and was refused
+    ctx = report_context(figures)
+    doc = Document()
+    doc.add_paragraph("{{ posts_total }}")
+    inner = doc.add_table(rows=1, cols=1).cell(0, 0).add_table(rows=3, cols=2)
+    for r, values in enumerate([["{%tr for u in units[:2] %}", ""], ["{{ u.code }}", "{{ u.name }}"],
+                                ["{%tr endfor %}", ""]]):
+        for c, v in enumerate(values):
+            inner.cell(r, c).text = v
+    doc.save(tmp_path / "n.docx")
+    out = Document(io.BytesIO(render_template(tmp_path / "n.docx", ctx)))
+    nested = out.tables[0].cell(0, 0).tables[0]
+    assert [[c.text for c in row.cells] for row in nested.rows] == [[u["code"], u["name"]] for u in ctx["units"][:2]]
+
+
 def test_a_zero_width_space_beside_a_paragraph_tag_is_not_text(tmp_path, figures):
     tpl = make_template(tmp_path / "p.docx", ["{%p if posts_total %}\u200b", "有", "{%p endif %}"])
     doc = Document(io.BytesIO(render_template(tpl, report_context(figures))))

@@ -920,15 +920,16 @@ def _check_whole_tags(name: str, label: str, text: str, kind: str) -> None:
 
 
 def _check_table_tags(name: str, label: str, root: Any) -> None:
-    """:func:`_check_whole_tags` for each table row and cell under ``root``: a row's text is
-    its cells' texts, space-separated."""
-    def text(el: Any) -> str:
-        return " ".join("".join(t.text or "" for t in p.iter(_W + "t")) for p in el.iter(_W + "p"))
+    """:func:`_check_whole_tags` for each table row and cell under ``root``: a cell's text is
+    its own paragraphs' (a table nested in it has rows of its own, checked as such: a review
+    found a valid nested {%tr %} loop refused), a row's its cells', space-separated."""
+    def cell_text(tc: Any) -> str:
+        return " ".join("".join(t.text or "" for t in p.iter(_W + "t")) for p in tc.iterchildren(_W + "p"))
 
     for tr in root.iter(_W + "tr"):
-        _check_whole_tags(name, label, text(tr), "tr")
+        _check_whole_tags(name, label, " ".join(map(cell_text, tr.iterchildren(_W + "tc"))), "tr")
     for tc in root.iter(_W + "tc"):
-        _check_whole_tags(name, label, text(tc), "tc")
+        _check_whole_tags(name, label, cell_text(tc), "tc")
     # a row or cell tag outside any table: docxtpl leaves it to Jinja2 as an unknown tag "tr"
     for p in root.iter(_W + "p"):
         said = "".join(t.text or "" for t in p.iter(_W + "t"))
