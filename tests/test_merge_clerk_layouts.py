@@ -243,20 +243,38 @@ def test_an_extra_column_whose_header_is_an_alias_and_a_note_stays_extra(kit, bl
         ("extra_column", "警告", "多出的列“责任人（联系电话）”不在登记表中，未汇总（该列有内容，请核对）")]
 
 
-def test_a_note_naming_a_magnitude_never_makes_an_amount_column(kit, blank, tmp_path):
-    # a review: 涉及金额（千） was read as 万元 (ten times too large), （百万）, （亿） likewise
-    for note in ("（千）", "（百万）", "（亿）", "(千元)"):
-        wb = openpyxl.load_workbook(blank)
-        ws = wb["办实事做好事登记表"]
-        col = [ws.cell(row=3, column=c).value for c in range(1, 12)].index("涉及金额（万元）") + 1
-        ws.cell(row=3, column=col, value="涉及金额" + note)
-        for j, v in enumerate([date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答", 12, 15, "已办结", "满意"]):
-            ws.cell(row=4, column=1 + j, value=v)
-        path = tmp_path / "D01.xlsx"
-        wb.save(path)
-        cons = merge(kit, ROSTER, [path], jobs=1)
-        assert cons.figures["deeds_amount"] == 0, note
-        assert [r.values["amount"] for r in cons.rows["deeds"]] == [None], note
+@pytest.mark.parametrize(("header", "amount"), [
+    ("涉及金额（千）", None), ("涉及金额（百万）", None), ("涉及金额（亿）", None), ("涉及金额(千元)", None),
+    ("涉及金额（元）（含税）", None), ("涉及金额（千元，含税）", None), ("涉及金额（单位：元）", None),
+    ("涉及金额（万元）（含税）", Decimal("15")), ("涉及金额（含税）", Decimal("15")), ("涉及金额（单位：万元）", Decimal("15")),
+])
+def test_a_note_naming_another_unit_never_makes_an_amount_column(kit, blank, tmp_path, header, amount):
+    # a review: 涉及金额（千） was read as 万元 (ten times too large), （百万）, （亿） likewise;
+    # the field's own unit among the notes, or a note that is no unit, is the field
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["办实事做好事登记表"]
+    col = [ws.cell(row=3, column=c).value for c in range(1, 12)].index("涉及金额（万元）") + 1
+    ws.cell(row=3, column=col, value=header)
+    for j, v in enumerate([date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答", 12, 15, "已办结", "满意"]):
+        ws.cell(row=4, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    assert [r.values["amount"] for r in cons.rows["deeds"]] == [amount]
+
+
+@pytest.mark.parametrize(("sheet", "col", "header", "field", "value"), [
+    (SHEET, "E3", "参与党员人数（含责任人）", "members", 6),  # the form's own help text
+    (SHEET, "C3", "是否窗口单位（是/否（下拉选择））", "is_window", False),
+])
+def test_a_note_that_is_no_unit_keeps_a_number_or_nested_note_column(kit, blank, tmp_path, sheet, col, header, field, value):
+    # a review: 人 found inside 含责任人 refused the column and rejected the whole sheet
+    def edit(ws):
+        ws[col] = header
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert posts["秘书科党员先锋岗"].values[field] == value
+    assert cons.counts["rows_rejected"] == 0
 
 
 def test_a_score_header_with_its_maximum_is_the_field(kit, blank, tmp_path):

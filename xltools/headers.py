@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .forms import UNITS, Form, FormDefinition, normalise_label
+from .forms import Form, FormDefinition, normalise_label
 from .readers import SheetData
 
 #: How many rows from the top of a sheet are searched for a header.
@@ -59,62 +59,90 @@ def label_index(definition: FormDefinition) -> dict[str, list[tuple[str, str, bo
     return index
 
 
-#: A note in brackets after a normalised label (NFKC made （）half-width): 是否窗口单位(是/否).
-_NOTE_RE = re.compile(r"(.+?)(?:\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】)")
 _NUMBER_TYPES = ("integer", "decimal")
 #: The share of a form's fields a header row names for the row to be that form's header
 #: whatever other form a row below matches better.
 _STRONG = 0.75
+#: Closing bracket → its opening one, after NFKC (（）［］ are half-width then).
+_BRACKETS = {")": "(", "]": "[", "】": "【", "〕": "〔"}
 
 
 @lru_cache(maxsize=4096)
-def _label_and_note(key: str) -> tuple[str, str] | None:
-    """``(label, note)`` of a normalised header ending in one bracketed note
-    (``是否窗口单位(是/否)`` → ``("是否窗口单位", "是/否")``), else None."""
-    m = _NOTE_RE.fullmatch(key)
-    if m is None:
-        return None
-    return m.group(1), next(g for g in m.groups()[1:] if g is not None)
+def _without_notes(key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A normalised header without its bracketed notes at the end, one more at a time:
+    ``涉及金额(元)(含税)`` → ``(("涉及金额(元)", ("含税",)), ("涉及金额", ("元", "含税")))``; a
+    note may hold brackets of its own (``是否窗口单位(是/否(下拉选择))``)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    notes: tuple[str, ...] = ()
+    rest = key
+    while len(rest) > 1 and rest[-1] in _BRACKETS:
+        close, opening, depth = rest[-1], _BRACKETS[rest[-1]], 0
+        for i in range(len(rest) - 1, -1, -1):
+            depth += (rest[i] == close) - (rest[i] == opening)
+            if depth == 0:
+                break
+        if depth or i == 0:
+            break  # unbalanced, or a bracket with no label before it
+        notes = (rest[i + 1:-1], *notes)
+        rest = rest[:i]
+        out.append((rest, notes))
+    return tuple(out)
 
 
 def label_matches(text: str, index: dict, definition: FormDefinition) -> tuple[list[tuple[str, str, bool]], bool]:
     """``(matches, noted)``: every ``(form name, field name, is_alias)`` header ``text`` names,
-    and whether they were found only without a bracketed note at its end.
+    and whether they were found only without bracketed notes at its end.
 
     Its normalised text is looked up in ``index`` (:func:`label_index`); failing that, its text
-    without such a note, as an alias (clerks write what to fill after the label:
-    ``是否窗口单位（是/否）``, ``先锋岗名称（全称）``; refusing it made every row 缺少必填列, a
-    hostile review).  A number field is not matched so when the note may change what the
-    numbers mean (:func:`_note_fits`).  A noted match counts only for a field that no other
-    column names as written (:func:`_row_matches`): ``责任人（联系电话）`` beside 党员责任人 is
-    an extra column, not a second 党员责任人."""
+    without such notes (:func:`_without_notes`), as an alias (clerks write what to fill after
+    the label: ``是否窗口单位（是/否）``, ``先锋岗名称（全称）``; refusing it made every row
+    缺少必填列, a hostile review).  A number field is not matched so when a note may change
+    what the numbers mean (:func:`_note_fits`).  A noted match counts only for a field that no
+    other column names as written (:func:`_row_matches`): ``责任人（联系电话）`` beside
+    党员责任人 is an extra column, not a second 党员责任人."""
     key = normalise_label(text)
     found = index.get(key)
     if found is not None:
         return found, False
-    split = _label_and_note(key)
-    if split is None:
-        return [], False
-    label, note = split
-    return [(form_name, field_name, True) for form_name, field_name, _alias in index.get(label, ())
-            if _note_fits(definition.form(form_name).field(field_name), note)], True
+    for label, notes in _without_notes(key):
+        found = index.get(label)
+        if found is not None:
+            return [(form_name, field_name, True) for form_name, field_name, _alias in found
+                    if all(_note_fits(definition.form(form_name).field(field_name), n) for n in notes)], True
+    return [], False
 
 
-#: Characters of a note that scale an amount or name money (涉及金额（千）, 人数（万人）).
-_MAGNITUDE = frozenset("千百万亿元%％‰")
+#: A unit as clerks write one in a header's brackets (after NFKC): a magnitude, a unit, or both
+#: (千, 百万, 元, 万元, 人, 人次, 个, %).
+_UNIT_LIKE = re.compile(r"[十百千万亿]*(?:元|人次|人|名|件|个|次|户|项|天|小时|分|%|‰|家|份|场|期|篇|条)|[十百千万亿]+")
+_MAGNITUDE = frozenset("十百千万亿元%‰")
+
+
+def unit_like(note: str) -> bool:
+    """Whether a header's bracketed ``note`` (normalised) is a unit: ``千元``, ``单位:人``, ``%``;
+    not ``含责任人`` nor ``老百姓`` (a review: 百 and 人 found inside those refused them)."""
+    note = note.strip()
+    if note.startswith("单位"):
+        note = note[2:].lstrip(":：")
+    return bool(note) and _UNIT_LIKE.fullmatch(note) is not None
 
 
 def _note_fits(f: Any, note: str) -> bool:
-    """Whether a header's bracketed ``note`` leaves field ``f``'s meaning as it is: always for a
-    field that is not a number; for a number, when the note holds no magnitude or money
-    (千, 万, 元…: 涉及金额（千） read as 万元 would be wrong tenfold) and, for a field with a unit,
-    no unit and no digit (the unit is the field's, in :func:`label_index`).  A score's maximum
-    (为民意识强（20分）) fits a field without a unit."""
+    """Whether a header's bracketed ``note`` leaves field ``f``'s meaning as it is.  Always for
+    a field that is not a number.  For a number, the note's words (split at commas, 顿号 and
+    the like) are looked at: one that is a unit (:func:`unit_like`) must be the field's own
+    unit when it has one (涉及金额（千）or（千元，含税）for 万元 would be wrong tenfold), and
+    must name no magnitude or money when it has none; a digit (1-500) is refused for a field
+    with a unit.  A score's maximum (为民意识强（20分）) fits a field without a unit."""
     if f.type not in _NUMBER_TYPES:
         return True
-    if any(ch in _MAGNITUDE for ch in note):
-        return False
-    return not f.unit or not (any(u in note for u in UNITS) or any(ch.isdigit() for ch in note))
+    words = [w for w in re.split(r"[,，、;；/\s]+", note) if w]
+    units = [w for w in words if unit_like(w)]
+    if f.unit:
+        own = normalise_label(f.unit)
+        return all(normalise_label(w.removeprefix("单位").lstrip(":：")) == own for w in units) \
+            and not any(ch.isdigit() for ch in note)
+    return not any(ch in _MAGNITUDE for w in units for ch in w)
 
 
 def header_labels(rows: list[list[Any]], r: int, index: dict) -> dict[int, str]:
@@ -236,4 +264,4 @@ def header_at(rows: list[list[Any]], r: int, definition: FormDefinition, index: 
 
 
 __all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_at", "header_labels", "label_index",
-           "label_matches"]
+           "label_matches", "unit_like"]

@@ -28,7 +28,7 @@ from . import stamp as st
 from .coerce import compiled, format_value
 from .errors import DataError, ReturnReadError
 from .forms import FormDefinition, normalise_label
-from .headers import HeaderMatch, find_headers, header_at, label_index
+from .headers import HeaderMatch, find_headers, header_at, label_index, unit_like
 from .identify import (
     cell_text,
     file_mtime,
@@ -935,7 +935,7 @@ def _other_unit(text: str, form: Any) -> tuple[Any, str]:
     if m is None:
         return None, ""
     base, written = normalise_label(m.group(1)), m.group(2).strip()
-    if len(written) > 4 or any(ch.isdigit() for ch in written):  # a note (1-500, 填阿拉伯数字), not a unit
+    if not unit_like(normalise_label(written)):  # a note (1-500, 含责任人, 老百姓), not a unit
         return None, ""
     for f in form.fields:
         if f.unit and written != f.unit and any(normalise_label(lab) == base for lab in f.labels):
