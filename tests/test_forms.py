@@ -1170,3 +1170,10 @@ def test_derived_fields_with_items_that_are_not_names_say_so_once():
 def test_a_harmless_value_of_a_key_the_type_ignores_is_accepted(i, key, value):
     d = parse_form_definition(dump(broken(**{f"forms__0__fields__{i}__{key}": value})))
     assert d.form("a").fields[i].name in ("n", "d")
+
+
+@pytest.mark.parametrize("title", ["“三会一课”落实情况“回头看”", "“一岗双责”与“回头看”"])
+def test_quoted_terms_inside_a_title_are_content(yaml_parser, kit_path, title):
+    # a review: these were refused as several quoted values run together
+    text = kit_text_with(kit_path, "title: 党员先锋岗工作台账\n", f"title: {title}\n")
+    assert parse_form_definition(text, source="pioneer_posts.yaml").title == title

@@ -401,8 +401,11 @@ class _Validator:
         if isinstance(raw, QuotedText) or len(text) < 2 or text[0] not in _QUOTES or text[-1] not in _QUOTES:
             return text
         inner = text[1:-1].strip()
-        parts = [p for p in (q.strip(" ,，、") for q in re.split(f"[{_QUOTES}]+", inner)) if p]
-        if len(parts) > 1:  # [“男”“女”]: one item in YAML
+        if any(ch in _QUOTES for ch in inner):
+            segments = re.fullmatch(f"(?:[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}][\\s,，、;；]*)+", text)
+            if segments is None:
+                return text  # “三会一课”落实情况“回头看”: quoted terms in a title, as written
+            parts = [p for p in (q.strip(" ,，、;；") for q in re.split(f"[{_QUOTES}]+", inner)) if p]
             self.err(where, f"{text} 像是几个带中文引号的值连在了一起；YAML 只认英文引号，列表项用英文逗号分隔，"
                             f"请写成 [{', '.join(parts)}]")
             return text
