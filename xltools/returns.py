@@ -626,36 +626,41 @@ def _read_form_sheet(
     if positions != sorted(positions):
         issues.append(_issue(WARNING, "columns_reordered",
                              f"{form.sheet}的列顺序与下发的登记表不同，已按表头对应读取", row=hr + 1, **where))
-    extra_cols = []
-    width = max((len(r) for r in sheet.rows[hr:]), default=0)
-    for c in range(width):
-        if c in used:
-            continue
-        label = match.labels.get(c)
-        has_data = any(c < len(r) and not _is_blank(r[c]) for r in sheet.rows[hr + 1:])
-        if label is not None or has_data:
-            extra_cols.append((c, label, has_data))
-    for c, label, has_data in extra_cols:
-        at, raw = hr, label or ""  # the header cell, or a headerless column's first filled cell
-        if c in unit_columns:
-            f, written = unit_columns[c]
-            msg = (f"表头“{_one_line(label)}”的单位“{written}”与登记表要求的“{f.unit}”不同，该列未汇总；"
-                   f"请按{f.unit}填写，并把表头改回登记表的写法")
-        elif label is not None and other_version:
-            msg = (f"多出的列“{_one_line(label)}”不在现在的表单定义中，未汇总（本文件按另一版定义下发）；"
-                   "若它就是现在的某个字段，请在表单定义中把它加入该字段的 aliases")
-        elif label is not None:
-            msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
-        else:
-            # named by its first filled cell (the header cell above it is empty: a newcomer's
-            # review was sent to look at J3 for data typed in J5)
-            at = next(r for r in range(hr + 1, len(sheet.rows))
-                      if c < len(sheet.rows[r]) and not _is_blank(sheet.rows[r][c]))
-            raw = cell_text(sheet.rows[at][c])
-            msg = (f"第 {column_letter(c)} 列没有表头但有内容（从 {cell_address(at + 1, c)} 起），未汇总；"
-                   "如需汇总请填到对应列中")
-        issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(at + 1, c), row=at + 1,
-                             raw=_one_line(raw), **where))
+
+    def report_extra_columns(end: int) -> None:
+        """Columns this table does not read, in its rows up to ``end`` (0-based, exclusive:
+        a table pasted below has columns of its own, a review)."""
+        extra_cols = []
+        width = max((len(r) for r in sheet.rows[hr:end]), default=0)
+        for c in range(width):
+            if c in used:
+                continue
+            label = match.labels.get(c)
+            has_data = any(c < len(r) and not _is_blank(r[c]) for r in sheet.rows[hr + 1:end])
+            if label is not None or has_data:
+                extra_cols.append((c, label, has_data))
+        for c, label, has_data in extra_cols:
+            at, raw = hr, label or ""  # the header cell, or a headerless column's first filled cell
+            if c in unit_columns:
+                f, written = unit_columns[c]
+                msg = (f"表头“{_one_line(label)}”的单位“{written}”与登记表要求的“{f.unit}”不同，该列未汇总；"
+                       f"请按{f.unit}填写，并把表头改回登记表的写法")
+            elif label is not None and other_version:
+                msg = (f"多出的列“{_one_line(label)}”不在现在的表单定义中，未汇总（本文件按另一版定义下发）；"
+                       "若它就是现在的某个字段，请在表单定义中把它加入该字段的 aliases")
+            elif label is not None:
+                msg = f"多出的列“{_one_line(label)}”不在登记表中，未汇总" + ("（该列有内容，请核对）" if has_data else "")
+            else:
+                # named by its first filled cell (the header cell above it is empty: a newcomer's
+                # review was sent to look at J3 for data typed in J5)
+                at = next(r for r in range(hr + 1, end)
+                          if c < len(sheet.rows[r]) and not _is_blank(sheet.rows[r][c]))
+                raw = cell_text(sheet.rows[at][c])
+                msg = (f"第 {column_letter(c)} 列没有表头但有内容（从 {cell_address(at + 1, c)} 起），未汇总；"
+                       "如需汇总请填到对应列中")
+            issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(at + 1, c), row=at + 1,
+                                 raw=_one_line(raw), **where))
+
     missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
     # --- data rows -------------------------------------------------------------------------
     # Everything about a column is decided here once (DESIGN.md §5; issue 7: coercion is
@@ -694,6 +699,7 @@ def _read_form_sheet(
     # the texts that may start another form's table pasted below (its title, a label)
     marks = built.other_marks[form.name]
     pasted: HeaderMatch | None = None
+    table_end = n_data  # 0-based row where another form's table pasted below begins
     stops = [r for r, v in enumerate([row[0] if row else None for row in data[hr + 1:]], hr + 1)
              if v is None or v.__class__ is str and (v in header_texts or v in marks or v.lstrip()[:1] in _STOP_START
                                                      or v == form.title or not v.strip())]
@@ -725,6 +731,7 @@ def _read_form_sheet(
                 # the rows above it that are that table's identity line: not this table's data
                 while picked and st.parse_identity_line(_first_cell(data[picked[-1]])[1]) is not None:
                     picked.pop()
+                table_end = r
                 break
             if first in header_texts and _repeats_header(data[r], match.labels):
                 headers_again.append(r + 1)
@@ -745,6 +752,7 @@ def _read_form_sheet(
                     totals.append(r + 1)  # xltools computes its own
                     continue
         picked.append(r)
+    report_extra_columns(table_end)
     if footer is not None:
         after = _data_after(data, footer[0] + 1)
         # never dropped in silence: data below a footer is named, and a row that fills more than
