@@ -350,15 +350,20 @@ def test_another_forms_table_pasted_under_this_one_is_read_as_that_form(kit, bla
     assert {i.kind for i in issues} == {"pasted_table", "missing_complete_for"}
 
 
-def test_a_pasted_table_with_a_blank_row_under_its_title_is_found(kit, blank, tmp_path):
-    # a review: the title was read as a post (six 必填项未填写 errors) when a blank row followed it
+@pytest.mark.parametrize(("blanks", "unit_line"), [(1, False), (5, False), (1, True)])
+def test_a_pasted_table_with_blank_rows_or_a_unit_line_under_its_title_is_found(kit, blank, tmp_path, blanks, unit_line):
+    # a review: the title was read as a post (six 必填项未填写 errors) when blank rows, or a
+    # blank row and 金额单位：万元, followed it
     path = paste_under_posts(blank, tmp_path / "D01.xlsx", "办实事做好事登记表", [DEED], top=8, title=True)
     wb = openpyxl.load_workbook(path)
-    wb[SHEET].insert_rows(9)
+    ws = wb[SHEET]
+    ws.insert_rows(9, blanks + unit_line)
+    if unit_line:
+        ws.cell(row=9 + blanks, column=1, value="金额单位：万元")
     wb.save(path)
     cons, posts, issues = read(kit, path)
     assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"]
-    assert [(r.sheet, r.row) for r in cons.rows["deeds"]] == [(SHEET, 12)]
+    assert [(r.sheet, r.row) for r in cons.rows["deeds"]] == [(SHEET, 11 + blanks + unit_line)]
     assert cons.counts["rows_read"] == 3 and cons.counts["rows_rejected"] == 0
 
 

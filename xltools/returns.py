@@ -890,15 +890,17 @@ def _read_form_sheet(
 _WHAT_TO_TYPE = {"integer": "数值", "decimal": "数值", "date": "日期", "boolean": "“是”或“否”", "choice": "选项"}
 
 
-_PASTED_LOOKAHEAD = 3
+#: Lines that are not blank from a pasted table's title to its header: title, a unit line
+#: (金额单位：万元), the identity line, the header.
+_PASTED_LOOKAHEAD = 4
 
 
 def _pasted_table(data: list[list[Any]], r: int, form_name: str, built: _Compiled) -> HeaderMatch | None:
     """The header of another form's table starting at 0-based row ``r`` (its header row, or its
-    title with the identity line and the header within the next rows that are not blank), else
-    None."""
+    title, a unit line and the identity line before it: within the next four lines that are not
+    blank, blank rows between them skipped up to twelve rows down), else None."""
     seen = 0
-    for h in range(r, min(r + 2 * _PASTED_LOOKAHEAD, len(data))):
+    for h in range(r, min(r + 3 * _PASTED_LOOKAHEAD, len(data))):
         if _first_cell(data[h])[1] is _BLANK_ROW:
             continue  # a blank row between the pasted title and its header
         found = header_at(data, h, built.definition, built.index, form_name)
