@@ -495,6 +495,9 @@ def test_generated_ids_validate_and_every_single_digit_error_is_caught(seq):
     ("李华 张 明", ("李华", "张明")),
     ("张 明 王 强", ("张", "明", "王", "强")),  # pairing four single characters would invent names
     ("张 明 李小华", ("张明", "李小华")),
+    ("张　明　　李　华", ("张明", "李华")),  # padded names side by side: wider gaps between them
+    ("张 明   李 华  王 强", ("张明", "李华", "王强")),
+    ("张 明  李 华 王 强", ("张", "明", "李", "华", "王", "强")),  # gaps that say nothing
     ("欧阳 明", ("欧阳", "明")),
     # a name written twice is one person
     ("张明、张明", ("张明",)),

@@ -794,11 +794,18 @@ def _listed(names: list[str], most: int = 10) -> str:
 
 
 def _join_padded(m: re.Match[str]) -> str:
-    """The replacement for :data:`_PADDED_NAME_RE`: a run of two characters joined, a longer
-    run unchanged."""
+    """The replacement for :data:`_PADDED_NAME_RE`: a run of two characters joined; a longer
+    run of an even count paired when the gaps between the pairs are all wider than those inside
+    them (``张　明　　李　华`` → ``张明 李华``, a review); else unchanged (``赵 钱 孙 李``)."""
     run = m.group()
-    chars = run.split()
-    return "".join(chars) if len(chars) == 2 else run
+    parts = re.split(r"(\s+)", run)
+    chars, gaps = parts[::2], [len(g) for g in parts[1::2]]
+    if len(chars) == 2:
+        return "".join(chars)
+    inside, between = gaps[::2], gaps[1::2]
+    if len(chars) % 2 == 0 and min(between) > max(inside):
+        return " ".join(a + b for a, b in zip(chars[::2], chars[1::2]))
+    return run
 
 
 def split_names(text: str) -> tuple[str, ...]:
