@@ -621,6 +621,21 @@ def test_the_same_table_pasted_again_with_its_title_and_identity_line_is_not_row
     assert not [i for i in issues if i.is_error]
 
 
+def test_a_header_repeated_in_other_words_below_is_not_a_row(kit, blank, tmp_path):
+    # a review: an older header written with aliases (岗位名称|科室|窗口单位|责任人…) under the
+    # current one was read as a post with four errors
+    def edit(ws):
+        ws.insert_rows(4)
+        for c, v in enumerate(["岗位名称", "科室", "窗口单位", "责任人", "参与党员数", "创建目标", "主要措施",
+                               "设立日期", "是否挂牌"], start=1):
+            ws.cell(row=4, column=c, value=v)
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert len(posts) == 2 and cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
+    (issue,) = [i for i in issues if i.kind == "header_repeated"]
+    assert issue.message == "第 4 行重复了表头，未作为数据读取"
+
+
 def test_data_below_a_footer_is_named_not_dropped_in_silence(kit, blank, tmp_path):
     def edit(ws):
         ws["A6"] = "填表人：张三"

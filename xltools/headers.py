@@ -245,6 +245,12 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
     return [_best(list(best.values()), definition)]
 
 
+def is_header_of(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict, form_name: str) -> bool:
+    """Whether row ``r`` (0-based) reads as a header of form ``form_name`` by the rule of
+    :func:`find_headers` (its labels or aliases, at least half of its fields)."""
+    return any(m.form.name == form_name for m in _row_matches(rows, r, definition, index))
+
+
 def header_at(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict,
               other_than: str) -> HeaderMatch | None:
     """Row ``r`` (0-based) as the header of a form other than ``other_than`` (a form name), by
@@ -263,5 +269,5 @@ def header_at(rows: list[list[Any]], r: int, definition: FormDefinition, index: 
     return best
 
 
-__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_at", "header_labels", "label_index",
-           "label_matches", "unit_like"]
+__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_at", "header_labels", "is_header_of",
+           "label_index", "label_matches", "unit_like"]

@@ -28,7 +28,7 @@ from . import stamp as st
 from .coerce import compiled, format_value
 from .errors import DataError, ReturnReadError
 from .forms import FormDefinition, normalise_label
-from .headers import HeaderMatch, find_headers, header_at, label_index, unit_like
+from .headers import HeaderMatch, find_headers, header_at, is_header_of, label_index, unit_like
 from .identify import (
     cell_text,
     file_mtime,
@@ -698,11 +698,12 @@ def _read_form_sheet(
     n_data = len(data)
     # the texts that may start another form's table pasted below (its title, a label)
     marks = built.other_marks[form.name]
+    own_labels = built.own_labels[form.name]
     pasted: HeaderMatch | None = None
     table_end = n_data  # 0-based row where another form's table pasted below begins
     stops = [r for r, v in enumerate([row[0] if row else None for row in data[hr + 1:]], hr + 1)
              if v is None or v.__class__ is str and (v in header_texts or v in marks or v.lstrip()[:1] in _STOP_START
-                                                     or v == form.title or not v.strip())]
+                                                     or v in own_labels or v == form.title or not v.strip())]
     stops.append(n_data)
     k = 0
     r_next = hr + 1
@@ -735,6 +736,10 @@ def _read_form_sheet(
                 break
             if first in header_texts and _repeats_header(data[r], match.labels):
                 headers_again.append(r + 1)
+                continue
+            if first in own_labels and first not in header_texts and is_header_of(
+                    data, r, built.definition, built.index, form.name):
+                headers_again.append(r + 1)  # the header again in other words (aliases, an older version's)
                 continue
             if block_line:
                 headers_again.append(r + 1)  # this table's own, pasted again
@@ -1134,6 +1139,9 @@ class _Compiled:
     index: Any
     coercers: dict[str, dict[str, Callable]]
     other_marks: dict[str, frozenset[str]]
+    #: per form, its labels and aliases as written: a row starting with one may be its header
+    #: again, written with other names (an older version's header left under the new one)
+    own_labels: dict[str, frozenset[str]]
 
 
 _COMPILED: list[_Compiled] = []
@@ -1152,7 +1160,8 @@ def _compiled(definition: FormDefinition) -> _Compiled:
         definition, label_index(definition),
         {f.name: {fld.name: compiled(fld) for fld in f.fields} for f in definition.forms},
         {f.name: frozenset(set().union(*(m for name, m in marks.items() if name != f.name)))
-         for f in definition.forms})
+         for f in definition.forms},
+        {f.name: frozenset(lab for fld in f.fields for lab in fld.labels) for f in definition.forms})
     _COMPILED.insert(0, built)
     del _COMPILED[4:]
     return built
