@@ -104,12 +104,18 @@ def label_matches(text: str, index: dict, definition: FormDefinition) -> tuple[l
     found = index.get(key)
     if found is not None:
         return found, False
+    return _noted_matches(key, index, definition), True
+
+
+def _noted_matches(key: str, index: dict, definition: FormDefinition) -> list[tuple[str, str, bool]]:
+    """:func:`label_matches` of a normalised header not in ``index``: its matches without its
+    notes (empty when it has none, or they do not fit)."""
     for label, notes in _without_notes(key):
         found = index.get(label)
         if found is not None:
             return [(form_name, field_name, True) for form_name, field_name, _alias in found
-                    if all(_note_fits(definition.form(form_name).field(field_name), n) for n in notes)], True
-    return [], False
+                    if all(_note_fits(definition.form(form_name).field(field_name), n) for n in notes)]
+    return []
 
 
 #: A unit as clerks write one in a header's brackets (after NFKC): a magnitude, a unit, or both
@@ -178,9 +184,13 @@ def _row_matches(rows: list[list[Any]], r: int, definition: FormDefinition, inde
     per_form: dict[str, dict[str, list[int]]] = {}
     noted: list[tuple[int, list[tuple[str, str, bool]]]] = []
     for c, text in labels.items():
-        found, with_note = label_matches(text, index, definition)
-        if with_note:
-            noted.append((c, found))
+        key = normalise_label(text)
+        found = index.get(key)
+        if found is None:  # label_matches, inline: this runs on every cell of the first rows
+            if key[-1:] in _BRACKETS:  # most such cells are data, with no note to strip
+                noted_found = _noted_matches(key, index, definition)
+                if noted_found:
+                    noted.append((c, noted_found))
             continue
         for form_name, field_name, _alias in found:
             at = per_form.setdefault(form_name, {}).setdefault(field_name, [])
