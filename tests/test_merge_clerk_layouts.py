@@ -580,11 +580,15 @@ def test_a_table_pasted_under_one_with_fewer_fields_leaves_the_host_as_it_is(kit
     assert cons.counts["rows_read"] == 2
 
 
-def test_a_sheet_with_optional_columns_deleted_keeps_its_rows_under_a_fuller_pasted_table(kit, blank, tmp_path):
+@pytest.mark.parametrize("renamed", [False, True])
+def test_a_sheet_with_optional_columns_deleted_keeps_its_rows_under_a_fuller_pasted_table(kit, blank, tmp_path,
+                                                                                          renamed):
     # a review: 工作成效表 with 上年值 and 说明 deleted (4 of 6 fields) lost its rows to the
-    # 年度考核表 pasted below it (8 of 8)
+    # 年度考核表 pasted below it (8 of 8); also when the clerk renamed the sheet
     wb = openpyxl.load_workbook(blank)
     ws, other = wb["工作成效表"], wb["年度考核表"]
+    if renamed:
+        ws.title = "成效"
     header = [ws.cell(row=3, column=c).value for c in range(1, 7)]
     for label in ("说明", "上年值"):
         ws.delete_cols(header.index(label) + 1)
@@ -599,8 +603,9 @@ def test_a_sheet_with_optional_columns_deleted_keeps_its_rows_under_a_fuller_pas
     path = tmp_path / "D01.xlsx"
     wb.save(path)
     cons = merge(kit, ROSTER, [path], jobs=1)
-    assert [(r.sheet, r.row, r.values["current"]) for r in cons.rows["results"]] == [("工作成效表", 4, Decimal("33.9"))]
-    assert [(r.sheet, r.row, r.values["total"]) for r in cons.rows["assessment"]] == [("工作成效表", 11, 92)]
+    sheet = "成效" if renamed else "工作成效表"
+    assert [(r.sheet, r.row, r.values["current"]) for r in cons.rows["results"]] == [(sheet, 4, Decimal("33.9"))]
+    assert [(r.sheet, r.row, r.values["total"]) for r in cons.rows["assessment"]] == [(sheet, 11, 92)]
     assert cons.counts["rows_read"] == 2
 
 

@@ -251,8 +251,20 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
         return own[:1]
     strong = [m for m in best.values() if m.score >= _STRONG * len(m.form.fields)]
     if strong:
-        return [min(strong, key=lambda m: (m.header_row, -m.score / len(m.form.fields)))]
+        top = min(strong, key=lambda m: (m.header_row, -m.score / len(m.form.fields)))
+        # another form's header above it with rows of data in between: a table of its own, the
+        # strong one pasted below it (a renamed sheet with optional columns deleted, a review)
+        above = [m for m in best.values() if m.header_row < top.header_row and m.form is not top.form
+                 and _data_between(rows, m.header_row, top.header_row)]
+        return [min(above, key=lambda m: m.header_row) if above else top]
     return [_best(list(best.values()), definition)]
+
+
+def _data_between(rows: list[list[Any]], first: int, last: int) -> bool:
+    """Whether a row strictly between 0-based rows ``first`` and ``last`` holds two values or
+    more (a data row, not a title or identity line)."""
+    return any(sum(1 for v in row if v is not None and not (v.__class__ is str and not v.strip())) >= 2
+               for row in rows[first + 1:last])
 
 
 def is_header_of(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict, form_name: str) -> bool:
