@@ -246,6 +246,8 @@ def test_an_extra_column_whose_header_is_an_alias_and_a_note_stays_extra(kit, bl
 @pytest.mark.parametrize(("header", "amount"), [
     ("涉及金额（千）", None), ("涉及金额（百万）", None), ("涉及金额（亿）", None), ("涉及金额(千元)", None),
     ("涉及金额（元）（含税）", None), ("涉及金额（千元，含税）", None), ("涉及金额（单位：元）", None),
+    # money in words inside the note (a review: 30,000 万元 read from amounts in 元)
+    ("涉及金额（金额单位：元）", None), ("涉及金额（人民币元）", None), ("涉及金额（美元）", None), ("涉及金额（万元（元））", None),
     ("涉及金额（万元）（含税）", Decimal("15")), ("涉及金额（含税）", Decimal("15")), ("涉及金额（单位：万元）", Decimal("15")),
 ])
 def test_a_note_naming_another_unit_never_makes_an_amount_column(kit, blank, tmp_path, header, amount):

@@ -133,21 +133,30 @@ def unit_like(note: str) -> bool:
     return bool(note) and _UNIT_LIKE.fullmatch(note) is not None
 
 
+#: Inside a note: money (any 元, with its magnitude: 元, 万元, 人民币元, 美元) and a magnitude
+#: before a count unit (万人, 千户).
+_MONEY_IN = re.compile(r"[十百千万亿]*元")
+_SCALED_IN = re.compile(r"[十百千万亿]+(?=[人件个次户项天名家份场期篇条])")
+
+
 def _note_fits(f: Any, note: str) -> bool:
     """Whether a header's bracketed ``note`` leaves field ``f``'s meaning as it is.  Always for
-    a field that is not a number.  For a number, the note's words (split at commas, 顿号 and
-    the like) are looked at: one that is a unit (:func:`unit_like`) must be the field's own
-    unit when it has one (涉及金额（千）or（千元，含税）for 万元 would be wrong tenfold), and
-    must name no magnitude or money when it has none; a digit (1-500) is refused for a field
-    with a unit.  A score's maximum (为民意识强（20分）) fits a field without a unit."""
+    a field that is not a number.  For a number: money anywhere in the note (涉及金额（金额单位：
+    元）, （人民币元）, （美元）) and a magnitude before a unit (万人) must be the field's own unit,
+    and a field without a unit takes neither (a review: 30,000 万元 read from amounts in 元);
+    a word of the note that is a unit (:func:`unit_like`: 千, 户数, 单位：个) must be the field's
+    unit when it has one; a digit (1-500) is refused for a field with a unit.  A score's maximum
+    (为民意识强（20分）) fits a field without a unit; 含责任人, 老百姓 fit any."""
     if f.type not in _NUMBER_TYPES:
         return True
-    words = [w for w in re.split(r"[,，、;；/\s]+", note) if w]
+    own = normalise_label(f.unit) if f.unit else ""
+    if _SCALED_IN.search(note) or any(normalise_label(u) != own for u in _MONEY_IN.findall(note)):
+        return False
+    words = [w.removeprefix("单位").lstrip(":：为以").removesuffix("计").removesuffix("数")
+             for w in re.split(r"[,，、;；/\s]+", note) if w]
     units = [w for w in words if unit_like(w)]
-    if f.unit:
-        own = normalise_label(f.unit)
-        return all(normalise_label(w.removeprefix("单位").lstrip(":：")) == own for w in units) \
-            and not any(ch.isdigit() for ch in note)
+    if own:
+        return all(normalise_label(w) == own for w in units) and not any(ch.isdigit() for ch in note)
     return not any(ch in _MAGNITUDE for w in units for ch in w)
 
 
