@@ -369,6 +369,25 @@ def test_a_pasted_table_with_blank_rows_or_a_unit_line_under_its_title_is_found(
     assert cons.counts["rows_read"] == 3 and cons.counts["rows_rejected"] == 0
 
 
+@pytest.mark.parametrize("sheet", [SHEET, "办实事做好事登记表"])
+def test_another_units_table_pasted_in_is_never_this_units(kit, blank, tmp_path, sheet):
+    # a review: D02's table (title, identity line naming D02, header, a row) pasted under D01's
+    # posts was counted as D01's, with at most a warning
+    rows = [["区人大办党员先锋岗", "办公室", "否", "赵敏", 500, "服务", "学习", date(2005, 6, 1), "是"]] if sheet == SHEET \
+        else [DEED]
+    path = paste_under_posts(blank, tmp_path / "D01.xlsx", sheet, rows, top=8, title=True)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    ws.cell(row=9, column=1, value=ws.cell(row=9, column=1).value.replace("区委办（单位代码 D01）", "区人大办（单位代码 D02）"))
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"] and cons.rows.get("deeds", []) == []
+    assert cons.figures["members"] == 10 and cons.counts["rows_read"] == 2
+    (foreign,) = [i for i in issues if i.kind == "other_unit_rows"]
+    assert foreign.level == "错误"
+    assert foreign.message.startswith("第 9 行是另一单位（D02 区人大办）的标识行，其后第 10、11 行是该单位的登记表内容，未读取、未计入汇总")
+
+
 def test_a_table_whose_header_shares_the_first_label_is_found_too(kit, blank, tmp_path):
     # 年度考核表 starts with 先锋岗名称, as 先锋岗登记表 does: still the other form's header
     path = paste_under_posts(blank, tmp_path / "D01.xlsx", "年度考核表", [SCORES], top=7, title=False)

@@ -701,6 +701,7 @@ def _read_form_sheet(
     own_labels = built.own_labels[form.name]
     pasted: HeaderMatch | None = None
     table_end = n_data  # 0-based row where another form's table pasted below begins
+    foreign: tuple[int, st.Stamp] | None = None  # (0-based row, identity) of another unit's line
     stops = [r for r, v in enumerate([row[0] if row else None for row in data[hr + 1:]], hr + 1)
              if v is None or v.__class__ is str and (v in header_texts or v in marks or v.lstrip()[:1] in _STOP_START
                                                      or v in own_labels or v == form.title or not v.strip())]
@@ -725,14 +726,31 @@ def _read_form_sheet(
         in_note = False
         if first.__class__ is str:
             # the title or identity line of a table pasted below, alone on its row
-            block_line = ((first == form.title or first.lstrip()[:1] == "表" and st.parse_identity_line(first) is not None)
+            ident = st.parse_identity_line(first) if first.lstrip()[:1] == "表" else None
+            block_line = ((first == form.title or ident is not None)
                           and _first_cell(data[r][at + 1:])[1] is _BLANK_ROW)
+            if ident is not None and _other_unit_line(ident, unit):
+                foreign = (r, ident)  # another unit's table pasted below: not this unit's rows
+                table_end = r
+                break
             if (first in marks or first in header_texts or block_line) and (
                     pasted := _pasted_table(data, r, form.name, built)) is not None:
                 # the rows above it that are that table's identity line: not this table's data
-                while picked and st.parse_identity_line(_first_cell(data[picked[-1]])[1]) is not None:
-                    picked.pop()
+                while picked:
+                    line = st.parse_identity_line(_first_cell(data[picked[-1]])[1])
+                    if line is None:
+                        break
+                    q = picked.pop()
+                    if _other_unit_line(line, unit):
+                        foreign = (q, line)
                 table_end = r
+                # an identity line of another unit between its title and its header
+                for q in range(r, pasted.header_row):
+                    line = st.parse_identity_line(_first_cell(data[q])[1])
+                    if line is not None and _other_unit_line(line, unit):
+                        foreign = (q, line)
+                if foreign is not None:
+                    pasted = None
                 break
             if first in header_texts and _repeats_header(data[r], match.labels):
                 headers_again.append(r + 1)
@@ -758,6 +776,19 @@ def _read_form_sheet(
                     continue
         picked.append(r)
     report_extra_columns(table_end)
+    if foreign is not None:
+        at_row, line = foreign
+        after = _data_after(data, at_row + 1)
+        said = f"第 {at_row + 1} 行是另一单位（{line.unit_code} {line.unit_name}）的标识行"
+        if after:
+            issues.append(_issue(
+                ERROR, "other_unit_rows",
+                f"{said}，其后第 {_rows_text(after)} 行是该单位的登记表内容，未读取、未计入汇总；"
+                f"请删除这些行后重新报送（该单位的数据应由该单位报送）", row=after[0], cell=cell_address(after[0], lead),
+                raw=_one_line(cell_text(data[at_row][_first_cell(data[at_row])[0]])), **where))
+        else:
+            issues.append(_issue(WARNING, "other_unit_rows", f"{said}，其下没有数据，未读取；请删除该行",
+                                 row=at_row + 1, **where))
     if footer is not None:
         after = _data_after(data, footer[0] + 1)
         # never dropped in silence: data below a footer is named, and a row that fills more than
@@ -898,6 +929,12 @@ _WHAT_TO_TYPE = {"integer": "数值", "decimal": "数值", "date": "日期", "bo
 #: Lines that are not blank from a pasted table's title to its header: title, a unit line
 #: (金额单位：万元), the identity line, the header.
 _PASTED_LOOKAHEAD = 4
+
+
+def _other_unit_line(line: st.Stamp, unit: Unit | None) -> bool:
+    """Whether an identity line found among a table's rows names a unit other than the one the
+    file counts for (another unit's table pasted in: its rows are never this unit's)."""
+    return unit is not None and bool(line.unit_code) and line.unit_code != unit.code
 
 
 def _pasted_table(data: list[list[Any]], r: int, form_name: str, built: _Compiled) -> HeaderMatch | None:
