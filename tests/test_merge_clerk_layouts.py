@@ -388,6 +388,34 @@ def test_another_units_table_pasted_in_is_never_this_units(kit, blank, tmp_path,
     assert foreign.message.startswith("第 9 行是另一单位（D02 区人大办）的标识行，其后第 10、11 行是该单位的登记表内容，未读取、未计入汇总")
 
 
+@pytest.mark.parametrize("split", [False, True])
+def test_a_copied_sheet_counts_its_rows_once_and_a_split_table_counts_all(kit, blank, tmp_path, split):
+    # a review: 办实事 copied to 办实事（备份） counted every deed twice, with a warning only
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["办实事做好事登记表"]
+    other = DEED[:2] + ["李华"] + DEED[3:]
+    for i, values in enumerate([DEED, other]):
+        for j, v in enumerate(values):
+            ws.cell(row=4 + i, column=1 + j, value=v)
+    copy = wb.copy_worksheet(ws)
+    copy.title = "办实事（备份）"
+    if split:  # a second sheet holding other rows: more deeds, not a copy
+        for j, v in enumerate(DEED[:2] + ["王芳"] + DEED[3:]):
+            copy.cell(row=4, column=1 + j, value=v)
+        copy.delete_rows(5)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    members = sorted(r.values["member"][0] for r in cons.rows["deeds"])
+    if split:
+        assert members == ["张明", "李华", "王芳"] and cons.counts["rows_rejected"] == 0
+    else:
+        assert members == ["张明", "李华"] and cons.figures["deeds_total"] == 2
+        copied = [(i.sheet, i.row, i.level) for i in cons.issues if i.kind == "copied_row"]
+        assert copied == [("办实事（备份）", 4, "错误"), ("办实事（备份）", 5, "错误")]
+    assert cons.counts["rows_read"] == cons.counts["rows_accepted"] + cons.counts["rows_rejected"]
+
+
 def test_a_table_whose_header_shares_the_first_label_is_found_too(kit, blank, tmp_path):
     # 年度考核表 starts with 先锋岗名称, as 先锋岗登记表 does: still the other form's header
     path = paste_under_posts(blank, tmp_path / "D01.xlsx", "年度考核表", [SCORES], top=7, title=False)

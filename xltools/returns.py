@@ -931,6 +931,30 @@ _WHAT_TO_TYPE = {"integer": "数值", "decimal": "数值", "date": "日期", "bo
 _PASTED_LOOKAHEAD = 4
 
 
+def _reject_copied_rows(rows: list[Row], file: str) -> None:
+    """An error on each row of a form that repeats, value for value, a row of the same form read
+    from another sheet of the file before it: a sheet copied (办实事（备份）) or a table kept on
+    two sheets counted every row twice, with a warning only (a review).  Rows of one sheet are
+    never compared with each other (two like deeds on one day are the clerk's to list)."""
+    sheets = {row.sheet for row in rows}
+    if len(sheets) < 2:
+        return
+    first_sheet: dict[Any, str] = {}
+    for row in rows:
+        try:
+            key = tuple(sorted(row.values.items()))
+            hash(key)
+        except TypeError:
+            continue
+        seen = first_sheet.setdefault(key, row.sheet)
+        if seen != row.sheet:
+            row.issues.append(_issue(ERROR, "copied_row",
+                                     f"第 {row.row} 行与工作表“{seen}”中的一行完全相同（可能是复制的工作表），未重复计入；"
+                                     f"如确是另一条记录，请在“{seen}”中补填后重新报送",
+                                     file=file, sheet=row.sheet, row=row.row,
+                                     unit_code=row.unit_code, unit_name=row.unit_name))
+
+
 def _other_unit_line(line: st.Stamp, unit: Unit | None) -> bool:
     """Whether an identity line found among a table's rows names a unit other than the one the
     file counts for (another unit's table pasted in: its rows are never this unit's)."""
@@ -1353,6 +1377,8 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
         read_table(sheet, first, None)
     while queue:
         read_table(*queue.pop(0))
+    for rows in result.rows.values():
+        _reject_copied_rows(rows, file)
     matched = {id(sheet) for sheet, _m in matches}
     for sheet in book.sheets:
         if (id(sheet) in matched or sheet.name in _NOT_FOR_DATA or sheet.state != "visible"
