@@ -690,6 +690,29 @@ def test_a_header_repeated_in_other_words_below_is_not_a_row(kit, blank, tmp_pat
     assert issue.message == "第 4 行重复了表头，未作为数据读取"
 
 
+@pytest.mark.parametrize("aliases", [False, True])
+def test_a_header_repeated_with_columns_in_another_order_reads_the_rows_below_by_it(kit, blank, tmp_path, aliases):
+    # a review: a second block whose header swapped 是否窗口单位 and 是否设置标牌 was skipped as a
+    # repeated header and its rows read by the first header's columns (the two values swapped)
+    def edit(ws):
+        header = [ws.cell(row=3, column=c).value for c in range(1, 10)]
+        header[2], header[8] = header[8], header[2]
+        if aliases:
+            header[0], header[3] = "岗位名称", "责任人"
+        row = ["档案室党员先锋岗", "档案室", "否", "赵敏", 3, "服务", "学习", date(2005, 6, 1), "是"]
+        row[2], row[8] = row[8], row[2]  # typed under the second header: 设置标牌 是, 窗口 否
+        for c, v in enumerate(header, start=1):
+            ws.cell(row=7, column=c, value=v)
+        for c, v in enumerate(row, start=1):
+            ws.cell(row=8, column=c, value=v)
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert (posts["档案室党员先锋岗"].values["is_window"], posts["档案室党员先锋岗"].values["has_sign"]) == (False, True)
+    assert posts["档案室党员先锋岗"].row == 8 and cons.counts["rows_rejected"] == 0
+    (again,) = [i for i in issues if i.kind == "header_repeated"]
+    assert (again.level, again.message) == ("警告", "第 7 行又出现了表头，列的顺序或列与上方的表头不同，其后的行已按这一行的表头读取")
+
+
 def test_data_below_a_footer_is_named_not_dropped_in_silence(kit, blank, tmp_path):
     def edit(ws):
         ws["A6"] = "填表人：张三"

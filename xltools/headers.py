@@ -276,10 +276,11 @@ def _data_between(rows: list[list[Any]], first: int, last: int) -> bool:
                for row in rows[first + 1:last])
 
 
-def is_header_of(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict, form_name: str) -> bool:
-    """Whether row ``r`` (0-based) reads as a header of form ``form_name`` by the rule of
-    :func:`find_headers` (its labels or aliases, at least half of its fields)."""
-    return any(m.form.name == form_name for m in _row_matches(rows, r, definition, index))
+def header_of(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict,
+              form_name: str) -> HeaderMatch | None:
+    """Row ``r`` (0-based) as a header of form ``form_name`` by the rule of :func:`find_headers`
+    (its labels or aliases, at least half of its fields), or None."""
+    return next((m for m in _row_matches(rows, r, definition, index) if m.form.name == form_name), None)
 
 
 def header_at(rows: list[list[Any]], r: int, definition: FormDefinition, index: dict,
@@ -300,5 +301,5 @@ def header_at(rows: list[list[Any]], r: int, definition: FormDefinition, index: 
     return best
 
 
-__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_at", "header_labels", "is_header_of",
+__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_at", "header_labels", "header_of",
            "label_index", "label_matches", "unit_like"]

@@ -28,7 +28,7 @@ from . import stamp as st
 from .coerce import compiled, format_value
 from .errors import DataError, ReturnReadError
 from .forms import FormDefinition, normalise_label
-from .headers import HeaderMatch, find_headers, header_at, is_header_of, label_index, unit_like
+from .headers import HeaderMatch, find_headers, header_at, header_of, label_index, unit_like
 from .identify import (
     cell_text,
     file_mtime,
@@ -557,7 +557,11 @@ def _read_form_sheet(
     cols = dict(match.columns)
     ambiguous = _repeated_columns(sheet, match, cols, issues, where)
     # --- header report -------------------------------------------------------------------
-    if under is not None and also_on:
+    if under is form:  # the same form's header again below, its columns in another order
+        issues.append(_issue(WARNING, "header_repeated",
+                             f"第 {hr + 1} 行又出现了表头，列的顺序或列与上方的表头不同，其后的行已按这一行的表头读取",
+                             row=hr + 1, cell=cell_address(hr + 1, min(match.columns.values())), **where))
+    elif under is not None and also_on:
         issues.append(_issue(ERROR, "pasted_table",
                              f"第 {hr + 1} 行起是{form.title}的内容（粘贴在{under.title}的下方），而工作表“{also_on}”中也有"
                              f"{form.title}的数据，无法确定是重复还是补充，这些行未采用；如是补充，请移到工作表“{form.sheet}”中后重新报送",
@@ -752,13 +756,16 @@ def _read_form_sheet(
                 if foreign is not None:
                     pasted = None
                 break
-            if first in header_texts and _repeats_header(data[r], match.labels):
-                headers_again.append(r + 1)
-                continue
-            if first in own_labels and first not in header_texts and is_header_of(
-                    data, r, built.definition, built.index, form.name):
-                headers_again.append(r + 1)  # the header again in other words (aliases, an older version's)
-                continue
+            if (first in header_texts and _repeats_header(data[r], match.labels)
+                    or first in own_labels and first not in header_texts):
+                # the header again (as written, or in other words: aliases, an older version's)
+                again = header_of(data, r, built.definition, built.index, form.name)
+                if again is not None and any(match.columns.get(name, c) != c for name, c in again.columns.items()):
+                    pasted, table_end = again, r  # a field in another column: a table of its own below
+                    break
+                if again is not None or first in header_texts:
+                    headers_again.append(r + 1)
+                    continue
             if block_line:
                 headers_again.append(r + 1)  # this table's own, pasted again
                 continue
@@ -1361,7 +1368,7 @@ def read_one(path: str | Path, definition: FormDefinition, roster: Roster | None
     queue: list[tuple[SheetData, HeaderMatch, Any]] = []  # (sheet, pasted header, form it is under)
 
     def read_table(sheet: SheetData, m: HeaderMatch, under: Any) -> None:
-        also_on = filled.get(m.form.name, "") if under is not None else ""
+        also_on = filled.get(m.form.name, "") if under is not None and under is not m.form else ""
         rows, sheet_issues, block, pasted = _read_form_sheet(sheet, m, file, unit, stamped, built, under, also_on)
         result.rows.setdefault(m.form.name, []).extend(rows)
         if block is not None:
