@@ -265,6 +265,26 @@ def test_a_note_naming_another_unit_never_makes_an_amount_column(kit, blank, tmp
     assert [r.values["amount"] for r in cons.rows["deeds"]] == [amount]
 
 
+@pytest.mark.parametrize(("line", "amount"), [("金额单位：元", None), ("单位：万元", Decimal("15")), ("填报单位：区委办", Decimal("15"))])
+def test_a_unit_line_above_the_header_gives_the_amounts_unit(kit, blank, tmp_path, line, amount):
+    # a review: 金额单位：元 above a plain 涉及金额 header, amounts in 元 summed as 万元
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["办实事做好事登记表"]
+    col = [ws.cell(row=3, column=c).value for c in range(1, 12)].index("涉及金额（万元）") + 1
+    ws.cell(row=3, column=col, value="涉及金额")
+    ws.insert_rows(3)
+    ws.cell(row=3, column=1, value=line)
+    for j, v in enumerate([date(2005, 5, 6), "秘书科党员先锋岗", "张明", "政策咨询", "解答", 12, 15, "已办结", "满意"]):
+        ws.cell(row=5, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons = merge(kit, ROSTER, [path], jobs=1)
+    assert [r.values["amount"] for r in cons.rows["deeds"]] == [amount]
+    if amount is None:
+        (missing,) = [i for i in cons.issues if i.kind == "missing_optional_column"]
+        assert "单位为“元”，登记表要求“万元”，未按此列读取" in missing.message
+
+
 @pytest.mark.parametrize(("sheet", "col", "header", "field", "value"), [
     (SHEET, "E3", "参与党员人数（含责任人）", "members", 6),  # the form's own help text
     (SHEET, "C3", "是否窗口单位（是/否（下拉选择））", "is_window", False),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import pickle
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -593,6 +594,18 @@ def _read_form_sheet(
     unit_columns = {c: found for c, text in match.labels.items() if c not in used
                     for found in [_other_unit(text, form)] if found[0]}  # column → (field, unit written)
     elsewhere = {f.name: (c, written) for c, (f, written) in unit_columns.items()}
+    # a line above the header giving the unit of the amounts (金额单位：元): a money column
+    # whose header names no unit of its own is in that unit (a review: amounts in 元 summed as
+    # 万元); one not the field's is not read, as a header in another unit is not
+    stated = _stated_money_unit(sheet.rows[:hr])
+    if stated:
+        for f in form.fields:
+            c = cols.get(f.name)
+            if (c is not None and f.unit in _MONEY_UNITS and stated != f.unit
+                    and not _MONEY_IN_LABEL.search(normalise_label(match.labels.get(c, "")))):
+                unit_columns[c] = (f, stated)
+                elsewhere[f.name] = (c, stated)
+                del cols[f.name]
     for f in form.fields:
         c = cols.get(f.name)
         if c is None:
@@ -994,6 +1007,23 @@ def _column(lines: list[list[Any]], c: int, narrowest: int, by_column: list[tupl
 
 
 _UNIT_SUFFIX = re.compile(r"^(.*?)[（(]\s*(?:单位\s*[:：])?\s*([^()（）]+?)\s*[)）]\s*$")
+
+
+_MONEY_UNITS = ("元", "万元", "亿元")
+_MONEY_IN_LABEL = re.compile(r"[十百千万亿]*元")
+#: A line above a table stating the unit of its amounts: 金额单位：元, 单位：万元.
+_UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*([十百千万亿]*元)")
+
+
+def _stated_money_unit(rows: list[list[Any]]) -> str:
+    """The money unit a line above the header states (``金额单位：元`` → ``"元"``), or ""."""
+    for row in rows:
+        for v in row:
+            if v.__class__ is str and "单位" in v:
+                m = _UNIT_LINE.search(unicodedata.normalize("NFKC", v))
+                if m:
+                    return m.group(1)
+    return ""
 
 
 def _near_miss(f: Any, labels: dict[int, str], used: set[int]) -> int | None:
