@@ -733,6 +733,23 @@ def test_a_header_repeated_with_columns_in_another_order_reads_the_rows_below_by
     assert (again.level, again.message) == ("警告", "第 7 行又出现了表头，列的顺序或列与上方的表头不同，其后的行已按这一行的表头读取")
 
 
+def test_a_serial_number_column_numbered_past_the_data_gives_no_rows(kit, blank, tmp_path):
+    # a review: 序号 1–12 typed in advance beside two posts: 10 rows rejected, 60 errors
+    def edit(ws):
+        ws.insert_cols(1)
+        ws["A3"] = "序号"
+        for r in range(4, 16):
+            ws.cell(row=r, column=1, value=r - 3)
+    path = returned_with(blank, tmp_path / "D01.xlsx", edit)
+    cons, posts, issues = read(kit, path)
+    assert sorted(posts) == ["文印室党员先锋岗", "秘书科党员先锋岗"]
+    assert cons.counts["rows_read"] == 2 and cons.counts["rows_rejected"] == 0
+    (empty,) = [i for i in issues if i.kind == "no_form_values"]
+    assert empty.message == ("第 6、7、8、9、10、11、12、13、14、15 行只有登记表以外的列有内容（如预先编好的序号），"
+                             "登记表各列都是空的，未作为数据读取")
+    assert [i.kind for i in issues if i.kind == "extra_column"] == ["extra_column"]
+
+
 def test_data_below_a_footer_is_named_not_dropped_in_silence(kit, blank, tmp_path):
     def edit(ws):
         ws["A6"] = "填表人：张三"

@@ -644,9 +644,10 @@ def _read_form_sheet(
         issues.append(_issue(WARNING, "columns_reordered",
                              f"{form.sheet}的列顺序与下发的登记表不同，已按表头对应读取", row=hr + 1, **where))
 
-    def report_extra_columns(end: int) -> None:
+    def report_extra_columns(end: int) -> list[int]:
         """Columns this table does not read, in its rows up to ``end`` (0-based, exclusive:
-        a table pasted below has columns of its own, a review)."""
+        a table pasted below has columns of its own, a review), reported; returns those of them
+        that hold something below the header."""
         extra_cols = []
         width = max((len(r) for r in sheet.rows[hr:end]), default=0)
         for c in range(width):
@@ -677,6 +678,7 @@ def _read_form_sheet(
                        "如需汇总请填到对应列中")
             issues.append(_issue(WARNING, "extra_column", msg, cell=cell_address(at + 1, c), row=at + 1,
                                  raw=_one_line(raw), **where))
+        return [c for c, _label, has_data in extra_cols if has_data]
 
     missing_required = [f for f in form.fields if f.required and not f.derived and f.name not in cols]
     # --- data rows -------------------------------------------------------------------------
@@ -795,7 +797,17 @@ def _read_form_sheet(
                     totals.append(r + 1)  # xltools computes its own
                     continue
         picked.append(r)
-    report_extra_columns(table_end)
+    if report_extra_columns(table_end) and picked:
+        # rows with something only in columns the form does not have (序号 numbered in advance
+        # past the data, a review: 10 rows rejected, 60 errors): no row of the form
+        field_columns = [c for c in cols.values() if c is not None]
+        kept = [r for r in picked if any(c < len(data[r]) and not _is_blank(data[r][c]) for c in field_columns)]
+        if len(kept) < len(picked):
+            empty = sorted(set(picked) - set(kept))
+            issues.append(_issue(WARNING, "no_form_values",
+                                 f"第 {_rows_text([r + 1 for r in empty])} 行只有登记表以外的列有内容（如预先编好的序号），"
+                                 f"登记表各列都是空的，未作为数据读取", row=empty[0] + 1, **where))
+            picked = kept
     if foreign is not None:
         at_row, line = foreign
         after = _data_after(data, at_row + 1)
