@@ -678,6 +678,31 @@ def test_a_sheet_with_optional_columns_deleted_keeps_its_rows_under_a_fuller_pas
     assert cons.counts["rows_read"] == 2
 
 
+def test_another_forms_table_above_the_sheets_own_is_read_too(kit, blank, tmp_path):
+    # a review: 办实事 typed at the top of 先锋岗登记表, the posts below it: the deeds were lost
+    # with only "表头不在第 3 行而在第 8 行"
+    wb = openpyxl.load_workbook(blank)
+    ws, other = wb[SHEET], wb["办实事做好事登记表"]
+    header = [c.value for c in other[3]]
+    for merged in list(ws.merged_cells.ranges):  # openpyxl does not move merges with the rows
+        ws.unmerge_cells(str(merged))
+    ws.insert_rows(1, 3)
+    for j, v in enumerate(header):
+        ws.cell(row=1, column=1 + j, value=v)
+    for j, v in enumerate(DEED):
+        ws.cell(row=2, column=1 + j, value=v)
+    for i, values in enumerate(POSTS):
+        for j, v in enumerate(values):
+            ws.cell(row=7 + i, column=1 + j, value=v)
+    path = tmp_path / "D01.xlsx"
+    wb.save(path)
+    cons, posts, issues = read(kit, path)
+    assert [(r.sheet, r.row) for r in cons.rows["deeds"]] == [(SHEET, 2)]
+    assert sorted((r.values["post_name"], r.row) for r in cons.rows["posts"]) == [
+        ("文印室党员先锋岗", 8), ("秘书科党员先锋岗", 7)]
+    assert cons.counts["rows_read"] == 3
+
+
 def test_the_same_table_pasted_again_with_its_title_and_identity_line_is_not_rows(kit, blank, tmp_path):
     # the clerk copied the whole sheet (title, identity line, header) under itself: the title
     # and identity line were read as posts with every required field missing

@@ -256,13 +256,12 @@ def find_headers(sheet: SheetData, definition: FormDefinition, index: dict) -> l
     # optional columns (工作成效表 with 4 of 6), and a fuller table pasted below must not take
     # the sheet and lose its rows (a review)
     own = [m for m in best.values() if m.form.sheet == sheet.name]
-    if own:
-        return own[:1]
     strong = [m for m in best.values() if m.score >= _STRONG * len(m.form.fields)]
-    if strong:
-        top = min(strong, key=lambda m: (m.header_row, -m.score / len(m.form.fields)))
+    if own or strong:
+        top = own[0] if own else min(strong, key=lambda m: (m.header_row, -m.score / len(m.form.fields)))
         # another form's header above it with rows of data in between: a table of its own, the
-        # strong one pasted below it (a renamed sheet with optional columns deleted, a review)
+        # chosen one below it (a renamed sheet with optional columns deleted; 办实事 typed at the
+        # top of 先锋岗登记表: reviews) — read first, the lower one found below its data
         above = [m for m in best.values() if m.header_row < top.header_row and m.form is not top.form
                  and _data_between(rows, m.header_row, top.header_row)]
         return [min(above, key=lambda m: m.header_row) if above else top]
