@@ -89,27 +89,15 @@ def _without_notes(key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
-def label_matches(text: str, index: dict, definition: FormDefinition) -> tuple[list[tuple[str, str, bool]], bool]:
-    """``(matches, noted)``: every ``(form name, field name, is_alias)`` header ``text`` names,
-    and whether they were found only without bracketed notes at its end.
-
-    Its normalised text is looked up in ``index`` (:func:`label_index`); failing that, its text
-    without such notes (:func:`_without_notes`), as an alias (clerks write what to fill after
-    the label: ``是否窗口单位（是/否）``, ``先锋岗名称（全称）``; refusing it made every row
-    缺少必填列, a hostile review).  A number field is not matched so when a note may change
-    what the numbers mean (:func:`_note_fits`).  A noted match counts only for a field that no
-    other column names as written (:func:`_row_matches`): ``责任人（联系电话）`` beside
-    党员责任人 is an extra column, not a second 党员责任人."""
-    key = normalise_label(text)
-    found = index.get(key)
-    if found is not None:
-        return found, False
-    return _noted_matches(key, index, definition), True
-
-
 def _noted_matches(key: str, index: dict, definition: FormDefinition) -> list[tuple[str, str, bool]]:
-    """:func:`label_matches` of a normalised header not in ``index``: its matches without its
-    notes (empty when it has none, or they do not fit)."""
+    """Every ``(form name, field name, True)`` a normalised header not in ``index`` names once
+    its bracketed notes at the end are stripped (:func:`_without_notes`), as an alias: clerks
+    write what to fill after the label (``是否窗口单位（是/否）``, ``先锋岗名称（全称）``;
+    refusing it made every row 缺少必填列, a hostile review).  A number field is not matched
+    so when a note may change what the numbers mean (:func:`_note_fits`).  Empty when the
+    header has no such notes or they do not fit.  Such a match counts only for a field no other
+    column names as written (:func:`_row_matches`): ``责任人（联系电话）`` beside 党员责任人 is an
+    extra column, not a second 党员责任人."""
     for label, notes in _without_notes(key):
         found = index.get(label)
         if found is not None:
@@ -133,9 +121,9 @@ def unit_like(note: str) -> bool:
     return bool(note) and _UNIT_LIKE.fullmatch(note) is not None
 
 
-#: Inside a note: money (any 元, with its magnitude: 元, 万元, 人民币元, 美元) and a magnitude
-#: before a count unit (万人, 千户).
-_MONEY_IN = re.compile(r"[十百千万亿]*元")
+#: Inside a note (or any header text): money (any 元, with its magnitude: 元, 万元, 人民币元,
+#: 美元); and a magnitude before a count unit (万人, 千户).
+MONEY_IN = re.compile(r"[十百千万亿]*元")
 _SCALED_IN = re.compile(r"[十百千万亿]+(?=[人件个次户项天名家份场期篇条])")
 
 
@@ -150,7 +138,7 @@ def _note_fits(f: Any, note: str) -> bool:
     if f.type not in _NUMBER_TYPES:
         return True
     own = normalise_label(f.unit) if f.unit else ""
-    if _SCALED_IN.search(note) or any(normalise_label(u) != own for u in _MONEY_IN.findall(note)):
+    if _SCALED_IN.search(note) or any(normalise_label(u) != own for u in MONEY_IN.findall(note)):
         return False
     words = [w.removeprefix("单位").lstrip(":：为以").removesuffix("计").removesuffix("数")
              for w in re.split(r"[,，、;；/\s]+", note) if w]
@@ -195,8 +183,8 @@ def _row_matches(rows: list[list[Any]], r: int, definition: FormDefinition, inde
     for c, text in labels.items():
         key = normalise_label(text)
         found = index.get(key)
-        if found is None:  # label_matches, inline: this runs on every cell of the first rows
-            if key[-1:] in _BRACKETS:  # most such cells are data, with no note to strip
+        if found is None:  # this runs on every cell of the first rows: most such cells are
+            if key[-1:] in _BRACKETS:  # data, with no note to strip and no function call more
                 noted_found = _noted_matches(key, index, definition)
                 if noted_found:
                     noted.append((c, noted_found))
@@ -300,5 +288,5 @@ def header_at(rows: list[list[Any]], r: int, definition: FormDefinition, index: 
     return best
 
 
-__all__ = ["HEADER_SCAN_ROWS", "HeaderMatch", "find_headers", "header_at", "header_labels", "header_of",
-           "label_index", "label_matches", "unit_like"]
+__all__ = ["HEADER_SCAN_ROWS", "MONEY_IN", "HeaderMatch", "find_headers", "header_at", "header_labels", "header_of",
+           "label_index", "unit_like"]

@@ -29,7 +29,15 @@ from . import stamp as st
 from .coerce import compiled, format_value
 from .errors import DataError, ReturnReadError
 from .forms import FormDefinition, normalise_label
-from .headers import HeaderMatch, find_headers, header_at, header_of, label_index, unit_like
+from .headers import (
+    MONEY_IN,
+    HeaderMatch,
+    find_headers,
+    header_at,
+    header_of,
+    label_index,
+    unit_like,
+)
 from .identify import (
     cell_text,
     file_mtime,
@@ -602,7 +610,7 @@ def _read_form_sheet(
         for f in form.fields:
             c = cols.get(f.name)
             if (c is not None and f.unit in _MONEY_UNITS and stated != f.unit
-                    and not _MONEY_IN_LABEL.search(normalise_label(match.labels.get(c, "")))):
+                    and not MONEY_IN.search(normalise_label(match.labels.get(c, "")))):
                 unit_columns[c] = (f, stated)
                 elsewhere[f.name] = (c, stated)
                 del cols[f.name]
@@ -1022,7 +1030,6 @@ _UNIT_SUFFIX = re.compile(r"^(.*?)[（(]\s*(?:单位\s*[:：])?\s*([^()（）]+?
 
 
 _MONEY_UNITS = ("元", "万元", "亿元")
-_MONEY_IN_LABEL = re.compile(r"[十百千万亿]*元")
 #: A line above a table stating the unit of its amounts: 金额单位：元, 单位：万元.
 _UNIT_LINE = re.compile(r"(?:金额)?单位\s*[:：]\s*([十百千万亿]*元)")
 
@@ -1041,7 +1048,7 @@ def _stated_money_unit(rows: list[list[Any]]) -> str:
 def _near_miss(f: Any, labels: dict[int, str], used: set[int]) -> int | None:
     """The first column not read as any field whose header is one of ``f``'s labels followed
     by a bracketed note (``参与党员人数（1-500）``, ``涉及金额（千）``: a number field's note that
-    may change the numbers, :func:`xltools.headers.label_matches`): named in the missing
+    may change the numbers, see :mod:`xltools.headers`): named in the missing
     column's message so the clerk knows which header to put back.  Only a bracket after the
     whole label: 党员联系电话 is no 党员姓名 written as 党员."""
     names = [normalise_label(lab) for lab in f.labels]
