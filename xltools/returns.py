@@ -729,9 +729,11 @@ def _read_form_sheet(
     pasted: HeaderMatch | None = None
     table_end = n_data  # 0-based row where another form's table pasted below begins
     foreign: tuple[int, st.Stamp] | None = None  # (0-based row, identity) of another unit's line
+    # one set per sheet for the texts that stop the run of rows: one look-up per row, not four
+    stop_texts = header_texts | marks | own_labels | {form.title}
     stops = [r for r, v in enumerate([row[0] if row else None for row in data[hr + 1:]], hr + 1)
-             if v is None or v.__class__ is str and (v in header_texts or v in marks or v.lstrip()[:1] in _STOP_START
-                                                     or v in own_labels or v == form.title or not v.strip())]
+             if v is None or v.__class__ is str and (v in stop_texts or v.lstrip()[:1] in _STOP_START
+                                                     or not v.strip())]
     stops.append(n_data)
     k = 0
     r_next = hr + 1
@@ -763,21 +765,16 @@ def _read_form_sheet(
             if (first in marks or first in header_texts or block_line) and (
                     pasted := _pasted_table(data, r, form.name, built)) is not None:
                 # the rows above it that are that table's identity line: not this table's data
-                while picked:
-                    line = st.parse_identity_line(_first_cell(data[picked[-1]])[1])
-                    if line is None:
-                        break
-                    q = picked.pop()
-                    if _other_unit_line(line, unit):
-                        foreign = (q, line)
+                start = r
+                while picked and st.parse_identity_line(_first_cell(data[picked[-1]])[1]) is not None:
+                    start = picked.pop()
                 table_end = r
-                # an identity line of another unit between its title and its header
-                for q in range(r, pasted.header_row):
+                # an identity line of another unit from there to its header: never this unit's
+                for q in range(start, pasted.header_row):
                     line = st.parse_identity_line(_first_cell(data[q])[1])
                     if line is not None and _other_unit_line(line, unit):
-                        foreign = (q, line)
-                if foreign is not None:
-                    pasted = None
+                        foreign, pasted = (q, line), None
+                        break
                 break
             if (first in header_texts and _repeats_header(data[r], match.labels)
                     or first in own_labels and first not in header_texts):
@@ -1272,13 +1269,13 @@ def _compiled(definition: FormDefinition) -> _Compiled:
     for c in _COMPILED:
         if c.definition is definition:
             return c
-    marks = {f.name: {f.title, f.sheet, *(lab for fld in f.fields for lab in fld.labels)} for f in definition.forms}
+    labels = {f.name: frozenset(lab for fld in f.fields for lab in fld.labels) for f in definition.forms}
+    marks = {f.name: labels[f.name] | {f.title, f.sheet} for f in definition.forms}
     built = _Compiled(
         definition, label_index(definition),
         {f.name: {fld.name: compiled(fld) for fld in f.fields} for f in definition.forms},
-        {f.name: frozenset(set().union(*(m for name, m in marks.items() if name != f.name)))
-         for f in definition.forms},
-        {f.name: frozenset(lab for fld in f.fields for lab in fld.labels) for f in definition.forms})
+        {f.name: frozenset().union(*(m for name, m in marks.items() if name != f.name)) for f in definition.forms},
+        labels)
     _COMPILED.insert(0, built)
     del _COMPILED[4:]
     return built
