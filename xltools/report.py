@@ -777,7 +777,8 @@ class _Source:
         for label, _name, _xml, root in self.parts:
             if root is None:
                 continue
-            for text in _paragraph_texts(root):
+            for p in root.iter(_W + "p"):
+                text = _paragraph_text(p)
                 bad = [m.group(0) for m in _DELIMITER.finditer(text) if _is_fullwidth(m.group(0))]
                 if bad:
                     raise TemplateError(
@@ -785,6 +786,13 @@ class _Source:
                         f"请改用半角的 {{{{ }}}} 或 {{% %}} 重新输入"
                     )
                 _check_whole_tags(self.name, label, text, "p")
+                m = _ROW_TAG.search(text)
+                if m and next(p.iterancestors(_W + "tc"), None) is None:
+                    # outside any table, docxtpl leaves it to Jinja2 as an unknown tag "tr"
+                    raise TemplateError(
+                        f"模板 {self.name} 的标记 {m.group(0)} 不在表格中（{label}：“{_short(text)}”）：{{%tr %}}、{{%tc %}} "
+                        f"只能放在表格的单元格中，重复表格行或单元格；重复段落请用 {{%p %}}"
+                    )
             _check_table_tags(self.name, label, root)
         for label, _name, xml, _root in self.parts:
             m = _POI_TL.search(xml)
@@ -870,10 +878,15 @@ class _Source:
 _MAPPING_METHODS = frozenset({"get", "items", "keys", "values"})
 
 
+def _paragraph_text(p: Any) -> str:
+    """The text of paragraph element ``p`` (its runs' ``w:t``)."""
+    return "".join(t.text or "" for t in p.iter(_W + "t"))
+
+
 def _paragraph_texts(root: Any) -> Iterator[str]:
     """The text of each paragraph under ``root``, one at a time (a compilation has hundreds of
     thousands)."""
-    return ("".join(t.text or "" for t in p.iter(_W + "t")) for p in root.iter(_W + "p"))
+    return map(_paragraph_text, root.iter(_W + "p"))
 
 
 def _is_fullwidth(token: str) -> bool:
@@ -924,21 +937,12 @@ def _check_table_tags(name: str, label: str, root: Any) -> None:
     its own paragraphs' (a table nested in it has rows of its own, checked as such: a review
     found a valid nested {%tr %} loop refused), a row's its cells', space-separated."""
     def cell_text(tc: Any) -> str:
-        return " ".join("".join(t.text or "" for t in p.iter(_W + "t")) for p in tc.iterchildren(_W + "p"))
+        return " ".join(map(_paragraph_text, tc.iterchildren(_W + "p")))
 
     for tr in root.iter(_W + "tr"):
         _check_whole_tags(name, label, " ".join(map(cell_text, tr.iterchildren(_W + "tc"))), "tr")
     for tc in root.iter(_W + "tc"):
         _check_whole_tags(name, label, cell_text(tc), "tc")
-    # a row or cell tag outside any table: docxtpl leaves it to Jinja2 as an unknown tag "tr"
-    for p in root.iter(_W + "p"):
-        said = "".join(t.text or "" for t in p.iter(_W + "t"))
-        m = _ROW_TAG.search(said)
-        if m and next(p.iterancestors(_W + "tc"), None) is None:
-            raise TemplateError(
-                f"模板 {name} 的标记 {m.group(0)} 不在表格中（{label}：“{_short(said)}”）：{{%tr %}}、{{%tc %}} "
-                f"只能放在表格的单元格中，重复表格行或单元格；重复段落请用 {{%p %}}"
-            )
 
 
 def _excerpt(xml_line: str, limit: int = 60) -> str:
