@@ -147,15 +147,19 @@ class QuotedText(str):
     __slots__ = ()
 
 
-def _wrapped_in_quotes(value: str) -> bool:
+#: Quotation marks a Chinese input method types (GB/T 15834 引号, 直角引号; full-width and
+#: vertical ones): a value starting and ending with one is a value wrapped in quotes.
+CHINESE_QUOTES = "“”‘’＂＇〝〞〟「」『』"
+
+
+def wrapped_in_quotes(value: str) -> bool:
     """Whether ``value`` starts and ends with a Chinese (or full-width) quotation mark."""
-    marks = "“”‘’＂＇〝〞〟「」『』"
-    return len(value) >= 2 and value[0] in marks and value[-1] in marks
+    return len(value) >= 2 and value[0] in CHINESE_QUOTES and value[-1] in CHINESE_QUOTES
 
 
 def _construct_str(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
     value = loader.construct_scalar(node)
-    if node.style in ("'", '"') and (re.search("[，、,]", value) or _wrapped_in_quotes(value)):
+    if node.style in ("'", '"') and (re.search("[，、,]", value) or wrapped_in_quotes(value)):
         return QuotedText(value)
     return value
 

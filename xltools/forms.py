@@ -32,7 +32,15 @@ import yaml
 
 from ._dates import iso_deadline
 from .errors import FormDefinitionError, XltoolsError
-from .form_yaml import QuotedText, _UniqueKeyLoader, full_width_colon, written_text, yaml_problem
+from .form_yaml import (
+    CHINESE_QUOTES,
+    QuotedText,
+    _UniqueKeyLoader,
+    full_width_colon,
+    wrapped_in_quotes,
+    written_text,
+    yaml_problem,
+)
 from .layout import excel_length
 
 #: Field types and what each means on generate (Excel validation) and merge (coercion).
@@ -338,9 +346,6 @@ _LAST_STEP = re.compile(r"(\.[^.\[\]]*|\[\d+\]|^[^.\[\]]*)$")
 
 #: Keys whose text is prose shown to clerks as written: quotes inside are theirs to use.
 _PROSE_KEYS = frozenset({"help", "description", "instructions", "issuer", "contact"})
-#: Quotation marks a Chinese input method types (GB/T 15834 引号, 直角引号; full-width and
-#: vertical ones): a value starting and ending with one is a value wrapped in quotes.
-_QUOTES = "“”‘’＂＇〝〞〟「」『』"
 
 _DEF_KEYS = {"id", "version", "title", "issuer", "contact", "instructions", "deadline", "forms", "figures", "anonymous"}
 _FORM_KEYS = {"name", "sheet", "title", "max_rows", "key", "fields", "description", "complete_for", "ref_severity",
@@ -398,14 +403,14 @@ class _Validator:
         Prose keys (help, description, instructions, issuer, contact) are not checked.  Returns
         the text without the quotes, so that checks of other keys against it (a figure's value
         among the choices) say nothing more."""
-        if isinstance(raw, QuotedText) or len(text) < 2 or text[0] not in _QUOTES or text[-1] not in _QUOTES:
+        if isinstance(raw, QuotedText) or not wrapped_in_quotes(text):
             return text
         inner = text[1:-1].strip()
-        if any(ch in _QUOTES for ch in inner):
-            segments = re.fullmatch(f"(?:[{_QUOTES}][^{_QUOTES}]*[{_QUOTES}][\\s,，、;；]*)+", text)
+        if any(ch in CHINESE_QUOTES for ch in inner):
+            segments = re.fullmatch(f"(?:[{CHINESE_QUOTES}][^{CHINESE_QUOTES}]*[{CHINESE_QUOTES}][\\s,，、;；]*)+", text)
             if segments is None:
                 return text  # “三会一课”落实情况“回头看”: quoted terms in a title, as written
-            parts = [p for p in (q.strip(" ,，、;；") for q in re.split(f"[{_QUOTES}]+", inner)) if p]
+            parts = [p for p in (q.strip(" ,，、;；") for q in re.split(f"[{CHINESE_QUOTES}]+", inner)) if p]
             self.err(where, f"{text} 像是几个带中文引号的值连在了一起；YAML 只认英文引号，列表项用英文逗号分隔，"
                             f"请写成 [{', '.join(parts)}]")
             return text
