@@ -827,14 +827,13 @@ def split_names(text: str) -> tuple[str, ...]:
 def _pieces(s: str) -> tuple[str, ...]:
     """The names of text already NFKC-normalised, as written: :func:`split_names` without
     removing repeats."""
-    if _NAME_FIX_RE.search(s):
+    dots = _NAME_FIX_RE.search(s) is not None
+    if dots:
         s = _NAME_DOT_RE.sub("·", _ZERO_WIDTH_RE.sub("", s))
-        if _PADDED_NAME_RE.search(s):
-            s = _PADDED_NAME_RE.sub(_join_padded, s)
-        return tuple([p for p in (q.strip("·") for q in _NAME_SEP_RE.split(s)) if p])
     if _PADDED_NAME_RE.search(s):
         s = _PADDED_NAME_RE.sub(_join_padded, s)
-    return tuple([p for p in _NAME_SEP_RE.split(s) if p])
+    pieces = _NAME_SEP_RE.split(s)
+    return tuple([p for p in (q.strip("·") for q in pieces) if p] if dots else [p for p in pieces if p])
 
 
 #: Joins plain values for one NFKC pass: a noncharacter, so never in a printable string; a
